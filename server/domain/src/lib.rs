@@ -1,0 +1,18 @@
+//! Tessera's domain: the entities, newtypes and rules of `DOMAIN.md`.
+//!
+//! Nothing here knows about HTTP, SQL, WASM or search: the other crates depend on this one,
+//! never the other way round.
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod results;
+pub mod tenant;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::DomainError;
+pub use ids::*;
+pub use money::{Currency, Money};
+pub use tenant::{Country, Locale, Role, TenantKind};

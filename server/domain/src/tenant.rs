@@ -1,0 +1,324 @@
+//! Tenants, their kinds, and the roles people hold in them.
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a tenant is. The installation itself is a tenant too, so that its admins and jobs are
+/// scoped like everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantKind {
+    /// The installation: holds the installation admins.
+    Installation,
+    /// An exam centre (e.g. `PL078 International House Integra Katowice`).
+    Centre,
+    /// A verifier organisation: university, employer, government body.
+    Verifier,
+}
+
+impl TenantKind {
+    /// The stored and typed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Installation => "installation",
+            Self::Centre => "centre",
+            Self::Verifier => "verifier",
+        }
+    }
+
+    /// The roles a person may hold in a tenant of this kind.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Self::Installation => &[Role::InstallationAdmin],
+            Self::Centre => &[Role::CentreManager, Role::CentreStaff, Role::Candidate],
+            Self::Verifier => &[Role::VerifierPrimary, Role::VerifierAdmin],
+        }
+    }
+}
+
+impl FromStr for TenantKind {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "installation" => Ok(Self::Installation),
+            "centre" | "center" => Ok(Self::Centre),
+            "verifier" => Ok(Self::Verifier),
+            _ => Err(DomainError::field("kind", format!("`{s}` is not a tenant kind: expected centre or verifier"))),
+        }
+    }
+}
+
+impl fmt::Display for TenantKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role a user holds in their tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Creates tenants, approves verifier organisations, manages policy plugins.
+    InstallationAdmin,
+    /// Runs a centre: everything centre staff do, plus users and settings.
+    CentreManager,
+    /// Day-to-day centre work: entries, payments, exam day, results, certificates.
+    CentreStaff,
+    /// The one primary user of a verifier organisation (R-ORG-USERS).
+    VerifierPrimary,
+    /// Further users of a verifier organisation.
+    VerifierAdmin,
+    /// A candidate with a Candidate Results Service account.
+    Candidate,
+}
+
+impl Role {
+    /// Every role, in the order pages list them.
+    pub const ALL: [Role; 6] = [
+        Role::InstallationAdmin,
+        Role::CentreManager,
+        Role::CentreStaff,
+        Role::VerifierPrimary,
+        Role::VerifierAdmin,
+        Role::Candidate,
+    ];
+
+    /// The stored and typed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InstallationAdmin => "installation_admin",
+            Self::CentreManager => "centre_manager",
+            Self::CentreStaff => "centre_staff",
+            Self::VerifierPrimary => "verifier_primary",
+            Self::VerifierAdmin => "verifier_admin",
+            Self::Candidate => "candidate",
+        }
+    }
+
+    /// The path of this role's home page.
+    pub fn home_path(self) -> &'static str {
+        match self {
+            Self::InstallationAdmin => "/admin",
+            Self::CentreManager | Self::CentreStaff => "/centre",
+            Self::VerifierPrimary | Self::VerifierAdmin => "/verifier",
+            Self::Candidate => "/candidate",
+        }
+    }
+
+    /// Whether this role works for a centre.
+    pub fn is_centre_staff(self) -> bool {
+        matches!(self, Self::CentreManager | Self::CentreStaff)
+    }
+}
+
+impl FromStr for Role {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            DomainError::field("role", format!("`{s}` is not a role: expected one of {}", names.join(", ")))
+        })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code such as `PL`, `HU` or `IT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Country([u8; 2]);
+
+impl Country {
+    /// Parses a two-letter code; lower case is accepted and upper-cased.
+    pub fn parse(code: &str) -> Result<Self, DomainError> {
+        let up = code.trim().to_ascii_uppercase();
+        let b = up.as_bytes();
+        if b.len() == 2 && b.iter().all(u8::is_ascii_uppercase) {
+            Ok(Self([b[0], b[1]]))
+        } else {
+            Err(DomainError::field("country", format!("`{code}` is not a two-letter ISO 3166 country code such as PL")))
+        }
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("ZZ")
+    }
+}
+
+impl TryFrom<String> for Country {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Country> for String {
+    fn from(c: Country) -> Self {
+        c.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A language the user interface speaks. English is complete; the others fall back to it key by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Locale {
+    /// English.
+    En,
+    /// Polish.
+    Pl,
+    /// Hungarian.
+    Hu,
+    /// Italian.
+    It,
+}
+
+impl Locale {
+    /// Every supported locale.
+    pub const ALL: [Locale; 4] = [Locale::En, Locale::Pl, Locale::Hu, Locale::It];
+
+    /// The BCP 47 tag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Pl => "pl",
+            Self::Hu => "hu",
+            Self::It => "it",
+        }
+    }
+}
+
+impl FromStr for Locale {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        let lang = lower.split(['-', '_']).next().unwrap_or("");
+        Locale::ALL
+            .into_iter()
+            .find(|l| l.as_str() == lang)
+            .ok_or_else(|| DomainError::field("locale", format!("`{s}` is not a supported locale: expected en, pl, hu or it")))
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Checks an IANA time zone name such as `Europe/Warsaw`.
+pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, DomainError> {
+    name.parse::<chrono_tz::Tz>()
+        .map_err(|_| DomainError::field("timezone", format!("`{name}` is not an IANA time zone such as Europe/Warsaw")))
+}
+
+/// Checks a tenant's short code (used in URLs): lower-case letters, digits and dashes, 2 to 40 long.
+pub fn parse_slug(slug: &str) -> Result<String, DomainError> {
+    let ok = (2..=40).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if ok {
+        Ok(slug.to_owned())
+    } else {
+        Err(DomainError::field(
+            "slug",
+            format!("`{slug}` is not a valid tenant code: use 2 to 40 lower-case letters, digits and dashes, e.g. pl078"),
+        ))
+    }
+}
+
+/// Turns a tenant name into a code for URLs: `PL078 International House` -> `pl078-international-house`.
+pub fn slug_from_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = fold_ascii(c);
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let trimmed: String = out.trim_matches('-').chars().take(40).collect();
+    trimmed.trim_end_matches('-').to_owned()
+}
+
+fn fold_ascii(c: char) -> char {
+    match c {
+        'ą' | 'á' | 'à' | 'ä' => 'a',
+        'ć' | 'č' => 'c',
+        'ę' | 'é' | 'è' | 'ë' => 'e',
+        'í' | 'ì' => 'i',
+        'ł' => 'l',
+        'ń' => 'n',
+        'ó' | 'ö' | 'ő' | 'ò' => 'o',
+        'ś' | 'š' => 's',
+        'ú' | 'ü' | 'ű' | 'ù' => 'u',
+        'ź' | 'ż' | 'ž' => 'z',
+        other => other,
+    }
+}
+
+/// Checks a display name given to a tenant or a person.
+pub fn parse_name(field: &str, name: &str) -> Result<String, DomainError> {
+    let t = name.trim();
+    if t.is_empty() {
+        return Err(DomainError::field(field, "must not be empty"));
+    }
+    if t.chars().count() > 200 {
+        return Err(DomainError::field(field, "must be at most 200 characters"));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(DomainError::field(field, "must not contain control characters"));
+    }
+    Ok(t.to_owned())
+}
+
+/// Checks an email address: one `@`, something on each side, a dot in the domain, no spaces.
+pub fn parse_email(email: &str) -> Result<String, DomainError> {
+    let e = email.trim();
+    let ok = e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match e.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+            }
+            None => false,
+        };
+    if ok {
+        Ok(e.to_lowercase())
+    } else {
+        Err(DomainError::field("email", format!("`{e}` is not an email address")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_fold_polish_letters() {
+        assert_eq!(slug_from_name("PL078 Łódź Centrum"), "pl078-lodz-centrum");
+        assert!(parse_slug("pl078").is_ok());
+        assert!(parse_slug("PL078").is_err());
+    }
+
+    #[test]
+    fn emails_are_checked_and_lower_cased() {
+        assert_eq!(parse_email(" Anna@Example.PL ").unwrap(), "anna@example.pl");
+        assert!(parse_email("anna@localhost").is_err());
+        assert!(parse_email("an na@example.pl").is_err());
+    }
+}
