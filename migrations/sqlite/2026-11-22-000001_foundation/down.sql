@@ -1,0 +1,14 @@
+DROP TABLE IF EXISTS jobs;
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS result_shares;
+DROP TABLE IF EXISTS result_components;
+DROP TABLE IF EXISTS results;
+DROP TABLE IF EXISTS entries;
+DROP TABLE IF EXISTS candidates;
+DROP TABLE IF EXISTS exam_sessions;
+DROP TABLE IF EXISTS exams;
+DROP TABLE IF EXISTS policy_assignments;
+DROP TABLE IF EXISTS password_resets;
+DROP TABLE IF EXISTS auth_sessions;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS tenants;

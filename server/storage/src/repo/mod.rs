@@ -1,0 +1,21 @@
+//! Repositories: plain functions over a connection, grouped by aggregate.
+
+pub mod audit;
+pub mod auth;
+pub mod centre;
+pub mod jobs;
+pub mod policy;
+pub mod tenants;
+pub mod users;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+/// UTC instant to the stored form.
+pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+/// Stored form to a UTC instant.
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}

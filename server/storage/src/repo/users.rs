@@ -1,0 +1,141 @@
+//! Users of a tenant: staff, verifier users, candidates with accounts, installation admins.
+
+use crate::schema::users;
+use crate::{DbConnection, StorageError, StorageResult, tid};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use tessera_domain::{Role, TenantId, UserId};
+
+/// A stored user. `login` is the email for staff and verifiers, the ID number for candidates.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub tenant_id: String,
+    pub id: String,
+    pub login: String,
+    pub email: Option<String>,
+    pub display_name: String,
+    pub role: String,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub failed_logins: i32,
+    pub locked_until: Option<chrono::NaiveDateTime>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+impl User {
+    /// The typed id.
+    pub fn user_id(&self) -> StorageResult<UserId> {
+        self.id.parse().map_err(|_| StorageError::Corrupt(format!("user id {}", self.id)))
+    }
+
+    /// The typed role.
+    pub fn role(&self) -> StorageResult<Role> {
+        self.role.parse().map_err(|e| StorageError::Corrupt(format!("user {}: {e}", self.id)))
+    }
+
+    /// Until when the account is locked (R-LOCKOUT), if it is locked at `now`.
+    pub fn locked_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.locked_until.map(super::utc).filter(|until| *until > now)
+    }
+}
+
+/// A user to create; the password hash is computed by the caller (off the async runtime).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: String,
+    pub email: Option<String>,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+}
+
+/// Creates a user in `tenant`; a taken login is a `Conflict`.
+pub fn create(conn: &mut DbConnection, tenant: TenantId, new: &NewUser, now: DateTime<Utc>) -> StorageResult<User> {
+    let id = UserId::new().to_string();
+    diesel::insert_into(users::table)
+        .values((
+            users::tenant_id.eq(tid(tenant)),
+            users::id.eq(&id),
+            users::login.eq(&new.login),
+            users::email.eq(&new.email),
+            users::display_name.eq(&new.display_name),
+            users::role.eq(new.role.as_str()),
+            users::password_hash.eq(&new.password_hash),
+            users::failed_logins.eq(0),
+            users::created_at.eq(super::naive(now)),
+        ))
+        .execute(conn)
+        .map_err(|e| match StorageError::from(e) {
+            StorageError::Conflict(_) => StorageError::Conflict(format!("a user with login `{}` already exists in this tenant", new.login)),
+            other => other,
+        })?;
+    by_id(conn, tenant, &id)
+}
+
+/// The user with this id in `tenant`.
+pub fn by_id(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<User> {
+    Ok(users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id)).select(User::as_select()).first(conn)?)
+}
+
+/// The user with this login (email or ID number, compared as stored) in `tenant`.
+pub fn by_login(conn: &mut DbConnection, tenant: TenantId, login: &str) -> StorageResult<User> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tid(tenant)))
+        .filter(users::login.eq(login))
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+/// The user with this email in `tenant` (for password reset).
+pub fn by_email(conn: &mut DbConnection, tenant: TenantId, email: &str) -> StorageResult<User> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tid(tenant)))
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+/// Every user of `tenant`.
+pub fn list(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tid(tenant)))
+        .order(users::created_at.asc())
+        .select(User::as_select())
+        .load(conn)?)
+}
+
+/// Records the outcome of a wrong password: the new counter and, maybe, a lock.
+pub fn record_failed_login(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &str,
+    failed: i32,
+    locked_until: Option<DateTime<Utc>>,
+) -> StorageResult<()> {
+    diesel::update(users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id)))
+        .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until.map(super::naive))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A successful sign-in clears the failure counter and any expired lock.
+pub fn record_successful_login(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<()> {
+    diesel::update(users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id)))
+        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<chrono::NaiveDateTime>)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a new password hash and lifts any lock.
+pub fn set_password(conn: &mut DbConnection, tenant: TenantId, id: &str, hash: &str) -> StorageResult<()> {
+    let n = diesel::update(users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id)))
+        .set((
+            users::password_hash.eq(Some(hash)),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
+}
