@@ -322,3 +322,40 @@ mod tests {
         assert!(parse_email("an na@example.pl").is_err());
     }
 }
+
+/// A tenant's settings as typed by a person, checked field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSpec {
+    /// Centre or verifier.
+    pub kind: TenantKind,
+    /// Display name, e.g. `PL078 International House Integra Katowice`.
+    pub name: String,
+    /// Code used in URLs.
+    pub slug: String,
+    /// Country.
+    pub country: Country,
+    /// IANA time zone.
+    pub timezone: chrono_tz::Tz,
+    /// Language of pages and emails.
+    pub locale: Locale,
+}
+
+impl TenantSpec {
+    /// Checks every field and reports the first bad one by name. The slug is derived from the
+    /// name when not given. The installation tenant cannot be created this way.
+    pub fn parse(kind: &str, name: &str, slug: Option<&str>, country: &str, timezone: &str, locale: &str) -> Result<Self, DomainError> {
+        let kind: TenantKind = kind.parse()?;
+        if kind == TenantKind::Installation {
+            return Err(DomainError::field("kind", "expected centre or verifier"));
+        }
+        let name = parse_name("name", name)?;
+        let slug = match slug.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => parse_slug(s)?,
+            None => parse_slug(&slug_from_name(&name))?,
+        };
+        if slug == "installation" {
+            return Err(DomainError::field("slug", "`installation` is reserved"));
+        }
+        Ok(Self { kind, name, slug, country: Country::parse(country)?, timezone: parse_timezone(timezone)?, locale: locale.parse()? })
+    }
+}

@@ -1,1 +1,19 @@
-//! placeholder
+//! Tessera's HTTP layer: axum routers, extractors, minijinja pages and the JSON API.
+//!
+//! Pages live under `routes/pages`, the versioned JSON API under `routes/api`; both take the
+//! tenant from the signed-in session (or, for public pages, from the `/t/{tenant}` path), never
+//! from a request body.
+
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod openapi;
+pub mod outbox;
+pub mod routes;
+pub mod state;
+pub mod templates;
+pub mod throttle;
+
+pub use error::AppError;
+pub use routes::router;
+pub use state::{AppState, WebSettings};

@@ -160,3 +160,31 @@ impl From<ResetRefusal> for StorageError {
         StorageError::NotFound
     }
 }
+
+/// Uses a reset token and sets the new password hash, ending every session of the user and
+/// auditing it, in one transaction: either all of it happens or none.
+pub fn reset_password(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    token_hash: &str,
+    new_hash: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<Result<String, ResetRefusal>> {
+    conn.transaction(|c| {
+        let user = match consume_reset(c, tenant, token_hash, now)? {
+            Ok(u) => u,
+            Err(r) => return Ok(Err(r)),
+        };
+        super::users::set_password(c, tenant, &user, new_hash)?;
+        delete_user_sessions(c, tenant, &user)?;
+        let ev = super::audit::AuditEvent {
+            actor: Some(&user),
+            action: "password.reset",
+            target: Some(&user),
+            details: serde_json::json!({}),
+            request_id: None,
+        };
+        super::audit::append(c, tenant, &ev, now)?;
+        Ok(Ok(user))
+    })
+}

@@ -106,18 +106,21 @@ pub fn list(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<Vec<User
         .load(conn)?)
 }
 
-/// Records the outcome of a wrong password: the new counter and, maybe, a lock.
-pub fn record_failed_login(
-    conn: &mut DbConnection,
-    tenant: TenantId,
-    id: &str,
-    failed: i32,
-    locked_until: Option<DateTime<Utc>>,
-) -> StorageResult<()> {
-    diesel::update(users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id)))
-        .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until.map(super::naive))))
-        .execute(conn)?;
-    Ok(())
+/// Records a wrong password (R-LOCKOUT) in one transaction, so concurrent failures all count.
+/// Returns the instant until which the account is now locked, if this failure locked it.
+pub fn register_failed_login(conn: &mut DbConnection, tenant: TenantId, id: &str, now: DateTime<Utc>) -> StorageResult<Option<DateTime<Utc>>> {
+    conn.transaction(|c| {
+        let scope = || users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id));
+        diesel::update(scope()).set(users::failed_logins.eq(users::failed_logins + 1)).execute(c)?;
+        let failed: i32 = scope().select(users::failed_logins).first(c)?;
+        let (_, lock) = tessera_domain::auth::after_failed_login(failed - 1, now);
+        if let Some(until) = lock {
+            diesel::update(scope())
+                .set((users::failed_logins.eq(0), users::locked_until.eq(Some(super::naive(until)))))
+                .execute(c)?;
+        }
+        Ok(lock)
+    })
 }
 
 /// A successful sign-in clears the failure counter and any expired lock.

@@ -1,0 +1,506 @@
+//! The plugin registry: loading `<name>.toml` + `<name>.wasm` pairs, the sha256 module cache,
+//! hot reload, installation and decisions.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use tessera_plugin_sdk::abi::{DecisionResponse, GuestErrorCode};
+use tessera_plugin_sdk::manifest::overlay_config;
+use tessera_plugin_sdk::{ABI_VERSION, DecisionKind, DecisionRequest, Manifest};
+
+use crate::error::{Cause, PolicyError};
+use crate::sandbox::{Limits, Prepared, RunFailure, Sandbox};
+
+/// What the registry knows about a loaded plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// Plugin name.
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// ABI version.
+    pub abi: u32,
+    /// Kinds it implements.
+    pub kinds: Vec<DecisionKind>,
+    /// One line for the admin.
+    pub description: String,
+    /// sha256 of the `.wasm`, hex.
+    pub sha256: String,
+}
+
+/// The facts, configuration and clock of one decision.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionInput<'a> {
+    /// The kind's facts (e.g. a serialised `RefundFacts`).
+    pub facts: &'a serde_json::Value,
+    /// The tenant's configuration of the plugin; overlaid on the manifest defaults.
+    /// `Value::Null` means "defaults only".
+    pub tenant_config: &'a serde_json::Value,
+    /// The instant of the decision.
+    pub now: DateTime<Utc>,
+    /// The tenant's calendar day at `now`; `None` means the UTC day.
+    pub today: Option<NaiveDate>,
+}
+
+/// A successful decision and who made it: record `plugin`, `version` and `sha256` with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Plugin name.
+    pub plugin: String,
+    /// Plugin version.
+    pub version: String,
+    /// sha256 of the module that ran.
+    pub sha256: String,
+    /// The kind decided.
+    pub kind: DecisionKind,
+    /// The decision, validated against the kind's output schema.
+    pub output: serde_json::Value,
+    /// Fuel the invocation used (a deterministic cost measure).
+    pub fuel_used: u64,
+}
+
+impl Decision {
+    /// The output as the kind's typed decision (e.g. `RefundDecision`).
+    pub fn typed<O: serde::de::DeserializeOwned>(&self) -> Result<O, PolicyError> {
+        serde_json::from_value(self.output.clone()).map_err(|e| {
+            PolicyError::new(&self.plugin, Cause::SchemaViolation, e.to_string())
+                .version(&self.version)
+                .kind(self.kind)
+        })
+    }
+}
+
+/// The outcome of a reload: what changed and what failed (failed plugins keep their old version).
+#[derive(Debug, Default)]
+pub struct ReloadReport {
+    /// Plugins loaded for the first time or replaced by a new module or manifest.
+    pub loaded: Vec<PluginInfo>,
+    /// Plugins removed because their manifest is gone.
+    pub removed: Vec<String>,
+    /// Plugins that failed to load; an older version, if any, stays in service.
+    pub failed: Vec<PolicyError>,
+}
+
+struct LoadedPlugin {
+    info: PluginInfo,
+    default_config: serde_json::Value,
+    /// The manifest and module bytes it was built from, to tell whether a file changed.
+    manifest_text: String,
+    prepared: Arc<Prepared>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    sandbox: Sandbox,
+    /// Swapped whole on reload, so a decision sees either the old or the new set, never a mix.
+    plugins: RwLock<Arc<BTreeMap<String, Arc<LoadedPlugin>>>>,
+    /// Compiled modules by sha256: an unchanged module is never compiled twice.
+    modules: Mutex<HashMap<String, Arc<Prepared>>>,
+    validators: HashMap<DecisionKind, jsonschema::Validator>,
+    /// Serialises reloads (watcher and manual calls).
+    reload_lock: Mutex<()>,
+}
+
+/// The plugin registry. Cheap to clone; `Send + Sync`; [`PolicyRegistry::decide`] may run on
+/// many threads at once.
+#[derive(Clone)]
+pub struct PolicyRegistry {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for PolicyRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyRegistry")
+            .field("dir", &self.inner.dir)
+            .field("plugins", &self.list())
+            .finish()
+    }
+}
+
+impl PolicyRegistry {
+    /// Open the plugins directory and load every `<name>.toml` + `<name>.wasm` in it.
+    ///
+    /// A plugin that fails to load is reported in the returned [`ReloadReport`] and skipped;
+    /// only an unusable directory or engine is an error.
+    pub fn open(dir: impl Into<PathBuf>, limits: Limits) -> Result<(Self, ReloadReport), PolicyError> {
+        let dir = dir.into();
+        if !dir.is_dir() {
+            return Err(PolicyError::new(
+                dir.display().to_string(),
+                Cause::Io,
+                "plugins directory does not exist",
+            ));
+        }
+        let sandbox = Sandbox::new(limits).map_err(|e| PolicyError::new("-", Cause::Io, e))?;
+        let mut validators = HashMap::new();
+        for kind in DecisionKind::ALL {
+            let schema = tessera_plugin_sdk::schema::output_schema(kind);
+            let validator = jsonschema::validator_for(&schema)
+                .map_err(|e| PolicyError::new("-", Cause::SchemaViolation, e.to_string()))?;
+            validators.insert(kind, validator);
+        }
+        let registry = Self {
+            inner: Arc::new(Inner {
+                dir,
+                sandbox,
+                plugins: RwLock::new(Arc::new(BTreeMap::new())),
+                modules: Mutex::new(HashMap::new()),
+                validators,
+                reload_lock: Mutex::new(()),
+            }),
+        };
+        let report = registry.reload();
+        Ok((registry, report))
+    }
+
+    /// The plugins directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// The limits every invocation runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.sandbox.limits
+    }
+
+    fn snapshot(&self) -> Arc<BTreeMap<String, Arc<LoadedPlugin>>> {
+        self.inner
+            .plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Every loaded plugin, by name.
+    pub fn list(&self) -> Vec<PluginInfo> {
+        self.snapshot().values().map(|p| p.info.clone()).collect()
+    }
+
+    /// One loaded plugin.
+    pub fn info(&self, name: &str) -> Option<PluginInfo> {
+        self.snapshot().get(name).map(|p| p.info.clone())
+    }
+
+    /// Rescan the directory. New and changed plugins are compiled and checked first; the whole
+    /// set is then swapped in one step. A plugin whose new files fail keeps its old version.
+    pub fn reload(&self) -> ReloadReport {
+        let _guard = self
+            .inner
+            .reload_lock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let current = self.snapshot();
+        let mut next = BTreeMap::new();
+        let mut report = ReloadReport::default();
+        for manifest_path in manifest_paths(&self.inner.dir) {
+            let stem = file_stem(&manifest_path);
+            match self.load_pair(&manifest_path, current.get(&stem)) {
+                Ok(plugin) => {
+                    let unchanged = current
+                        .get(&stem)
+                        .is_some_and(|old| Arc::ptr_eq(old, &plugin));
+                    if !unchanged {
+                        tracing::info!(plugin = %plugin.info.name, version = %plugin.info.version,
+                            sha256 = %plugin.info.sha256, "policy plugin loaded");
+                        report.loaded.push(plugin.info.clone());
+                    }
+                    next.insert(stem, plugin);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "policy plugin not loaded");
+                    if let Some(old) = current.get(&stem) {
+                        next.insert(stem, old.clone());
+                    }
+                    report.failed.push(error);
+                }
+            }
+        }
+        report.removed = current
+            .keys()
+            .filter(|name| !next.contains_key(*name))
+            .cloned()
+            .collect();
+        *self
+            .inner
+            .plugins
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        report
+    }
+
+    /// Load (or keep) the plugin described by `manifest_path`; `old` is the loaded version.
+    fn load_pair(
+        &self,
+        manifest_path: &Path,
+        old: Option<&Arc<LoadedPlugin>>,
+    ) -> Result<Arc<LoadedPlugin>, PolicyError> {
+        let stem = file_stem(manifest_path);
+        let manifest_text = std::fs::read_to_string(manifest_path)
+            .map_err(|e| PolicyError::new(&stem, Cause::Io, format!("{}: {e}", manifest_path.display())))?;
+        let wasm_path = manifest_path.with_extension("wasm");
+        let wasm = std::fs::read(&wasm_path)
+            .map_err(|e| PolicyError::new(&stem, Cause::Io, format!("{}: {e}", wasm_path.display())))?;
+        let sha256 = hex::encode(Sha256::digest(&wasm));
+        if let Some(old) = old
+            && old.info.sha256 == sha256
+            && old.manifest_text == manifest_text
+        {
+            return Ok(old.clone());
+        }
+        let manifest = parse_manifest(&stem, &manifest_text, &sha256)?;
+        let fail = |cause, detail: String| {
+            PolicyError::new(&manifest.name, cause, detail).version(&manifest.version)
+        };
+        let prepared = self.prepare_cached(&sha256).map_or_else(
+            || {
+                let prepared = Arc::new(self.inner.sandbox.prepare(&wasm).map_err(|(c, d)| fail(c, d))?);
+                self.inner
+                    .modules
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(sha256.clone(), prepared.clone());
+                Ok::<_, PolicyError>(prepared)
+            },
+            Ok,
+        )?;
+        Ok(Arc::new(LoadedPlugin {
+            info: PluginInfo {
+                name: manifest.name,
+                version: manifest.version,
+                abi: manifest.abi,
+                kinds: manifest.kinds,
+                description: manifest.description,
+                sha256,
+            },
+            default_config: manifest.config,
+            manifest_text,
+            prepared,
+        }))
+    }
+
+    fn prepare_cached(&self, sha256: &str) -> Option<Arc<Prepared>> {
+        self.inner
+            .modules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sha256)
+            .cloned()
+    }
+
+    /// Validate a plugin without installing it. `path` is its `.toml` or `.wasm`; the other
+    /// file is found next to it with the same stem.
+    pub fn check_file(&self, path: &Path) -> Result<PluginInfo, PolicyError> {
+        let manifest_path = path.with_extension("toml");
+        self.load_pair(&manifest_path, None).map(|p| p.info.clone())
+    }
+
+    /// Validate a plugin, then copy it into the plugins directory atomically (module first,
+    /// then manifest, each written to a temporary file and renamed), and reload.
+    /// The plugin takes over from any older version without a restart.
+    pub fn install_file(&self, path: &Path) -> Result<PluginInfo, PolicyError> {
+        let info = self.check_file(path)?;
+        let io = |e: std::io::Error| PolicyError::new(&info.name, Cause::Io, e.to_string()).version(&info.version);
+        let source_manifest = path.with_extension("toml");
+        for (from, ext) in [(path.with_extension("wasm"), "wasm"), (source_manifest, "toml")] {
+            let to = self.inner.dir.join(format!("{}.{ext}", info.name));
+            let tmp = self.inner.dir.join(format!(".{}.{ext}.tmp", info.name));
+            std::fs::copy(&from, &tmp).map_err(io)?;
+            std::fs::rename(&tmp, &to).map_err(io)?;
+        }
+        let report = self.reload();
+        if let Some(error) = report.failed.into_iter().find(|e| e.plugin == info.name) {
+            return Err(error);
+        }
+        Ok(info)
+    }
+
+    /// Reload whenever the plugins directory changes, until the returned handle is dropped.
+    ///
+    /// Events are debounced so that a module and its manifest copied together load together.
+    pub fn watch(&self) -> Result<WatchHandle, PolicyError> {
+        use notify::{RecursiveMode, Watcher};
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if event.is_ok() {
+                let _ = tx.send(());
+            }
+        })
+        .map_err(|e| PolicyError::new(self.inner.dir.display().to_string(), Cause::Io, e.to_string()))?;
+        watcher
+            .watch(&self.inner.dir, RecursiveMode::NonRecursive)
+            .map_err(|e| PolicyError::new(self.inner.dir.display().to_string(), Cause::Io, e.to_string()))?;
+        let registry = Arc::downgrade(&self.inner);
+        let thread = std::thread::Builder::new()
+            .name("policy-watch".into())
+            .spawn(move || {
+                while rx.recv().is_ok() {
+                    // Let a burst of events (copy module, copy manifest) settle first.
+                    while rx.recv_timeout(Duration::from_millis(200)).is_ok() {}
+                    let Some(inner) = registry.upgrade() else { break };
+                    let report = PolicyRegistry { inner }.reload();
+                    for error in &report.failed {
+                        tracing::warn!(%error, "hot reload kept the previous version");
+                    }
+                }
+            })
+            .map_err(|e| PolicyError::new("-", Cause::Io, e.to_string()))?;
+        Ok(WatchHandle {
+            _watcher: watcher,
+            _thread: thread,
+        })
+    }
+
+    /// Run one decision on `plugin`. Fails closed: any failure is an error naming the plugin,
+    /// version, kind and cause, and the server carries on.
+    pub fn decide(
+        &self,
+        plugin: &str,
+        kind: DecisionKind,
+        input: &DecisionInput<'_>,
+    ) -> Result<Decision, PolicyError> {
+        let loaded = self
+            .snapshot()
+            .get(plugin)
+            .cloned()
+            .ok_or_else(|| PolicyError::new(plugin, Cause::UnknownPlugin, "no plugin of that name is loaded").kind(kind))?;
+        let info = &loaded.info;
+        let fail = |cause, detail: String| {
+            PolicyError::new(&info.name, cause, detail)
+                .version(&info.version)
+                .kind(kind)
+        };
+        if !info.kinds.contains(&kind) {
+            return Err(fail(
+                Cause::KindNotImplemented,
+                format!("manifest lists {:?}", info.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
+            ));
+        }
+        let request = DecisionRequest {
+            abi: ABI_VERSION,
+            kind,
+            now: input.now,
+            today: input.today,
+            config: overlay_config(&loaded.default_config, input.tenant_config),
+            facts: input.facts.clone(),
+        };
+        let request = serde_json::to_vec(&request).map_err(|e| fail(Cause::InvalidFacts, e.to_string()))?;
+        if request.len() > self.limits().max_input_bytes {
+            return Err(fail(
+                Cause::InputTooLarge,
+                format!("request of {} bytes exceeds the cap of {} bytes", request.len(), self.limits().max_input_bytes),
+            ));
+        }
+        let outcome = self
+            .inner
+            .sandbox
+            .run(&loaded.prepared, &request)
+            .map_err(|RunFailure { cause, detail, .. }| fail(cause, detail))?;
+        let response: DecisionResponse = serde_json::from_slice(&outcome.response).map_err(|e| {
+            let shown = String::from_utf8_lossy(&outcome.response[..outcome.response.len().min(120)]).into_owned();
+            fail(Cause::BadOutputJson, format!("{e}; response began {shown:?}"))
+        })?;
+        let output = match response {
+            DecisionResponse::Output(output) => output,
+            DecisionResponse::Error(error) => {
+                let cause = match error.code {
+                    GuestErrorCode::KindNotImplemented => Cause::KindNotImplemented,
+                    GuestErrorCode::InvalidFacts => Cause::InvalidFacts,
+                    GuestErrorCode::InvalidConfig => Cause::InvalidConfig,
+                    GuestErrorCode::WrongAbi => Cause::WrongAbi,
+                    GuestErrorCode::InvalidRequest => Cause::PluginError,
+                };
+                return Err(fail(cause, error.message));
+            }
+        };
+        if let Err(error) = self.inner.validators[&kind].validate(&output) {
+            return Err(fail(
+                Cause::SchemaViolation,
+                format!("{error} at {}", error.instance_path()),
+            ));
+        }
+        Ok(Decision {
+            plugin: info.name.clone(),
+            version: info.version.clone(),
+            sha256: info.sha256.clone(),
+            kind,
+            output,
+            fuel_used: outcome.fuel_used,
+        })
+    }
+
+    /// Run a raw request through `plugin`'s module with no manifest or schema checks, and
+    /// report the peak memory. For the bench and the hostile-plugin tests.
+    #[doc(hidden)]
+    pub fn run_raw(&self, plugin: &str, request: &[u8]) -> Result<(Vec<u8>, usize), (Cause, String, usize)> {
+        let loaded = self
+            .snapshot()
+            .get(plugin)
+            .cloned()
+            .ok_or((Cause::UnknownPlugin, plugin.to_owned(), 0))?;
+        self.inner
+            .sandbox
+            .run(&loaded.prepared, request)
+            .map(|o| (o.response, o.peak_memory))
+            .map_err(|f| (f.cause, f.detail, f.peak_memory))
+    }
+}
+
+/// Keeps [`PolicyRegistry::watch`] running; dropping it stops watching.
+pub struct WatchHandle {
+    _watcher: notify::RecommendedWatcher,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+fn manifest_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "toml")
+                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn parse_manifest(stem: &str, text: &str, sha256: &str) -> Result<Manifest, PolicyError> {
+    let invalid = |detail: String| PolicyError::new(stem, Cause::InvalidManifest, detail);
+    let manifest: Manifest = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    manifest.validate().map_err(invalid)?;
+    let invalid = |cause, detail: String| {
+        PolicyError::new(&manifest.name, cause, detail).version(&manifest.version)
+    };
+    if manifest.name != stem {
+        return Err(invalid(
+            Cause::InvalidManifest,
+            format!("manifest name `{}` does not match its file name `{stem}.toml`", manifest.name),
+        ));
+    }
+    if manifest.abi != ABI_VERSION {
+        return Err(invalid(
+            Cause::WrongAbi,
+            format!("manifest declares ABI v{}, this host speaks v{ABI_VERSION}", manifest.abi),
+        ));
+    }
+    if let Some(expected) = &manifest.sha256
+        && !expected.eq_ignore_ascii_case(sha256)
+    {
+        return Err(invalid(
+            Cause::InvalidManifest,
+            format!("module sha256 {sha256} does not match the manifest's {expected}"),
+        ));
+    }
+    Ok(manifest)
+}

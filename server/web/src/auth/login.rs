@@ -1,0 +1,110 @@
+//! Checking a login and password: throttling per client address, the account lockout
+//! (R-LOCKOUT), argon2id verification, and the audit trail. Pages and the API share it.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::http::StatusCode;
+use serde_json::json;
+use std::net::IpAddr;
+use tessera_domain::auth::MAX_PASSWORD_CHARS;
+use tessera_domain::Locale;
+use tessera_storage::StorageError;
+use tessera_storage::repo::audit::{self, AuditEvent};
+use tessera_storage::repo::tenants::{self, Tenant};
+use tessera_storage::repo::users::{self, User};
+
+/// Normalises what a person types as their login: emails are case-insensitive, ID numbers are not.
+pub fn normalise_login(login: &str) -> String {
+    let t = login.trim();
+    if t.contains('@') { t.to_lowercase() } else { t.to_owned() }
+}
+
+/// The tenant a sign-in page or API call names; unknown, inactive and the installation's own
+/// tenant under another name all look the same: not found.
+pub async fn tenant_for_login(state: &AppState, slug: &str) -> Result<Tenant, AppError> {
+    let slug = slug.to_owned();
+    let tenant = state.db.call(move |c| tenants::by_slug(c, &slug)).await?;
+    if tenant.status != "active" {
+        return Err(AppError::not_found());
+    }
+    Ok(tenant)
+}
+
+/// Checks `login` and `password` in `tenant`. Every refusal is audited; the message never says
+/// whether the login exists.
+pub async fn authenticate(state: &AppState, tenant: &Tenant, login: &str, password: &str, addr: IpAddr) -> Result<User, AppError> {
+    let locale = tenant.locale;
+    if let Err(wait) = state.throttle.check(addr) {
+        audit_refusal(state, tenant, None, "login.throttled", addr).await;
+        return Err(AppError::too_many(wait));
+    }
+    if password.chars().count() > MAX_PASSWORD_CHARS || login.chars().count() > 254 {
+        return Err(AppError::bad_request(state.templates.text(locale, "login.too_long")).with(StatusCode::BAD_REQUEST, "invalid_input"));
+    }
+    let login = normalise_login(login);
+    let tid = tenant.id;
+    let found = state.db.call(move |c| match users::by_login(c, tid, &login) {
+        Ok(u) => Ok(Some(u)),
+        Err(StorageError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }).await?;
+    let now = state.clock.now();
+    if let Some(user) = &found
+        && let Some(until) = user.locked_at(now)
+    {
+        audit_refusal(state, tenant, Some(&user.id), "login.locked", addr).await;
+        return Err(locked(state, locale, until));
+    }
+    let ok = state.hasher.verify(password.to_owned(), found.as_ref().and_then(|u| u.password_hash.clone())).await?;
+    match found {
+        Some(user) if ok => {
+            let (uid, tid2) = (user.id.clone(), tenant.id);
+            state.db.call(move |c| users::record_successful_login(c, tid2, &uid)).await?;
+            let (uid, addr_s) = (user.id.clone(), addr.to_string());
+            state
+                .db
+                .call(move |c| {
+                    let ev = AuditEvent { actor: Some(&uid), action: "login", target: Some(&uid), details: json!({"address": addr_s}), request_id: None };
+                    audit::append(c, tid2, &ev, now)
+                })
+                .await?;
+            Ok(user)
+        }
+        other => {
+            state.throttle.record_failure(addr);
+            let user_id = other.as_ref().map(|u| u.id.clone());
+            let locked_now = match &user_id {
+                Some(uid) => {
+                    let (uid, t) = (uid.clone(), tenant.id);
+                    state.db.call(move |c| users::register_failed_login(c, t, &uid, now)).await?
+                }
+                None => None,
+            };
+            audit_refusal(state, tenant, user_id.as_deref(), if locked_now.is_some() { "login.lockout" } else { "login.failed" }, addr).await;
+            match locked_now {
+                Some(until) => Err(locked(state, locale, until)),
+                None => Err(AppError::unauthenticated().with(StatusCode::UNAUTHORIZED, "invalid_credentials").message(state.templates.text(locale, "login.failed"))),
+            }
+        }
+    }
+}
+
+fn locked(state: &AppState, locale: Locale, until: chrono::DateTime<chrono::Utc>) -> AppError {
+    let text = state.templates.text(locale, "login.locked").replace("{until}", &until.format("%Y-%m-%d %H:%M").to_string());
+    AppError::forbidden().with(StatusCode::LOCKED, "account_locked").message(text)
+}
+
+async fn audit_refusal(state: &AppState, tenant: &Tenant, user: Option<&str>, action: &'static str, addr: IpAddr) {
+    let (t, u, a, now) = (tenant.id, user.map(str::to_owned), addr.to_string(), state.clock.now());
+    let res = state
+        .db
+        .call(move |c| {
+            let ev = AuditEvent { actor: None, action, target: u.as_deref(), details: json!({"address": a}), request_id: None };
+            audit::append(c, t, &ev, now)
+        })
+        .await;
+    if let Err(e) = res {
+        tracing::error!(error = %e, "could not write the audit log");
+    }
+}
+

@@ -1,0 +1,81 @@
+//! User-facing text by locale. Each catalogue is a flat TOML table of keys; English is complete
+//! and every other locale falls back to it key by key.
+
+use std::collections::HashMap;
+use tessera_domain::Locale;
+
+const SOURCES: [(Locale, &str); 4] = [
+    (Locale::En, include_str!("../locales/en.toml")),
+    (Locale::Pl, include_str!("../locales/pl.toml")),
+    (Locale::Hu, include_str!("../locales/hu.toml")),
+    (Locale::It, include_str!("../locales/it.toml")),
+];
+
+/// Every catalogue, parsed once.
+#[derive(Debug)]
+pub struct Catalogues {
+    by_locale: HashMap<Locale, HashMap<String, String>>,
+}
+
+impl Catalogues {
+    /// Parses the embedded catalogues; a broken catalogue is a build defect, caught by tests.
+    pub fn load() -> Result<Self, String> {
+        let mut by_locale = HashMap::new();
+        for (locale, src) in SOURCES {
+            let table: toml::Table = src.parse().map_err(|e| format!("locale {locale}: {e}"))?;
+            let mut flat = HashMap::new();
+            flatten("", &toml::Value::Table(table), &mut flat);
+            by_locale.insert(locale, flat);
+        }
+        Ok(Self { by_locale })
+    }
+
+    /// The text for `key` in `locale`, else in English, else the key itself (visible in tests).
+    pub fn text<'a>(&'a self, locale: Locale, key: &'a str) -> &'a str {
+        self.by_locale
+            .get(&locale)
+            .and_then(|m| m.get(key))
+            .or_else(|| self.by_locale.get(&Locale::En).and_then(|m| m.get(key)))
+            .map(String::as_str)
+            .unwrap_or(key)
+    }
+
+    /// Keys present in English but missing in `locale`.
+    pub fn missing(&self, locale: Locale) -> Vec<String> {
+        let en = &self.by_locale[&Locale::En];
+        let other = &self.by_locale[&locale];
+        let mut keys: Vec<_> = en.keys().filter(|k| !other.contains_key(*k)).cloned().collect();
+        keys.sort();
+        keys
+    }
+}
+
+fn flatten(prefix: &str, v: &toml::Value, out: &mut HashMap<String, String>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, v, out);
+            }
+        }
+        toml::Value::String(s) => {
+            out.insert(prefix.to_owned(), s.clone());
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogues_parse_and_fall_back_to_english() {
+        let c = Catalogues::load().unwrap();
+        assert_eq!(c.text(Locale::En, "login.title"), "Sign in");
+        assert_ne!(c.text(Locale::Pl, "login.title"), "Sign in");
+        assert_eq!(c.text(Locale::Pl, "no.such.key"), "no.such.key");
+    }
+}

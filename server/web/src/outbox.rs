@@ -1,0 +1,37 @@
+//! Outgoing email goes through the job queue: the request only records it, the worker sends it
+//! and retries with back-off when the mail server is down.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use tessera_domain::TenantId;
+use tessera_storage::repo::jobs::{self, NewJob};
+
+/// The job kind of an email.
+pub const EMAIL_JOB: &str = "email";
+
+/// What an email job carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailJob {
+    /// The recipient.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
+
+/// Queues an email; `key` makes it idempotent (the same key is never sent twice).
+pub async fn queue_email(state: &AppState, tenant: TenantId, key: String, email: EmailJob) -> Result<bool, AppError> {
+    let now = state.clock.now();
+    let payload = serde_json::to_value(&email).map_err(AppError::internal)?;
+    let new = state
+        .db
+        .call(move |c| {
+            let job = NewJob { kind: EMAIL_JOB, payload, idempotency_key: key, run_at: now, max_attempts: 8 };
+            jobs::enqueue(c, tenant, &job, now)
+        })
+        .await?;
+    state.jobs_wakeup.notify_one();
+    Ok(new)
+}

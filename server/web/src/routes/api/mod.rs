@@ -1,0 +1,76 @@
+//! The JSON API, versioned under `/api/v1`. Every handler is annotated with `#[utoipa::path]`,
+//! and the OpenAPI document at `/api/openapi.json` is generated from those annotations.
+//!
+//! Conventions every endpoint follows: the tenant is the caller's own (from the session or, later,
+//! the API token), never a parameter; another tenant's resource is a 404, the same as a missing
+//! one; errors have one shape (`ErrorBody`) with a stable `code`; cookie-authenticated writes need
+//! the session's anti-forgery token in `X-CSRF-Token`.
+
+mod auth;
+mod centre;
+mod me;
+mod tenants;
+
+use crate::auth::{CurrentUser, constant_time_eq};
+use crate::error::AppError;
+use crate::state::SharedState;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The header carrying the anti-forgery token on cookie-authenticated API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tessera API", description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`."),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// The API routes and the OpenAPI document generated from them.
+pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(tenants::list, tenants::create))
+        .routes(routes!(me::users))
+        .routes(routes!(me::user))
+        .routes(routes!(me::audit))
+        .routes(routes!(centre::sessions))
+        .routes(routes!(centre::session))
+        .routes(routes!(centre::session_entries))
+        .routes(routes!(centre::candidates))
+        .routes(routes!(centre::candidate))
+        .routes(routes!(centre::entry))
+        .routes(routes!(centre::result))
+        .split_for_parts()
+}
+
+pub(super) fn router() -> Router<SharedState> {
+    let (routes, doc) = api();
+    let json = doc.to_pretty_json().expect("the OpenAPI document serialises");
+    routes.route("/openapi.json", get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }))
+}
+
+/// The caller of an API endpoint: a signed-in user whose writes carry the anti-forgery header.
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<SharedState> for ApiUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, AppError> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        if !parts.method.is_safe() {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !constant_time_eq(sent, &user.csrf_token) {
+                return Err(AppError::csrf());
+            }
+        }
+        Ok(ApiUser(user))
+    }
+}

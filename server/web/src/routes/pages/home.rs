@@ -1,0 +1,59 @@
+//! Each role's home page. A page for another role is a 404, like anything else one may not see.
+
+use super::render;
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::AppResult;
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use tessera_domain::Role;
+use tessera_storage::repo::{centre, tenants};
+
+/// `GET /home`: to the signed-in user's own home.
+pub(super) async fn home(user: CurrentUser) -> Response {
+    Redirect::to(user.role.home_path()).into_response()
+}
+
+/// `GET /admin`: the installation admin's overview of tenants.
+pub(super) async fn admin(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+    user.require(&[Role::InstallationAdmin])?;
+    let all = state.db.call(tenants::list).await?;
+    let locale = user.tenant.locale;
+    render(&state, jar, &MaybeUser(Some(user)), locale, "home_admin.html", StatusCode::OK, context! { tenants => all })
+}
+
+/// `GET /centre`: the centre's sessions and counts.
+pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+    user.require(&[Role::CentreManager, Role::CentreStaff])?;
+    let tid = user.tenant_id();
+    let (sessions, (s, c, e)) = state.db.call(move |conn| Ok((centre::sessions(conn, tid)?, centre::counts(conn, tid)?))).await?;
+    let locale = user.tenant.locale;
+    render(
+        &state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "home_centre.html",
+        StatusCode::OK,
+        context! { sessions => sessions, counts => context! { sessions => s, candidates => c, entries => e } },
+    )
+}
+
+/// `GET /verifier`: how many results are shared with the organisation.
+pub(super) async fn verifier(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+    user.require(&[Role::VerifierPrimary, Role::VerifierAdmin])?;
+    let tid = user.tenant_id();
+    let shared = state.db.call(move |c| centre::active_shares_for_verifier(c, tid)).await?;
+    let locale = user.tenant.locale;
+    render(&state, jar, &MaybeUser(Some(user)), locale, "home_verifier.html", StatusCode::OK, context! { shared => shared })
+}
+
+/// `GET /candidate`: the candidate's home.
+pub(super) async fn candidate(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+    user.require(&[Role::Candidate])?;
+    let locale = user.tenant.locale;
+    render(&state, jar, &MaybeUser(Some(user)), locale, "home_candidate.html", StatusCode::OK, context! {})
+}

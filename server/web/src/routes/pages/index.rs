@@ -1,0 +1,49 @@
+//! The start page: which organisation are you signing in to?
+
+use super::{render, visitor_locale};
+use crate::auth::MaybeUser;
+use crate::error::AppResult;
+use crate::state::SharedState;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+
+/// `GET /`: signed-in users go home, others choose their organisation.
+pub(super) async fn show(State(state): State<SharedState>, user: MaybeUser, headers: HeaderMap, jar: CookieJar) -> AppResult<Response> {
+    if let Some(u) = &user.0 {
+        return Ok(Redirect::to(u.role.home_path()).into_response());
+    }
+    render(&state, jar, &user, visitor_locale(&headers), "index.html", StatusCode::OK, context! {})
+}
+
+#[derive(Deserialize)]
+pub(super) struct Go {
+    tenant: String,
+}
+
+/// `GET /go?tenant=CODE`: on to that organisation's sign-in page.
+pub(super) async fn go(State(state): State<SharedState>, user: MaybeUser, headers: HeaderMap, jar: CookieJar, Query(q): Query<Go>) -> AppResult<Response> {
+    let code = q.tenant.trim().to_ascii_lowercase();
+    let known = match tessera_domain::tenant::parse_slug(&code) {
+        Ok(slug) => {
+            let s = slug.clone();
+            state.db.call(move |c| Ok(tessera_storage::repo::tenants::by_slug(c, &s).ok())).await?.filter(|t| t.status == "active").map(|_| slug)
+        }
+        Err(_) => None,
+    };
+    match known {
+        Some(slug) => Ok(Redirect::to(&format!("/t/{slug}/login")).into_response()),
+        None => render(
+            &state,
+            jar,
+            &user,
+            visitor_locale(&headers),
+            "index.html",
+            StatusCode::NOT_FOUND,
+            context! { error => format!("No organisation uses the code `{code}`."), code => code },
+        ),
+    }
+}

@@ -1,0 +1,93 @@
+//! HTML pages, usable without JavaScript.
+
+mod home;
+mod index;
+mod login;
+mod password;
+
+use crate::auth::{MaybeUser, ensure_csrf_token};
+use crate::error::AppError;
+use crate::state::{AppState, SharedState};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::{Value, context};
+use tessera_domain::Locale;
+
+pub(super) fn router(state: SharedState) -> Router<SharedState> {
+    Router::new()
+        .route("/", get(index::show))
+        .route("/go", get(index::go))
+        .route("/t/{tenant}/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/t/{tenant}/password/forgot", get(password::forgot_form).post(password::forgot_submit))
+        .route("/t/{tenant}/password/reset/{token}", get(password::reset_form).post(password::reset_submit))
+        .route("/home", get(home::home))
+        .route("/admin", get(home::admin))
+        .route("/centre", get(home::centre))
+        .route("/verifier", get(home::verifier))
+        .route("/candidate", get(home::candidate))
+        .layer(middleware::from_fn_with_state(state, html_errors))
+}
+
+/// Renders a page with what every page needs: the user, the anti-forgery token, the locale.
+pub(crate) fn render(
+    state: &AppState,
+    jar: CookieJar,
+    user: &MaybeUser,
+    locale: Locale,
+    template: &str,
+    status: StatusCode,
+    ctx: Value,
+) -> Result<Response, AppError> {
+    let (jar, csrf) = ensure_csrf_token(jar, user, state.settings.secure_cookies);
+    let who = user.0.as_ref().map(|u| context! { display_name => u.user.display_name.clone(), role => u.role.as_str() });
+    let tenant_name = user.0.as_ref().map(|u| u.tenant.name.clone());
+    let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, ..ctx };
+    let html = state.templates.render(template, locale, ctx).map_err(AppError::internal)?;
+    Ok((status, jar, no_store(), Html(html)).into_response())
+}
+
+/// Pages with personal data or forms must not be cached by browsers or proxies.
+fn no_store() -> [(header::HeaderName, &'static str); 1] {
+    [(header::CACHE_CONTROL, "no-store")]
+}
+
+/// The locale a visitor prefers, from `Accept-Language`, for pages outside any tenant.
+pub(crate) fn visitor_locale(headers: &axum::http::HeaderMap) -> Locale {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').find_map(|part| part.split(';').next().and_then(|tag| tag.trim().parse::<Locale>().ok())))
+        .unwrap_or(Locale::En)
+}
+
+/// Turns errors from page handlers into pages: 401 sends the visitor to sign in, the rest show
+/// the message in a page with the same status.
+async fn html_errors(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+    let locale = visitor_locale(req.headers());
+    let res = next.run(req).await;
+    let Some(err) = res.extensions().get::<AppError>().cloned() else { return res };
+    if err.status == StatusCode::UNAUTHORIZED {
+        return Redirect::to("/").into_response();
+    }
+    let ctx = context! {
+        title => state.templates.text(locale, "error.title"),
+        message => err.message.clone(),
+        is_error => true,
+    };
+    match state.templates.render("message.html", locale, ctx) {
+        Ok(html) => {
+            let mut page = (err.status, no_store(), Html(html)).into_response();
+            if let Some(v) = res.headers().get(header::RETRY_AFTER) {
+                page.headers_mut().insert(header::RETRY_AFTER, v.clone());
+            }
+            page
+        }
+        Err(e) => AppError::internal(e).into_response(),
+    }
+}

@@ -1,0 +1,65 @@
+//! What every handler shares.
+
+use crate::auth::PasswordHasher;
+use crate::templates::Templates;
+use crate::throttle::Throttle;
+use std::sync::Arc;
+use tessera_domain::Clock;
+use tessera_storage::Db;
+
+/// Settings of the HTTP layer, taken from the configuration by the daemon.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The address people reach Tessera at, for links in emails (no trailing slash).
+    pub public_url: String,
+    /// Whether cookies carry `Secure` (the server or its proxy speaks TLS).
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// A session ends this long after sign-in, whatever happens.
+    pub session_absolute: chrono::Duration,
+    /// How long a password-reset link works.
+    pub reset_link_ttl: chrono::Duration,
+    /// Failed sign-ins allowed per client address per window before it is throttled.
+    pub login_failures_per_address: usize,
+    /// The throttling window.
+    pub login_failure_window: chrono::Duration,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(12),
+            reset_link_ttl: chrono::Duration::hours(1),
+            login_failures_per_address: 20,
+            login_failure_window: chrono::Duration::minutes(15),
+            body_limit_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// The state behind every handler.
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Argon2id behind a bounded semaphore.
+    pub hasher: PasswordHasher,
+    /// Pages and emails.
+    pub templates: Templates,
+    /// Failed sign-ins per client address.
+    pub throttle: Throttle,
+    /// Settings.
+    pub settings: WebSettings,
+    /// Wakes the job worker when a job is enqueued.
+    pub jobs_wakeup: Arc<tokio::sync::Notify>,
+}
+
+/// The shared state as handlers receive it.
+pub type SharedState = Arc<AppState>;
