@@ -1,1 +1,8 @@
-//! placeholder
+//! The `tessera` daemon: command line, configuration, wiring, mail and the job worker.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod mail;
+pub mod server;
+pub mod worker;

@@ -1,0 +1,304 @@
+//! The `tessera` command line. Exit codes: 0 success; 1 a runtime failure (database down, port
+//! taken); 2 bad arguments or input (clap uses 2 as well); 3 bad configuration; 4 a conflict with
+//! existing data; 5 not found.
+
+use crate::config::{Config, ConfigError};
+use crate::demo;
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tessera_domain::tenant::{TenantSpec, parse_email, parse_name};
+use tessera_domain::{DomainError, Role, SystemClock};
+use tessera_storage::StorageError;
+use tessera_storage::repo::tenants::{self, NewTenant};
+use tessera_storage::repo::{auth as auth_repo, users};
+
+/// Tessera: a self-hosted, multi-tenant appliance for exam centres and result verifiers.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about, long_about = None)]
+pub struct Cli {
+    /// The configuration file (default: $TESSERA_CONFIG, else /etc/tessera/tessera.toml if it exists).
+    #[arg(long, short = 'c', global = true, env = "TESSERA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create and list tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Create users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load the deterministic demo data set (no-op when it is loaded already).
+    Demo {
+        /// Start the server afterwards.
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Tenant commands.
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a centre or verifier tenant.
+    Create(TenantCreate),
+    /// List the tenants.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `tenant create`.
+#[derive(Debug, Args)]
+pub struct TenantCreate {
+    /// `centre` or `verifier`.
+    #[arg(long)]
+    pub kind: String,
+    /// Display name, e.g. "PL078 International House Integra Katowice".
+    #[arg(long)]
+    pub name: String,
+    /// The code used in URLs (default: derived from the name).
+    #[arg(long)]
+    pub slug: Option<String>,
+    /// ISO 3166 country code, e.g. PL.
+    #[arg(long)]
+    pub country: String,
+    /// IANA time zone, e.g. Europe/Warsaw.
+    #[arg(long)]
+    pub timezone: String,
+    /// Language of pages and emails: en, pl, hu or it.
+    #[arg(long, default_value = "en")]
+    pub locale: String,
+}
+
+/// User commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user in a tenant.
+    Create(UserCreate),
+}
+
+/// `user create`.
+#[derive(Debug, Args)]
+pub struct UserCreate {
+    /// The tenant's code.
+    #[arg(long)]
+    pub tenant: String,
+    /// installation_admin, centre_manager, centre_staff, verifier_primary, verifier_admin or candidate.
+    #[arg(long)]
+    pub role: String,
+    /// Email address (the login, except for candidates).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Login for candidates: their ID number.
+    #[arg(long)]
+    pub login: Option<String>,
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Read the password from standard input; without it a set-password link is printed.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Configuration commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the configuration and print it, secrets masked.
+    Check,
+}
+
+/// A failed command: the message for stderr and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit code.
+    pub code: u8,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl CliError {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        Self::new(3, format!("invalid configuration: {e}"))
+    }
+}
+
+impl From<DomainError> for CliError {
+    fn from(e: DomainError) -> Self {
+        let arg = e.field.as_deref().map(|f| format!("--{}: ", f.replace('_', "-"))).unwrap_or_default();
+        Self::new(2, format!("{arg}{}", e.message))
+    }
+}
+
+impl From<StorageError> for CliError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Conflict(m) => Self::new(4, m),
+            StorageError::NotFound => Self::new(5, "not found"),
+            other => Self::new(1, other.to_string()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::new(1, format!("{e:#}"))
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        Self::new(1, e.to_string())
+    }
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if cfg.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let cfg = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Config(ConfigCommand::Check) => {
+            println!("# configuration is valid\n{}", cfg.to_masked_toml());
+            Ok(())
+        }
+        Command::Serve => {
+            init_logging(&cfg);
+            runtime()?.block_on(crate::server::serve(&cfg, Arc::new(SystemClock)))?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = tessera_storage::Db::open(&cfg.database.url, 1)?;
+            let applied = db.migrate()?;
+            if applied.is_empty() {
+                println!("the database is up to date");
+            } else {
+                println!("applied {} migration(s): {}", applied.len(), applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create(a)) => {
+            let spec = TenantSpec::parse(&a.kind, &a.name, a.slug.as_deref(), &a.country, &a.timezone, &a.locale)?;
+            let db = crate::server::open_database(&cfg)?;
+            let mut conn = db.conn()?;
+            let new = NewTenant { slug: spec.slug, kind: spec.kind, name: spec.name, country: spec.country, timezone: spec.timezone, locale: spec.locale, status: "active" };
+            let t = tenants::create(&mut conn, &new, chrono::Utc::now())?;
+            println!("created {} tenant `{}` ({}) with id {}", t.kind, t.slug, t.name, t.id);
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::List { json }) => {
+            let db = crate::server::open_database(&cfg)?;
+            let all = tenants::list(&mut *db.conn()?)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all).map_err(|e| CliError::new(1, e.to_string()))?);
+            } else {
+                println!("{:<16} {:<12} {:<8} {:<18} {:<7} NAME", "CODE", "KIND", "COUNTRY", "TIMEZONE", "STATUS");
+                for t in all {
+                    println!("{:<16} {:<12} {:<8} {:<18} {:<7} {}", t.slug, t.kind.as_str(), t.country, t.timezone.name(), t.status, t.name);
+                }
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
+        Command::Demo { serve } => {
+            let db = crate::server::open_database(&cfg)?;
+            let summary = demo::load(&db)?;
+            if summary.created {
+                println!(
+                    "demo data loaded: {} candidates, {} results, {} shared with the verifier",
+                    summary.candidates, summary.results, summary.shares
+                );
+            } else {
+                println!("demo data is already loaded");
+            }
+            println!("\nOpen {} and sign in (password for every demo user: {}):", cfg.server.public_url, demo::DEMO_PASSWORD);
+            for l in &summary.logins {
+                println!("  {:<14} {:<24} {}", l.tenant, l.login, l.role);
+            }
+            if serve {
+                init_logging(&cfg);
+                runtime()?.block_on(crate::server::serve(&cfg, Arc::new(SystemClock)))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
+    let role: Role = a.role.parse()?;
+    let name = parse_name("name", &a.name)?;
+    let email = a.email.as_deref().map(parse_email).transpose()?;
+    let login = match (role, &a.login, &email) {
+        (Role::Candidate, Some(l), _) if !l.trim().is_empty() => l.trim().to_owned(),
+        (Role::Candidate, _, _) => return Err(CliError::new(2, "--login: candidates sign in with their ID number: give it with --login")),
+        (_, _, Some(e)) => e.clone(),
+        (_, _, None) => return Err(CliError::new(2, "--email: required for this role (it is the login)")),
+    };
+    let password = if a.password_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        let p = s.trim_end_matches(['\n', '\r']).to_owned();
+        tessera_domain::auth::check_password(&p)?;
+        Some(p)
+    } else {
+        None
+    };
+    let db = crate::server::open_database(cfg)?;
+    let mut conn = db.conn()?;
+    let tenant = match tenants::by_slug(&mut conn, &a.tenant) {
+        Ok(t) => t,
+        Err(StorageError::NotFound) => return Err(CliError::new(5, format!("--tenant: no tenant has the code `{}`", a.tenant))),
+        Err(e) => return Err(e.into()),
+    };
+    if !tenant.kind.roles().contains(&role) {
+        let allowed: Vec<_> = tenant.kind.roles().iter().map(|r| r.as_str()).collect();
+        return Err(CliError::new(2, format!("--role: a {} tenant has no {role} users; expected one of {}", tenant.kind, allowed.join(", "))));
+    }
+    let hash = password.map(|p| tessera_web::auth::hash_blocking(&p)).transpose().map_err(|e| CliError::new(1, e.message))?;
+    let has_password = hash.is_some();
+    let now = chrono::Utc::now();
+    let user = users::create(&mut conn, tenant.id, &users::NewUser { login, email, display_name: name, role, password_hash: hash }, now)?;
+    println!("created {role} `{}` in `{}`", user.login, tenant.slug);
+    if !has_password {
+        let token = tessera_web::auth::random_token();
+        let ttl = chrono::Duration::minutes(cfg.auth.reset_link_minutes.max(24 * 60));
+        auth_repo::create_reset(&mut conn, tenant.id, &tessera_web::auth::token_hash(&token), &user.id, now, now + ttl)?;
+        println!(
+            "set the password within {} hours at: {}/t/{}/password/reset/{}",
+            ttl.num_hours(),
+            cfg.server.public_url.trim_end_matches('/'),
+            tenant.slug,
+            token
+        );
+    }
+    Ok(())
+}

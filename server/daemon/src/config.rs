@@ -1,0 +1,359 @@
+//! Configuration: one TOML file, every key overridable by a `TESSERA_*` environment variable
+//! (`TESSERA_SERVER__LISTEN` overrides `server.listen`: sections and keys joined by `__`).
+//! Unknown keys are refused by name, so a typo never silently falls back to a default.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A configuration that could not be used; the message names the key and what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn bad(key: &str, expected: impl std::fmt::Display) -> ConfigError {
+    ConfigError(format!("configuration key `{key}`: {expected}"))
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where Tessera keeps its SQLite database, mail files, plugins and search indexes.
+    pub data_dir: PathBuf,
+    /// HTTP and TLS.
+    pub server: ServerConfig,
+    /// The database.
+    pub database: DatabaseConfig,
+    /// Sign-in and sessions.
+    pub auth: AuthConfig,
+    /// Outgoing email.
+    pub mail: MailConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Policy plugins.
+    pub plugins: PluginsConfig,
+    /// Background jobs.
+    pub jobs: JobsConfig,
+}
+
+/// HTTP and TLS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The address people reach Tessera at, used in links in emails.
+    pub public_url: String,
+    /// PEM certificate chain; with `tls_key`, Tessera speaks HTTPS itself.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    pub tls_key: Option<PathBuf>,
+    /// Set `Secure` on cookies even without `tls_cert` (when a TLS proxy sits in front).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// On SIGTERM, how long in-flight requests get to finish.
+    pub shutdown_grace_seconds: u64,
+}
+
+/// The database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`; empty means SQLite under `data_dir`.
+    pub url: String,
+    /// Connections in the pool.
+    pub pool_size: u32,
+}
+
+/// Sign-in and sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// A session ends this many hours after sign-in.
+    pub session_absolute_hours: i64,
+    /// A password-reset link works for this many minutes.
+    pub reset_link_minutes: i64,
+    /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
+    pub hash_concurrency: usize,
+    /// How long a sign-in waits for a hashing slot before the server answers 503.
+    pub hash_wait_ms: u64,
+    /// Failed sign-ins allowed per client address in the window below.
+    pub login_failures_per_address: usize,
+    /// The window for the per-address limit, in minutes.
+    pub login_failure_window_minutes: i64,
+}
+
+/// Outgoing email.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `smtp`, or `file` (each email written to `file_dir`, for development).
+    pub transport: String,
+    /// The sender, e.g. `Tessera <no-reply@centre.example>`.
+    pub from: String,
+    /// Where the file transport writes; empty means `data_dir/mail`.
+    pub file_dir: Option<PathBuf>,
+    /// SMTP server.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_security: String,
+    /// SMTP user name, if the server wants one.
+    pub smtp_username: Option<String>,
+    /// SMTP password (masked by `tessera config check`).
+    pub smtp_password: Option<String>,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `info,tessera=debug`.
+    pub level: String,
+}
+
+/// Policy plugins.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Folder of `<name>.wasm` + `<name>.toml`; empty means `data_dir/plugins`.
+    pub dir: Option<PathBuf>,
+}
+
+/// Background jobs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Jobs run at once by this process.
+    pub workers: usize,
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job may run before another worker may take it over, in seconds.
+    pub lease_seconds: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            auth: AuthConfig::default(),
+            mail: MailConfig::default(),
+            log: LogConfig::default(),
+            plugins: PluginsConfig::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            tls_cert: None,
+            tls_key: None,
+            secure_cookies: false,
+            body_limit_bytes: 10 * 1024 * 1024,
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: String::new(), pool_size: 8 }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            reset_link_minutes: 60,
+            hash_concurrency: 2,
+            hash_wait_ms: 2000,
+            login_failures_per_address: 20,
+            login_failure_window_minutes: 15,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            transport: "file".into(),
+            from: "Tessera <no-reply@localhost>".into(),
+            file_dir: None,
+            smtp_host: "localhost".into(),
+            smtp_port: 25,
+            smtp_security: "none".into(),
+            smtp_username: None,
+            smtp_password: None,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: "text".into(), level: "info".into() }
+    }
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self { dir: None }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { workers: 2, poll_interval_ms: 500, lease_seconds: 300 }
+    }
+}
+
+/// The default configuration file, used when it exists and no other is named.
+pub const DEFAULT_PATH: &str = "/etc/tessera/tessera.toml";
+
+impl Config {
+    /// Loads defaults, then the file (if given, or the default file if it exists), then the
+    /// `TESSERA_*` environment; checks every value.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(p) => {
+                if !p.is_file() {
+                    return Err(ConfigError(format!("configuration file {} does not exist or is not a file", p.display())));
+                }
+                fig = fig.merge(Toml::file_exact(p));
+            }
+            None if Path::new(DEFAULT_PATH).is_file() => fig = fig.merge(Toml::file_exact(DEFAULT_PATH)),
+            None => {}
+        }
+        // Only `TESSERA_DATA_DIR` and `TESSERA_<SECTION>__<KEY>` are configuration; other
+        // TESSERA_* variables (TESSERA_CONFIG, the file's path, for one) are not.
+        let env = Env::prefixed("TESSERA_").filter(|k| k == "data_dir" || k.as_str().contains("__")).split("__");
+        let mut cfg: Config = fig.merge(env).extract().map_err(|e| ConfigError(describe(e)))?;
+        cfg.resolve_defaults();
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Fills the values that default to places under `data_dir`.
+    fn resolve_defaults(&mut self) {
+        if self.database.url.trim().is_empty() {
+            self.database.url = format!("sqlite://{}", self.data_dir.join("tessera.db").display());
+        }
+        if self.mail.file_dir.is_none() {
+            self.mail.file_dir = Some(self.data_dir.join("mail"));
+        }
+        if self.plugins.dir.is_none() {
+            self.plugins.dir = Some(self.data_dir.join("plugins"));
+        }
+    }
+
+    /// Checks what types alone cannot: addresses, URLs, ranges, pairs of keys.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
+            return Err(bad("server.public_url", format!("expected an http:// or https:// URL, got `{}`", self.server.public_url)));
+        }
+        match (&self.server.tls_cert, &self.server.tls_key) {
+            (Some(_), None) => return Err(bad("server.tls_key", "is required when server.tls_cert is set")),
+            (None, Some(_)) => return Err(bad("server.tls_cert", "is required when server.tls_key is set")),
+            (Some(c), Some(k)) => {
+                for (key, p) in [("server.tls_cert", c), ("server.tls_key", k)] {
+                    if !p.is_file() {
+                        return Err(bad(key, format!("file {} does not exist", p.display())));
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return Err(bad("server.body_limit_bytes", "expected at least 1024"));
+        }
+        tessera_storage::DatabaseUrl::parse(&self.database.url).map_err(|e| bad("database.url", e))?;
+        if self.database.pool_size == 0 || self.database.pool_size > 256 {
+            return Err(bad("database.pool_size", "expected a number from 1 to 256"));
+        }
+        let a = &self.auth;
+        for (key, v) in [
+            ("auth.session_idle_minutes", a.session_idle_minutes),
+            ("auth.session_absolute_hours", a.session_absolute_hours),
+            ("auth.reset_link_minutes", a.reset_link_minutes),
+            ("auth.login_failure_window_minutes", a.login_failure_window_minutes),
+        ] {
+            if v <= 0 {
+                return Err(bad(key, format!("expected a positive number, got {v}")));
+            }
+        }
+        if a.hash_concurrency == 0 || a.hash_concurrency > 64 {
+            return Err(bad("auth.hash_concurrency", "expected a number from 1 to 64"));
+        }
+        match self.mail.transport.as_str() {
+            "file" => {}
+            "smtp" if self.mail.smtp_host.trim().is_empty() => return Err(bad("mail.smtp_host", "is required when mail.transport is smtp")),
+            "smtp" => {}
+            other => return Err(bad("mail.transport", format!("expected `smtp` or `file`, got `{other}`"))),
+        }
+        if !matches!(self.mail.smtp_security.as_str(), "none" | "starttls" | "tls") {
+            return Err(bad("mail.smtp_security", format!("expected `none`, `starttls` or `tls`, got `{}`", self.mail.smtp_security)));
+        }
+        self.mail.from.parse::<lettre::message::Mailbox>().map_err(|e| bad("mail.from", format!("expected an address such as `Tessera <no-reply@centre.example>`: {e}")))?;
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(bad("log.format", format!("expected `text` or `json`, got `{}`", self.log.format)));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| bad("log.level", format!("expected a level such as `info`: {e}")))?;
+        if self.jobs.workers == 0 || self.jobs.workers > 64 {
+            return Err(bad("jobs.workers", "expected a number from 1 to 64"));
+        }
+        if self.jobs.lease_seconds < 10 {
+            return Err(bad("jobs.lease_seconds", "expected at least 10"));
+        }
+        Ok(())
+    }
+
+    /// The listening address.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server.listen.parse().map_err(|_| bad("server.listen", format!("expected an address and port such as 127.0.0.1:8080, got `{}`", self.server.listen)))
+    }
+
+    /// Whether cookies must be `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.server.secure_cookies || self.server.tls_cert.is_some()
+    }
+
+    /// The effective configuration as TOML, with secrets masked.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = tessera_storage::redact_url(&shown.database.url);
+        if shown.mail.smtp_password.is_some() {
+            shown.mail.smtp_password = Some("********".into());
+        }
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot print the configuration: {e}"))
+    }
+}
+
+/// Figment's error, with the key and the source of the bad value in words.
+fn describe(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|e| {
+            let key = if e.path.is_empty() { String::new() } else { format!("configuration key `{}`: ", e.path.join(".")) };
+            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.source.as_ref().map(|s| s.to_string()).unwrap_or_else(|| m.name.to_string()))).unwrap_or_default();
+            format!("{key}{}{source}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,169 @@
+//! Wiring: from a configuration to a running server with its job workers.
+
+use crate::config::Config;
+use crate::mail::Mailer;
+use crate::worker::Worker;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_domain::Clock;
+use tessera_storage::Db;
+use tessera_web::auth::PasswordHasher;
+use tessera_web::templates::Templates;
+use tessera_web::throttle::Throttle;
+use tessera_web::{AppState, WebSettings};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+/// Opens the database named by the configuration and brings its schema up to date.
+pub fn open_database(cfg: &Config) -> anyhow::Result<Db> {
+    let db = Db::open(&cfg.database.url, cfg.database.pool_size)
+        .with_context(|| format!("cannot open the database {}", tessera_storage::redact_url(&cfg.database.url)))?;
+    let applied = db.migrate().context("cannot migrate the database")?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
+    let now = chrono::Utc::now();
+    let mut conn = db.conn()?;
+    tessera_storage::repo::tenants::installation(&mut conn, now)?;
+    Ok(db)
+}
+
+/// The state every handler shares.
+pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<AppState>> {
+    let a = &cfg.auth;
+    let settings = WebSettings {
+        public_url: cfg.server.public_url.trim_end_matches('/').to_owned(),
+        secure_cookies: cfg.secure_cookies(),
+        session_idle: chrono::Duration::minutes(a.session_idle_minutes),
+        session_absolute: chrono::Duration::hours(a.session_absolute_hours),
+        reset_link_ttl: chrono::Duration::minutes(a.reset_link_minutes),
+        login_failures_per_address: a.login_failures_per_address,
+        login_failure_window: chrono::Duration::minutes(a.login_failure_window_minutes),
+        body_limit_bytes: cfg.server.body_limit_bytes,
+    };
+    Ok(Arc::new(AppState {
+        db,
+        hasher: PasswordHasher::new(a.hash_concurrency, Duration::from_millis(a.hash_wait_ms)),
+        templates: Templates::load().map_err(anyhow::Error::msg)?,
+        throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
+        clock,
+        settings,
+        jobs_wakeup: Arc::new(Notify::new()),
+    }))
+}
+
+/// A server that is running: its address, and how to stop it.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The shared state (tests read the clock and database through it).
+    pub state: Arc<AppState>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests and jobs finish, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Starts the server and its workers; returns once it listens.
+pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let db = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || open_database(&cfg)).await??
+    };
+    let state = app_state(cfg, db.clone(), clock.clone())?;
+    let (stop, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+
+    let mailer = Arc::new(Mailer::new(&cfg.mail).context("cannot set up email")?);
+    for i in 0..cfg.jobs.workers {
+        let worker = Worker {
+            db: db.clone(),
+            clock: clock.clone(),
+            mailer: mailer.clone(),
+            wakeup: state.jobs_wakeup.clone(),
+            poll: Duration::from_millis(cfg.jobs.poll_interval_ms),
+            lease: chrono::Duration::seconds(cfg.jobs.lease_seconds),
+        };
+        let name = format!("{}-{}-{i}", hostname(), std::process::id());
+        tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));
+    }
+
+    let app = tessera_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let listen = cfg.listen_addr()?;
+    let grace = Duration::from_secs(cfg.server.shutdown_grace_seconds);
+    let mut rx = stop_rx.clone();
+    let addr;
+    if let (Some(cert), Some(key)) = (&cfg.server.tls_cert, &cfg.server.tls_key) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+            .await
+            .with_context(|| format!("cannot load the TLS certificate {} and key {}", cert.display(), key.display()))?;
+        let std_listener = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+        std_listener.set_nonblocking(true)?;
+        addr = std_listener.local_addr()?;
+        let handle = axum_server::Handle::new();
+        let h2 = handle.clone();
+        tasks.push(tokio::spawn(async move {
+            let _ = rx.wait_for(|s| *s).await;
+            h2.graceful_shutdown(Some(grace));
+        }));
+        let server = axum_server::from_tcp_rustls(std_listener, tls).handle(handle);
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = server.serve(app).await {
+                tracing::error!(error = %e, "TLS server stopped");
+            }
+        }));
+    } else {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        addr = listener.local_addr()?;
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "server stopped");
+            }
+        }));
+    }
+    Ok(Running { addr, state, stop, tasks })
+}
+
+/// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.
+pub async fn serve(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let running = start(cfg, clock).await?;
+    let scheme = if cfg.server.tls_cert.is_some() { "https" } else { "http" };
+    tracing::info!(address = %running.addr, "Tessera is listening");
+    println!("Tessera is listening on {scheme}://{} (public URL {})", running.addr, cfg.server.public_url);
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_owned()).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "tessera".into())
+}

@@ -1,0 +1,90 @@
+//! The job worker inside the server process: claims due jobs from the database queue, runs
+//! them, and records the outcome. Several workers, in one process or many, share the queue safely.
+
+use crate::mail::Mailer;
+use std::sync::Arc;
+use std::time::Duration;
+use tessera_domain::Clock;
+use tessera_storage::Db;
+use tessera_storage::repo::jobs::{self, Job};
+use tessera_web::outbox::{EMAIL_JOB, EmailJob};
+use tokio::sync::{Notify, watch};
+
+/// What a worker needs.
+#[derive(Clone)]
+pub struct Worker {
+    /// The queue.
+    pub db: Db,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Sends email jobs.
+    pub mailer: Arc<Mailer>,
+    /// Rung when a job is enqueued.
+    pub wakeup: Arc<Notify>,
+    /// Idle polling interval.
+    pub poll: Duration,
+    /// A claim's lease; a job is abandoned (and failed) before it runs out.
+    pub lease: chrono::Duration,
+}
+
+impl Worker {
+    /// Runs until `shutdown` turns true; finishes the job in hand first.
+    pub async fn run(self, name: String, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            match self.claim(&name).await {
+                Ok(Some(job)) => {
+                    self.execute(&name, job).await;
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "job queue unavailable"),
+            }
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = self.wakeup.notified() => {}
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    async fn claim(&self, name: &str) -> Result<Option<Job>, tessera_storage::StorageError> {
+        let (now, lease, name) = (self.clock.now(), self.lease, name.to_owned());
+        self.db.call(move |c| jobs::claim(c, &name, now, lease)).await
+    }
+
+    async fn execute(&self, name: &str, job: Job) {
+        let budget = (self.lease - chrono::Duration::seconds(5)).to_std().unwrap_or(Duration::from_secs(5));
+        let outcome = match tokio::time::timeout(budget, self.perform(&job)).await {
+            Ok(r) => r,
+            Err(_) => Err(anyhow::anyhow!("timed out after {} s", budget.as_secs())),
+        };
+        let (now, name_s, job2) = (self.clock.now(), name.to_owned(), job.clone());
+        let recorded = match &outcome {
+            Ok(()) => {
+                tracing::info!(job = %job.id, kind = %job.kind, "job done");
+                self.db.call(move |c| jobs::complete(c, &job2, &name_s, now).map(|_| ())).await
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                let msg = e.to_string();
+                self.db.call(move |c| jobs::fail(c, &job2, &name_s, &msg, now)).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::error!(job = %job.id, error = %e, "could not record the job's outcome");
+        }
+    }
+
+    async fn perform(&self, job: &Job) -> anyhow::Result<()> {
+        match job.kind.as_str() {
+            EMAIL_JOB => {
+                let email: EmailJob = serde_json::from_str(&job.payload)?;
+                self.mailer.send(&email).await
+            }
+            other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
+        }
+    }
+}

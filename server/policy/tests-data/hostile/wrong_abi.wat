@@ -1,0 +1,6 @@
+;; Declares a future ABI: must be refused at load with wrong_abi.
+(module
+  (memory (export "memory") 1)
+  (func (export "tessera_abi_v2"))
+  (func (export "tessera_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "tessera_decide") (param i32 i32) (result i64) (i64.const 0)))
