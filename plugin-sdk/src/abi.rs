@@ -158,10 +158,7 @@ impl<C> Policy<C> {
     }
 
     /// Implement `eligibility` with `rule`.
-    pub const fn eligibility(
-        mut self,
-        rule: Rule<EligibilityFacts, EligibilityDecision, C>,
-    ) -> Self {
+    pub const fn eligibility(mut self, rule: Rule<EligibilityFacts, EligibilityDecision, C>) -> Self {
         self.eligibility = Some(rule);
         self
     }
@@ -195,11 +192,7 @@ impl<C> Policy<C> {
             self.retention.is_some(),
             self.fees.is_some(),
         ];
-        DecisionKind::ALL
-            .into_iter()
-            .zip(present)
-            .filter_map(|(k, p)| p.then_some(k))
-            .collect()
+        DecisionKind::ALL.into_iter().zip(present).filter_map(|(k, p)| p.then_some(k)).collect()
     }
 }
 
@@ -211,14 +204,13 @@ impl<C: DeserializeOwned> Policy<C> {
     pub fn decide_json(&self, request: &[u8]) -> Vec<u8> {
         match self.decide_raw(request) {
             Ok(bytes) => bytes,
-            Err(error) => serde_json::to_vec(&DecisionResponse::Error(error))
-                .expect("a guest error always serialises"),
+            Err(error) => serde_json::to_vec(&DecisionResponse::Error(error)).expect("a guest error always serialises"),
         }
     }
 
     fn decide_raw(&self, request: &[u8]) -> Result<Vec<u8>, GuestError> {
-        let raw: RawRequest<'_> = serde_json::from_slice(request)
-            .map_err(|e| guest_error(GuestErrorCode::InvalidRequest, e))?;
+        let raw: RawRequest<'_> =
+            serde_json::from_slice(request).map_err(|e| guest_error(GuestErrorCode::InvalidRequest, e))?;
         if raw.abi != ABI_VERSION {
             return Err(guest_error(
                 GuestErrorCode::WrongAbi,
@@ -238,10 +230,7 @@ impl<C: DeserializeOwned> Policy<C> {
 }
 
 fn guest_error(code: GuestErrorCode, message: impl std::fmt::Display) -> GuestError {
-    GuestError {
-        code,
-        message: message.to_string(),
-    }
+    GuestError { code, message: message.to_string() }
 }
 
 fn run<F: DeserializeOwned, O: Serialize, C: DeserializeOwned>(
@@ -249,27 +238,17 @@ fn run<F: DeserializeOwned, O: Serialize, C: DeserializeOwned>(
     raw: &RawRequest<'_>,
 ) -> Result<Vec<u8>, GuestError> {
     let rule = rule.ok_or_else(|| {
-        guest_error(
-            GuestErrorCode::KindNotImplemented,
-            format!("this plugin does not implement `{}`", raw.kind),
-        )
+        guest_error(GuestErrorCode::KindNotImplemented, format!("this plugin does not implement `{}`", raw.kind))
     })?;
-    let config: C = serde_json::from_str(raw.config.get())
-        .map_err(|e| guest_error(GuestErrorCode::InvalidConfig, e))?;
-    let facts: F = serde_json::from_str(raw.facts.get())
-        .map_err(|e| guest_error(GuestErrorCode::InvalidFacts, e))?;
-    let input = Input {
-        now: raw.now,
-        today: raw.today.unwrap_or_else(|| raw.now.date_naive()),
-        config,
-        facts,
-    };
+    let config: C =
+        serde_json::from_str(raw.config.get()).map_err(|e| guest_error(GuestErrorCode::InvalidConfig, e))?;
+    let facts: F = serde_json::from_str(raw.facts.get()).map_err(|e| guest_error(GuestErrorCode::InvalidFacts, e))?;
+    let input = Input { now: raw.now, today: raw.today.unwrap_or_else(|| raw.now.date_naive()), config, facts };
     let output = rule(&input);
     // Written by hand around the typed output to avoid building a serde_json::Value.
     let mut bytes = Vec::with_capacity(256);
     bytes.extend_from_slice(b"{\"output\":");
-    serde_json::to_writer(&mut bytes, &output)
-        .map_err(|e| guest_error(GuestErrorCode::InvalidRequest, e))?;
+    serde_json::to_writer(&mut bytes, &output).map_err(|e| guest_error(GuestErrorCode::InvalidRequest, e))?;
     bytes.push(b'}');
     Ok(bytes)
 }

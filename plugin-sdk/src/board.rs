@@ -15,11 +15,7 @@ pub fn is_minor(date_of_birth: NaiveDate, registration_date: NaiveDate) -> bool 
 
 /// Who registers and signs consents for the candidate (R-MINOR-GUARDIAN).
 pub fn signatory(date_of_birth: NaiveDate, registration_date: NaiveDate) -> Signatory {
-    if is_minor(date_of_birth, registration_date) {
-        Signatory::Guardian
-    } else {
-        Signatory::Candidate
-    }
+    if is_minor(date_of_birth, registration_date) { Signatory::Guardian } else { Signatory::Candidate }
 }
 
 /// Exams whose candidates are photographed on the day (R-PHOTO-DAY): Preliminary, First,
@@ -27,13 +23,7 @@ pub fn signatory(date_of_birth: NaiveDate, registration_date: NaiveDate) -> Sign
 pub fn photographed_on_the_day(exam: Exam) -> bool {
     matches!(
         exam,
-        Exam::Pet
-            | Exam::Fce
-            | Exam::Cae
-            | Exam::Cpe
-            | Exam::BecPreliminary
-            | Exam::BecVantage
-            | Exam::BecHigher
+        Exam::Pet | Exam::Fce | Exam::Cae | Exam::Cpe | Exam::BecPreliminary | Exam::BecVantage | Exam::BecHigher
     )
 }
 
@@ -56,19 +46,14 @@ pub fn entry_checks(f: &EligibilityFacts, today: NaiveDate, violations: &mut Vec
                     "no valid student card shown by the end of the promotional period",
                 ));
             } else if !shown_in_time {
-                warnings.push(Reason::rule(
-                    "R-STUDENT-DISCOUNT",
-                    format!("show a valid student card by {end}"),
-                ));
+                warnings.push(Reason::rule("R-STUDENT-DISCOUNT", format!("show a valid student card by {end}")));
             }
         }
     }
     if e.registration_date > e.last_registration_day {
         match e.late_entry_deadline {
-            Some(late) if e.registration_date <= late => warnings.push(Reason::rule(
-                "R-LATE-ENTRY",
-                "late entry: accepted with the late fee while capacity allows",
-            )),
+            Some(late) if e.registration_date <= late => warnings
+                .push(Reason::rule("R-LATE-ENTRY", "late entry: accepted with the late fee while capacity allows")),
             _ => violations.push(Reason::rule("R-LATE-ENTRY", "registered after the late-entry deadline")),
         }
     }

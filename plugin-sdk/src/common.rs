@@ -20,20 +20,14 @@ pub struct Money {
 impl Money {
     /// Money in `currency` for `amount_minor` minor units.
     pub fn new(amount_minor: i64, currency: impl Into<String>) -> Self {
-        Self {
-            amount_minor,
-            currency: currency.into(),
-        }
+        Self { amount_minor, currency: currency.into() }
     }
 
     /// This amount scaled by `bp` basis points, rounded down to the minor unit
     /// (a refund never pays out a fraction of a grosz more than the rule allows).
     pub fn percent(&self, bp: BasisPoints) -> Money {
         let scaled = i128::from(self.amount_minor) * i128::from(bp.0) / 10_000;
-        Money::new(
-            i64::try_from(scaled).unwrap_or(i64::MAX),
-            self.currency.clone(),
-        )
+        Money::new(i64::try_from(scaled).unwrap_or(i64::MAX), self.currency.clone())
     }
 }
 
@@ -65,18 +59,12 @@ pub struct Reason {
 impl Reason {
     /// A reason citing `rule`.
     pub fn rule(rule: &str, message: impl Into<String>) -> Self {
-        Self {
-            rule: Some(rule.to_owned()),
-            message: message.into(),
-        }
+        Self { rule: Some(rule.to_owned()), message: message.into() }
     }
 
     /// A reason with no rule id (for example "any other reason").
     pub fn note(message: impl Into<String>) -> Self {
-        Self {
-            rule: None,
-            message: message.into(),
-        }
+        Self { rule: None, message: message.into() }
     }
 }
 
@@ -129,10 +117,7 @@ impl Exam {
 
     /// Whether this is a "for Schools" version.
     pub fn is_for_schools(self) -> bool {
-        matches!(
-            self,
-            Exam::KetForSchools | Exam::PetForSchools | Exam::FceForSchools
-        )
+        matches!(self, Exam::KetForSchools | Exam::PetForSchools | Exam::FceForSchools)
     }
 }
 

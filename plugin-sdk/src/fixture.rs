@@ -86,10 +86,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<(PathBuf, FixtureFile)>, String> {
     paths
         .into_iter()
         .map(|path| {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let file: FixtureFile =
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let file: FixtureFile = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok((path, file))
         })
         .collect()
@@ -117,11 +115,7 @@ fn check_at(path: &str, expected: &serde_json::Value, actual: &serde_json::Value
         }
         (Value::Array(want), Value::Array(got)) => {
             if want.len() != got.len() {
-                return Err(format!(
-                    "{path}: expected {} items, got {}: {actual}",
-                    want.len(),
-                    got.len()
-                ));
+                return Err(format!("{path}: expected {} items, got {}: {actual}", want.len(), got.len()));
             }
             for (i, (w, g)) in want.iter().zip(got).enumerate() {
                 check_at(&format!("{path}[{i}]"), w, g)?;
@@ -138,8 +132,7 @@ fn check_at(path: &str, expected: &serde_json::Value, actual: &serde_json::Value
 pub fn read_source_manifest(plugin_dir: &Path) -> Result<Manifest, String> {
     let path = plugin_dir.join("plugin.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let manifest: Manifest =
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     manifest.validate()?;
     Ok(manifest)
 }
@@ -152,19 +145,14 @@ pub fn run_native<C: serde::de::DeserializeOwned>(plugin_dir: &Path, policy: &Po
     let manifest = read_source_manifest(plugin_dir).unwrap_or_else(|e| panic!("{e}"));
     let mut listed = manifest.kinds.clone();
     listed.sort();
-    assert_eq!(
-        listed,
-        policy.kinds(),
-        "plugin.toml kinds must match the kinds the policy implements"
-    );
+    assert_eq!(listed, policy.kinds(), "plugin.toml kinds must match the kinds the policy implements");
     let files = load_dir(&plugin_dir.join("fixtures")).unwrap_or_else(|e| panic!("{e}"));
     let mut failures = Vec::new();
     let mut run = 0;
     for (path, file) in &files {
         for case in &file.cases {
             run += 1;
-            let request = serde_json::to_vec(&case.request(file.kind, &manifest.config))
-                .expect("request serialises");
+            let request = serde_json::to_vec(&case.request(file.kind, &manifest.config)).expect("request serialises");
             let response = policy.decide_json(&request);
             if let Err(e) = check_response(&case.expect, &response) {
                 failures.push(format!("{} / {}: {e}", path.display(), case.name));

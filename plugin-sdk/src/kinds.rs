@@ -67,10 +67,7 @@ impl std::str::FromStr for DecisionKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        DecisionKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown decision kind `{s}`"))
+        DecisionKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| format!("unknown decision kind `{s}`"))
     }
 }
 

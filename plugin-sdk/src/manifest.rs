@@ -48,23 +48,14 @@ impl Manifest {
     pub fn validate(&self) -> Result<(), String> {
         let name_ok = !self.name.is_empty()
             && self.name.len() <= 64
-            && self
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !self.name.starts_with('-');
         if !name_ok {
-            return Err(format!(
-                "name `{}` must be 1-64 of a-z, 0-9 and `-`, not starting with `-`",
-                self.name
-            ));
+            return Err(format!("name `{}` must be 1-64 of a-z, 0-9 and `-`, not starting with `-`", self.name));
         }
         let version_ok = !self.version.is_empty()
             && self.version.len() <= 64
-            && self
-                .version
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
+            && self.version.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
         if !version_ok {
             return Err(format!("version `{}` is not a version string", self.version));
         }

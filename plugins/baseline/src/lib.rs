@@ -65,14 +65,9 @@ pub fn refund(input: &Input<RefundFacts, Config>) -> RefundDecision {
             BasisPoints::ZERO,
             Reason::rule("R-COE-MISSING", "missing CoE was not reported: no refund"),
         ),
-        _ => (
-            RefundOutcome::ManualReview,
-            BasisPoints::ZERO,
-            Reason::note("no board-level rule: the centre decides"),
-        ),
+        _ => (RefundOutcome::ManualReview, BasisPoints::ZERO, Reason::note("no board-level rule: the centre decides")),
     };
-    let pay_by = (outcome == RefundOutcome::Approve)
-        .then(|| f.request_date + Days::new(input.config.payout_days));
+    let pay_by = (outcome == RefundOutcome::Approve).then(|| f.request_date + Days::new(input.config.payout_days));
     RefundDecision {
         outcome,
         basis_points: bp,
@@ -99,24 +94,14 @@ pub fn photo(input: &Input<PhotoFacts, Config>) -> PhotoPolicy {
     if who_signs == Some(Signatory::Guardian) {
         reasons.push(Reason::rule("R-MINOR-GUARDIAN", "under 18 on the registration date: a guardian signs"));
     }
-    PhotoPolicy {
-        required,
-        consent_needed: required,
-        who_signs,
-        visible_to_verifiers: required,
-        reasons,
-    }
+    PhotoPolicy { required, consent_needed: required, who_signs, visible_to_verifiers: required, reasons }
 }
 
 /// A valid photo ID: national ID card, passport or driving licence.
 pub fn identity(input: &Input<IdentityFacts, Config>) -> IdentityDecision {
     let accepted = vec![IdDocument::NationalIdCard, IdDocument::Passport, IdDocument::DrivingLicence];
     let admissible = input.facts.documents_on_hand.iter().any(|d| accepted.contains(d));
-    IdentityDecision {
-        accepted,
-        admissible,
-        reasons: vec![Reason::note("a valid photo ID is required on the day")],
-    }
+    IdentityDecision { accepted, admissible, reasons: vec![Reason::note("a valid photo ID is required on the day")] }
 }
 
 /// Board-level entry checks: guardian for a minor, the student card, late entries.
@@ -124,12 +109,7 @@ pub fn eligibility(input: &Input<EligibilityFacts, Config>) -> EligibilityDecisi
     let mut violations = Vec::new();
     let mut warnings = Vec::new();
     board::entry_checks(&input.facts, input.today, &mut violations, &mut warnings);
-    EligibilityDecision {
-        eligible: violations.is_empty(),
-        manual_review: false,
-        violations,
-        warnings,
-    }
+    EligibilityDecision { eligible: violations.is_empty(), manual_review: false, violations, warnings }
 }
 
 /// Board-level dates: CoE contact (R-COE-MISSING) and conduct complaints (R-CONDUCT-COMPLAINT).

@@ -50,7 +50,9 @@ pub fn refund(input: &Input<RefundFacts, Config>) -> RefundDecision {
         basis_points: bp,
         amount: f.paid.percent(bp),
         reasons: vec![reason],
-        pay_by: (outcome == RefundOutcome::Approve).then(|| f.request_date.max(f.documents_received_date.unwrap_or(f.request_date)) + Days::new(c.payout_days)),
+        pay_by: (outcome == RefundOutcome::Approve).then(|| {
+            f.request_date.max(f.documents_received_date.unwrap_or(f.request_date)) + Days::new(c.payout_days)
+        }),
         cancel_entry,
     };
     match f.reason {
@@ -73,13 +75,19 @@ pub fn refund(input: &Input<RefundFacts, Config>) -> RefundDecision {
                 (true, Some(bp)) => make(
                     RefundOutcome::Approve,
                     bp,
-                    Reason::rule("R-HU-REFUND-MEDICAL", "medical refund at the centre's configured share; the entry is cancelled and no result issued"),
+                    Reason::rule(
+                        "R-HU-REFUND-MEDICAL",
+                        "medical refund at the centre's configured share; the entry is cancelled and no result issued",
+                    ),
                     true,
                 ),
                 (true, None) => make(
                     RefundOutcome::ManualReview,
                     BasisPoints::ZERO,
-                    Reason::rule("R-HU-REFUND-MEDICAL", "full or partial refund at the centre's discretion; if approved the entry is cancelled and no result issued"),
+                    Reason::rule(
+                        "R-HU-REFUND-MEDICAL",
+                        "full or partial refund at the centre's discretion; if approved the entry is cancelled and no result issued",
+                    ),
                     true,
                 ),
             }
@@ -150,7 +158,10 @@ pub fn deadlines(input: &Input<DeadlineFacts, Config>) -> Deadlines {
         timetable_change_request: Some(f.first_component_date - Days::new(c.timetable_change_days)),
         conduct_complaint: f.written_exam_date + Days::new(c.conduct_complaint_days),
         reasons: vec![
-            Reason::rule("R-HU-SA-DEADLINE", "the board needs special-arrangements requests 8-12 weeks before the exam"),
+            Reason::rule(
+                "R-HU-SA-DEADLINE",
+                "the board needs special-arrangements requests 8-12 weeks before the exam",
+            ),
             Reason::rule("R-TIMETABLE-CHANGE", "exceptional timetable requests reach the board at least a week before"),
             Reason::rule("R-COE-MISSING", "no CoE 10 days before the first component: contact the centre"),
             Reason::rule("R-CONDUCT-COMPLAINT", "written complaints within 7 days"),

@@ -67,7 +67,13 @@ pub fn is_close_person(relation: Relation) -> bool {
     )
 }
 
-fn decision(f: &RefundFacts, outcome: RefundOutcome, bp: BasisPoints, reason: Reason, pay_by: Option<NaiveDate>) -> RefundDecision {
+fn decision(
+    f: &RefundFacts,
+    outcome: RefundOutcome,
+    bp: BasisPoints,
+    reason: Reason,
+    pay_by: Option<NaiveDate>,
+) -> RefundDecision {
     RefundDecision {
         outcome,
         basis_points: bp,
@@ -98,10 +104,9 @@ pub fn refund(input: &Input<RefundFacts, Config>) -> RefundDecision {
             Reason::rule("R-PL-REFUND-WITHDRAWAL", "withdrawal requested by the last registration day: full refund"),
             payout(f.request_date),
         ),
-        RefundReason::Withdrawal => reject(
-            Some("R-PL-REFUND-WITHDRAWAL"),
-            "withdrawal requested after the last registration day: no refund",
-        ),
+        RefundReason::Withdrawal => {
+            reject(Some("R-PL-REFUND-WITHDRAWAL"), "withdrawal requested after the last registration day: no refund")
+        }
         RefundReason::SessionBelowMinimum => decision(
             f,
             RefundOutcome::Approve,
@@ -116,7 +121,10 @@ pub fn refund(input: &Input<RefundFacts, Config>) -> RefundDecision {
                 f,
                 RefundOutcome::Approve,
                 BasisPoints::FULL,
-                Reason::rule("R-PL-ENTRY-COMPLETE", "entry never complete, only the fee paid: full refund after registration closes"),
+                Reason::rule(
+                    "R-PL-ENTRY-COMPLETE",
+                    "entry never complete, only the fee paid: full refund after registration closes",
+                ),
                 payout(from),
             )
         }
@@ -132,21 +140,24 @@ pub fn refund(input: &Input<RefundFacts, Config>) -> RefundDecision {
             &[RefundDocument::DeathCertificateCopy, RefundDocument::BereavementRequestForm],
             c.bereavement_basis_points,
         ),
-        RefundReason::Bereavement { .. } => reject(
-            Some("R-PL-REFUND-BEREAVEMENT"),
-            "not a close person under the regulations: no refund",
-        ),
-        RefundReason::NoCoeNotReported => reject(
-            Some("R-COE-MISSING"),
-            "no CoE and the centre was not told 10 days before the exam: no refund",
-        ),
+        RefundReason::Bereavement { .. } => {
+            reject(Some("R-PL-REFUND-BEREAVEMENT"), "not a close person under the regulations: no refund")
+        }
+        RefundReason::NoCoeNotReported => {
+            reject(Some("R-COE-MISSING"), "no CoE and the centre was not told 10 days before the exam: no refund")
+        }
         RefundReason::RefusedDevices => reject(None, "refused to hand in electronic devices: no refund"),
         RefundReason::RuleBreaking | RefundReason::Other => reject(None, "no refund for any other reason"),
     }
 }
 
 /// A refund for an absence that needs `required` documents within the documents window.
-fn documented_absence(input: &Input<RefundFacts, Config>, rule: &str, required: &[RefundDocument], bp: BasisPoints) -> RefundDecision {
+fn documented_absence(
+    input: &Input<RefundFacts, Config>,
+    rule: &str,
+    required: &[RefundDocument],
+    bp: BasisPoints,
+) -> RefundDecision {
     let f = &input.facts;
     let c = &input.config;
     let deadline = f.written_exam_date + Days::new(c.refund_documents_days);
@@ -195,7 +206,10 @@ pub fn photo(input: &Input<PhotoFacts, Config>) -> PhotoPolicy {
     )];
     let who_signs = required.then(|| board::signatory(f.candidate_date_of_birth, f.registration_date));
     if required {
-        reasons.push(Reason::rule("R-PL-ENTRY-COMPLETE", "the photo-consent form must arrive by the last registration day"));
+        reasons.push(Reason::rule(
+            "R-PL-ENTRY-COMPLETE",
+            "the photo-consent form must arrive by the last registration day",
+        ));
     }
     if who_signs == Some(Signatory::Guardian) {
         reasons.push(Reason::rule("R-MINOR-GUARDIAN", "under 18 on the registration date: a legal guardian signs"));
@@ -207,14 +221,18 @@ pub fn photo(input: &Input<PhotoFacts, Config>) -> PhotoPolicy {
 pub fn identity(input: &Input<IdentityFacts, Config>) -> IdentityDecision {
     let f = &input.facts;
     let mut accepted = vec![IdDocument::NationalIdCard, IdDocument::Passport, IdDocument::DrivingLicence];
-    let mut reasons = vec![Reason::rule("R-PL-ACCEPTED-ID", "national ID card, driving licence or passport with a current photo")];
+    let mut reasons =
+        vec![Reason::rule("R-PL-ACCEPTED-ID", "national ID card, driving licence or passport with a current photo")];
     let has_photo_id = f.documents_on_hand.iter().any(|d| accepted.contains(d));
     let minor = board::is_minor(f.candidate_date_of_birth, f.registration_date);
     if minor && !has_photo_id && f.documents_on_hand.contains(&IdDocument::SchoolId) {
         match f.school_id_copy_received {
             Some(day) if day <= f.last_registration_day => {
                 accepted.push(IdDocument::SchoolId);
-                reasons.push(Reason::rule("R-PL-SCHOOL-ID", "school ID accepted: its copy arrived by the last registration day"));
+                reasons.push(Reason::rule(
+                    "R-PL-SCHOOL-ID",
+                    "school ID accepted: its copy arrived by the last registration day",
+                ));
             }
             _ => reasons.push(Reason::rule(
                 "R-PL-SCHOOL-ID",
@@ -255,7 +273,10 @@ pub fn eligibility(input: &Input<EligibilityFacts, Config>) -> EligibilityDecisi
         let what = missing.join(", ");
         // The last registration day itself still counts: only the day after is too late.
         if input.today > e.last_registration_day {
-            violations.push(Reason::rule("R-PL-ENTRY-COMPLETE", format!("not received by the last registration day: {what}")));
+            violations.push(Reason::rule(
+                "R-PL-ENTRY-COMPLETE",
+                format!("not received by the last registration day: {what}"),
+            ));
         } else {
             warnings.push(Reason::rule(
                 "R-PL-ENTRY-COMPLETE",

@@ -210,7 +210,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let spec = TenantSpec::parse(&a.kind, &a.name, a.slug.as_deref(), &a.country, &a.timezone, &a.locale)?;
             let db = crate::server::open_database(&cfg)?;
             let mut conn = db.conn()?;
-            let new = NewTenant { slug: spec.slug, kind: spec.kind, name: spec.name, country: spec.country, timezone: spec.timezone, locale: spec.locale, status: "active" };
+            let new = NewTenant {
+                slug: spec.slug,
+                kind: spec.kind,
+                name: spec.name,
+                country: spec.country,
+                timezone: spec.timezone,
+                locale: spec.locale,
+                status: "active",
+            };
             let t = tenants::create(&mut conn, &new, chrono::Utc::now())?;
             println!("created {} tenant `{}` ({}) with id {}", t.kind, t.slug, t.name, t.id);
             Ok(())
@@ -223,7 +231,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             } else {
                 println!("{:<16} {:<12} {:<8} {:<18} {:<7} NAME", "CODE", "KIND", "COUNTRY", "TIMEZONE", "STATUS");
                 for t in all {
-                    println!("{:<16} {:<12} {:<8} {:<18} {:<7} {}", t.slug, t.kind.as_str(), t.country, t.timezone.name(), t.status, t.name);
+                    println!(
+                        "{:<16} {:<12} {:<8} {:<18} {:<7} {}",
+                        t.slug,
+                        t.kind.as_str(),
+                        t.country,
+                        t.timezone.name(),
+                        t.status,
+                        t.name
+                    );
                 }
             }
             Ok(())
@@ -240,7 +256,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             } else {
                 println!("demo data is already loaded");
             }
-            println!("\nOpen {} and sign in (password for every demo user: {}):", cfg.server.public_url, demo::DEMO_PASSWORD);
+            println!(
+                "\nOpen {} and sign in (password for every demo user: {}):",
+                cfg.server.public_url,
+                demo::DEMO_PASSWORD
+            );
             for l in &summary.logins {
                 println!("  {:<14} {:<24} {}", l.tenant, l.login, l.role);
             }
@@ -259,7 +279,9 @@ fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
     let email = a.email.as_deref().map(parse_email).transpose()?;
     let login = match (role, &a.login, &email) {
         (Role::Candidate, Some(l), _) if !l.trim().is_empty() => l.trim().to_owned(),
-        (Role::Candidate, _, _) => return Err(CliError::new(2, "--login: candidates sign in with their ID number: give it with --login")),
+        (Role::Candidate, _, _) => {
+            return Err(CliError::new(2, "--login: candidates sign in with their ID number: give it with --login"));
+        }
         (_, _, Some(e)) => e.clone(),
         (_, _, None) => return Err(CliError::new(2, "--email: required for this role (it is the login)")),
     };
@@ -276,22 +298,40 @@ fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
     let mut conn = db.conn()?;
     let tenant = match tenants::by_slug(&mut conn, &a.tenant) {
         Ok(t) => t,
-        Err(StorageError::NotFound) => return Err(CliError::new(5, format!("--tenant: no tenant has the code `{}`", a.tenant))),
+        Err(StorageError::NotFound) => {
+            return Err(CliError::new(5, format!("--tenant: no tenant has the code `{}`", a.tenant)));
+        }
         Err(e) => return Err(e.into()),
     };
     if !tenant.kind.roles().contains(&role) {
         let allowed: Vec<_> = tenant.kind.roles().iter().map(|r| r.as_str()).collect();
-        return Err(CliError::new(2, format!("--role: a {} tenant has no {role} users; expected one of {}", tenant.kind, allowed.join(", "))));
+        return Err(CliError::new(
+            2,
+            format!("--role: a {} tenant has no {role} users; expected one of {}", tenant.kind, allowed.join(", ")),
+        ));
     }
-    let hash = password.map(|p| tessera_web::auth::hash_blocking(&p)).transpose().map_err(|e| CliError::new(1, e.message))?;
+    let hash =
+        password.map(|p| tessera_web::auth::hash_blocking(&p)).transpose().map_err(|e| CliError::new(1, e.message))?;
     let has_password = hash.is_some();
     let now = chrono::Utc::now();
-    let user = users::create(&mut conn, tenant.id, &users::NewUser { login, email, display_name: name, role, password_hash: hash }, now)?;
+    let user = users::create(
+        &mut conn,
+        tenant.id,
+        &users::NewUser { login, email, display_name: name, role, password_hash: hash },
+        now,
+    )?;
     println!("created {role} `{}` in `{}`", user.login, tenant.slug);
     if !has_password {
         let token = tessera_web::auth::random_token();
         let ttl = chrono::Duration::minutes(cfg.auth.reset_link_minutes.max(24 * 60));
-        auth_repo::create_reset(&mut conn, tenant.id, &tessera_web::auth::token_hash(&token), &user.id, now, now + ttl)?;
+        auth_repo::create_reset(
+            &mut conn,
+            tenant.id,
+            &tessera_web::auth::token_hash(&token),
+            &user.id,
+            now,
+            now + ttl,
+        )?;
         println!(
             "set the password within {} hours at: {}/t/{}/password/reset/{}",
             ttl.num_hours(),

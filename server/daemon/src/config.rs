@@ -234,7 +234,10 @@ impl Config {
         match path {
             Some(p) => {
                 if !p.is_file() {
-                    return Err(ConfigError(format!("configuration file {} does not exist or is not a file", p.display())));
+                    return Err(ConfigError(format!(
+                        "configuration file {} does not exist or is not a file",
+                        p.display()
+                    )));
                 }
                 fig = fig.merge(Toml::file_exact(p));
             }
@@ -267,7 +270,10 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         if !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://")) {
-            return Err(bad("server.public_url", format!("expected an http:// or https:// URL, got `{}`", self.server.public_url)));
+            return Err(bad(
+                "server.public_url",
+                format!("expected an http:// or https:// URL, got `{}`", self.server.public_url),
+            ));
         }
         match (&self.server.tls_cert, &self.server.tls_key) {
             (Some(_), None) => return Err(bad("server.tls_key", "is required when server.tls_cert is set")),
@@ -304,18 +310,26 @@ impl Config {
         }
         match self.mail.transport.as_str() {
             "file" => {}
-            "smtp" if self.mail.smtp_host.trim().is_empty() => return Err(bad("mail.smtp_host", "is required when mail.transport is smtp")),
+            "smtp" if self.mail.smtp_host.trim().is_empty() => {
+                return Err(bad("mail.smtp_host", "is required when mail.transport is smtp"));
+            }
             "smtp" => {}
             other => return Err(bad("mail.transport", format!("expected `smtp` or `file`, got `{other}`"))),
         }
         if !matches!(self.mail.smtp_security.as_str(), "none" | "starttls" | "tls") {
-            return Err(bad("mail.smtp_security", format!("expected `none`, `starttls` or `tls`, got `{}`", self.mail.smtp_security)));
+            return Err(bad(
+                "mail.smtp_security",
+                format!("expected `none`, `starttls` or `tls`, got `{}`", self.mail.smtp_security),
+            ));
         }
-        self.mail.from.parse::<lettre::message::Mailbox>().map_err(|e| bad("mail.from", format!("expected an address such as `Tessera <no-reply@centre.example>`: {e}")))?;
+        self.mail.from.parse::<lettre::message::Mailbox>().map_err(|e| {
+            bad("mail.from", format!("expected an address such as `Tessera <no-reply@centre.example>`: {e}"))
+        })?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(bad("log.format", format!("expected `text` or `json`, got `{}`", self.log.format)));
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| bad("log.level", format!("expected a level such as `info`: {e}")))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| bad("log.level", format!("expected a level such as `info`: {e}")))?;
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return Err(bad("jobs.workers", "expected a number from 1 to 64"));
         }
@@ -327,7 +341,12 @@ impl Config {
 
     /// The listening address.
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.server.listen.parse().map_err(|_| bad("server.listen", format!("expected an address and port such as 127.0.0.1:8080, got `{}`", self.server.listen)))
+        self.server.listen.parse().map_err(|_| {
+            bad(
+                "server.listen",
+                format!("expected an address and port such as 127.0.0.1:8080, got `{}`", self.server.listen),
+            )
+        })
     }
 
     /// Whether cookies must be `Secure`.
@@ -350,8 +369,18 @@ impl Config {
 fn describe(e: figment::Error) -> String {
     e.into_iter()
         .map(|e| {
-            let key = if e.path.is_empty() { String::new() } else { format!("configuration key `{}`: ", e.path.join(".")) };
-            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.source.as_ref().map(|s| s.to_string()).unwrap_or_else(|| m.name.to_string()))).unwrap_or_default();
+            let key =
+                if e.path.is_empty() { String::new() } else { format!("configuration key `{}`: ", e.path.join(".")) };
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| {
+                    format!(
+                        " (from {})",
+                        m.source.as_ref().map(|s| s.to_string()).unwrap_or_else(|| m.name.to_string())
+                    )
+                })
+                .unwrap_or_default();
             format!("{key}{}{source}", e.kind)
         })
         .collect::<Vec<_>>()

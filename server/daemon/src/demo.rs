@@ -45,22 +45,139 @@ pub struct DemoSummary {
 }
 
 const PL_FIRST: &[&str] = &[
-    "Łukasz", "Paweł", "Michał", "Krzysztof", "Tomasz", "Piotr", "Jakub", "Mateusz", "Kacper", "Bartłomiej", "Wojciech", "Grzegorz", "Zbigniew",
-    "Agnieszka", "Małgorzata", "Katarzyna", "Zofia", "Anna", "Joanna", "Magdalena", "Małgosia", "Alicja", "Weronika", "Aleksandra", "Żaneta", "Jadwiga",
+    "Łukasz",
+    "Paweł",
+    "Michał",
+    "Krzysztof",
+    "Tomasz",
+    "Piotr",
+    "Jakub",
+    "Mateusz",
+    "Kacper",
+    "Bartłomiej",
+    "Wojciech",
+    "Grzegorz",
+    "Zbigniew",
+    "Agnieszka",
+    "Małgorzata",
+    "Katarzyna",
+    "Zofia",
+    "Anna",
+    "Joanna",
+    "Magdalena",
+    "Małgosia",
+    "Alicja",
+    "Weronika",
+    "Aleksandra",
+    "Żaneta",
+    "Jadwiga",
 ];
 const PL_FAMILY: &[&str] = &[
-    "Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński", "Szymański", "Woźniak", "Dąbrowski",
-    "Kozłowski", "Jankowski", "Mazur", "Kwiatkowski", "Krawczyk", "Piotrowski", "Grabowski", "Nowakowski", "Pawłowski", "Michalski", "Król",
-    "Wieczorek", "Jabłoński", "Wróbel", "Majewski", "Olszewski", "Stępień", "Jaworski", "Malinowski", "Górski", "Sikora", "Żak", "Łukaszewicz",
+    "Nowak",
+    "Kowalski",
+    "Wiśniewski",
+    "Wójcik",
+    "Kowalczyk",
+    "Kamiński",
+    "Lewandowski",
+    "Zieliński",
+    "Szymański",
+    "Woźniak",
+    "Dąbrowski",
+    "Kozłowski",
+    "Jankowski",
+    "Mazur",
+    "Kwiatkowski",
+    "Krawczyk",
+    "Piotrowski",
+    "Grabowski",
+    "Nowakowski",
+    "Pawłowski",
+    "Michalski",
+    "Król",
+    "Wieczorek",
+    "Jabłoński",
+    "Wróbel",
+    "Majewski",
+    "Olszewski",
+    "Stępień",
+    "Jaworski",
+    "Malinowski",
+    "Górski",
+    "Sikora",
+    "Żak",
+    "Łukaszewicz",
 ];
 const HU_FIRST: &[&str] = &[
-    "Győző", "László", "István", "József", "Zoltán", "Gábor", "Ferenc", "Attila", "Péter", "Tamás", "Ödön", "Bálint", "Máté",
-    "Zsófia", "Eszter", "Katalin", "Erzsébet", "Ildikó", "Réka", "Tünde", "Anikó", "Boglárka", "Dóra", "Júlia", "Lőrinc", "Orsolya",
+    "Győző",
+    "László",
+    "István",
+    "József",
+    "Zoltán",
+    "Gábor",
+    "Ferenc",
+    "Attila",
+    "Péter",
+    "Tamás",
+    "Ödön",
+    "Bálint",
+    "Máté",
+    "Zsófia",
+    "Eszter",
+    "Katalin",
+    "Erzsébet",
+    "Ildikó",
+    "Réka",
+    "Tünde",
+    "Anikó",
+    "Boglárka",
+    "Dóra",
+    "Júlia",
+    "Lőrinc",
+    "Orsolya",
 ];
 const HU_FAMILY: &[&str] = &[
-    "Nagy", "Kovács", "Tóth", "Szabó", "Horváth", "Varga", "Kiss", "Molnár", "Németh", "Farkas", "Balogh", "Papp", "Takács", "Juhász",
-    "Lakatos", "Mészáros", "Oláh", "Simon", "Rácz", "Fekete", "Szilágyi", "Török", "Fehér", "Balázs", "Gál", "Kis", "Szűcs", "Kocsis",
-    "Orsós", "Pintér", "Fodor", "Szalai", "Sipos", "Magyar", "Lukács", "Gulyás", "Bíró", "Király", "Balog", "Katona", "Győri",
+    "Nagy",
+    "Kovács",
+    "Tóth",
+    "Szabó",
+    "Horváth",
+    "Varga",
+    "Kiss",
+    "Molnár",
+    "Németh",
+    "Farkas",
+    "Balogh",
+    "Papp",
+    "Takács",
+    "Juhász",
+    "Lakatos",
+    "Mészáros",
+    "Oláh",
+    "Simon",
+    "Rácz",
+    "Fekete",
+    "Szilágyi",
+    "Török",
+    "Fehér",
+    "Balázs",
+    "Gál",
+    "Kis",
+    "Szűcs",
+    "Kocsis",
+    "Orsós",
+    "Pintér",
+    "Fodor",
+    "Szalai",
+    "Sipos",
+    "Magyar",
+    "Lukács",
+    "Gulyás",
+    "Bíró",
+    "Király",
+    "Balog",
+    "Katona",
+    "Győri",
 ];
 
 struct CentreSpec {
@@ -86,7 +203,14 @@ fn date(s: &str) -> NaiveDate {
 pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
     let centres = [
         CentreSpec {
-            spec: TenantSpec::parse("centre", "PL078 International House Integra Katowice", Some("pl078"), "PL", "Europe/Warsaw", "pl")?,
+            spec: TenantSpec::parse(
+                "centre",
+                "PL078 International House Integra Katowice",
+                Some("pl078"),
+                "PL",
+                "Europe/Warsaw",
+                "pl",
+            )?,
             code: "PL078",
             currency: "PLN",
             first: PL_FIRST,
@@ -101,21 +225,35 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
             ],
         },
         CentreSpec {
-            spec: TenantSpec::parse("centre", "HU012 Budapest Language Centre", Some("hu012"), "HU", "Europe/Budapest", "hu")?,
+            spec: TenantSpec::parse(
+                "centre",
+                "HU012 Budapest Language Centre",
+                Some("hu012"),
+                "HU",
+                "Europe/Budapest",
+                "hu",
+            )?,
             code: "HU012",
             currency: "HUF",
             first: HU_FIRST,
             family: HU_FAMILY,
             nationality: "HU",
             candidates: 160,
-            sessions: &[("FCE", "2026-03-14", "AM", "PB", 7_400_000), ("CAE", "2026-05-09", "AM", "CB", 7_900_000), ("KET", "2026-05-16", "PM", "PB", 4_200_000)],
+            sessions: &[
+                ("FCE", "2026-03-14", "AM", "PB", 7_400_000),
+                ("CAE", "2026-05-09", "AM", "CB", 7_900_000),
+                ("KET", "2026-05-16", "PM", "PB", 4_200_000),
+            ],
         },
     ];
-    let verifier = TenantSpec::parse("verifier", "Università degli Studi di Milano", Some("unimi"), "IT", "Europe/Rome", "it")?;
+    let verifier =
+        TenantSpec::parse("verifier", "Università degli Studi di Milano", Some("unimi"), "IT", "Europe/Rome", "it")?;
 
     let mut conn = db.conn()?;
     match tenants::by_slug(&mut conn, "pl078") {
-        Ok(_) => return Ok(DemoSummary { created: false, candidates: 0, results: 0, shares: 0, logins: demo_logins() }),
+        Ok(_) => {
+            return Ok(DemoSummary { created: false, candidates: 0, results: 0, shares: 0, logins: demo_logins() });
+        }
         Err(StorageError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
@@ -129,165 +267,179 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let exams = centre::exams(&mut conn)?;
 
-    let summary = conn
-        .transaction::<_, anyhow::Error, _>(|c| {
-            let installation = tenants::installation(c, now)?;
-            let mut hashes = hashes.into_iter();
-            let mut user = |c: &mut _, t: &Tenant, login: &str, name: &str, role: Role| -> anyhow::Result<users::User> {
-                let email = login.contains('@').then(|| login.to_owned());
-                let new = NewUser { login: login.into(), email, display_name: name.into(), role, password_hash: hashes.next() };
-                Ok(users::create(c, t.id, &new, now)?)
-            };
-            user(c, &installation, "admin@tessera.local", "Installation Admin", Role::InstallationAdmin)?;
-            let uni = tenants::create(c, &new_tenant(&verifier), now)?;
-            user(c, &uni, "primary@unimi.example", "Giulia Bianchi", Role::VerifierPrimary)?;
-            user(c, &uni, "admin@unimi.example", "Marco Rossi", Role::VerifierAdmin)?;
+    let summary = conn.transaction::<_, anyhow::Error, _>(|c| {
+        let installation = tenants::installation(c, now)?;
+        let mut hashes = hashes.into_iter();
+        let mut user = |c: &mut _, t: &Tenant, login: &str, name: &str, role: Role| -> anyhow::Result<users::User> {
+            let email = login.contains('@').then(|| login.to_owned());
+            let new =
+                NewUser { login: login.into(), email, display_name: name.into(), role, password_hash: hashes.next() };
+            Ok(users::create(c, t.id, &new, now)?)
+        };
+        user(c, &installation, "admin@tessera.local", "Installation Admin", Role::InstallationAdmin)?;
+        let uni = tenants::create(c, &new_tenant(&verifier), now)?;
+        user(c, &uni, "primary@unimi.example", "Giulia Bianchi", Role::VerifierPrimary)?;
+        user(c, &uni, "admin@unimi.example", "Marco Rossi", Role::VerifierAdmin)?;
 
-            let (mut n_cand, mut n_res, mut n_share) = (0, 0, 0);
-            for (ci, spec) in centres.iter().enumerate() {
-                let t = tenants::create(c, &new_tenant(&spec.spec), now)?;
-                let slug = &spec.spec.slug;
-                user(c, &t, &format!("manager@{slug}.example"), if ci == 0 { "Ewa Zielińska" } else { "Katalin Szőke" }, Role::CentreManager)?;
-                user(c, &t, &format!("staff@{slug}.example"), if ci == 0 { "Jan Wąsik" } else { "Gergő Vörös" }, Role::CentreStaff)?;
-                let tid = t.id.to_string();
+        let (mut n_cand, mut n_res, mut n_share) = (0, 0, 0);
+        for (ci, spec) in centres.iter().enumerate() {
+            let t = tenants::create(c, &new_tenant(&spec.spec), now)?;
+            let slug = &spec.spec.slug;
+            user(
+                c,
+                &t,
+                &format!("manager@{slug}.example"),
+                if ci == 0 { "Ewa Zielińska" } else { "Katalin Szőke" },
+                Role::CentreManager,
+            )?;
+            user(
+                c,
+                &t,
+                &format!("staff@{slug}.example"),
+                if ci == 0 { "Jan Wąsik" } else { "Gergő Vörös" },
+                Role::CentreStaff,
+            )?;
+            let tid = t.id.to_string();
 
-                let mut sessions = Vec::new();
-                for (exam_code, written, tod, delivery, fee) in spec.sessions {
-                    let written = date(written);
-                    let weeks = if *delivery == "PB" { 5 } else { 2 };
-                    let release = (written + Duration::weeks(weeks)).and_hms_opt(8, 0, 0).expect("valid time");
-                    let s = ExamSession {
-                        tenant_id: tid.clone(),
-                        id: ExamSessionId::new().to_string(),
-                        exam_code: (*exam_code).into(),
-                        written_date: written,
-                        time_of_day: (*tod).into(),
-                        delivery: (*delivery).into(),
-                        fee_minor: *fee,
-                        late_fee_minor: fee / 5,
-                        currency: spec.currency.into(),
-                        registration_opens: written - Duration::days(90),
-                        registration_closes: written - Duration::days(35),
-                        late_entry_deadline: written - Duration::days(21),
-                        capacity: 120,
-                        minimum_candidates: 6,
-                        release_at: release,
-                        status: "open".into(),
-                        created_at,
-                    };
-                    centre::insert_session(c, &s)?;
-                    sessions.push(s);
-                }
+            let mut sessions = Vec::new();
+            for (exam_code, written, tod, delivery, fee) in spec.sessions {
+                let written = date(written);
+                let weeks = if *delivery == "PB" { 5 } else { 2 };
+                let release = (written + Duration::weeks(weeks)).and_hms_opt(8, 0, 0).expect("valid time");
+                let s = ExamSession {
+                    tenant_id: tid.clone(),
+                    id: ExamSessionId::new().to_string(),
+                    exam_code: (*exam_code).into(),
+                    written_date: written,
+                    time_of_day: (*tod).into(),
+                    delivery: (*delivery).into(),
+                    fee_minor: *fee,
+                    late_fee_minor: fee / 5,
+                    currency: spec.currency.into(),
+                    registration_opens: written - Duration::days(90),
+                    registration_closes: written - Duration::days(35),
+                    late_entry_deadline: written - Duration::days(21),
+                    capacity: 120,
+                    minimum_candidates: 6,
+                    release_at: release,
+                    status: "open".into(),
+                    created_at,
+                };
+                centre::insert_session(c, &s)?;
+                sessions.push(s);
+            }
 
-                let mut cands = Vec::new();
-                for i in 0..spec.candidates {
-                    let first = *spec.first.choose(&mut rng).expect("names");
-                    let family = *spec.family.choose(&mut rng).expect("names");
-                    let dob = date("1990-01-01") + Duration::days(rng.gen_range(0..6500));
-                    let ascii: String = tessera_domain::tenant::slug_from_name(&format!("{first}.{family}")).replace('-', ".");
-                    cands.push(Candidate {
-                        tenant_id: tid.clone(),
-                        id: CandidateId::new().to_string(),
-                        first_name: first.into(),
-                        family_name: family.into(),
-                        date_of_birth: dob,
-                        email: Some(format!("{ascii}{i}@mail.example")),
-                        phone: Some(format!("+48 600 {:03} {:03}", i / 1000, i % 1000)),
-                        nationality: Some(spec.nationality.into()),
-                        id_number: format!("{}{:06}", spec.code, i + 1),
-                        secret_hash: None,
-                        user_id: None,
-                        created_at,
-                    });
-                }
-                centre::insert_candidates(c, &cands)?;
-                n_cand += cands.len();
+            let mut cands = Vec::new();
+            for i in 0..spec.candidates {
+                let first = *spec.first.choose(&mut rng).expect("names");
+                let family = *spec.family.choose(&mut rng).expect("names");
+                let dob = date("1990-01-01") + Duration::days(rng.gen_range(0..6500));
+                let ascii: String =
+                    tessera_domain::tenant::slug_from_name(&format!("{first}.{family}")).replace('-', ".");
+                cands.push(Candidate {
+                    tenant_id: tid.clone(),
+                    id: CandidateId::new().to_string(),
+                    first_name: first.into(),
+                    family_name: family.into(),
+                    date_of_birth: dob,
+                    email: Some(format!("{ascii}{i}@mail.example")),
+                    phone: Some(format!("+48 600 {:03} {:03}", i / 1000, i % 1000)),
+                    nationality: Some(spec.nationality.into()),
+                    id_number: format!("{}{:06}", spec.code, i + 1),
+                    secret_hash: None,
+                    user_id: None,
+                    created_at,
+                });
+            }
+            centre::insert_candidates(c, &cands)?;
+            n_cand += cands.len();
 
-                let (mut entries, mut results, mut comps, mut shares) = (vec![], vec![], vec![], vec![]);
-                let mut numbers = vec![0u32; sessions.len()];
-                for cand in &cands {
-                    let si = rng.gen_range(0..sessions.len());
-                    let s = &sessions[si];
-                    numbers[si] += 1;
-                    let entry = Entry {
-                        tenant_id: tid.clone(),
-                        id: EntryId::new().to_string(),
-                        session_id: s.id.clone(),
-                        candidate_id: cand.id.clone(),
-                        candidate_number: format!("{:04}", numbers[si]),
-                        status: "confirmed".into(),
-                        fee_minor: s.fee_minor,
-                        currency: s.currency.clone(),
-                        created_at,
-                    };
-                    let exam = exams.iter().find(|e| e.code == s.exam_code).context("demo exam in catalogue")?;
-                    let roll: u32 = rng.gen_range(0..100);
-                    let status = match roll {
-                        0..=3 => "X",
-                        4..=6 => "Z",
-                        7..=8 => "Pending",
-                        9 => "Withheld",
-                        _ => "graded",
-                    };
-                    let score = rng.gen_range(0..=60) + match exam.exam_type.as_str() {
+            let (mut entries, mut results, mut comps, mut shares) = (vec![], vec![], vec![], vec![]);
+            let mut numbers = vec![0u32; sessions.len()];
+            for cand in &cands {
+                let si = rng.gen_range(0..sessions.len());
+                let s = &sessions[si];
+                numbers[si] += 1;
+                let entry = Entry {
+                    tenant_id: tid.clone(),
+                    id: EntryId::new().to_string(),
+                    session_id: s.id.clone(),
+                    candidate_id: cand.id.clone(),
+                    candidate_number: format!("{:04}", numbers[si]),
+                    status: "confirmed".into(),
+                    fee_minor: s.fee_minor,
+                    currency: s.currency.clone(),
+                    created_at,
+                };
+                let exam = exams.iter().find(|e| e.code == s.exam_code).context("demo exam in catalogue")?;
+                let roll: u32 = rng.gen_range(0..100);
+                let status = match roll {
+                    0..=3 => "X",
+                    4..=6 => "Z",
+                    7..=8 => "Pending",
+                    9 => "Withheld",
+                    _ => "graded",
+                };
+                let score = rng.gen_range(0..=60)
+                    + match exam.exam_type.as_str() {
                         "KET" => 100,
                         "PET" => 120,
                         "FCE" => 140,
                         "CAE" => 160,
                         _ => 180,
                     };
-                    let graded = status == "graded";
-                    let gc = graded.then(|| grade_for(&exam.exam_type, score)).flatten();
-                    let result = ResultRow {
-                        tenant_id: tid.clone(),
-                        id: ResultId::new().to_string(),
-                        entry_id: entry.id.clone(),
-                        version: 1,
-                        is_current: true,
-                        status: status.into(),
-                        overall_score: graded.then_some(score),
-                        grade: gc.map(|g| g.0.to_owned()),
-                        cefr: gc.map(|g| g.1.to_owned()),
-                        sor_number: format!("{}{:08}", &spec.code[..2], rng.gen_range(10_000_000..99_999_999u32)),
-                        created_at: s.release_at - Duration::days(1),
-                    };
-                    if graded {
-                        for comp in exam.components.split(',') {
-                            comps.push(ComponentScore {
-                                tenant_id: tid.clone(),
-                                result_id: result.id.clone(),
-                                component: comp.into(),
-                                score: (score + rng.gen_range(-12..=12)).clamp(80, 230),
-                            });
-                        }
-                        if rng.gen_bool(0.3) {
-                            shares.push(Share {
-                                tenant_id: tid.clone(),
-                                id: ShareId::new().to_string(),
-                                entry_id: entry.id.clone(),
-                                verifier_tenant_id: uni.id.to_string(),
-                                shared_at: s.release_at + Duration::days(rng.gen_range(1..40)),
-                                withdrawn_at: None,
-                            });
-                        }
+                let graded = status == "graded";
+                let gc = graded.then(|| grade_for(&exam.exam_type, score)).flatten();
+                let result = ResultRow {
+                    tenant_id: tid.clone(),
+                    id: ResultId::new().to_string(),
+                    entry_id: entry.id.clone(),
+                    version: 1,
+                    is_current: true,
+                    status: status.into(),
+                    overall_score: graded.then_some(score),
+                    grade: gc.map(|g| g.0.to_owned()),
+                    cefr: gc.map(|g| g.1.to_owned()),
+                    sor_number: format!("{}{:08}", &spec.code[..2], rng.gen_range(10_000_000..99_999_999u32)),
+                    created_at: s.release_at - Duration::days(1),
+                };
+                if graded {
+                    for comp in exam.components.split(',') {
+                        comps.push(ComponentScore {
+                            tenant_id: tid.clone(),
+                            result_id: result.id.clone(),
+                            component: comp.into(),
+                            score: (score + rng.gen_range(-12..=12)).clamp(80, 230),
+                        });
                     }
-                    entries.push(entry);
-                    results.push(result);
+                    if rng.gen_bool(0.3) {
+                        shares.push(Share {
+                            tenant_id: tid.clone(),
+                            id: ShareId::new().to_string(),
+                            entry_id: entry.id.clone(),
+                            verifier_tenant_id: uni.id.to_string(),
+                            shared_at: s.release_at + Duration::days(rng.gen_range(1..40)),
+                            withdrawn_at: None,
+                        });
+                    }
                 }
-                centre::insert_entries(c, &entries)?;
-                centre::insert_results(c, &results, &comps)?;
-                centre::insert_shares(c, &shares)?;
-                n_res += results.len();
-                n_share += shares.len();
-
-                // The first candidate of the first centre has a Candidate Results Service account.
-                if ci == 0 {
-                    let first = &cands[0];
-                    user(c, &t, &first.id_number, &format!("{} {}", first.first_name, first.family_name), Role::Candidate)?;
-                }
+                entries.push(entry);
+                results.push(result);
             }
-            Ok(DemoSummary { created: true, candidates: n_cand, results: n_res, shares: n_share, logins: demo_logins() })
-        })?;
+            centre::insert_entries(c, &entries)?;
+            centre::insert_results(c, &results, &comps)?;
+            centre::insert_shares(c, &shares)?;
+            n_res += results.len();
+            n_share += shares.len();
+
+            // The first candidate of the first centre has a Candidate Results Service account.
+            if ci == 0 {
+                let first = &cands[0];
+                user(c, &t, &first.id_number, &format!("{} {}", first.first_name, first.family_name), Role::Candidate)?;
+            }
+        }
+        Ok(DemoSummary { created: true, candidates: n_cand, results: n_res, shares: n_share, logins: demo_logins() })
+    })?;
     Ok(summary)
 }
 

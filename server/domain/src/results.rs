@@ -46,7 +46,10 @@ impl FromStr for ResultStatus {
             "Z" => Ok(Self::Z),
             "Pending" => Ok(Self::Pending),
             "Withheld" => Ok(Self::Withheld),
-            _ => Err(DomainError::field("status", format!("`{s}` is not a result status: expected graded, X, Z, Pending or Withheld"))),
+            _ => Err(DomainError::field(
+                "status",
+                format!("`{s}` is not a result status: expected graded, X, Z, Pending or Withheld"),
+            )),
         }
     }
 }

@@ -205,10 +205,9 @@ impl FromStr for Locale {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
         let lang = lower.split(['-', '_']).next().unwrap_or("");
-        Locale::ALL
-            .into_iter()
-            .find(|l| l.as_str() == lang)
-            .ok_or_else(|| DomainError::field("locale", format!("`{s}` is not a supported locale: expected en, pl, hu or it")))
+        Locale::ALL.into_iter().find(|l| l.as_str() == lang).ok_or_else(|| {
+            DomainError::field("locale", format!("`{s}` is not a supported locale: expected en, pl, hu or it"))
+        })
     }
 }
 
@@ -235,7 +234,9 @@ pub fn parse_slug(slug: &str) -> Result<String, DomainError> {
     } else {
         Err(DomainError::field(
             "slug",
-            format!("`{slug}` is not a valid tenant code: use 2 to 40 lower-case letters, digits and dashes, e.g. pl078"),
+            format!(
+                "`{slug}` is not a valid tenant code: use 2 to 40 lower-case letters, digits and dashes, e.g. pl078"
+            ),
         ))
     }
 }
@@ -243,7 +244,7 @@ pub fn parse_slug(slug: &str) -> Result<String, DomainError> {
 /// Turns a tenant name into a code for URLs: `PL078 International House` -> `pl078-international-house`.
 pub fn slug_from_name(name: &str) -> String {
     let mut out = String::new();
-    for c in name.chars() {
+    for c in name.to_lowercase().chars() {
         let c = fold_ascii(c);
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
@@ -293,15 +294,15 @@ pub fn parse_email(email: &str) -> Result<String, DomainError> {
         && !e.chars().any(|c| c.is_whitespace() || c.is_control())
         && match e.split_once('@') {
             Some((local, domain)) => {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
             }
             None => false,
         };
-    if ok {
-        Ok(e.to_lowercase())
-    } else {
-        Err(DomainError::field("email", format!("`{e}` is not an email address")))
-    }
+    if ok { Ok(e.to_lowercase()) } else { Err(DomainError::field("email", format!("`{e}` is not an email address"))) }
 }
 
 #[cfg(test)]
@@ -343,19 +344,34 @@ pub struct TenantSpec {
 impl TenantSpec {
     /// Checks every field and reports the first bad one by name. The slug is derived from the
     /// name when not given. The installation tenant cannot be created this way.
-    pub fn parse(kind: &str, name: &str, slug: Option<&str>, country: &str, timezone: &str, locale: &str) -> Result<Self, DomainError> {
+    pub fn parse(
+        kind: &str,
+        name: &str,
+        slug: Option<&str>,
+        country: &str,
+        timezone: &str,
+        locale: &str,
+    ) -> Result<Self, DomainError> {
         let kind: TenantKind = kind.parse()?;
         if kind == TenantKind::Installation {
             return Err(DomainError::field("kind", "expected centre or verifier"));
         }
         let name = parse_name("name", name)?;
+        let country = Country::parse(country)?;
+        let timezone = parse_timezone(timezone)?;
+        let locale = locale.parse()?;
         let slug = match slug.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_slug(s)?,
-            None => parse_slug(&slug_from_name(&name))?,
+            None => parse_slug(&slug_from_name(&name)).map_err(|_| {
+                DomainError::field(
+                    "slug",
+                    format!("no code can be derived from the name `{name}`: give one, e.g. pl078"),
+                )
+            })?,
         };
         if slug == "installation" {
             return Err(DomainError::field("slug", "`installation` is reserved"));
         }
-        Ok(Self { kind, name, slug, country: Country::parse(country)?, timezone: parse_timezone(timezone)?, locale: locale.parse()? })
+        Ok(Self { kind, name, slug, country, timezone, locale })
     }
 }

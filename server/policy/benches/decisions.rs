@@ -38,9 +38,9 @@ fn us(d: Duration) -> f64 {
 }
 
 fn main() {
-    let dist = std::env::var_os("TESSERA_PLUGINS_DIST").map(PathBuf::from).expect(
-        "TESSERA_PLUGINS_DIST is not set: run `plugins/build.sh DIR` and set TESSERA_PLUGINS_DIST=DIR",
-    );
+    let dist = std::env::var_os("TESSERA_PLUGINS_DIST")
+        .map(PathBuf::from)
+        .expect("TESSERA_PLUGINS_DIST is not set: run `plugins/build.sh DIR` and set TESSERA_PLUGINS_DIST=DIR");
     let (registry, report) = PolicyRegistry::open(&dist, Limits::default()).expect("open dist");
     assert!(report.failed.is_empty(), "{:?}", report.failed);
 

@@ -92,13 +92,7 @@ pub struct PolicyError {
 
 impl PolicyError {
     pub(crate) fn new(plugin: impl Into<String>, cause: Cause, detail: impl Into<String>) -> Self {
-        Self {
-            plugin: plugin.into(),
-            version: None,
-            kind: None,
-            cause,
-            detail: detail.into(),
-        }
+        Self { plugin: plugin.into(), version: None, kind: None, cause, detail: detail.into() }
     }
 
     pub(crate) fn version(mut self, version: &str) -> Self {

@@ -15,12 +15,8 @@ pub fn run_fixtures(registry: &PolicyRegistry, plugin: &str, fixtures_dir: &Path
     for (path, file) in &files {
         for case in &file.cases {
             run += 1;
-            let input = DecisionInput {
-                facts: &case.facts,
-                tenant_config: &case.config,
-                now: case.now,
-                today: case.today,
-            };
+            let input =
+                DecisionInput { facts: &case.facts, tenant_config: &case.config, now: case.now, today: case.today };
             let outcome = registry
                 .decide(plugin, file.kind, &input)
                 .map_err(|e| e.to_string())

@@ -67,9 +67,7 @@ impl Decision {
     /// The output as the kind's typed decision (e.g. `RefundDecision`).
     pub fn typed<O: serde::de::DeserializeOwned>(&self) -> Result<O, PolicyError> {
         serde_json::from_value(self.output.clone()).map_err(|e| {
-            PolicyError::new(&self.plugin, Cause::SchemaViolation, e.to_string())
-                .version(&self.version)
-                .kind(self.kind)
+            PolicyError::new(&self.plugin, Cause::SchemaViolation, e.to_string()).version(&self.version).kind(self.kind)
         })
     }
 }
@@ -114,10 +112,7 @@ pub struct PolicyRegistry {
 
 impl std::fmt::Debug for PolicyRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyRegistry")
-            .field("dir", &self.inner.dir)
-            .field("plugins", &self.list())
-            .finish()
+        f.debug_struct("PolicyRegistry").field("dir", &self.inner.dir).field("plugins", &self.list()).finish()
     }
 }
 
@@ -129,11 +124,7 @@ impl PolicyRegistry {
     pub fn open(dir: impl Into<PathBuf>, limits: Limits) -> Result<(Self, ReloadReport), PolicyError> {
         let dir = dir.into();
         if !dir.is_dir() {
-            return Err(PolicyError::new(
-                dir.display().to_string(),
-                Cause::Io,
-                "plugins directory does not exist",
-            ));
+            return Err(PolicyError::new(dir.display().to_string(), Cause::Io, "plugins directory does not exist"));
         }
         let sandbox = Sandbox::new(limits).map_err(|e| PolicyError::new("-", Cause::Io, e))?;
         let mut validators = HashMap::new();
@@ -168,11 +159,7 @@ impl PolicyRegistry {
     }
 
     fn snapshot(&self) -> Arc<BTreeMap<String, Arc<LoadedPlugin>>> {
-        self.inner
-            .plugins
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.inner.plugins.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Every loaded plugin, by name.
@@ -188,11 +175,7 @@ impl PolicyRegistry {
     /// Rescan the directory. New and changed plugins are compiled and checked first; the whole
     /// set is then swapped in one step. A plugin whose new files fail keeps its old version.
     pub fn reload(&self) -> ReloadReport {
-        let _guard = self
-            .inner
-            .reload_lock
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let _guard = self.inner.reload_lock.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.snapshot();
         let mut next = BTreeMap::new();
         let mut report = ReloadReport::default();
@@ -200,9 +183,7 @@ impl PolicyRegistry {
             let stem = file_stem(&manifest_path);
             match self.load_pair(&manifest_path, current.get(&stem)) {
                 Ok(plugin) => {
-                    let unchanged = current
-                        .get(&stem)
-                        .is_some_and(|old| Arc::ptr_eq(old, &plugin));
+                    let unchanged = current.get(&stem).is_some_and(|old| Arc::ptr_eq(old, &plugin));
                     if !unchanged {
                         tracing::info!(plugin = %plugin.info.name, version = %plugin.info.version,
                             sha256 = %plugin.info.sha256, "policy plugin loaded");
@@ -219,16 +200,8 @@ impl PolicyRegistry {
                 }
             }
         }
-        report.removed = current
-            .keys()
-            .filter(|name| !next.contains_key(*name))
-            .cloned()
-            .collect();
-        *self
-            .inner
-            .plugins
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        report.removed = current.keys().filter(|name| !next.contains_key(*name)).cloned().collect();
+        *self.inner.plugins.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         report
     }
 
@@ -252,17 +225,11 @@ impl PolicyRegistry {
             return Ok(old.clone());
         }
         let manifest = parse_manifest(&stem, &manifest_text, &sha256)?;
-        let fail = |cause, detail: String| {
-            PolicyError::new(&manifest.name, cause, detail).version(&manifest.version)
-        };
+        let fail = |cause, detail: String| PolicyError::new(&manifest.name, cause, detail).version(&manifest.version);
         let prepared = self.prepare_cached(&sha256).map_or_else(
             || {
                 let prepared = Arc::new(self.inner.sandbox.prepare(&wasm).map_err(|(c, d)| fail(c, d))?);
-                self.inner
-                    .modules
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(sha256.clone(), prepared.clone());
+                self.inner.modules.lock().unwrap_or_else(|e| e.into_inner()).insert(sha256.clone(), prepared.clone());
                 Ok::<_, PolicyError>(prepared)
             },
             Ok,
@@ -283,12 +250,7 @@ impl PolicyRegistry {
     }
 
     fn prepare_cached(&self, sha256: &str) -> Option<Arc<Prepared>> {
-        self.inner
-            .modules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(sha256)
-            .cloned()
+        self.inner.modules.lock().unwrap_or_else(|e| e.into_inner()).get(sha256).cloned()
     }
 
     /// Validate a plugin without installing it. `path` is its `.toml` or `.wasm`; the other
@@ -348,31 +310,18 @@ impl PolicyRegistry {
                 }
             })
             .map_err(|e| PolicyError::new("-", Cause::Io, e.to_string()))?;
-        Ok(WatchHandle {
-            _watcher: watcher,
-            _thread: thread,
-        })
+        Ok(WatchHandle { _watcher: watcher, _thread: thread })
     }
 
     /// Run one decision on `plugin`. Fails closed: any failure is an error naming the plugin,
     /// version, kind and cause, and the server carries on.
-    pub fn decide(
-        &self,
-        plugin: &str,
-        kind: DecisionKind,
-        input: &DecisionInput<'_>,
-    ) -> Result<Decision, PolicyError> {
-        let loaded = self
-            .snapshot()
-            .get(plugin)
-            .cloned()
-            .ok_or_else(|| PolicyError::new(plugin, Cause::UnknownPlugin, "no plugin of that name is loaded").kind(kind))?;
+    pub fn decide(&self, plugin: &str, kind: DecisionKind, input: &DecisionInput<'_>) -> Result<Decision, PolicyError> {
+        let loaded = self.snapshot().get(plugin).cloned().ok_or_else(|| {
+            PolicyError::new(plugin, Cause::UnknownPlugin, "no plugin of that name is loaded").kind(kind)
+        })?;
         let info = &loaded.info;
-        let fail = |cause, detail: String| {
-            PolicyError::new(&info.name, cause, detail)
-                .version(&info.version)
-                .kind(kind)
-        };
+        let fail =
+            |cause, detail: String| PolicyError::new(&info.name, cause, detail).version(&info.version).kind(kind);
         if !info.kinds.contains(&kind) {
             return Err(fail(
                 Cause::KindNotImplemented,
@@ -391,7 +340,11 @@ impl PolicyRegistry {
         if request.len() > self.limits().max_input_bytes {
             return Err(fail(
                 Cause::InputTooLarge,
-                format!("request of {} bytes exceeds the cap of {} bytes", request.len(), self.limits().max_input_bytes),
+                format!(
+                    "request of {} bytes exceeds the cap of {} bytes",
+                    request.len(),
+                    self.limits().max_input_bytes
+                ),
             ));
         }
         let outcome = self
@@ -417,10 +370,7 @@ impl PolicyRegistry {
             }
         };
         if let Err(error) = self.inner.validators[&kind].validate(&output) {
-            return Err(fail(
-                Cause::SchemaViolation,
-                format!("{error} at {}", error.instance_path()),
-            ));
+            return Err(fail(Cause::SchemaViolation, format!("{error} at {}", error.instance_path())));
         }
         Ok(Decision {
             plugin: info.name.clone(),
@@ -436,11 +386,7 @@ impl PolicyRegistry {
     /// report the peak memory. For the bench and the hostile-plugin tests.
     #[doc(hidden)]
     pub fn run_raw(&self, plugin: &str, request: &[u8]) -> Result<(Vec<u8>, usize), (Cause, String, usize)> {
-        let loaded = self
-            .snapshot()
-            .get(plugin)
-            .cloned()
-            .ok_or((Cause::UnknownPlugin, plugin.to_owned(), 0))?;
+        let loaded = self.snapshot().get(plugin).cloned().ok_or((Cause::UnknownPlugin, plugin.to_owned(), 0))?;
         self.inner
             .sandbox
             .run(&loaded.prepared, request)
@@ -470,18 +416,14 @@ fn manifest_paths(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn file_stem(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn parse_manifest(stem: &str, text: &str, sha256: &str) -> Result<Manifest, PolicyError> {
     let invalid = |detail: String| PolicyError::new(stem, Cause::InvalidManifest, detail);
     let manifest: Manifest = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
     manifest.validate().map_err(invalid)?;
-    let invalid = |cause, detail: String| {
-        PolicyError::new(&manifest.name, cause, detail).version(&manifest.version)
-    };
+    let invalid = |cause, detail: String| PolicyError::new(&manifest.name, cause, detail).version(&manifest.version);
     if manifest.name != stem {
         return Err(invalid(
             Cause::InvalidManifest,

@@ -4,8 +4,8 @@ use std::sync::{Condvar, Mutex};
 
 use tessera_plugin_sdk::abi::{ALLOC_EXPORT, DECIDE_EXPORT, MARKER_EXPORT, MARKER_PREFIX};
 use wasmtime::{
-    Caller, Config, Engine, ExternType, InstanceAllocationStrategy, InstancePre, Linker, Module,
-    ModuleExport, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, ValType,
+    Caller, Config, Engine, ExternType, InstanceAllocationStrategy, InstancePre, Linker, Module, ModuleExport,
+    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, ValType,
 };
 
 use crate::error::Cause;
@@ -63,12 +63,7 @@ struct Limiter {
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.max_memory {
             self.hit_limit = true;
             // An error (not `Ok(false)`) traps the guest: a bomb that ignores a failed
@@ -82,12 +77,7 @@ impl ResourceLimiter for Limiter {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.max_table {
             self.hit_limit = true;
             return Err(wasmtime::Error::msg(format!(
@@ -164,12 +154,7 @@ impl Sandbox {
         let mut linker = Linker::new(&engine);
         define_allowed_imports(&mut linker).map_err(|e| format!("wasmtime linker: {e}"))?;
         let gate = Gate::new(limits.max_concurrent as usize);
-        Ok(Self {
-            engine,
-            linker,
-            limits,
-            gate,
-        })
+        Ok(Self { engine, linker, limits, gate })
     }
 
     /// Compile `wasm` and check it speaks ABI v1 with nothing but allowed imports.
@@ -178,25 +163,14 @@ impl Sandbox {
             .map_err(|e| (Cause::InvalidModule, format!("not a valid wasm module: {e:#}")))?;
         self.check(&module)?;
         let export = |name: &str| {
-            module
-                .get_export_index(name)
-                .ok_or_else(|| (Cause::WrongAbi, format!("missing export `{name}`")))
+            module.get_export_index(name).ok_or_else(|| (Cause::WrongAbi, format!("missing export `{name}`")))
         };
         let alloc = export(ALLOC_EXPORT)?;
         let decide = export(DECIDE_EXPORT)?;
         let memory = export("memory")?;
         let initialize = module.get_export_index("_initialize");
-        let pre = self
-            .linker
-            .instantiate_pre(&module)
-            .map_err(|e| (Cause::ForbiddenImport, format!("{e:#}")))?;
-        Ok(Prepared {
-            pre,
-            alloc,
-            decide,
-            memory,
-            initialize,
-        })
+        let pre = self.linker.instantiate_pre(&module).map_err(|e| (Cause::ForbiddenImport, format!("{e:#}")))?;
+        Ok(Prepared { pre, alloc, decide, memory, initialize })
     }
 
     fn check(&self, module: &Module) -> Result<(), (Cause, String)> {
@@ -291,9 +265,7 @@ impl Sandbox {
             detail,
             peak_memory: store.data().limiter.peak_memory,
         };
-        store
-            .set_fuel(limits.fuel)
-            .map_err(|e| fail(&store, Cause::Trap, e.to_string()))?;
+        store.set_fuel(limits.fuel).map_err(|e| fail(&store, Cause::Trap, e.to_string()))?;
         let result: wasmtime::Result<_> = (|| {
             let instance = prepared.pre.instantiate(&mut store)?;
             let func = |store: &mut Store<Invocation>, export| {
@@ -313,8 +285,7 @@ impl Sandbox {
                 init.call(&mut store, ())?;
             }
             let alloc: TypedFunc<i32, i32> = func(&mut store, &prepared.alloc)?.typed(&store)?;
-            let decide: TypedFunc<(i32, i32), i64> =
-                func(&mut store, &prepared.decide)?.typed(&store)?;
+            let decide: TypedFunc<(i32, i32), i64> = func(&mut store, &prepared.decide)?.typed(&store)?;
             let len = i32::try_from(request.len()).map_err(wasmtime::Error::msg)?;
             let ptr = alloc.call(&mut store, len)?;
             memory
@@ -329,10 +300,7 @@ impl Sandbox {
             Err(e) => {
                 let state = store.data();
                 let (cause, mut detail) = if e.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
-                    (
-                        Cause::FuelExhausted,
-                        format!("used its whole fuel budget of {}", limits.fuel),
-                    )
+                    (Cause::FuelExhausted, format!("used its whole fuel budget of {}", limits.fuel))
                 } else if state.limiter.hit_limit {
                     (Cause::MemoryLimit, format!("{e:#}"))
                 } else {
@@ -349,30 +317,16 @@ impl Sandbox {
             return Err(fail(
                 &store,
                 Cause::OutputTooLarge,
-                format!(
-                    "response of {out_len} bytes exceeds the cap of {} bytes",
-                    limits.max_output_bytes
-                ),
+                format!("response of {out_len} bytes exceeds the cap of {} bytes", limits.max_output_bytes),
             ));
         }
-        let response = memory
-            .data(&store)
-            .get(out_ptr..out_ptr.saturating_add(out_len))
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| {
-                fail(
-                    &store,
-                    Cause::BadOutputJson,
-                    format!("response {out_ptr}+{out_len} lies outside guest memory"),
-                )
+        let response =
+            memory.data(&store).get(out_ptr..out_ptr.saturating_add(out_len)).map(<[u8]>::to_vec).ok_or_else(|| {
+                fail(&store, Cause::BadOutputJson, format!("response {out_ptr}+{out_len} lies outside guest memory"))
             })?;
         let fuel_left = store.get_fuel().unwrap_or(0);
         let peak_memory = store.data().limiter.peak_memory.max(memory.data_size(&store));
-        Ok(RunOutcome {
-            response,
-            fuel_used: limits.fuel - fuel_left,
-            peak_memory,
-        })
+        Ok(RunOutcome { response, fuel_used: limits.fuel - fuel_left, peak_memory })
     }
 }
 
@@ -389,9 +343,7 @@ fn define_allowed_imports(linker: &mut Linker<Invocation>) -> wasmtime::Result<(
             ERRNO_FAULT
         })
     })?;
-    linker.func_wrap(WASI, "environ_get", |_: Caller<'_, Invocation>, _: i32, _: i32| {
-        Ok(ERRNO_SUCCESS)
-    })?;
+    linker.func_wrap(WASI, "environ_get", |_: Caller<'_, Invocation>, _: i32, _: i32| Ok(ERRNO_SUCCESS))?;
     linker.func_wrap(
         WASI,
         "fd_write",
@@ -419,11 +371,7 @@ fn define_allowed_imports(linker: &mut Linker<Invocation>) -> wasmtime::Result<(
                 // Report everything as written so the guest does not retry forever.
                 total = total.saturating_add(len as u32);
             }
-            Ok(if write_u32(&mut caller, nwritten, total) {
-                ERRNO_SUCCESS
-            } else {
-                ERRNO_FAULT
-            })
+            Ok(if write_u32(&mut caller, nwritten, total) { ERRNO_SUCCESS } else { ERRNO_FAULT })
         },
     )?;
     linker.func_wrap(WASI, "proc_exit", |_: Caller<'_, Invocation>, code: i32| -> wasmtime::Result<()> {
@@ -436,9 +384,7 @@ fn write_u32(caller: &mut Caller<'_, Invocation>, at: i32, value: u32) -> bool {
     let Some(memory) = caller.get_export("memory").and_then(|e| e.into_memory()) else {
         return false;
     };
-    memory
-        .write(caller, at as u32 as usize, &value.to_le_bytes())
-        .is_ok()
+    memory.write(caller, at as u32 as usize, &value.to_le_bytes()).is_ok()
 }
 
 /// A counting gate: at most `capacity` invocations hold a pool slot at once; the rest wait
@@ -452,10 +398,7 @@ struct Permit<'a>(&'a Gate);
 
 impl Gate {
     fn new(capacity: usize) -> Self {
-        Self {
-            free: Mutex::new(capacity),
-            freed: Condvar::new(),
-        }
+        Self { free: Mutex::new(capacity), freed: Condvar::new() }
     }
 
     fn enter(&self) -> Permit<'_> {

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use crate::*;
 
 fn dist() -> PathBuf {
-    let dir = std::env::var_os("TESSERA_PLUGINS_DIST").map(PathBuf::from).expect(
-        "TESSERA_PLUGINS_DIST is not set: run `plugins/build.sh DIR` and set TESSERA_PLUGINS_DIST=DIR",
-    );
+    let dir = std::env::var_os("TESSERA_PLUGINS_DIST")
+        .map(PathBuf::from)
+        .expect("TESSERA_PLUGINS_DIST is not set: run `plugins/build.sh DIR` and set TESSERA_PLUGINS_DIST=DIR");
     assert!(
         dir.join("baseline.wasm").is_file(),
         "{} holds no built plugins: run `plugins/build.sh {}` first",
@@ -55,12 +55,7 @@ fn refund_facts() -> Value {
 
 fn decide_refund(registry: &PolicyRegistry, plugin: &str) -> Result<Decision, PolicyError> {
     let facts = refund_facts();
-    let input = DecisionInput {
-        facts: &facts,
-        tenant_config: &Value::Null,
-        now: now(),
-        today: None,
-    };
+    let input = DecisionInput { facts: &facts, tenant_config: &Value::Null, now: now(), today: None };
     registry.decide(plugin, DecisionKind::Refund, &input)
 }
 
@@ -211,7 +206,8 @@ fn hostile_plugins_are_contained_and_the_host_keeps_working() {
 fn a_rust_plugin_refuses_config_of_the_wrong_type() {
     let registry = shipped();
     let facts = json!({"exam": "fce", "candidate_date_of_birth": "2008-01-01", "registration_date": "2026-04-10"});
-    let input = DecisionInput { facts: &facts, tenant_config: &json!({"photographed_exams": 7}), now: now(), today: None };
+    let input =
+        DecisionInput { facts: &facts, tenant_config: &json!({"photographed_exams": 7}), now: now(), today: None };
     // A config of the wrong type is a refusal, not a trap: the plugin stays in control.
     let err = registry.decide("it", DecisionKind::Photo, &input).unwrap_err();
     assert_eq!(err.cause, Cause::InvalidConfig, "{err}");
@@ -251,11 +247,8 @@ fn hot_reload_keeps_the_old_version_when_the_new_one_is_broken() {
     assert_eq!(decide(&registry).unwrap().version, "1.1.0");
 
     // A manifest-only change (version bump) is picked up by the watcher alone.
-    std::fs::write(
-        dir.path().join("it.toml"),
-        "name = \"it\"\nversion = \"1.2.0\"\nabi = 1\nkinds = [\"photo\"]\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("it.toml"), "name = \"it\"\nversion = \"1.2.0\"\nabi = 1\nkinds = [\"photo\"]\n")
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while registry.info("it").unwrap().version != "1.2.0" {
         assert!(Instant::now() < deadline, "watcher did not reload");
@@ -290,9 +283,7 @@ fn decide_runs_on_many_threads_at_once() {
         .map(|_| {
             let registry = registry.clone();
             std::thread::spawn(move || {
-                (0..20)
-                    .map(|_| decide_refund(&registry, "pl").unwrap().output)
-                    .collect::<Vec<_>>()
+                (0..20).map(|_| decide_refund(&registry, "pl").unwrap().output).collect::<Vec<_>>()
             })
         })
         .collect();

@@ -2,11 +2,11 @@
 //! embedded migrations, and an async entry point that keeps diesel off the runtime's threads.
 
 use crate::StorageError;
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::time::Duration;
 
@@ -36,7 +36,9 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, StorageError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(StorageError::Config("database URL `sqlite://` needs a file path, e.g. sqlite:///var/lib/tessera/tessera.db".into()));
+                return Err(StorageError::Config(
+                    "database URL `sqlite://` needs a file path, e.g. sqlite:///var/lib/tessera/tessera.db".into(),
+                ));
             }
             Ok(Self::Sqlite(path.to_owned()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -128,8 +130,9 @@ impl Db {
             && let Some(dir) = std::path::Path::new(path).parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StorageError::Config(format!("cannot create the database folder {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StorageError::Config(format!("cannot create the database folder {}: {e}", dir.display()))
+            })?;
         }
         let pool = Pool::builder()
             .max_size(pool_size.max(1))

@@ -68,7 +68,11 @@ impl AppError {
 
     /// 403: the form's anti-forgery token is missing or wrong.
     pub fn csrf() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "csrf_failed", "This form has expired or did not come from Tessera. Reload the page and try again.")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "This form has expired or did not come from Tessera. Reload the page and try again.",
+        )
     }
 
     /// 409: conflicts with existing data.
@@ -78,12 +82,18 @@ impl AppError {
 
     /// 429: too many attempts.
     pub fn too_many(retry_after: u64) -> Self {
-        Self { retry_after: Some(retry_after.max(1)), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many attempts. Please wait and try again.") }
+        Self {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many attempts. Please wait and try again.")
+        }
     }
 
     /// 503: the server is saturated right now.
     pub fn busy(retry_after: u64) -> Self {
-        Self { retry_after: Some(retry_after.max(1)), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "The server is busy. Please try again in a moment.") }
+        Self {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "The server is busy. Please try again in a moment.")
+        }
     }
 
     /// 500: our fault; the cause goes to the log, not to the client.
@@ -107,7 +117,9 @@ impl AppError {
 
     /// The JSON body.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone(), field: self.field.clone() } }
+        ErrorBody {
+            error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone(), field: self.field.clone() },
+        }
     }
 }
 

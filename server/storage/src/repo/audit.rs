@@ -33,7 +33,12 @@ pub struct AuditEvent<'a> {
 }
 
 /// Appends an event to `tenant`'s audit log.
-pub fn append(conn: &mut DbConnection, tenant: TenantId, event: &AuditEvent<'_>, now: DateTime<Utc>) -> StorageResult<()> {
+pub fn append(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    event: &AuditEvent<'_>,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
     let details = if event.details.is_null() { "{}".to_owned() } else { event.details.to_string() };
     diesel::insert_into(audit_log::table)
         .values((
@@ -51,7 +56,12 @@ pub fn append(conn: &mut DbConnection, tenant: TenantId, event: &AuditEvent<'_>,
 }
 
 /// The newest `limit` records of `tenant`, newest first, optionally of one action.
-pub fn recent(conn: &mut DbConnection, tenant: TenantId, action: Option<&str>, limit: i64) -> StorageResult<Vec<AuditRecord>> {
+pub fn recent(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    action: Option<&str>,
+    limit: i64,
+) -> StorageResult<Vec<AuditRecord>> {
     let mut q = audit_log::table.filter(audit_log::tenant_id.eq(tid(tenant))).into_boxed();
     if let Some(a) = action {
         q = q.filter(audit_log::action.eq(a.to_owned()));

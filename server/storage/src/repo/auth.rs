@@ -53,7 +53,11 @@ pub fn live_session(
     now: DateTime<Utc>,
     idle: chrono::Duration,
 ) -> StorageResult<Option<AuthSession>> {
-    let scope = || auth_sessions::table.filter(auth_sessions::tenant_id.eq(tid(tenant))).filter(auth_sessions::token_hash.eq(token_hash));
+    let scope = || {
+        auth_sessions::table
+            .filter(auth_sessions::tenant_id.eq(tid(tenant)))
+            .filter(auth_sessions::token_hash.eq(token_hash))
+    };
     let Some(s) = scope().select(AuthSession::as_select()).first(conn).optional()? else {
         return Ok(None);
     };
@@ -70,15 +74,23 @@ pub fn live_session(
 
 /// Ends one session (logout).
 pub fn delete_session(conn: &mut DbConnection, tenant: TenantId, token_hash: &str) -> StorageResult<()> {
-    diesel::delete(auth_sessions::table.filter(auth_sessions::tenant_id.eq(tid(tenant))).filter(auth_sessions::token_hash.eq(token_hash)))
-        .execute(conn)?;
+    diesel::delete(
+        auth_sessions::table
+            .filter(auth_sessions::tenant_id.eq(tid(tenant)))
+            .filter(auth_sessions::token_hash.eq(token_hash)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
 /// Ends every session of a user (after a password change).
 pub fn delete_user_sessions(conn: &mut DbConnection, tenant: TenantId, user_id: &str) -> StorageResult<usize> {
-    Ok(diesel::delete(auth_sessions::table.filter(auth_sessions::tenant_id.eq(tid(tenant))).filter(auth_sessions::user_id.eq(user_id)))
-        .execute(conn)?)
+    Ok(diesel::delete(
+        auth_sessions::table
+            .filter(auth_sessions::tenant_id.eq(tid(tenant)))
+            .filter(auth_sessions::user_id.eq(user_id)),
+    )
+    .execute(conn)?)
 }
 
 /// Stores a password-reset token hash valid until `expires_at`.
@@ -114,7 +126,12 @@ pub enum ResetRefusal {
 }
 
 /// The user a valid, unused reset token belongs to, without using it.
-pub fn peek_reset(conn: &mut DbConnection, tenant: TenantId, token_hash: &str, now: DateTime<Utc>) -> StorageResult<Result<String, ResetRefusal>> {
+pub fn peek_reset(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<Result<String, ResetRefusal>> {
     let row: Option<(String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> = password_resets::table
         .filter(password_resets::tenant_id.eq(tid(tenant)))
         .filter(password_resets::token_hash.eq(token_hash))
@@ -131,7 +148,12 @@ pub fn peek_reset(conn: &mut DbConnection, tenant: TenantId, token_hash: &str, n
 
 /// Uses a reset token: marks it used only if it was unused and unexpired, in one statement, so
 /// two concurrent uses cannot both succeed. Returns the user it belongs to.
-pub fn consume_reset(conn: &mut DbConnection, tenant: TenantId, token_hash: &str, now: DateTime<Utc>) -> StorageResult<Result<String, ResetRefusal>> {
+pub fn consume_reset(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<Result<String, ResetRefusal>> {
     let user = match peek_reset(conn, tenant, token_hash, now)? {
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
@@ -150,8 +172,10 @@ pub fn consume_reset(conn: &mut DbConnection, tenant: TenantId, token_hash: &str
 
 /// Drops sessions and reset tokens that can no longer be used.
 pub fn purge_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> StorageResult<usize> {
-    let a = diesel::delete(auth_sessions::table.filter(auth_sessions::expires_at.le(super::naive(now)))).execute(conn)?;
-    let b = diesel::delete(password_resets::table.filter(password_resets::expires_at.le(super::naive(now)))).execute(conn)?;
+    let a =
+        diesel::delete(auth_sessions::table.filter(auth_sessions::expires_at.le(super::naive(now)))).execute(conn)?;
+    let b = diesel::delete(password_resets::table.filter(password_resets::expires_at.le(super::naive(now))))
+        .execute(conn)?;
     Ok(a + b)
 }
 

@@ -216,7 +216,11 @@ pub fn candidate(conn: &mut DbConnection, tenant: TenantId, id: &str) -> Storage
 
 /// One entry of a centre.
 pub fn entry(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<Entry> {
-    Ok(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(id)).select(Entry::as_select()).first(conn)?)
+    Ok(entries::table
+        .filter(entries::tenant_id.eq(tid(tenant)))
+        .filter(entries::id.eq(id))
+        .select(Entry::as_select())
+        .first(conn)?)
 }
 
 /// The entries of one session of a centre, by candidate number.
@@ -231,8 +235,11 @@ pub fn session_entries(conn: &mut DbConnection, tenant: TenantId, session_id: &s
 
 /// One result version of a centre, with its component scores.
 pub fn result(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<(ResultRow, Vec<ComponentScore>)> {
-    let r: ResultRow =
-        results::table.filter(results::tenant_id.eq(tid(tenant))).filter(results::id.eq(id)).select(ResultRow::as_select()).first(conn)?;
+    let r: ResultRow = results::table
+        .filter(results::tenant_id.eq(tid(tenant)))
+        .filter(results::id.eq(id))
+        .select(ResultRow::as_select())
+        .first(conn)?;
     let comps = result_components::table
         .filter(result_components::tenant_id.eq(tid(tenant)))
         .filter(result_components::result_id.eq(id))
@@ -258,4 +265,19 @@ pub fn active_shares_for_verifier(conn: &mut DbConnection, verifier: TenantId) -
         .filter(result_shares::withdrawn_at.is_null())
         .count()
         .get_result(conn)?)
+}
+
+/// The current result version of an entry, with its component scores.
+pub fn current_result(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+) -> StorageResult<(ResultRow, Vec<ComponentScore>)> {
+    let id: String = results::table
+        .filter(results::tenant_id.eq(tid(tenant)))
+        .filter(results::entry_id.eq(entry_id))
+        .filter(results::is_current.eq(true))
+        .select(results::id)
+        .first(conn)?;
+    result(conn, tenant, &id)
 }

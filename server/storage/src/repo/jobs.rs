@@ -51,7 +51,8 @@ pub struct NewJob<'a> {
 
 /// Enqueues a job unless one with the same idempotency key exists. Returns whether it was new.
 pub fn enqueue(conn: &mut DbConnection, tenant: TenantId, job: &NewJob<'_>, now: DateTime<Utc>) -> StorageResult<bool> {
-    let exists = jobs::table.filter(jobs::idempotency_key.eq(&job.idempotency_key)).count().get_result::<i64>(conn)? > 0;
+    let exists =
+        jobs::table.filter(jobs::idempotency_key.eq(&job.idempotency_key)).count().get_result::<i64>(conn)? > 0;
     if exists {
         return Ok(false);
     }
@@ -82,7 +83,8 @@ pub fn enqueue(conn: &mut DbConnection, tenant: TenantId, job: &NewJob<'_>, now:
 /// Claims the oldest due job for `worker` with a lease of `lease`, or returns `None`.
 pub fn claim(conn: &mut DbConnection, worker: &str, now: DateTime<Utc>, lease: Duration) -> StorageResult<Option<Job>> {
     let n = now.naive_utc();
-    let due = jobs::status.eq("queued").and(jobs::run_at.le(n)).or(jobs::status.eq("running").and(jobs::lease_until.lt(n)));
+    let due =
+        jobs::status.eq("queued").and(jobs::run_at.le(n)).or(jobs::status.eq("running").and(jobs::lease_until.lt(n)));
     for _ in 0..5 {
         let candidate: Option<String> =
             jobs::table.filter(due).order(jobs::run_at.asc()).select(jobs::id).first(conn).optional()?;
@@ -107,9 +109,15 @@ pub fn claim(conn: &mut DbConnection, worker: &str, now: DateTime<Utc>, lease: D
 /// Marks a claimed job done. Returns false when the claim was lost (the lease expired and
 /// another worker took it), in which case nothing changes.
 pub fn complete(conn: &mut DbConnection, job: &Job, worker: &str, now: DateTime<Utc>) -> StorageResult<bool> {
-    let n = diesel::update(jobs::table.filter(jobs::id.eq(&job.id)).filter(jobs::claimed_by.eq(worker)).filter(jobs::status.eq("running")))
-        .set((jobs::status.eq("done"), jobs::finished_at.eq(Some(now.naive_utc())), jobs::lease_until.eq(None::<chrono::NaiveDateTime>)))
-        .execute(conn)?;
+    let n = diesel::update(
+        jobs::table.filter(jobs::id.eq(&job.id)).filter(jobs::claimed_by.eq(worker)).filter(jobs::status.eq("running")),
+    )
+    .set((
+        jobs::status.eq("done"),
+        jobs::finished_at.eq(Some(now.naive_utc())),
+        jobs::lease_until.eq(None::<chrono::NaiveDateTime>),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -149,5 +157,10 @@ pub fn counts(conn: &mut DbConnection) -> StorageResult<Vec<(String, i64)>> {
 
 /// The jobs of `tenant`, newest first.
 pub fn list(conn: &mut DbConnection, tenant: TenantId, limit: i64) -> StorageResult<Vec<Job>> {
-    Ok(jobs::table.filter(jobs::tenant_id.eq(tid(tenant))).order(jobs::created_at.desc()).limit(limit).select(Job::as_select()).load(conn)?)
+    Ok(jobs::table
+        .filter(jobs::tenant_id.eq(tid(tenant)))
+        .order(jobs::created_at.desc())
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)?)
 }

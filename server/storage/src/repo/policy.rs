@@ -19,10 +19,21 @@ pub struct Assignment {
 }
 
 /// Assigns `plugin` to decide `kind` for `tenant`, replacing any earlier assignment.
-pub fn assign(conn: &mut DbConnection, tenant: TenantId, kind: &str, plugin: &str, config: &serde_json::Value, now: DateTime<Utc>) -> StorageResult<()> {
+pub fn assign(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    kind: &str,
+    plugin: &str,
+    config: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
     conn.transaction(|c| {
-        diesel::delete(policy_assignments::table.filter(policy_assignments::tenant_id.eq(tid(tenant))).filter(policy_assignments::kind.eq(kind)))
-            .execute(c)?;
+        diesel::delete(
+            policy_assignments::table
+                .filter(policy_assignments::tenant_id.eq(tid(tenant)))
+                .filter(policy_assignments::kind.eq(kind)),
+        )
+        .execute(c)?;
         diesel::insert_into(policy_assignments::table)
             .values((
                 policy_assignments::tenant_id.eq(tid(tenant)),

@@ -96,7 +96,9 @@ pub fn create(conn: &mut DbConnection, new: &NewTenant, now: DateTime<Utc>) -> S
         ))
         .execute(conn)
         .map_err(|e| match StorageError::from(e) {
-            StorageError::Conflict(_) => StorageError::Conflict(format!("a tenant with code `{}` already exists", row.slug)),
+            StorageError::Conflict(_) => {
+                StorageError::Conflict(format!("a tenant with code `{}` already exists", row.slug))
+            }
             other => other,
         })?;
     row.try_into()
@@ -104,7 +106,8 @@ pub fn create(conn: &mut DbConnection, new: &NewTenant, now: DateTime<Utc>) -> S
 
 /// Every tenant, oldest first.
 pub fn list(conn: &mut DbConnection) -> StorageResult<Vec<Tenant>> {
-    let rows: Vec<TenantRow> = tenants::table.order(tenants::created_at.asc()).select(TenantRow::as_select()).load(conn)?;
+    let rows: Vec<TenantRow> =
+        tenants::table.order(tenants::created_at.asc()).select(TenantRow::as_select()).load(conn)?;
     rows.into_iter().map(Tenant::try_from).collect()
 }
 

@@ -68,7 +68,9 @@ pub fn create(conn: &mut DbConnection, tenant: TenantId, new: &NewUser, now: Dat
         ))
         .execute(conn)
         .map_err(|e| match StorageError::from(e) {
-            StorageError::Conflict(_) => StorageError::Conflict(format!("a user with login `{}` already exists in this tenant", new.login)),
+            StorageError::Conflict(_) => {
+                StorageError::Conflict(format!("a user with login `{}` already exists in this tenant", new.login))
+            }
             other => other,
         })?;
     by_id(conn, tenant, &id)
@@ -76,7 +78,11 @@ pub fn create(conn: &mut DbConnection, tenant: TenantId, new: &NewUser, now: Dat
 
 /// The user with this id in `tenant`.
 pub fn by_id(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<User> {
-    Ok(users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id)).select(User::as_select()).first(conn)?)
+    Ok(users::table
+        .filter(users::tenant_id.eq(tid(tenant)))
+        .filter(users::id.eq(id))
+        .select(User::as_select())
+        .first(conn)?)
 }
 
 /// The user with this login (email or ID number, compared as stored) in `tenant`.
@@ -108,7 +114,12 @@ pub fn list(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<Vec<User
 
 /// Records a wrong password (R-LOCKOUT) in one transaction, so concurrent failures all count.
 /// Returns the instant until which the account is now locked, if this failure locked it.
-pub fn register_failed_login(conn: &mut DbConnection, tenant: TenantId, id: &str, now: DateTime<Utc>) -> StorageResult<Option<DateTime<Utc>>> {
+pub fn register_failed_login(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<Option<DateTime<Utc>>> {
     conn.transaction(|c| {
         let scope = || users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id));
         diesel::update(scope()).set(users::failed_logins.eq(users::failed_logins + 1)).execute(c)?;

@@ -50,7 +50,11 @@ pub fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
 pub fn ensure_csrf_token(jar: CookieJar, user: &MaybeUser, secure: bool) -> (CookieJar, String) {
     if let Some(u) = &user.0 {
         let token = u.csrf_token.clone();
-        let jar = if jar.get(CSRF_COOKIE).map(|c| c.value()) == Some(token.as_str()) { jar } else { jar.add(csrf_cookie(token.clone(), secure)) };
+        let jar = if jar.get(CSRF_COOKIE).map(|c| c.value()) == Some(token.as_str()) {
+            jar
+        } else {
+            jar.add(csrf_cookie(token.clone(), secure))
+        };
         return (jar, token);
     }
     match jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()) {

@@ -6,8 +6,8 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use serde_json::json;
 use std::net::IpAddr;
-use tessera_domain::auth::MAX_PASSWORD_CHARS;
 use tessera_domain::Locale;
+use tessera_domain::auth::MAX_PASSWORD_CHARS;
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::tenants::{self, Tenant};
@@ -32,22 +32,32 @@ pub async fn tenant_for_login(state: &AppState, slug: &str) -> Result<Tenant, Ap
 
 /// Checks `login` and `password` in `tenant`. Every refusal is audited; the message never says
 /// whether the login exists.
-pub async fn authenticate(state: &AppState, tenant: &Tenant, login: &str, password: &str, addr: IpAddr) -> Result<User, AppError> {
+pub async fn authenticate(
+    state: &AppState,
+    tenant: &Tenant,
+    login: &str,
+    password: &str,
+    addr: IpAddr,
+) -> Result<User, AppError> {
     let locale = tenant.locale;
     if let Err(wait) = state.throttle.check(addr) {
         audit_refusal(state, tenant, None, "login.throttled", addr).await;
         return Err(AppError::too_many(wait));
     }
     if password.chars().count() > MAX_PASSWORD_CHARS || login.chars().count() > 254 {
-        return Err(AppError::bad_request(state.templates.text(locale, "login.too_long")).with(StatusCode::BAD_REQUEST, "invalid_input"));
+        return Err(AppError::bad_request(state.templates.text(locale, "login.too_long"))
+            .with(StatusCode::BAD_REQUEST, "invalid_input"));
     }
     let login = normalise_login(login);
     let tid = tenant.id;
-    let found = state.db.call(move |c| match users::by_login(c, tid, &login) {
-        Ok(u) => Ok(Some(u)),
-        Err(StorageError::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }).await?;
+    let found = state
+        .db
+        .call(move |c| match users::by_login(c, tid, &login) {
+            Ok(u) => Ok(Some(u)),
+            Err(StorageError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?;
     let now = state.clock.now();
     if let Some(user) = &found
         && let Some(until) = user.locked_at(now)
@@ -64,7 +74,13 @@ pub async fn authenticate(state: &AppState, tenant: &Tenant, login: &str, passwo
             state
                 .db
                 .call(move |c| {
-                    let ev = AuditEvent { actor: Some(&uid), action: "login", target: Some(&uid), details: json!({"address": addr_s}), request_id: None };
+                    let ev = AuditEvent {
+                        actor: Some(&uid),
+                        action: "login",
+                        target: Some(&uid),
+                        details: json!({"address": addr_s}),
+                        request_id: None,
+                    };
                     audit::append(c, tid2, &ev, now)
                 })
                 .await?;
@@ -80,17 +96,27 @@ pub async fn authenticate(state: &AppState, tenant: &Tenant, login: &str, passwo
                 }
                 None => None,
             };
-            audit_refusal(state, tenant, user_id.as_deref(), if locked_now.is_some() { "login.lockout" } else { "login.failed" }, addr).await;
+            audit_refusal(
+                state,
+                tenant,
+                user_id.as_deref(),
+                if locked_now.is_some() { "login.lockout" } else { "login.failed" },
+                addr,
+            )
+            .await;
             match locked_now {
                 Some(until) => Err(locked(state, locale, until)),
-                None => Err(AppError::unauthenticated().with(StatusCode::UNAUTHORIZED, "invalid_credentials").message(state.templates.text(locale, "login.failed"))),
+                None => Err(AppError::unauthenticated()
+                    .with(StatusCode::UNAUTHORIZED, "invalid_credentials")
+                    .message(state.templates.text(locale, "login.failed"))),
             }
         }
     }
 }
 
 fn locked(state: &AppState, locale: Locale, until: chrono::DateTime<chrono::Utc>) -> AppError {
-    let text = state.templates.text(locale, "login.locked").replace("{until}", &until.format("%Y-%m-%d %H:%M").to_string());
+    let text =
+        state.templates.text(locale, "login.locked").replace("{until}", &until.format("%Y-%m-%d %H:%M").to_string());
     AppError::forbidden().with(StatusCode::LOCKED, "account_locked").message(text)
 }
 
@@ -99,7 +125,13 @@ async fn audit_refusal(state: &AppState, tenant: &Tenant, user: Option<&str>, ac
     let res = state
         .db
         .call(move |c| {
-            let ev = AuditEvent { actor: None, action, target: u.as_deref(), details: json!({"address": a}), request_id: None };
+            let ev = AuditEvent {
+                actor: None,
+                action,
+                target: u.as_deref(),
+                details: json!({"address": a}),
+                request_id: None,
+            };
             audit::append(c, t, &ev, now)
         })
         .await;
@@ -107,4 +139,3 @@ async fn audit_refusal(state: &AppState, tenant: &Tenant, user: Option<&str>, ac
         tracing::error!(error = %e, "could not write the audit log");
     }
 }
-

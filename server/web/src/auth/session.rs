@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use std::sync::Arc;
 use tessera_domain::{Role, TenantId};
-use tessera_storage::repo::{auth as auth_repo, tenants::Tenant, tenants, users};
+use tessera_storage::repo::{auth as auth_repo, tenants, tenants::Tenant, users};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "tessera_session";
@@ -95,7 +95,12 @@ impl FromRequestParts<SharedState> for CurrentUser {
 }
 
 /// Starts a session for `user`; returns the cookie jar with the session and CSRF cookies set.
-pub async fn begin_session(state: &Arc<AppState>, tenant: TenantId, user_id: String, jar: CookieJar) -> Result<CookieJar, AppError> {
+pub async fn begin_session(
+    state: &Arc<AppState>,
+    tenant: TenantId,
+    user_id: String,
+    jar: CookieJar,
+) -> Result<CookieJar, AppError> {
     let token = random_token();
     let csrf = random_token();
     let hash = token_hash(&token);

@@ -24,7 +24,9 @@ async fn readyz(State(state): State<SharedState>) -> impl IntoResponse {
     match pending {
         Ok(Ok(0)) => (StatusCode::OK, Json(json!({"status": "ready"}))),
         Ok(Ok(n)) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "migrations_pending", "pending": n}))),
-        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "database_unavailable", "message": e.to_string()}))),
+        Ok(Err(e)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "database_unavailable", "message": e.to_string()})))
+        }
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "error", "message": e.to_string()}))),
     }
 }

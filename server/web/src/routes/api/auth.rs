@@ -37,7 +37,12 @@ pub struct LoginResponse {
 /// Signs in and sets the session cookie.
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(State(state): State<SharedState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, jar: CookieJar, Json(req): Json<LoginRequest>) -> AppResult<Response> {
+pub async fn login(
+    State(state): State<SharedState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Json(req): Json<LoginRequest>,
+) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &req.tenant.to_ascii_lowercase()).await?;
     let user = authenticate(&state, &tenant, &req.login, &req.password, addr.ip()).await?;
     let jar = begin_session(&state, tenant.id, user.id.clone(), crate::auth::clear_session_cookie(jar)).await?;

@@ -61,7 +61,11 @@ pub async fn sessions(State(state): State<SharedState>, ApiUser(user): ApiUser) 
 
 /// One session of the centre.
 #[utoipa::path(get, path = "/v1/sessions/{id}", tag = "centre", params(("id" = String, Path)), responses((status = 200, body = SessionView), (status = 404, body = ErrorBody)))]
-pub async fn session(State(state): State<SharedState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> AppResult<Json<SessionView>> {
+pub async fn session(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<SessionView>> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
     Ok(Json(state.db.call(move |c| centre::session(c, tid, &id)).await?.into()))
@@ -95,7 +99,11 @@ impl From<Entry> for EntryView {
 
 /// The entries of one session, by candidate number.
 #[utoipa::path(get, path = "/v1/sessions/{id}/entries", tag = "centre", params(("id" = String, Path)), responses((status = 200, body = [EntryView]), (status = 404, body = ErrorBody)))]
-pub async fn session_entries(State(state): State<SharedState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> AppResult<Json<Vec<EntryView>>> {
+pub async fn session_entries(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<EntryView>>> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
     let rows = state
@@ -147,19 +155,35 @@ pub struct Page {
 
 /// A page of the centre's candidates, by family name.
 #[utoipa::path(get, path = "/v1/candidates", tag = "centre", params(Page), responses((status = 200, body = [CandidateView]), (status = 400, body = ErrorBody)))]
-pub async fn candidates(State(state): State<SharedState>, ApiUser(user): ApiUser, Query(p): Query<Page>) -> AppResult<Json<Vec<CandidateView>>> {
+pub async fn candidates(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Query(p): Query<Page>,
+) -> AppResult<Json<Vec<CandidateView>>> {
     user.require(STAFF)?;
     let (offset, limit) = (p.offset.unwrap_or(0), p.limit.unwrap_or(50));
     if offset < 0 || !(1..=500).contains(&limit) {
         return Err(AppError::bad_request("offset must be 0 or more and limit from 1 to 500"));
     }
     let tid = user.tenant_id();
-    Ok(Json(state.db.call(move |c| centre::candidates(c, tid, offset, limit)).await?.into_iter().map(CandidateView::from).collect()))
+    Ok(Json(
+        state
+            .db
+            .call(move |c| centre::candidates(c, tid, offset, limit))
+            .await?
+            .into_iter()
+            .map(CandidateView::from)
+            .collect(),
+    ))
 }
 
 /// One candidate of the centre.
 #[utoipa::path(get, path = "/v1/candidates/{id}", tag = "centre", params(("id" = String, Path)), responses((status = 200, body = CandidateView), (status = 404, body = ErrorBody)))]
-pub async fn candidate(State(state): State<SharedState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> AppResult<Json<CandidateView>> {
+pub async fn candidate(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<CandidateView>> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
     Ok(Json(state.db.call(move |c| centre::candidate(c, tid, &id)).await?.into()))
@@ -167,7 +191,11 @@ pub async fn candidate(State(state): State<SharedState>, ApiUser(user): ApiUser,
 
 /// One entry of the centre.
 #[utoipa::path(get, path = "/v1/entries/{id}", tag = "centre", params(("id" = String, Path)), responses((status = 200, body = EntryView), (status = 404, body = ErrorBody)))]
-pub async fn entry(State(state): State<SharedState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> AppResult<Json<EntryView>> {
+pub async fn entry(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<EntryView>> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
     Ok(Json(state.db.call(move |c| centre::entry(c, tid, &id)).await?.into()))
@@ -197,12 +225,20 @@ pub struct ResultView {
 
 /// One result version of the centre.
 #[utoipa::path(get, path = "/v1/results/{id}", tag = "centre", params(("id" = String, Path)), responses((status = 200, body = ResultView), (status = 404, body = ErrorBody)))]
-pub async fn result(State(state): State<SharedState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> AppResult<Json<ResultView>> {
+pub async fn result(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<ResultView>> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
     let (r, comps) = state.db.call(move |c| centre::result(c, tid, &id)).await?;
     let status: ResultStatus = r.status.parse()?;
-    let components = if status.shows_components() { comps.into_iter().map(|c| ComponentView { component: c.component, score: c.score }).collect() } else { vec![] };
+    let components = if status.shows_components() {
+        comps.into_iter().map(|c| ComponentView { component: c.component, score: c.score }).collect()
+    } else {
+        vec![]
+    };
     Ok(Json(ResultView {
         id: r.id,
         entry_id: r.entry_id,

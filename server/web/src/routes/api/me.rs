@@ -67,7 +67,11 @@ pub async fn users(State(state): State<SharedState>, ApiUser(user): ApiUser) -> 
 /// One user of the caller's tenant (managers only).
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "User id")),
     responses((status = 200, body = Me), (status = 404, body = ErrorBody)))]
-pub async fn user(State(state): State<SharedState>, ApiUser(user): ApiUser, Path(id): Path<String>) -> AppResult<Json<Me>> {
+pub async fn user(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Me>> {
     user.require(MANAGERS)?;
     let tid = user.tenant_id();
     let found = state.db.call(move |c| users::by_id(c, tid, &id)).await?;
@@ -112,7 +116,11 @@ impl From<AuditRecord> for AuditEntry {
 
 /// The newest records of the caller's tenant's audit log (managers only).
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = [AuditEntry]), (status = 404, body = ErrorBody)))]
-pub async fn audit(State(state): State<SharedState>, ApiUser(user): ApiUser, Query(q): Query<AuditQuery>) -> AppResult<Json<Vec<AuditEntry>>> {
+pub async fn audit(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Json<Vec<AuditEntry>>> {
     user.require(MANAGERS)?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {

@@ -27,7 +27,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tessera API", description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`."),
+    info(
+        title = "Tessera API",
+        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`."
+    ),
     components(schemas(crate::error::ErrorBody))
 )]
 struct ApiDoc;
@@ -55,7 +58,10 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
 pub(super) fn router() -> Router<SharedState> {
     let (routes, doc) = api();
     let json = doc.to_pretty_json().expect("the OpenAPI document serialises");
-    routes.route("/openapi.json", get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }))
+    routes.route(
+        "/openapi.json",
+        get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }),
+    )
 }
 
 /// The caller of an API endpoint: a signed-in user whose writes carry the anti-forgery header.

@@ -70,7 +70,11 @@ pub struct CreateTenant {
 /// Creates a tenant (installation admins only).
 #[utoipa::path(post, path = "/v1/tenants", tag = "tenants", request_body = CreateTenant,
     responses((status = 201, body = TenantView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create(State(state): State<SharedState>, ApiUser(user): ApiUser, Json(req): Json<CreateTenant>) -> AppResult<(StatusCode, Json<TenantView>)> {
+pub async fn create(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Json(req): Json<CreateTenant>,
+) -> AppResult<(StatusCode, Json<TenantView>)> {
     user.require(&[Role::InstallationAdmin])?;
     let spec = TenantSpec::parse(&req.kind, &req.name, req.slug.as_deref(), &req.country, &req.timezone, &req.locale)?;
     let now = state.clock.now();
@@ -78,9 +82,23 @@ pub async fn create(State(state): State<SharedState>, ApiUser(user): ApiUser, Js
     let created = state
         .db
         .call(move |c| {
-            let new = NewTenant { slug: spec.slug, kind: spec.kind, name: spec.name, country: spec.country, timezone: spec.timezone, locale: spec.locale, status: "active" };
+            let new = NewTenant {
+                slug: spec.slug,
+                kind: spec.kind,
+                name: spec.name,
+                country: spec.country,
+                timezone: spec.timezone,
+                locale: spec.locale,
+                status: "active",
+            };
             let t = tenants::create(c, &new, now)?;
-            let ev = AuditEvent { actor: Some(&actor), action: "tenant.create", target: Some(&t.slug), details: json!({"kind": t.kind.as_str()}), request_id: None };
+            let ev = AuditEvent {
+                actor: Some(&actor),
+                action: "tenant.create",
+                target: Some(&t.slug),
+                details: json!({"kind": t.kind.as_str()}),
+                request_id: None,
+            };
             audit::append(c, admin_tenant, &ev, now)?;
             Ok(t)
         })

@@ -29,7 +29,8 @@ pub(super) async fn admin(State(state): State<SharedState>, user: CurrentUser, j
 pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     user.require(&[Role::CentreManager, Role::CentreStaff])?;
     let tid = user.tenant_id();
-    let (sessions, (s, c, e)) = state.db.call(move |conn| Ok((centre::sessions(conn, tid)?, centre::counts(conn, tid)?))).await?;
+    let (sessions, (s, c, e)) =
+        state.db.call(move |conn| Ok((centre::sessions(conn, tid)?, centre::counts(conn, tid)?))).await?;
     let locale = user.tenant.locale;
     render(
         &state,
@@ -43,16 +44,32 @@ pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
 }
 
 /// `GET /verifier`: how many results are shared with the organisation.
-pub(super) async fn verifier(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+pub(super) async fn verifier(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
     user.require(&[Role::VerifierPrimary, Role::VerifierAdmin])?;
     let tid = user.tenant_id();
     let shared = state.db.call(move |c| centre::active_shares_for_verifier(c, tid)).await?;
     let locale = user.tenant.locale;
-    render(&state, jar, &MaybeUser(Some(user)), locale, "home_verifier.html", StatusCode::OK, context! { shared => shared })
+    render(
+        &state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "home_verifier.html",
+        StatusCode::OK,
+        context! { shared => shared },
+    )
 }
 
 /// `GET /candidate`: the candidate's home.
-pub(super) async fn candidate(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+pub(super) async fn candidate(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
     user.require(&[Role::Candidate])?;
     let locale = user.tenant.locale;
     render(&state, jar, &MaybeUser(Some(user)), locale, "home_candidate.html", StatusCode::OK, context! {})

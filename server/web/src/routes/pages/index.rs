@@ -12,7 +12,12 @@ use minijinja::context;
 use serde::Deserialize;
 
 /// `GET /`: signed-in users go home, others choose their organisation.
-pub(super) async fn show(State(state): State<SharedState>, user: MaybeUser, headers: HeaderMap, jar: CookieJar) -> AppResult<Response> {
+pub(super) async fn show(
+    State(state): State<SharedState>,
+    user: MaybeUser,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> AppResult<Response> {
     if let Some(u) = &user.0 {
         return Ok(Redirect::to(u.role.home_path()).into_response());
     }
@@ -25,12 +30,23 @@ pub(super) struct Go {
 }
 
 /// `GET /go?tenant=CODE`: on to that organisation's sign-in page.
-pub(super) async fn go(State(state): State<SharedState>, user: MaybeUser, headers: HeaderMap, jar: CookieJar, Query(q): Query<Go>) -> AppResult<Response> {
+pub(super) async fn go(
+    State(state): State<SharedState>,
+    user: MaybeUser,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Query(q): Query<Go>,
+) -> AppResult<Response> {
     let code = q.tenant.trim().to_ascii_lowercase();
     let known = match tessera_domain::tenant::parse_slug(&code) {
         Ok(slug) => {
             let s = slug.clone();
-            state.db.call(move |c| Ok(tessera_storage::repo::tenants::by_slug(c, &s).ok())).await?.filter(|t| t.status == "active").map(|_| slug)
+            state
+                .db
+                .call(move |c| Ok(tessera_storage::repo::tenants::by_slug(c, &s).ok()))
+                .await?
+                .filter(|t| t.status == "active")
+                .map(|_| slug)
         }
         Err(_) => None,
     };

@@ -1,7 +1,10 @@
 //! Sign-in and sign-out pages.
 
 use super::render;
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, begin_session, end_session, login::{authenticate, tenant_for_login}};
+use crate::auth::{
+    CsrfForm, CsrfProtected, CurrentUser, MaybeUser, begin_session, end_session,
+    login::{authenticate, tenant_for_login},
+};
 use crate::error::{AppError, AppResult};
 use crate::state::SharedState;
 use axum::extract::{ConnectInfo, Path, State};
@@ -13,14 +16,27 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 /// `GET /t/{tenant}/login`.
-pub(super) async fn show(State(state): State<SharedState>, user: MaybeUser, jar: CookieJar, Path(slug): Path<String>) -> AppResult<Response> {
+pub(super) async fn show(
+    State(state): State<SharedState>,
+    user: MaybeUser,
+    jar: CookieJar,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
     if let Some(u) = &user.0
         && u.tenant_id() == tenant.id
     {
         return Ok(Redirect::to(u.role.home_path()).into_response());
     }
-    render(&state, jar, &MaybeUser(None), tenant.locale, "login.html", StatusCode::OK, context! { slug => tenant.slug, tenant_name => tenant.name })
+    render(
+        &state,
+        jar,
+        &MaybeUser(None),
+        tenant.locale,
+        "login.html",
+        StatusCode::OK,
+        context! { slug => tenant.slug, tenant_name => tenant.name },
+    )
 }
 
 #[derive(Deserialize)]
@@ -81,8 +97,15 @@ impl CsrfProtected for LogoutForm {
 }
 
 /// `POST /logout`: ends the session server-side, not just the cookie.
-pub(super) async fn logout(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar, CsrfForm(_): CsrfForm<LogoutForm>) -> AppResult<Response> {
+pub(super) async fn logout(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<LogoutForm>,
+) -> AppResult<Response> {
     let slug = user.tenant.slug.clone();
-    let jar = end_session(&state, &user, jar).await.map_err(|e| if e.code == "not_found" { AppError::unauthenticated() } else { e })?;
+    let jar = end_session(&state, &user, jar)
+        .await
+        .map_err(|e| if e.code == "not_found" { AppError::unauthenticated() } else { e })?;
     Ok((jar, Redirect::to(&format!("/t/{slug}/login"))).into_response())
 }

@@ -45,7 +45,8 @@ pub(crate) fn render(
     ctx: Value,
 ) -> Result<Response, AppError> {
     let (jar, csrf) = ensure_csrf_token(jar, user, state.settings.secure_cookies);
-    let who = user.0.as_ref().map(|u| context! { display_name => u.user.display_name.clone(), role => u.role.as_str() });
+    let who =
+        user.0.as_ref().map(|u| context! { display_name => u.user.display_name.clone(), role => u.role.as_str() });
     let tenant_name = user.0.as_ref().map(|u| u.tenant.name.clone());
     let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, ..ctx };
     let html = state.templates.render(template, locale, ctx).map_err(AppError::internal)?;
@@ -62,7 +63,9 @@ pub(crate) fn visitor_locale(headers: &axum::http::HeaderMap) -> Locale {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').find_map(|part| part.split(';').next().and_then(|tag| tag.trim().parse::<Locale>().ok())))
+        .and_then(|v| {
+            v.split(',').find_map(|part| part.split(';').next().and_then(|tag| tag.trim().parse::<Locale>().ok()))
+        })
         .unwrap_or(Locale::En)
 }
 

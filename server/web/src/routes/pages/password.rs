@@ -18,9 +18,21 @@ use tessera_storage::repo::auth::{self as auth_repo, ResetRefusal};
 use tessera_storage::repo::users;
 
 /// `GET /t/{tenant}/password/forgot`.
-pub(super) async fn forgot_form(State(state): State<SharedState>, jar: CookieJar, Path(slug): Path<String>) -> AppResult<Response> {
+pub(super) async fn forgot_form(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
-    render(&state, jar, &MaybeUser(None), tenant.locale, "forgot.html", StatusCode::OK, context! { slug => tenant.slug, tenant_name => tenant.name })
+    render(
+        &state,
+        jar,
+        &MaybeUser(None),
+        tenant.locale,
+        "forgot.html",
+        StatusCode::OK,
+        context! { slug => tenant.slug, tenant_name => tenant.name },
+    )
 }
 
 #[derive(Deserialize)]
@@ -36,21 +48,37 @@ impl CsrfProtected for ForgotForm {
 }
 
 /// `POST /t/{tenant}/password/forgot`: the same answer whether or not the address has an account.
-pub(super) async fn forgot_submit(State(state): State<SharedState>, jar: CookieJar, Path(slug): Path<String>, CsrfForm(form): CsrfForm<ForgotForm>) -> AppResult<Response> {
+pub(super) async fn forgot_submit(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
     let email = match tessera_domain::tenant::parse_email(&form.email) {
         Ok(e) => e,
         Err(e) => {
-            return render(&state, jar, &MaybeUser(None), tenant.locale, "forgot.html", StatusCode::BAD_REQUEST, context! { slug => tenant.slug, tenant_name => tenant.name, error => e.message });
+            return render(
+                &state,
+                jar,
+                &MaybeUser(None),
+                tenant.locale,
+                "forgot.html",
+                StatusCode::BAD_REQUEST,
+                context! { slug => tenant.slug, tenant_name => tenant.name, error => e.message },
+            );
         }
     };
     let tid = tenant.id;
     let lookup = email.clone();
-    let user = state.db.call(move |c| match users::by_email(c, tid, &lookup) {
-        Ok(u) => Ok(Some(u)),
-        Err(StorageError::NotFound) => Ok(None),
-        Err(e) => Err(e),
-    }).await?;
+    let user = state
+        .db
+        .call(move |c| match users::by_email(c, tid, &lookup) {
+            Ok(u) => Ok(Some(u)),
+            Err(StorageError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?;
     if let Some(user) = user {
         let token = random_token();
         let hash = token_hash(&token);
@@ -61,18 +89,37 @@ pub(super) async fn forgot_submit(State(state): State<SharedState>, jar: CookieJ
             .db
             .call(move |c| {
                 auth_repo::create_reset(c, tid, &hash, &uid, now, expires)?;
-                let ev = AuditEvent { actor: None, action: "password.reset_requested", target: Some(&uid), details: json!({}), request_id: None };
+                let ev = AuditEvent {
+                    actor: None,
+                    action: "password.reset_requested",
+                    target: Some(&uid),
+                    details: json!({}),
+                    request_id: None,
+                };
                 audit::append(c, tid, &ev, now)
             })
             .await?;
         let link = format!("{}/t/{}/password/reset/{}", state.settings.public_url, tenant.slug, token);
         let (subject, body) = state
             .templates
-            .render_email("email/password_reset.txt", tenant.locale, context! { name => user.display_name, tenant_name => tenant.name, link => link })
+            .render_email(
+                "email/password_reset.txt",
+                tenant.locale,
+                context! { name => user.display_name, tenant_name => tenant.name, link => link },
+            )
             .map_err(AppError::internal)?;
-        queue_email(&state, tid, format!("reset:{}", token_hash(&token)), EmailJob { to: email, subject, body }).await?;
+        queue_email(&state, tid, format!("reset:{}", token_hash(&token)), EmailJob { to: email, subject, body })
+            .await?;
     }
-    render(&state, jar, &MaybeUser(None), tenant.locale, "forgot.html", StatusCode::OK, context! { slug => tenant.slug, tenant_name => tenant.name, sent => true })
+    render(
+        &state,
+        jar,
+        &MaybeUser(None),
+        tenant.locale,
+        "forgot.html",
+        StatusCode::OK,
+        context! { slug => tenant.slug, tenant_name => tenant.name, sent => true },
+    )
 }
 
 fn refusal_key(r: ResetRefusal) -> &'static str {
@@ -91,12 +138,25 @@ fn refusal_status(r: ResetRefusal) -> StatusCode {
 }
 
 /// `GET /t/{tenant}/password/reset/{token}`.
-pub(super) async fn reset_form(State(state): State<SharedState>, jar: CookieJar, Path((slug, token)): Path<(String, String)>) -> AppResult<Response> {
+pub(super) async fn reset_form(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    Path((slug, token)): Path<(String, String)>,
+) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
     let (tid, hash, now) = (tenant.id, token_hash(&token), state.clock.now());
     match state.db.call(move |c| auth_repo::peek_reset(c, tid, &hash, now)).await? {
-        Ok(_) => render(&state, jar, &MaybeUser(None), tenant.locale, "reset.html", StatusCode::OK, context! { slug => tenant.slug, tenant_name => tenant.name, token => token }),
-        Err(r) => Err(AppError::bad_request(state.templates.text(tenant.locale, refusal_key(r))).with(refusal_status(r), "reset_link_refused")),
+        Ok(_) => render(
+            &state,
+            jar,
+            &MaybeUser(None),
+            tenant.locale,
+            "reset.html",
+            StatusCode::OK,
+            context! { slug => tenant.slug, tenant_name => tenant.name, token => token },
+        ),
+        Err(r) => Err(AppError::bad_request(state.templates.text(tenant.locale, refusal_key(r)))
+            .with(refusal_status(r), "reset_link_refused")),
     }
 }
 
@@ -123,13 +183,25 @@ pub(super) async fn reset_submit(
 ) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
     let again = |error: String, status: StatusCode, jar: CookieJar| {
-        render(&state, jar, &MaybeUser(None), tenant.locale, "reset.html", status, context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), token => token.clone(), error => error })
+        render(
+            &state,
+            jar,
+            &MaybeUser(None),
+            tenant.locale,
+            "reset.html",
+            status,
+            context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), token => token.clone(), error => error },
+        )
     };
     if form.password != form.confirm {
         return again(state.templates.text(tenant.locale, "reset.mismatch"), StatusCode::BAD_REQUEST, jar);
     }
     if let Err(e) = tessera_domain::auth::check_password(&form.password) {
-        return again(format!("{} {}", e.message, state.templates.text(tenant.locale, "password.rule")), StatusCode::BAD_REQUEST, jar);
+        return again(
+            format!("{} {}", e.message, state.templates.text(tenant.locale, "password.rule")),
+            StatusCode::BAD_REQUEST,
+            jar,
+        );
     }
     let password = form.password.clone();
     let hash = state.hasher.hash(password).await?;
@@ -145,6 +217,7 @@ pub(super) async fn reset_submit(
             StatusCode::OK,
             context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), notice => state.templates.text(tenant.locale, "reset.done") },
         ),
-        Err(r) => Err(AppError::bad_request(state.templates.text(tenant.locale, refusal_key(r))).with(refusal_status(r), "reset_link_refused")),
+        Err(r) => Err(AppError::bad_request(state.templates.text(tenant.locale, refusal_key(r)))
+            .with(refusal_status(r), "reset_link_refused")),
     }
 }

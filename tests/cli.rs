@@ -1,0 +1,271 @@
+//! The `tessera` command line as an installation admin drives it: exit codes, messages, and
+//! that bad configuration or bad arguments write nothing.
+
+use crate::support::*;
+
+fn env_for(dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![("TESSERA_DATA_DIR", dir.display().to_string())]
+}
+
+fn run(dir: &std::path::Path, args: &[&str], extra: &[(&str, &str)]) -> (i32, String, String) {
+    let mut env: Vec<(&str, String)> = env_for(dir);
+    env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    tessera(args, &pairs, None)
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["tenant", "create", "--help"],
+        vec!["tenant", "list", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["demo", "--help"],
+        vec!["config", "check", "--help"],
+    ] {
+        let (code, out, _) = tessera(&args, &[], None);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Usage: tessera"), "{args:?}: {out}");
+    }
+    let (code, _, err) = tessera(&["tenant", "frobnicate"], &[], None);
+    assert_eq!(code, 2, "unknown subcommand");
+    assert!(err.contains("unrecognized subcommand"));
+}
+
+#[test]
+fn configuration_errors_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(dir.path(), &["config", "check"], &[("TESSERA_SERVER__LISTEN", "not-an-address")]);
+    assert_eq!(code, 3);
+    assert!(err.contains("server.listen") && err.contains("127.0.0.1:8080"), "{err}");
+
+    let file = dir.path().join("tessera.toml");
+    std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:9000\"\nlisen = \"typo\"\n").unwrap();
+    let (code, _, err) = run(dir.path(), &["--config", file.to_str().unwrap(), "config", "check"], &[]);
+    assert_eq!(code, 3);
+    assert!(err.contains("lisen"), "an unknown key is named: {err}");
+
+    std::fs::write(&file, "[database]\npool_size = \"many\"\n").unwrap();
+    let (code, _, err) = run(dir.path(), &["--config", file.to_str().unwrap(), "config", "check"], &[]);
+    assert_eq!(code, 3);
+    assert!(err.contains("database.pool_size"), "{err}");
+
+    std::fs::write(&file, "[mail]\ntransport = \"pigeon\"\n").unwrap();
+    let (code, _, err) = run(dir.path(), &["--config", file.to_str().unwrap(), "config", "check"], &[]);
+    assert_eq!(code, 3);
+    assert!(err.contains("mail.transport") && err.contains("smtp"), "{err}");
+
+    let (code, _, err) = run(dir.path(), &["--config", "/nonexistent/tessera.toml", "config", "check"], &[]);
+    assert_eq!(code, 3);
+    assert!(err.contains("/nonexistent/tessera.toml"), "{err}");
+
+    let (code, _, err) = run(dir.path(), &["migrate"], &[("TESSERA_DATABASE__URL", "mysql://x")]);
+    assert_eq!(code, 3);
+    assert!(err.contains("database.url"), "{err}");
+    assert!(!dir.path().join("tessera.db").exists(), "a bad configuration writes nothing");
+
+    // The environment overrides the file; secrets are masked in the printout.
+    std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:9000\"\n[mail]\nsmtp_password = \"hunter2-secret\"\n")
+        .unwrap();
+    let (code, out, _) = run(
+        dir.path(),
+        &["--config", file.to_str().unwrap(), "config", "check"],
+        &[
+            ("TESSERA_SERVER__LISTEN", "0.0.0.0:9443"),
+            ("TESSERA_DATABASE__URL", "postgres://tessera:pg-secret@db.example/tessera"),
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("listen = \"0.0.0.0:9443\""), "{out}");
+    assert!(!out.contains("hunter2-secret") && !out.contains("pg-secret"), "secrets are masked: {out}");
+    assert!(out.contains("postgres://tessera:********@db.example/tessera"), "{out}");
+}
+
+#[test]
+fn tenants_and_users_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (code, out, _) = run(d, &["migrate"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("applied 1 migration"), "{out}");
+    let (code, out, _) = run(d, &["migrate"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("up to date"));
+
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "tenant",
+            "create",
+            "--kind",
+            "centre",
+            "--name",
+            "PL078 International House Integra Katowice",
+            "--country",
+            "PL",
+            "--timezone",
+            "Europe/Warsaw",
+            "--locale",
+            "pl",
+        ];
+        args.extend_from_slice(extra);
+        run(d, &args, &[])
+    };
+    let (code, out, err) = create(&["--slug", "pl078"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created centre tenant `pl078`"), "{out}");
+    let (code, _, err) = create(&["--slug", "pl078"]);
+    assert_eq!(code, 4, "a taken code is a conflict");
+    assert!(err.contains("pl078") && err.contains("already exists"), "{err}");
+    let (code, _, err) = run(
+        d,
+        &["tenant", "create", "--kind", "school", "--name", "X", "--country", "PL", "--timezone", "Europe/Warsaw"],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--kind") && err.contains("centre or verifier"), "{err}");
+    let (code, _, err) = run(
+        d,
+        &["tenant", "create", "--kind", "centre", "--name", "X", "--country", "PL", "--timezone", "Europe/Katowice"],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--timezone"), "{err}");
+    let (code, _, err) = run(
+        d,
+        &["tenant", "create", "--kind", "centre", "--name", "X", "--country", "Poland", "--timezone", "Europe/Warsaw"],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--country"), "{err}");
+
+    let (code, out, _) = run(d, &["tenant", "list", "--json"], &[]);
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let slugs: Vec<_> = list.as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(slugs, ["installation", "pl078"], "bad commands wrote nothing");
+
+    let (code, _, err) = tessera(
+        &["user", "create", "--tenant", "pl078", "--role", "verifier_admin", "--email", "a@b.example", "--name", "A"],
+        &[("TESSERA_DATA_DIR", d.to_str().unwrap())],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--role"), "{err}");
+    let (code, _, err) = tessera(
+        &["user", "create", "--tenant", "nope", "--role", "centre_staff", "--email", "a@b.example", "--name", "A"],
+        &[("TESSERA_DATA_DIR", d.to_str().unwrap())],
+        None,
+    );
+    assert_eq!(code, 5, "{err}");
+    let (code, _, err) = tessera(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "pl078",
+            "--role",
+            "centre_staff",
+            "--email",
+            "ewa@pl078.example",
+            "--name",
+            "Ewa",
+            "--password-stdin",
+        ],
+        &[("TESSERA_DATA_DIR", d.to_str().unwrap())],
+        Some("weak\n"),
+    );
+    assert_eq!(code, 2, "R-PASSWORD applies on the command line too");
+    assert!(err.contains("at least 2 digits"), "{err}");
+    let (code, out, err) = tessera(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "pl078",
+            "--role",
+            "centre_staff",
+            "--email",
+            "ewa@pl078.example",
+            "--name",
+            "Ewa",
+            "--password-stdin",
+        ],
+        &[("TESSERA_DATA_DIR", d.to_str().unwrap())],
+        Some("strong pass 42\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created centre_staff `ewa@pl078.example`"));
+    let (code, out, err) = tessera(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "pl078",
+            "--role",
+            "centre_manager",
+            "--email",
+            "jan@pl078.example",
+            "--name",
+            "Jan",
+        ],
+        &[("TESSERA_DATA_DIR", d.to_str().unwrap())],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("/t/pl078/password/reset/"), "without a password, a set-password link: {out}");
+
+    // The user created on the command line signs in on the web.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut cfg = tessera_daemon::config::Config::default();
+        cfg.data_dir = d.to_path_buf();
+        cfg.database.url = format!("sqlite://{}", d.join("tessera.db").display());
+        cfg.server.listen = "127.0.0.1:0".into();
+        cfg.mail.file_dir = Some(d.join("mail"));
+        let running =
+            tessera_daemon::server::start(&cfg, std::sync::Arc::new(tessera_domain::SystemClock)).await.unwrap();
+        let res = client()
+            .post(format!("http://{}/api/v1/auth/login", running.addr))
+            .json(&serde_json::json!({"tenant": "pl078", "login": "ewa@pl078.example", "password": "strong pass 42"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        running.shutdown().await;
+    });
+}
+
+#[test]
+fn demo_is_deterministic_and_loads_once() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(a.path(), &["demo"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("demo data loaded: 400 candidates"), "{out}");
+    assert!(out.contains("manager@pl078.example") && out.contains("tessera2026"), "prints the logins: {out}");
+    let (code, out, _) = run(a.path(), &["demo"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("already loaded"));
+    let (code, _, _) = run(b.path(), &["demo"], &[]);
+    assert_eq!(code, 0);
+    let names = |dir: &std::path::Path| {
+        let db = tessera_storage::Db::open(&format!("sqlite://{}", dir.join("tessera.db").display()), 1).unwrap();
+        let mut c = db.conn().unwrap();
+        let t = tessera_storage::repo::tenants::by_slug(&mut c, "pl078").unwrap();
+        tessera_storage::repo::centre::candidates(&mut c, t.id, 0, 500)
+            .unwrap()
+            .into_iter()
+            .map(|c| format!("{} {} {} {}", c.id_number, c.first_name, c.family_name, c.date_of_birth))
+            .collect::<Vec<_>>()
+    };
+    let (na, nb) = (names(a.path()), names(b.path()));
+    assert_eq!(na.len(), 240);
+    assert_eq!(na, nb, "the same seed gives the same candidates");
+    assert!(
+        na.iter().any(|n| n.contains('ł') || n.contains('Ł') || n.contains('ż') || n.contains('ś')),
+        "Polish names keep their diacritics"
+    );
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test of Tessera on a fresh Debian 12 machine or a developer's one:
+#   1. installs what the suite needs (Debian packages, the wasm target, cargo-nextest),
+#   2. starts a throwaway PostgreSQL server as the postgres user (removed on exit),
+#   3. builds the shipped policy plugins for wasm32-wasip1,
+#   4. checks formatting and clippy, then runs the one integration binary and the unit tests
+#      against SQLite and PostgreSQL with cargo-nextest.
+# Set CARGO_TARGET_DIR to reuse a build cache; UPDATE_SNAPSHOTS=1 rewrites tests/snapshots.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd chromium curl ca-certificates)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  echo "cargo is missing: install Rust with rustup (https://rustup.rs), then run this again" >&2
+  exit 1
+fi
+if command -v rustup >/dev/null; then
+  rustup target list --installed | grep -q wasm32-wasip1 || rustup target add wasm32-wasip1
+  rustup component list --installed | grep -q clippy || rustup component add clippy rustfmt
+fi
+command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+
+# A throwaway PostgreSQL cluster, owned by the postgres user, on a free port.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pgdir=$(mktemp -d /tmp/tessera-pg.XXXXXX)
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if [ "$(id -u)" = 0 ]; then
+  chown postgres:postgres "$pgdir"
+  pg() { su postgres -s /bin/sh -c "$*"; }
+else
+  pg() { sh -c "$*"; }
+fi
+stop_pg() {
+  pg "'$pgbin/pg_ctl' -D '$pgdir/data' -m immediate stop" >/dev/null 2>&1 || true
+  rm -rf "$pgdir"
+}
+trap stop_pg EXIT
+echo "==> starting PostgreSQL on port $pgport"
+pg "'$pgbin/initdb' -D '$pgdir/data' -U postgres -A trust --no-sync" >/dev/null
+pg "'$pgbin/pg_ctl' -D '$pgdir/data' -l '$pgdir/log' -w -o \"-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start" >/dev/null
+export TESSERA_TEST_PG="postgres://postgres@127.0.0.1:$pgport/postgres"
+
+# The shipped policy plugins, built for wasm32-wasip1.
+if [ -x plugins/build.sh ]; then
+  echo "==> building the policy plugins"
+  export TESSERA_PLUGINS_DIST="${CARGO_TARGET_DIR:-$root/target}/plugins-dist"
+  plugins/build.sh "$TESSERA_PLUGINS_DIST"
+fi
+
+echo "==> cargo fmt --check and clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> tests"
+cargo nextest run --workspace --locked --no-fail-fast "$@"
