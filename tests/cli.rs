@@ -220,8 +220,7 @@ fn tenants_and_users_from_the_command_line() {
     // The user created on the command line signs in on the web.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let mut cfg = tessera_daemon::config::Config::default();
-        cfg.data_dir = d.to_path_buf();
+        let mut cfg = tessera_daemon::config::Config { data_dir: d.to_path_buf(), ..Default::default() };
         cfg.database.url = format!("sqlite://{}", d.join("tessera.db").display());
         cfg.server.listen = "127.0.0.1:0".into();
         cfg.mail.file_dir = Some(d.join("mail"));
@@ -268,4 +267,90 @@ fn demo_is_deterministic_and_loads_once() {
         na.iter().any(|n| n.contains('ł') || n.contains('Ł') || n.contains('ż') || n.contains('ś')),
         "Polish names keep their diacritics"
     );
+}
+
+/// The example configuration shipped in config/ is valid as it stands.
+#[test]
+fn the_example_configuration_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/tessera.example.toml");
+    let (code, out, err) = run(dir.path(), &["--config", example, "config", "check"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("# configuration is valid"));
+}
+
+fn wait_for_health(url: &str) {
+    for _ in 0..100 {
+        let ok = std::process::Command::new("curl")
+            .args(["-skf", "--max-time", "2", url])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if ok {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{url} never answered");
+}
+
+/// `tessera serve` speaks HTTPS with the configured certificate, sets Secure cookies, and stops
+/// cleanly (exit 0) on SIGTERM.
+#[test]
+fn serve_with_tls_and_stop_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
+    let ok = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl")
+        .status
+        .success();
+    assert!(ok, "openssl made a test certificate");
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("serve")
+        .env("TESSERA_DATA_DIR", d)
+        .env("TESSERA_SERVER__LISTEN", &listen)
+        .env("TESSERA_SERVER__TLS_CERT", &cert)
+        .env("TESSERA_SERVER__TLS_KEY", &key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("https://localhost:{port}");
+    wait_for_health(&format!("{base}/healthz"));
+    let out = std::process::Command::new("curl").args(["-sk", "-i", &format!("{base}/t/nope/login")]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("HTTP/"), "{text}");
+    let out = std::process::Command::new("curl").args(["-sk", "-i", &format!("{base}/")]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(
+        text.contains("set-cookie: tessera_csrf=") && text.contains("; secure"),
+        "cookies are Secure under TLS: {text}"
+    );
+    let plain = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "2", &format!("http://127.0.0.1:{port}/healthz")])
+        .output()
+        .unwrap();
+    assert_ne!(String::from_utf8_lossy(&plain.stdout), "ok", "no plain HTTP on the TLS port");
+
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status after SIGTERM: {status}");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("tessera serve did not stop within 10 s of SIGTERM");
 }

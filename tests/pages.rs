@@ -72,10 +72,7 @@ async fn chromium_renders_the_sign_in_page() {
         .expect("chromium (Debian package) must be installed: the test script installs it");
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        dom.contains("<form method=\"post\" action=\"/t/pl078/login\">"),
-        "the form renders:\n{dom}"
-    );
+    assert!(dom.contains("<form method=\"post\" action=\"/t/pl078/login\">"), "the form renders:\n{dom}");
     assert!(!dom.contains("<script"), "the page needs no JavaScript: it has none");
     assert!(dom.contains("Logowanie"), "the Polish centre's page is in Polish");
     assert!(dom.contains("name=\"csrf\""));

@@ -68,8 +68,7 @@ pub fn fresh_database(backend: Backend, dir: &Path) -> String {
 
 /// A configuration for a test server: a free port, a temporary data folder, fast job polling.
 pub fn test_config(backend: Backend, dir: &Path) -> Config {
-    let mut cfg = Config::default();
-    cfg.data_dir = dir.to_path_buf();
+    let mut cfg = Config { data_dir: dir.to_path_buf(), ..Config::default() };
     cfg.database.url = fresh_database(backend, dir);
     cfg.database.pool_size = 4;
     cfg.server.listen = "127.0.0.1:0".into();
@@ -85,6 +84,7 @@ pub struct TestServer {
     pub running: Option<Running>,
     pub clock: Arc<ManualClock>,
     pub base: String,
+    pub database_url: String,
     /// Kept so the data folder lives as long as the server.
     _dir: tempfile::TempDir,
 }
@@ -104,7 +104,7 @@ impl TestServer {
         let clock = Arc::new(ManualClock::new(start_instant()));
         let running = server::start(&cfg, clock.clone()).await.expect("server starts");
         let base = format!("http://{}", running.addr);
-        Self { running: Some(running), clock, base, _dir: dir }
+        Self { running: Some(running), clock, base, database_url: cfg.database.url.clone(), _dir: dir }
     }
 
     /// The server's database.
@@ -256,7 +256,7 @@ impl SmtpSink {
         let maildir = dir.join("maildir");
         // Debian's python3 carries python3-aiosmtpd; a python3 earlier on PATH (pyenv) may not.
         let python = if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
-        let child = Command::new(python)
+        let mut child = Command::new(python)
             .args([
                 "-m",
                 "aiosmtpd",
@@ -277,6 +277,8 @@ impl SmtpSink {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start on port {port}");
     }
 

@@ -37,17 +37,17 @@ pub fn entry_checks(f: &EligibilityFacts, today: NaiveDate, violations: &mut Vec
             "under 18 on the registration date: a legal guardian must register",
         ));
     }
-    if e.student_discount_claimed {
-        if let Some(end) = e.promotional_period_end {
-            let shown_in_time = e.student_card_shown.is_some_and(|d| d <= end);
-            if !shown_in_time && today > end {
-                violations.push(Reason::rule(
-                    "R-STUDENT-DISCOUNT",
-                    "no valid student card shown by the end of the promotional period",
-                ));
-            } else if !shown_in_time {
-                warnings.push(Reason::rule("R-STUDENT-DISCOUNT", format!("show a valid student card by {end}")));
-            }
+    if e.student_discount_claimed
+        && let Some(end) = e.promotional_period_end
+    {
+        let shown_in_time = e.student_card_shown.is_some_and(|d| d <= end);
+        if !shown_in_time && today > end {
+            violations.push(Reason::rule(
+                "R-STUDENT-DISCOUNT",
+                "no valid student card shown by the end of the promotional period",
+            ));
+        } else if !shown_in_time {
+            warnings.push(Reason::rule("R-STUDENT-DISCOUNT", format!("show a valid student card by {end}")));
         }
     }
     if e.registration_date > e.last_registration_day {

@@ -122,7 +122,7 @@ pub struct LogConfig {
 }
 
 /// Policy plugins.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PluginsConfig {
     /// Folder of `<name>.wasm` + `<name>.toml`; empty means `data_dir/plugins`.
@@ -208,12 +208,6 @@ impl Default for MailConfig {
 impl Default for LogConfig {
     fn default() -> Self {
         Self { format: "text".into(), level: "info".into() }
-    }
-}
-
-impl Default for PluginsConfig {
-    fn default() -> Self {
-        Self { dir: None }
     }
 }
 

@@ -71,7 +71,7 @@ pub fn grade_for(exam_type: &str, score: i32) -> Option<(&'static str, &'static 
     };
     let above = LEVELS.get(level + 1).copied().unwrap_or(LEVELS[level]);
     match score - base {
-        d if d > 60 || d < 0 => None,
+        d if !(0..=60).contains(&d) => None,
         d if d >= 40 => Some(("A", above)),
         d if d >= 33 => Some(("B", LEVELS[level])),
         d if d >= 20 => Some(("C", LEVELS[level])),
