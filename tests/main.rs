@@ -10,3 +10,4 @@ mod cli;
 mod isolation;
 mod jobs;
 mod pages;
+mod plugins;

@@ -1,6 +1,6 @@
 //! The `tessera` command line. Exit codes: 0 success; 1 a runtime failure (database down, port
 //! taken); 2 bad arguments or input (clap uses 2 as well); 3 bad configuration; 4 a conflict with
-//! existing data; 5 not found.
+//! existing data; 5 not found; 6 a policy plugin failed (the decision fails closed).
 
 use crate::config::{Config, ConfigError};
 use crate::demo;
@@ -48,6 +48,56 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Policy plugins: list, check, install, assign to a tenant, run a decision.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+/// Policy-plugin commands.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// List the plugins loaded from the plugins folder (and those that failed to load).
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a plugin (its .wasm or .toml; the other file sits beside it) without installing it.
+    Check {
+        /// The plugin's .wasm or .toml.
+        file: PathBuf,
+    },
+    /// Check a plugin, then copy it into the plugins folder; a running server picks it up.
+    Install {
+        /// The plugin's .wasm or .toml.
+        file: PathBuf,
+    },
+    /// Make PLUGIN decide KIND for a tenant.
+    Assign {
+        /// The tenant's code.
+        #[arg(long)]
+        tenant: String,
+        /// refund, photo, identity, eligibility, deadlines, retention or fees.
+        #[arg(long)]
+        kind: String,
+        /// The tenant's configuration of the plugin, as a JSON object.
+        #[arg(long)]
+        config: Option<String>,
+        /// The plugin's name.
+        plugin: String,
+    },
+    /// Ask a tenant's plugin for a decision on the facts in a JSON file; prints the decision.
+    Run {
+        /// The tenant's code.
+        #[arg(long)]
+        tenant: String,
+        /// The decision kind.
+        #[arg(long)]
+        kind: String,
+        /// A JSON file with the facts.
+        #[arg(long)]
+        input: PathBuf,
+    },
 }
 
 /// Tenant commands.
@@ -245,6 +295,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
+        Command::Plugin(cmd) => plugin(&cfg, cmd),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;
@@ -341,4 +392,115 @@ fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+fn policy_error(e: tessera_policy::PolicyError) -> CliError {
+    CliError::new(2, e.to_string())
+}
+
+fn tenant_by_code(conn: &mut tessera_storage::DbConnection, code: &str) -> Result<tenants::Tenant, CliError> {
+    match tenants::by_slug(conn, &code.to_ascii_lowercase()) {
+        Ok(t) => Ok(t),
+        Err(StorageError::NotFound) => Err(CliError::new(5, format!("--tenant: no tenant has the code `{code}`"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn decision_kind(kind: &str) -> Result<tessera_policy::DecisionKind, CliError> {
+    kind.parse().map_err(|_| {
+        CliError::new(2, format!("--kind: `{kind}` is not a decision kind: expected refund, photo, identity, eligibility, deadlines, retention or fees"))
+    })
+}
+
+fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
+    let registry = crate::server::open_policies(cfg)?;
+    match cmd {
+        PluginCommand::List { json } => {
+            let list = registry.list();
+            if json {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|p| serde_json::json!({"name": p.name, "version": p.version, "abi": p.abi, "kinds": p.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(), "sha256": p.sha256}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else {
+                println!("{:<12} {:<9} {:<4} {:<64} KINDS", "NAME", "VERSION", "ABI", "SHA256");
+                for p in list {
+                    let kinds: Vec<_> = p.kinds.iter().map(|k| k.as_str()).collect();
+                    println!("{:<12} {:<9} {:<4} {:<64} {}", p.name, p.version, p.abi, p.sha256, kinds.join(","));
+                }
+            }
+            Ok(())
+        }
+        PluginCommand::Check { file } => {
+            let info = registry.check_file(&file).map_err(policy_error)?;
+            let kinds: Vec<_> = info.kinds.iter().map(|k| k.as_str()).collect();
+            println!(
+                "ok: plugin `{}` v{} (ABI {}) decides {}; sha256 {}",
+                info.name,
+                info.version,
+                info.abi,
+                kinds.join(", "),
+                info.sha256
+            );
+            Ok(())
+        }
+        PluginCommand::Install { file } => {
+            let info = registry.install_file(&file).map_err(policy_error)?;
+            println!("installed plugin `{}` v{} into {}", info.name, info.version, registry.dir().display());
+            Ok(())
+        }
+        PluginCommand::Assign { tenant, kind, config, plugin } => {
+            let kind = decision_kind(&kind)?;
+            let config: serde_json::Value = match config {
+                Some(text) => {
+                    serde_json::from_str(&text).map_err(|e| CliError::new(2, format!("--config: not JSON: {e}")))?
+                }
+                None => serde_json::Value::Null,
+            };
+            let db = crate::server::open_database(cfg)?;
+            let mut conn = db.conn()?;
+            let t = tenant_by_code(&mut conn, &tenant)?;
+            tessera_web::policy::assign_blocking(
+                &mut conn,
+                &registry,
+                t.id,
+                kind,
+                &plugin,
+                &config,
+                None,
+                chrono::Utc::now(),
+            )
+            .map_err(|e| CliError::new(if e.status.as_u16() == 404 { 5 } else { 2 }, e.message))?;
+            println!("`{}` now decides {kind} for `{}`", plugin, t.slug);
+            Ok(())
+        }
+        PluginCommand::Run { tenant, kind, input } => {
+            let kind = decision_kind(&kind)?;
+            let text = std::fs::read_to_string(&input)
+                .map_err(|e| CliError::new(2, format!("--input: cannot read {}: {e}", input.display())))?;
+            let facts: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| CliError::new(2, format!("--input: {} is not JSON: {e}", input.display())))?;
+            let db = crate::server::open_database(cfg)?;
+            let mut conn = db.conn()?;
+            let t = tenant_by_code(&mut conn, &tenant)?;
+            match tessera_web::policy::decide_blocking(
+                &mut conn,
+                &registry,
+                t.id,
+                kind,
+                &facts,
+                None,
+                chrono::Utc::now(),
+            ) {
+                Ok(d) => {
+                    let out = serde_json::json!({"plugin": d.plugin, "version": d.version, "sha256": d.sha256, "kind": kind.as_str(), "decision": d.output});
+                    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                    Ok(())
+                }
+                Err(tessera_web::policy::DecideError::Policy(e)) => Err(CliError::new(6, e.to_string())),
+                Err(tessera_web::policy::DecideError::Storage(e)) => Err(e.into()),
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tessera_domain::Clock;
+use tessera_policy::{Limits, PolicyRegistry, WatchHandle};
 use tessera_storage::Db;
 use tessera_web::auth::PasswordHasher;
 use tessera_web::templates::Templates;
@@ -30,6 +31,21 @@ pub fn open_database(cfg: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Opens the plugins directory (creating it) and loads every plugin in it. A plugin that fails
+/// its checks is logged and left out; the others serve.
+pub fn open_policies(cfg: &Config) -> anyhow::Result<PolicyRegistry> {
+    let dir = cfg.plugins.dir.clone().unwrap_or_else(|| cfg.data_dir.join("plugins"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the plugins folder {}", dir.display()))?;
+    let (registry, report) = PolicyRegistry::open(&dir, Limits::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for p in &report.loaded {
+        tracing::info!(plugin = %p.name, version = %p.version, "policy plugin loaded");
+    }
+    for e in &report.failed {
+        tracing::warn!(error = %e, "policy plugin not loaded");
+    }
+    Ok(registry)
+}
+
 /// The state every handler shares.
 pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<AppState>> {
     let a = &cfg.auth;
@@ -47,6 +63,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         db,
         hasher: PasswordHasher::new(a.hash_concurrency, Duration::from_millis(a.hash_wait_ms)),
         templates: Templates::load().map_err(anyhow::Error::msg)?,
+        policies: open_policies(cfg)?,
         throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
         clock,
         settings,
@@ -62,6 +79,8 @@ pub struct Running {
     pub state: Arc<AppState>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Hot reload of the plugins directory, for as long as the server runs.
+    _plugins_watch: WatchHandle,
 }
 
 impl Running {
@@ -81,6 +100,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         tokio::task::spawn_blocking(move || open_database(&cfg)).await??
     };
     let state = app_state(cfg, db.clone(), clock.clone())?;
+    let plugins_watch = state.policies.watch().map_err(|e| anyhow::anyhow!("cannot watch the plugins folder: {e}"))?;
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
 
@@ -136,7 +156,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             }
         }));
     }
-    Ok(Running { addr, state, stop, tasks })
+    Ok(Running { addr, state, stop, tasks, _plugins_watch: plugins_watch })
 }
 
 /// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.

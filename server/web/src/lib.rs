@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod openapi;
 pub mod outbox;
+pub mod policy;
 pub mod routes;
 pub mod state;
 pub mod templates;

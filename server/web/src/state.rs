@@ -57,6 +57,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Settings.
     pub settings: WebSettings,
+    /// The loaded policy plugins (hot-reloaded).
+    pub policies: tessera_policy::PolicyRegistry,
     /// Wakes the job worker when a job is enqueued.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
 }

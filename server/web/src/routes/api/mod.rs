@@ -9,6 +9,7 @@
 mod auth;
 mod centre;
 mod me;
+mod policy;
 mod tenants;
 
 use crate::auth::{CurrentUser, constant_time_eq};
@@ -52,6 +53,9 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(centre::candidate))
         .routes(routes!(centre::entry))
         .routes(routes!(centre::result))
+        .routes(routes!(policy::plugins))
+        .routes(routes!(policy::assign))
+        .routes(routes!(policy::decide))
         .split_for_parts()
 }
 
