@@ -461,17 +461,9 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             let db = crate::server::open_database(cfg)?;
             let mut conn = db.conn()?;
             let t = tenant_by_code(&mut conn, &tenant)?;
-            tessera_web::policy::assign_blocking(
-                &mut conn,
-                &registry,
-                t.id,
-                kind,
-                &plugin,
-                &config,
-                None,
-                chrono::Utc::now(),
-            )
-            .map_err(|e| CliError::new(if e.status.as_u16() == 404 { 5 } else { 2 }, e.message))?;
+            let what = tessera_web::policy::AssignRequest { kind, plugin: &plugin, config: &config };
+            tessera_web::policy::assign_blocking(&mut conn, &registry, t.id, what, None, chrono::Utc::now())
+                .map_err(|e| CliError::new(if e.status.as_u16() == 404 { 5 } else { 2 }, e.message))?;
             println!("`{}` now decides {kind} for `{}`", plugin, t.slug);
             Ok(())
         }

@@ -98,17 +98,27 @@ pub async fn decide(
     Ok(outcome?)
 }
 
-/// Checks that `plugin` is loaded and implements `kind`, then assigns it to `tenant`.
+/// What to assign: `plugin` decides `kind`, with the tenant's `config` (a JSON object or null).
+#[derive(Debug, Clone, Copy)]
+pub struct AssignRequest<'a> {
+    /// The decision kind.
+    pub kind: DecisionKind,
+    /// The plugin's name.
+    pub plugin: &'a str,
+    /// The tenant's configuration of the plugin.
+    pub config: &'a Value,
+}
+
+/// Checks that the plugin is loaded and implements the kind, then assigns it to `tenant`.
 pub fn assign_blocking(
     conn: &mut DbConnection,
     registry: &PolicyRegistry,
     tenant: TenantId,
-    kind: DecisionKind,
-    plugin: &str,
-    config: &Value,
+    req: AssignRequest<'_>,
     actor: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
+    let AssignRequest { kind, plugin, config } = req;
     let info = registry.info(plugin).ok_or_else(|| {
         let loaded: Vec<_> = registry.list().into_iter().map(|p| p.name).collect();
         AppError::bad_request(format!("no plugin named `{plugin}` is loaded (loaded: {})", loaded.join(", ")))

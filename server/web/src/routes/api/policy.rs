@@ -83,16 +83,8 @@ pub async fn assign(
     state
         .db
         .call(move |c| {
-            Ok(crate::policy::assign_blocking(
-                c,
-                &registry,
-                tenant.id,
-                kind,
-                &req.plugin,
-                &req.config,
-                Some(&actor),
-                now,
-            ))
+            let what = crate::policy::AssignRequest { kind, plugin: &req.plugin, config: &req.config };
+            Ok(crate::policy::assign_blocking(c, &registry, tenant.id, what, Some(&actor), now))
         })
         .await??;
     Ok(axum::http::StatusCode::NO_CONTENT)
