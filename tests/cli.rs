@@ -90,7 +90,7 @@ fn tenants_and_users_from_the_command_line() {
     let d = dir.path();
     let (code, out, _) = run(d, &["migrate"], &[]);
     assert_eq!(code, 0);
-    assert!(out.contains("applied 1 migration"), "{out}");
+    assert!(out.contains("applied 2 migration"), "{out}");
     let (code, out, _) = run(d, &["migrate"], &[]);
     assert_eq!(code, 0);
     assert!(out.contains("up to date"));

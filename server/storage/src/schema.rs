@@ -166,6 +166,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    share_events (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        share_id -> Text,
+        verifier_tenant_id -> Text,
+        actor_name -> Text,
+        action -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (tenant_id, id) {
         tenant_id -> Text,
         id -> Text,
@@ -210,6 +222,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     results,
     result_components,
     result_shares,
+    share_events,
     audit_log,
     jobs,
 );

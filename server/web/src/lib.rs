@@ -5,10 +5,12 @@
 //! from a request body.
 
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod i18n;
 pub mod openapi;
 pub mod outbox;
+pub mod pdf;
 pub mod policy;
 pub mod routes;
 pub mod state;

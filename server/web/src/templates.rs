@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "home_verifier.html",
     "home_candidate.html",
     "email/password_reset.txt",
+    "documents/statement_of_results.txt",
 );
 
 /// The template environment.

@@ -281,3 +281,25 @@ pub fn current_result(
         .first(conn)?;
     result(conn, tenant, &id)
 }
+
+/// Everything a Statement of Results shows: the candidate, the exam session, the entry and the
+/// current result version with its components.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultSheet {
+    pub candidate: Candidate,
+    pub entry: Entry,
+    pub session: ExamSession,
+    pub exam: Exam,
+    pub result: ResultRow,
+    pub components: Vec<ComponentScore>,
+}
+
+/// The result sheet of an entry of `tenant` (its current result version).
+pub fn result_sheet(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<ResultSheet> {
+    let entry = entry(conn, tenant, entry_id)?;
+    let candidate = candidate(conn, tenant, &entry.candidate_id)?;
+    let session = session(conn, tenant, &entry.session_id)?;
+    let exam: Exam = exams::table.filter(exams::code.eq(&session.exam_code)).select(Exam::as_select()).first(conn)?;
+    let (result, components) = current_result(conn, tenant, entry_id)?;
+    Ok(ResultSheet { candidate, entry, session, exam, result, components })
+}
