@@ -91,34 +91,49 @@ fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
     lines
 }
 
+/// One line of text placed on a page.
+struct Line {
+    x: f32,
+    y: f32,
+    bold: bool,
+    size: f32,
+    text: String,
+}
+
+/// What one page holds: its lines and the y positions of its rules.
+#[derive(Default)]
+struct PageContent {
+    lines: Vec<Line>,
+    rules: Vec<f32>,
+}
+
 struct Cursor<'d> {
     doc: &'d mut Document,
-    lines: Vec<(f32, f32, bool, f32, String)>,
-    rules: Vec<f32>,
+    page: PageContent,
     y: f32,
-    pages: Vec<(Vec<(f32, f32, bool, f32, String)>, Vec<f32>)>,
+    pages: Vec<PageContent>,
 }
 
 impl Cursor<'_> {
     fn need(&mut self, h: f32) {
         if self.y + h > PAGE_H - MARGIN {
-            self.pages.push((std::mem::take(&mut self.lines), std::mem::take(&mut self.rules)));
+            self.pages.push(std::mem::take(&mut self.page));
             self.y = MARGIN;
         }
     }
 
     fn line(&mut self, x: f32, size: f32, bold: bool, text: String) {
-        self.lines.push((x, self.y + size, bold, size, text));
+        self.page.lines.push(Line { x, y: self.y + size, bold, size, text });
     }
 }
 
-fn draw_page(surface: &mut Surface<'_>, lines: &[(f32, f32, bool, f32, String)], rules: &[f32]) {
+fn draw_page(surface: &mut Surface<'_>, content: &PageContent) {
     let (regular, bold) = fonts();
-    for (x, y, is_bold, size, text) in lines {
-        let font = if *is_bold { bold.clone() } else { regular.clone() };
-        surface.draw_text(Point::from_xy(*x, *y), font, *size, text, false, TextDirection::Auto);
+    for l in &content.lines {
+        let font = if l.bold { bold.clone() } else { regular.clone() };
+        surface.draw_text(Point::from_xy(l.x, l.y), font, l.size, &l.text, false, TextDirection::Auto);
     }
-    for y in rules {
+    for y in &content.rules {
         let mut pb = PathBuilder::new();
         if let Some(rect) = Rect::from_xywh(MARGIN, *y, PAGE_W - 2.0 * MARGIN, 0.8) {
             pb.push_rect(rect);
@@ -134,7 +149,7 @@ pub fn typeset(src: &str, title: &str) -> Result<Vec<u8>, PdfError> {
     let mut doc = Document::new();
     doc.set_metadata(krilla::metadata::Metadata::new().title(title.to_owned()).creator("Tessera".to_owned()));
     let width = PAGE_W - 2.0 * MARGIN;
-    let mut c = Cursor { doc: &mut doc, lines: vec![], rules: vec![], y: MARGIN, pages: vec![] };
+    let mut c = Cursor { doc: &mut doc, page: PageContent::default(), y: MARGIN, pages: vec![] };
     for block in parse(src) {
         match block {
             Block::Title(t) => {
@@ -170,7 +185,7 @@ pub fn typeset(src: &str, title: &str) -> Result<Vec<u8>, PdfError> {
                 c.need(12.0);
                 c.y += 4.0;
                 let y = c.y;
-                c.rules.push(y);
+                c.page.rules.push(y);
                 c.y += 8.0;
             }
             Block::Gap => c.y += 7.0,
@@ -185,12 +200,12 @@ pub fn typeset(src: &str, title: &str) -> Result<Vec<u8>, PdfError> {
         }
     }
     let mut pages = std::mem::take(&mut c.pages);
-    pages.push((std::mem::take(&mut c.lines), std::mem::take(&mut c.rules)));
+    pages.push(std::mem::take(&mut c.page));
     let settings = || PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid page size");
-    for (lines, rules) in &pages {
+    for content in &pages {
         let mut page = c.doc.start_page_with(settings());
         let mut surface = page.surface();
-        draw_page(&mut surface, lines, rules);
+        draw_page(&mut surface, content);
         surface.finish();
         page.finish();
     }
