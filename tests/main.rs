@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod auth;
+mod centre;
 mod cli;
 mod isolation;
 mod jobs;

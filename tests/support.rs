@@ -107,6 +107,38 @@ impl TestServer {
         Self { running: Some(running), clock, base, database_url: cfg.database.url.clone(), _dir: dir }
     }
 
+    /// Starts a server whose plugins folder holds the shipped policy plugins (built by
+    /// `plugins/build.sh` into TESSERA_PLUGINS_DIST, as the test script does).
+    pub async fn start_with_plugins(backend: Backend) -> Self {
+        let dist = std::env::var("TESSERA_PLUGINS_DIST")
+            .expect("TESSERA_PLUGINS_DIST is not set: run the suite with `bash tests/run.sh`");
+        Self::start_with(backend, move |c| {
+            let dir = c.plugins.dir.clone().expect("test config names a plugins folder");
+            std::fs::create_dir_all(&dir).unwrap();
+            for entry in std::fs::read_dir(&dist).expect("the plugins dist folder exists") {
+                let p = entry.unwrap().path();
+                std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+            }
+        })
+        .await
+    }
+
+    /// Assigns `plugin` to decide `kinds` for `tenant` (set-up).
+    pub fn assign(&self, tenant: &Tenant, plugin: &str, kinds: &[&str]) {
+        let mut c = self.db().conn().unwrap();
+        for k in kinds {
+            tessera_storage::repo::policy::assign(
+                &mut c,
+                tenant.id,
+                k,
+                plugin,
+                &serde_json::json!({}),
+                start_instant(),
+            )
+            .unwrap();
+        }
+    }
+
     /// The server's database.
     pub fn db(&self) -> &tessera_storage::Db {
         &self.running.as_ref().unwrap().state.db

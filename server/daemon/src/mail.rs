@@ -1,7 +1,9 @@
 //! Sending email with lettre: SMTP for real use, files for development and tests.
 
 use crate::config::MailConfig;
-use lettre::message::Mailbox;
+use base64::Engine;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tessera_web::outbox::EmailJob;
@@ -45,7 +47,18 @@ impl Mailer {
             Self::Smtp(_, f) | Self::File(_, f) => f.clone(),
         };
         let to: Mailbox = email.to.parse()?;
-        let message = Message::builder().from(from).to(to).subject(&email.subject).body(email.body.clone())?;
+        let builder = Message::builder().from(from).to(to).subject(&email.subject);
+        let message = if email.attachments.is_empty() {
+            builder.body(email.body.clone())?
+        } else {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.body.clone()));
+            for a in &email.attachments {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(&a.base64)?;
+                parts = parts
+                    .singlepart(Attachment::new(a.filename.clone()).body(bytes, ContentType::parse(&a.content_type)?));
+            }
+            builder.multipart(parts)?
+        };
         match self {
             Self::Smtp(t, _) => {
                 t.send(message).await?;

@@ -58,6 +58,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         login_failures_per_address: a.login_failures_per_address,
         login_failure_window: chrono::Duration::minutes(a.login_failure_window_minutes),
         body_limit_bytes: cfg.server.body_limit_bytes,
+        data_dir: cfg.data_dir.clone(),
     };
     Ok(Arc::new(AppState {
         db,

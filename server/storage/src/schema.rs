@@ -95,6 +95,11 @@ diesel::table! {
         release_at -> Timestamp,
         status -> Text,
         created_at -> Timestamp,
+        speaking_window_start -> Nullable<Date>,
+        speaking_window_end -> Nullable<Date>,
+        promotion_ends -> Nullable<Date>,
+        student_discount_bp -> Nullable<Integer>,
+        venue -> Text,
     }
 }
 
@@ -126,6 +131,17 @@ diesel::table! {
         fee_minor -> BigInt,
         currency -> Text,
         created_at -> Timestamp,
+        guardian_name -> Nullable<Text>,
+        guardian_contact -> Nullable<Text>,
+        id_document_type -> Nullable<Text>,
+        id_document_number -> Nullable<Text>,
+        special_arrangements -> Nullable<Text>,
+        student_discount_claimed -> Bool,
+        is_late -> Bool,
+        registration_date -> Nullable<Date>,
+        pay_by -> Nullable<Date>,
+        status_reasons -> Text,
+        coe_issued_at -> Nullable<Timestamp>,
     }
 }
 

@@ -19,6 +19,20 @@ pub struct EmailJob {
     pub subject: String,
     /// The plain-text body.
     pub body: String,
+    /// Files attached (the Confirmation of Entry PDF, for one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<EmailAttachment>,
+}
+
+/// A file attached to an email, carried base64-encoded in the job's payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailAttachment {
+    /// The file name the recipient sees.
+    pub filename: String,
+    /// Its MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// The bytes, base64 (standard alphabet).
+    pub base64: String,
 }
 
 /// Queues an email; `key` makes it idempotent (the same key is never sent twice).

@@ -26,6 +26,8 @@ pub struct WebSettings {
     pub login_failure_window: chrono::Duration,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Where uploaded documents are kept (under `tenants/<tenant id>/`).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for WebSettings {
@@ -39,6 +41,7 @@ impl Default for WebSettings {
             login_failures_per_address: 20,
             login_failure_window: chrono::Duration::minutes(15),
             body_limit_bytes: 2 * 1024 * 1024,
+            data_dir: std::path::PathBuf::from("data"),
         }
     }
 }

@@ -26,6 +26,9 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "home_candidate.html",
     "email/password_reset.txt",
     "documents/statement_of_results.txt",
+    "documents/confirmation_of_entry.txt",
+    "email/entry_received.txt",
+    "email/coe.txt",
 );
 
 /// The template environment.

@@ -8,6 +8,7 @@ pub mod policy;
 pub mod shares;
 pub mod tenants;
 pub mod users;
+pub mod workflows;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

@@ -11,6 +11,7 @@ mod centre;
 mod me;
 mod policy;
 mod tenants;
+mod workflows;
 
 use crate::auth::{CurrentUser, constant_time_eq};
 use crate::error::AppError;
@@ -56,6 +57,23 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(policy::plugins))
         .routes(routes!(policy::assign))
         .routes(routes!(policy::decide))
+        .routes(routes!(workflows::create_session))
+        .routes(routes!(workflows::update_session))
+        .routes(routes!(workflows::timetable))
+        .routes(routes!(workflows::cancel_session))
+        .routes(routes!(workflows::create_entry))
+        .routes(routes!(workflows::public_entry))
+        .routes(routes!(workflows::change_entry))
+        .routes(routes!(workflows::entry_details))
+        .routes(routes!(workflows::add_payment))
+        .routes(routes!(workflows::add_document))
+        .routes(routes!(workflows::document))
+        .routes(routes!(workflows::issue_coe))
+        .routes(routes!(workflows::coe_missing))
+        .routes(routes!(workflows::import_results))
+        .routes(routes!(workflows::speaking_pairs))
+        .routes(routes!(workflows::request_refund))
+        .routes(routes!(workflows::refund_step))
         .split_for_parts()
 }
 

@@ -108,8 +108,13 @@ pub(super) async fn forgot_submit(
                 context! { name => user.display_name, tenant_name => tenant.name, link => link },
             )
             .map_err(AppError::internal)?;
-        queue_email(&state, tid, format!("reset:{}", token_hash(&token)), EmailJob { to: email, subject, body })
-            .await?;
+        queue_email(
+            &state,
+            tid,
+            format!("reset:{}", token_hash(&token)),
+            EmailJob { to: email, subject, body, attachments: vec![] },
+        )
+        .await?;
     }
     render(
         &state,

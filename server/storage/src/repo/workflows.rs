@@ -1,0 +1,560 @@
+//! The centre workflows' storage: session timetables, entries with their form data, payments,
+//! documents, Confirmations of Entry, result imports and refund requests. Every function takes
+//! the centre's `TenantId` and filters on it.
+
+use crate::repo::centre::{Candidate, ComponentScore, Entry, ExamSession, ResultRow};
+use crate::schema::{candidates, entries, exam_sessions, result_components, results};
+use crate::schema_centre::{entry_documents, payments, refund_requests, result_imports, session_components};
+use crate::{DbConnection, StorageError, StorageResult, tid};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use tessera_domain::TenantId;
+
+/// The details of a session beyond `ExamSession`.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = exam_sessions)]
+pub struct SessionExtras {
+    pub speaking_window_start: Option<NaiveDate>,
+    pub speaking_window_end: Option<NaiveDate>,
+    pub promotion_ends: Option<NaiveDate>,
+    pub student_discount_bp: Option<i32>,
+    pub venue: String,
+}
+
+/// One line of a session's timetable.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = session_components)]
+pub struct TimetableLine {
+    pub tenant_id: String,
+    pub session_id: String,
+    pub component: String,
+    pub day: NaiveDate,
+    pub starts_at: String,
+    pub venue: String,
+    pub room: String,
+}
+
+/// Creates a session with its extras and timetable in one transaction.
+pub fn create_session(
+    conn: &mut DbConnection,
+    session: &ExamSession,
+    extras: &SessionExtras,
+    timetable: &[TimetableLine],
+) -> StorageResult<()> {
+    conn.transaction(|c| {
+        crate::repo::centre::insert_session(c, session)?;
+        set_session_extras(c, session, extras)?;
+        for line in timetable {
+            diesel::insert_into(session_components::table).values(line).execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+fn set_session_extras(c: &mut DbConnection, s: &ExamSession, e: &SessionExtras) -> StorageResult<()> {
+    diesel::update(
+        exam_sessions::table.filter(exam_sessions::tenant_id.eq(&s.tenant_id)).filter(exam_sessions::id.eq(&s.id)),
+    )
+    .set((
+        exam_sessions::speaking_window_start.eq(e.speaking_window_start),
+        exam_sessions::speaking_window_end.eq(e.speaking_window_end),
+        exam_sessions::promotion_ends.eq(e.promotion_ends),
+        exam_sessions::student_discount_bp.eq(e.student_discount_bp),
+        exam_sessions::venue.eq(&e.venue),
+    ))
+    .execute(c)?;
+    Ok(())
+}
+
+/// Replaces a session's editable fields and timetable in one transaction. The exam and date
+/// stay: an entry never moves to another session, date or level (R-NO-TRANSFER).
+pub fn update_session(
+    conn: &mut DbConnection,
+    s: &ExamSession,
+    extras: &SessionExtras,
+    timetable: &[TimetableLine],
+) -> StorageResult<()> {
+    conn.transaction(|c| {
+        let scope = || {
+            exam_sessions::table.filter(exam_sessions::tenant_id.eq(&s.tenant_id)).filter(exam_sessions::id.eq(&s.id))
+        };
+        let n = diesel::update(scope())
+            .set((
+                exam_sessions::fee_minor.eq(s.fee_minor),
+                exam_sessions::late_fee_minor.eq(s.late_fee_minor),
+                exam_sessions::registration_opens.eq(s.registration_opens),
+                exam_sessions::registration_closes.eq(s.registration_closes),
+                exam_sessions::late_entry_deadline.eq(s.late_entry_deadline),
+                exam_sessions::capacity.eq(s.capacity),
+                exam_sessions::minimum_candidates.eq(s.minimum_candidates),
+                exam_sessions::release_at.eq(s.release_at),
+            ))
+            .execute(c)?;
+        if n == 0 {
+            return Err(StorageError::NotFound);
+        }
+        set_session_extras(c, s, extras)?;
+        diesel::delete(
+            session_components::table
+                .filter(session_components::tenant_id.eq(&s.tenant_id))
+                .filter(session_components::session_id.eq(&s.id)),
+        )
+        .execute(c)?;
+        for line in timetable {
+            diesel::insert_into(session_components::table).values(line).execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// A session's extras.
+pub fn session_extras(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<SessionExtras> {
+    Ok(exam_sessions::table
+        .filter(exam_sessions::tenant_id.eq(tid(tenant)))
+        .filter(exam_sessions::id.eq(id))
+        .select(SessionExtras::as_select())
+        .first(conn)?)
+}
+
+/// A session's timetable, in order of day and time.
+pub fn timetable(conn: &mut DbConnection, tenant: TenantId, session_id: &str) -> StorageResult<Vec<TimetableLine>> {
+    Ok(session_components::table
+        .filter(session_components::tenant_id.eq(tid(tenant)))
+        .filter(session_components::session_id.eq(session_id))
+        .order((session_components::day.asc(), session_components::starts_at.asc()))
+        .select(TimetableLine::as_select())
+        .load(conn)?)
+}
+
+/// Sets a session's status (`open`, `closed`, `cancelled`).
+pub fn set_session_status(conn: &mut DbConnection, tenant: TenantId, id: &str, status: &str) -> StorageResult<()> {
+    diesel::update(
+        exam_sessions::table.filter(exam_sessions::tenant_id.eq(tid(tenant))).filter(exam_sessions::id.eq(id)),
+    )
+    .set(exam_sessions::status.eq(status))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The form data of an entry beyond `Entry`.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Default)]
+#[diesel(table_name = entries)]
+pub struct EntryForm {
+    pub guardian_name: Option<String>,
+    pub guardian_contact: Option<String>,
+    pub id_document_type: Option<String>,
+    pub id_document_number: Option<String>,
+    pub special_arrangements: Option<String>,
+    pub student_discount_claimed: bool,
+    pub is_late: bool,
+    pub registration_date: Option<NaiveDate>,
+    pub pay_by: Option<NaiveDate>,
+    pub status_reasons: String,
+    pub coe_issued_at: Option<NaiveDateTime>,
+}
+
+/// An entry with its form data.
+pub fn entry_form(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<EntryForm> {
+    Ok(entries::table
+        .filter(entries::tenant_id.eq(tid(tenant)))
+        .filter(entries::id.eq(id))
+        .select(EntryForm::as_select())
+        .first(conn)?)
+}
+
+/// Entries of a session that are not cancelled.
+pub fn active_entry_count(conn: &mut DbConnection, tenant: TenantId, session_id: &str) -> StorageResult<i64> {
+    Ok(entries::table
+        .filter(entries::tenant_id.eq(tid(tenant)))
+        .filter(entries::session_id.eq(session_id))
+        .filter(entries::status.ne("cancelled"))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Why an entry could not be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryRefusal {
+    /// The session is full (R-SESSION-CAPACITY).
+    Full,
+    /// The session is not open for entries.
+    NotOpen,
+}
+
+/// Stores a new candidate and their entry, with the next candidate number of the session, in
+/// one transaction that also checks the session's capacity (R-SESSION-CAPACITY).
+pub fn create_entry(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    candidate: &Candidate,
+    entry: &Entry,
+    form: &EntryForm,
+) -> StorageResult<Result<Entry, EntryRefusal>> {
+    conn.transaction(|c| {
+        let session = crate::repo::centre::session(c, tenant, &entry.session_id)?;
+        if session.status != "open" {
+            return Ok(Err(EntryRefusal::NotOpen));
+        }
+        if active_entry_count(c, tenant, &session.id)? >= i64::from(session.capacity) {
+            return Ok(Err(EntryRefusal::Full));
+        }
+        let numbers: Vec<String> = entries::table
+            .filter(entries::tenant_id.eq(tid(tenant)))
+            .filter(entries::session_id.eq(&session.id))
+            .select(entries::candidate_number)
+            .load(c)?;
+        let next = numbers.iter().filter_map(|n| n.parse::<u32>().ok()).max().unwrap_or(0) + 1;
+        let mut entry = entry.clone();
+        entry.candidate_number = format!("{next:04}");
+        diesel::insert_into(candidates::table).values(candidate).execute(c)?;
+        diesel::insert_into(entries::table).values(&entry).execute(c)?;
+        diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(&entry.id)))
+            .set((
+                entries::guardian_name.eq(&form.guardian_name),
+                entries::guardian_contact.eq(&form.guardian_contact),
+                entries::id_document_type.eq(&form.id_document_type),
+                entries::id_document_number.eq(&form.id_document_number),
+                entries::special_arrangements.eq(&form.special_arrangements),
+                entries::student_discount_claimed.eq(form.student_discount_claimed),
+                entries::is_late.eq(form.is_late),
+                entries::registration_date.eq(form.registration_date),
+                entries::pay_by.eq(form.pay_by),
+                entries::status_reasons.eq(&form.status_reasons),
+            ))
+            .execute(c)?;
+        Ok(Ok(entry))
+    })
+}
+
+/// How many candidates a centre has (to number new ID numbers).
+pub fn candidate_count(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<i64> {
+    Ok(candidates::table.filter(candidates::tenant_id.eq(tid(tenant))).count().get_result(conn)?)
+}
+
+/// Whether an ID number is taken in the centre.
+pub fn id_number_taken(conn: &mut DbConnection, tenant: TenantId, id_number: &str) -> StorageResult<bool> {
+    Ok(candidates::table
+        .filter(candidates::tenant_id.eq(tid(tenant)))
+        .filter(candidates::id_number.eq(id_number))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Sets an entry's computed status and the reasons for it.
+pub fn set_entry_status(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &str,
+    status: &str,
+    reasons: &str,
+) -> StorageResult<()> {
+    diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(id)))
+        .set((entries::status.eq(status), entries::status_reasons.eq(reasons)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A recorded payment.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = payments)]
+pub struct Payment {
+    pub tenant_id: String,
+    pub id: String,
+    pub entry_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub method: String,
+    pub transfer_title: Option<String>,
+    pub received_on: NaiveDate,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Records a payment.
+pub fn add_payment(conn: &mut DbConnection, p: &Payment) -> StorageResult<()> {
+    diesel::insert_into(payments::table).values(p).execute(conn)?;
+    Ok(())
+}
+
+/// The payments of an entry.
+pub fn payments(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<Vec<Payment>> {
+    Ok(payments::table
+        .filter(payments::tenant_id.eq(tid(tenant)))
+        .filter(payments::entry_id.eq(entry_id))
+        .order(payments::created_at.asc())
+        .select(Payment::as_select())
+        .load(conn)?)
+}
+
+/// A stored document (the bytes are on disk, in the tenant's folder).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = entry_documents)]
+pub struct Document {
+    pub tenant_id: String,
+    pub id: String,
+    pub entry_id: String,
+    pub kind: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub received_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+/// Records a document.
+pub fn add_document(conn: &mut DbConnection, d: &Document) -> StorageResult<()> {
+    diesel::insert_into(entry_documents::table).values(d).execute(conn)?;
+    Ok(())
+}
+
+/// The documents of an entry.
+pub fn documents(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<Vec<Document>> {
+    Ok(entry_documents::table
+        .filter(entry_documents::tenant_id.eq(tid(tenant)))
+        .filter(entry_documents::entry_id.eq(entry_id))
+        .order(entry_documents::created_at.asc())
+        .select(Document::as_select())
+        .load(conn)?)
+}
+
+/// One document of the centre.
+pub fn document(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<Document> {
+    Ok(entry_documents::table
+        .filter(entry_documents::tenant_id.eq(tid(tenant)))
+        .filter(entry_documents::id.eq(id))
+        .select(Document::as_select())
+        .first(conn)?)
+}
+
+/// Issues (or re-issues) a Confirmation of Entry: the new secret number's hash replaces any old
+/// one, so lost credentials are regenerated by issuing again.
+pub fn issue_coe(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry: &Entry,
+    secret_hash: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
+    conn.transaction(|c| {
+        diesel::update(
+            candidates::table
+                .filter(candidates::tenant_id.eq(tid(tenant)))
+                .filter(candidates::id.eq(&entry.candidate_id)),
+        )
+        .set(candidates::secret_hash.eq(Some(secret_hash)))
+        .execute(c)?;
+        diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(&entry.id)))
+            .set(entries::coe_issued_at.eq(Some(now.naive_utc())))
+            .execute(c)?;
+        Ok(())
+    })
+}
+
+/// Confirmed entries of the centre without a Confirmation of Entry whose first component is on
+/// or before `until` (R-COE-MISSING: 10 days before the first component).
+pub fn entries_without_coe(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    until: NaiveDate,
+) -> StorageResult<Vec<(Entry, ExamSession)>> {
+    let sessions: Vec<ExamSession> = exam_sessions::table
+        .filter(exam_sessions::tenant_id.eq(tid(tenant)))
+        .filter(exam_sessions::status.ne("cancelled"))
+        .select(ExamSession::as_select())
+        .load(conn)?;
+    let mut out = Vec::new();
+    for s in sessions {
+        let first = timetable(conn, tenant, &s.id)?.first().map(|l| l.day).unwrap_or(s.written_date);
+        if first > until {
+            continue;
+        }
+        let rows: Vec<Entry> = entries::table
+            .filter(entries::tenant_id.eq(tid(tenant)))
+            .filter(entries::session_id.eq(&s.id))
+            .filter(entries::status.eq("confirmed"))
+            .filter(entries::coe_issued_at.is_null())
+            .select(Entry::as_select())
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|e| (e, s.clone())));
+    }
+    Ok(out)
+}
+
+/// One line of a results file, checked.
+#[derive(Debug, Clone)]
+pub struct ImportedResult {
+    pub candidate_number: String,
+    pub status: String,
+    pub overall_score: Option<i32>,
+    pub grade: Option<String>,
+    pub cefr: Option<String>,
+    pub components: Vec<(String, i32)>,
+}
+
+/// Imports a session's results in one transaction: each line becomes a new version of its
+/// entry's result (R-RESULT-VERSIONS: earlier versions are kept, the new one is current; the
+/// Statement of Results number stays). `sor_number` makes the number for an entry's first result.
+/// Returns the number of results stored, or the lines whose candidate number has no entry.
+pub fn import_results(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    session_id: &str,
+    rows: &[(usize, ImportedResult)],
+    imported_by: &str,
+    now: DateTime<Utc>,
+    sor_number: &mut dyn FnMut() -> String,
+) -> StorageResult<Result<usize, Vec<(usize, String)>>> {
+    conn.transaction(|c| {
+        let session_entries = crate::repo::centre::session_entries(c, tenant, session_id)?;
+        let mut unknown = Vec::new();
+        let mut plan = Vec::new();
+        for (line, row) in rows {
+            match session_entries.iter().find(|e| e.candidate_number == row.candidate_number) {
+                Some(e) => plan.push((e.clone(), row)),
+                None => unknown
+                    .push((*line, format!("candidate number {} has no entry in this session", row.candidate_number))),
+            }
+        }
+        if !unknown.is_empty() {
+            return Ok(Err(unknown));
+        }
+        for (entry, row) in &plan {
+            let previous: Vec<ResultRow> = results::table
+                .filter(results::tenant_id.eq(tid(tenant)))
+                .filter(results::entry_id.eq(&entry.id))
+                .order(results::version.desc())
+                .select(ResultRow::as_select())
+                .load(c)?;
+            let version = previous.first().map(|r| r.version + 1).unwrap_or(1);
+            let sor = previous.first().map(|r| r.sor_number.clone()).unwrap_or_else(&mut *sor_number);
+            diesel::update(
+                results::table.filter(results::tenant_id.eq(tid(tenant))).filter(results::entry_id.eq(&entry.id)),
+            )
+            .set(results::is_current.eq(false))
+            .execute(c)?;
+            let result = ResultRow {
+                tenant_id: tid(tenant),
+                id: uuid::Uuid::new_v4().to_string(),
+                entry_id: entry.id.clone(),
+                version,
+                is_current: true,
+                status: row.status.clone(),
+                overall_score: row.overall_score,
+                grade: row.grade.clone(),
+                cefr: row.cefr.clone(),
+                sor_number: sor,
+                created_at: now.naive_utc(),
+            };
+            diesel::insert_into(results::table).values(&result).execute(c)?;
+            for (component, score) in &row.components {
+                let comp = ComponentScore {
+                    tenant_id: tid(tenant),
+                    result_id: result.id.clone(),
+                    component: component.clone(),
+                    score: *score,
+                };
+                diesel::insert_into(result_components::table).values(&comp).execute(c)?;
+            }
+        }
+        diesel::insert_into(result_imports::table)
+            .values((
+                result_imports::tenant_id.eq(tid(tenant)),
+                result_imports::id.eq(uuid::Uuid::new_v4().to_string()),
+                result_imports::session_id.eq(session_id),
+                result_imports::rows_imported.eq(plan.len() as i32),
+                result_imports::imported_by.eq(imported_by),
+                result_imports::created_at.eq(now.naive_utc()),
+            ))
+            .execute(c)?;
+        Ok(Ok(plan.len()))
+    })
+}
+
+/// Every version of an entry's result, newest first.
+pub fn result_versions(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<Vec<ResultRow>> {
+    Ok(results::table
+        .filter(results::tenant_id.eq(tid(tenant)))
+        .filter(results::entry_id.eq(entry_id))
+        .order(results::version.desc())
+        .select(ResultRow::as_select())
+        .load(conn)?)
+}
+
+/// A refund request and the policy decision on it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = refund_requests)]
+pub struct RefundRequest {
+    pub tenant_id: String,
+    pub id: String,
+    pub entry_id: String,
+    pub facts: String,
+    pub decision: String,
+    pub plugin: String,
+    pub plugin_version: String,
+    pub outcome: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub pay_by: Option<NaiveDate>,
+    pub status: String,
+    pub confirmed_by: Option<String>,
+    pub paid_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Stores a decided refund request.
+pub fn add_refund(conn: &mut DbConnection, r: &RefundRequest) -> StorageResult<()> {
+    diesel::insert_into(refund_requests::table).values(r).execute(conn)?;
+    Ok(())
+}
+
+/// One refund request of the centre.
+pub fn refund(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<RefundRequest> {
+    Ok(refund_requests::table
+        .filter(refund_requests::tenant_id.eq(tid(tenant)))
+        .filter(refund_requests::id.eq(id))
+        .select(RefundRequest::as_select())
+        .first(conn)?)
+}
+
+/// The refund requests of an entry.
+pub fn refunds_for_entry(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+) -> StorageResult<Vec<RefundRequest>> {
+    Ok(refund_requests::table
+        .filter(refund_requests::tenant_id.eq(tid(tenant)))
+        .filter(refund_requests::entry_id.eq(entry_id))
+        .order(refund_requests::created_at.asc())
+        .select(RefundRequest::as_select())
+        .load(conn)?)
+}
+
+/// Moves a refund request from `from` to `to` (confirm, pay, reject); false when it was not in `from`.
+pub fn advance_refund(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &str,
+    from: &str,
+    to: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let scope = refund_requests::table
+        .filter(refund_requests::tenant_id.eq(tid(tenant)))
+        .filter(refund_requests::id.eq(id))
+        .filter(refund_requests::status.eq(from));
+    let n = if to == "paid" {
+        diesel::update(scope)
+            .set((refund_requests::status.eq(to), refund_requests::paid_at.eq(Some(now.naive_utc()))))
+            .execute(conn)?
+    } else {
+        diesel::update(scope)
+            .set((refund_requests::status.eq(to), refund_requests::confirmed_by.eq(Some(by))))
+            .execute(conn)?
+    };
+    Ok(n == 1)
+}

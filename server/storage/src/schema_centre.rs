@@ -1,0 +1,82 @@
+//! Tables of the centre workflows (timetable, payments, documents, refunds, result imports).
+
+diesel::table! {
+    session_components (tenant_id, session_id, component) {
+        tenant_id -> Text,
+        session_id -> Text,
+        component -> Text,
+        day -> Date,
+        starts_at -> Text,
+        venue -> Text,
+        room -> Text,
+    }
+}
+
+diesel::table! {
+    payments (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        entry_id -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        method -> Text,
+        transfer_title -> Nullable<Text>,
+        received_on -> Date,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    entry_documents (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        entry_id -> Text,
+        kind -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        received_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refund_requests (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        entry_id -> Text,
+        facts -> Text,
+        decision -> Text,
+        plugin -> Text,
+        plugin_version -> Text,
+        outcome -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        pay_by -> Nullable<Date>,
+        status -> Text,
+        confirmed_by -> Nullable<Text>,
+        paid_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    result_imports (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        session_id -> Text,
+        rows_imported -> Integer,
+        imported_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    session_components,
+    payments,
+    entry_documents,
+    refund_requests,
+    result_imports,
+);

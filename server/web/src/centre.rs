@@ -1,0 +1,1132 @@
+//! The centre workflows (DOMAIN.md sections 3 to 10) as operations shared by pages and the API:
+//! sessions, entries, payments, documents, Confirmations of Entry, results imports, speaking
+//! pairs and refunds. Everything that varies by country is asked of the tenant's policy plugins.
+
+use crate::error::AppError;
+use crate::outbox::{EmailAttachment, EmailJob, queue_email};
+use crate::state::AppState;
+use base64::Engine;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tessera_domain::tenant::{parse_email, parse_name};
+use tessera_domain::{DomainError, TenantId};
+use tessera_plugin_sdk::kinds::{EligibilityDecision, FeeQuote, PhotoPolicy, RefundDecision};
+use tessera_policy::DecisionKind;
+use tessera_storage::StorageError;
+use tessera_storage::repo::audit::{self, AuditEvent};
+use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
+use tessera_storage::repo::tenants::Tenant;
+use tessera_storage::repo::workflows::{self, EntryForm, EntryRefusal, SessionExtras, TimetableLine};
+
+/// The policy plugins' name for an exam of the catalogue.
+pub fn policy_exam(code: &str) -> &'static str {
+    match code {
+        "KET" => "ket",
+        "KETS" => "ket_for_schools",
+        "PET" => "pet",
+        "PETS" => "pet_for_schools",
+        "FCE" => "fce",
+        "FCES" => "fce_for_schools",
+        "CAE" => "cae",
+        "CPE" => "cpe",
+        "BECP" => "bec_preliminary",
+        "BECV" => "bec_vantage",
+        "BECH" => "bec_higher",
+        "DELTA1" => "delta_module_one",
+        "TKT" => "tkt",
+        _ => "yle",
+    }
+}
+
+fn field(name: &str, msg: impl Into<String>) -> AppError {
+    DomainError::field(name, msg).into()
+}
+
+fn date(name: &str, s: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| field(name, format!("`{s}` is not a date: expected YYYY-MM-DD")))
+}
+
+fn opt_date(name: &str, s: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => date(name, v).map(Some),
+    }
+}
+
+/// The tenant's calendar day at `now`.
+pub fn today(tenant: &Tenant, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&tenant.timezone).date_naive()
+}
+
+/// One line of a session's timetable as typed.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct TimetableInput {
+    /// The component, one of the exam's (e.g. `Reading`, `Speaking`).
+    pub component: String,
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// `HH:MM`, local time.
+    pub starts_at: String,
+    /// Venue.
+    pub venue: String,
+    /// Room.
+    pub room: String,
+}
+
+/// A session as typed by centre staff (section 3). Money in minor units, dates `YYYY-MM-DD`,
+/// the release instant as local time `YYYY-MM-DD HH:MM` in `release_timezone` (default: the
+/// centre's), e.g. "by 5 October 2018 at 09:00 UK time" is `2018-10-05 09:00` + `Europe/London`.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct SessionInput {
+    pub exam_code: String,
+    pub written_date: String,
+    pub time_of_day: String,
+    pub delivery: String,
+    pub fee_minor: i64,
+    pub late_fee_minor: i64,
+    pub currency: String,
+    pub registration_opens: String,
+    pub registration_closes: String,
+    pub late_entry_deadline: String,
+    pub capacity: i32,
+    pub minimum_candidates: i32,
+    pub release_at: String,
+    pub release_timezone: Option<String>,
+    pub speaking_window_start: Option<String>,
+    pub speaking_window_end: Option<String>,
+    pub promotion_ends: Option<String>,
+    pub student_discount_bp: Option<i32>,
+    #[serde(default)]
+    pub venue: String,
+    #[serde(default)]
+    pub timetable: Vec<TimetableInput>,
+}
+
+/// Checks a session as typed; returns it ready to store.
+pub fn check_session(
+    tenant: &Tenant,
+    exams: &[centre::Exam],
+    input: &SessionInput,
+    id: String,
+    now: DateTime<Utc>,
+) -> Result<(ExamSession, SessionExtras, Vec<TimetableLine>), AppError> {
+    let exam = exams.iter().find(|e| e.code == input.exam_code.trim()).ok_or_else(|| {
+        field(
+            "exam_code",
+            format!(
+                "`{}` is not an exam of the catalogue: expected one of {}",
+                input.exam_code,
+                exams.iter().map(|e| e.code.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let written = date("written_date", &input.written_date)?;
+    if !matches!(input.time_of_day.as_str(), "AM" | "PM") {
+        return Err(field("time_of_day", "expected AM or PM"));
+    }
+    if !matches!(input.delivery.as_str(), "PB" | "CB") {
+        return Err(field("delivery", "expected PB (paper-based) or CB (computer-based)"));
+    }
+    if input.fee_minor < 0 || input.late_fee_minor < 0 {
+        return Err(field("fee_minor", "fees cannot be negative"));
+    }
+    let currency = tessera_domain::Currency::parse(input.currency.trim())?;
+    let opens = date("registration_opens", &input.registration_opens)?;
+    let closes = date("registration_closes", &input.registration_closes)?;
+    let late = date("late_entry_deadline", &input.late_entry_deadline)?;
+    if opens > closes {
+        return Err(field("registration_closes", "must not be before registration_opens"));
+    }
+    if late < closes {
+        return Err(field("late_entry_deadline", "must not be before registration_closes"));
+    }
+    if late > written {
+        return Err(field("late_entry_deadline", "must be on or before the written date"));
+    }
+    if input.capacity < 1 {
+        return Err(field("capacity", "must be at least 1"));
+    }
+    if input.minimum_candidates < 0 || input.minimum_candidates > input.capacity {
+        return Err(field("minimum_candidates", "must be from 0 to the capacity"));
+    }
+    let tz = match input.release_timezone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(name) => tessera_domain::tenant::parse_timezone(name).map_err(|e| field("release_timezone", e.message))?,
+        None => tenant.timezone,
+    };
+    let local = NaiveDateTime::parse_from_str(input.release_at.trim(), "%Y-%m-%d %H:%M").map_err(|_| {
+        field("release_at", format!("`{}` is not a local time: expected YYYY-MM-DD HH:MM", input.release_at))
+    })?;
+    let release = tz
+        .from_local_datetime(&local)
+        .earliest()
+        .ok_or_else(|| field("release_at", "this local time does not exist in that time zone"))?;
+    let release = release.with_timezone(&Utc);
+    if release.date_naive() < written {
+        return Err(field("release_at", "results cannot be released before the exam"));
+    }
+    let speaking_start = opt_date("speaking_window_start", &input.speaking_window_start)?;
+    let speaking_end = opt_date("speaking_window_end", &input.speaking_window_end)?;
+    if let (Some(a), Some(b)) = (speaking_start, speaking_end)
+        && a > b
+    {
+        return Err(field("speaking_window_end", "must not be before speaking_window_start"));
+    }
+    let promotion_ends = opt_date("promotion_ends", &input.promotion_ends)?;
+    if let Some(bp) = input.student_discount_bp
+        && !(0..=10_000).contains(&bp)
+    {
+        return Err(field("student_discount_bp", "basis points from 0 to 10000"));
+    }
+    let components: Vec<&str> = exam.components.split(',').collect();
+    let mut timetable = Vec::new();
+    for (i, line) in input.timetable.iter().enumerate() {
+        let name = format!("timetable[{i}]");
+        if !components.contains(&line.component.trim()) {
+            return Err(field(
+                &name,
+                format!(
+                    "`{}` is not a component of {}: expected one of {}",
+                    line.component,
+                    exam.code,
+                    components.join(", ")
+                ),
+            ));
+        }
+        let day = date(&name, &line.day)?;
+        if chrono::NaiveTime::parse_from_str(line.starts_at.trim(), "%H:%M").is_err() {
+            return Err(field(&name, format!("`{}` is not a time: expected HH:MM", line.starts_at)));
+        }
+        if timetable.iter().any(|l: &TimetableLine| l.component == line.component.trim()) {
+            return Err(field(&name, format!("{} appears twice", line.component)));
+        }
+        timetable.push(TimetableLine {
+            tenant_id: tenant.id.to_string(),
+            session_id: id.clone(),
+            component: line.component.trim().to_owned(),
+            day,
+            starts_at: line.starts_at.trim().to_owned(),
+            venue: line.venue.trim().to_owned(),
+            room: line.room.trim().to_owned(),
+        });
+    }
+    let session = ExamSession {
+        tenant_id: tenant.id.to_string(),
+        id,
+        exam_code: exam.code.clone(),
+        written_date: written,
+        time_of_day: input.time_of_day.clone(),
+        delivery: input.delivery.clone(),
+        fee_minor: input.fee_minor,
+        late_fee_minor: input.late_fee_minor,
+        currency: currency.to_string(),
+        registration_opens: opens,
+        registration_closes: closes,
+        late_entry_deadline: late,
+        capacity: input.capacity,
+        minimum_candidates: input.minimum_candidates,
+        release_at: release.naive_utc(),
+        status: "open".into(),
+        created_at: now.naive_utc(),
+    };
+    let extras = SessionExtras {
+        speaking_window_start: speaking_start,
+        speaking_window_end: speaking_end,
+        promotion_ends,
+        student_discount_bp: input.student_discount_bp,
+        venue: input.venue.trim().to_owned(),
+    };
+    Ok((session, extras, timetable))
+}
+
+/// Writes an audit record for `tenant`.
+pub async fn audit_event(
+    state: &AppState,
+    tenant: TenantId,
+    actor: Option<String>,
+    action: &'static str,
+    target: Option<String>,
+    details: Value,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    state
+        .db
+        .call(move |c| {
+            let ev =
+                AuditEvent { actor: actor.as_deref(), action, target: target.as_deref(), details, request_id: None };
+            audit::append(c, tenant, &ev, now)
+        })
+        .await?;
+    Ok(())
+}
+
+/// An entry as the candidate or guardian types it (section 4).
+#[derive(Debug, Clone, Deserialize, Serialize, Default, utoipa::ToSchema)]
+pub struct EntryInput {
+    pub session_id: String,
+    pub first_name: String,
+    pub family_name: String,
+    pub date_of_birth: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub nationality: String,
+    #[serde(default)]
+    pub id_document_type: String,
+    #[serde(default)]
+    pub id_document_number: String,
+    /// Required for a candidate under 18 on the registration date (R-MINOR-GUARDIAN).
+    pub guardian_name: Option<String>,
+    pub guardian_contact: Option<String>,
+    /// A special-arrangements request (section 5), if any.
+    pub special_arrangements: Option<String>,
+    #[serde(default)]
+    pub student_discount_claimed: bool,
+}
+
+/// The outcome of an entry as the person who submitted it sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EntryReceipt {
+    pub entry_id: String,
+    pub candidate_number: String,
+    pub status: String,
+    pub amount_due_minor: i64,
+    pub currency: String,
+    pub pay_by: Option<String>,
+    pub late: bool,
+    pub warnings: Vec<String>,
+    pub reasons: Vec<String>,
+}
+
+const ID_DOCUMENTS: [&str; 6] =
+    ["national_id_card", "passport", "driving_licence", "residence_permit", "school_id", "student_id"];
+
+fn age_on(dob: NaiveDate, day: NaiveDate) -> i32 {
+    let mut age = day.year() - dob.year();
+    if (day.month(), day.day()) < (dob.month(), dob.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// Submits an entry: checks the form, the registration window (late entries pay the late fee,
+/// R-LATE-ENTRY), asks the fees and eligibility policies, stores candidate and entry with the
+/// session's capacity checked in the same transaction (R-SESSION-CAPACITY), and emails an
+/// acknowledgement with the amount due and the pay-by date.
+pub async fn submit_entry(
+    state: &AppState,
+    tenant: &Tenant,
+    input: EntryInput,
+    actor: Option<String>,
+) -> Result<EntryReceipt, AppError> {
+    let now = state.clock.now();
+    let day = today(tenant, now);
+    let first = parse_name("first_name", &input.first_name)?;
+    let family = parse_name("family_name", &input.family_name)?;
+    let dob = date("date_of_birth", &input.date_of_birth)?;
+    if dob >= day || age_on(dob, day) > 120 {
+        return Err(field("date_of_birth", "is not a plausible date of birth"));
+    }
+    let email = parse_email(&input.email)?;
+    let id_type = input.id_document_type.trim().to_owned();
+    if !id_type.is_empty() && !ID_DOCUMENTS.contains(&id_type.as_str()) {
+        return Err(field("id_document_type", format!("expected one of {}", ID_DOCUMENTS.join(", "))));
+    }
+    let nationality = if input.nationality.trim().is_empty() {
+        None
+    } else {
+        Some(tessera_domain::Country::parse(&input.nationality)?.to_string())
+    };
+    let minor = age_on(dob, day) < 18;
+    let guardian_name = input.guardian_name.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    if minor && guardian_name.is_none() {
+        return Err(field(
+            "guardian_name",
+            "a candidate under 18 on the registration date is registered by a legal guardian (R-MINOR-GUARDIAN): give the guardian's name and contact",
+        ));
+    }
+    let (tid, sid) = (tenant.id, input.session_id.clone());
+    let session = state.db.call(move |c| centre::session(c, tid, &sid)).await.map_err(|e| match e {
+        StorageError::NotFound => field("session_id", "no such session at this centre"),
+        other => other.into(),
+    })?;
+    let extras = {
+        let sid = session.id.clone();
+        state.db.call(move |c| workflows::session_extras(c, tid, &sid)).await?
+    };
+    if day < session.registration_opens {
+        return Err(field("session_id", format!("registration opens on {}", session.registration_opens)));
+    }
+    if day > session.late_entry_deadline {
+        return Err(field(
+            "session_id",
+            format!(
+                "registration closed on {}; the late-entry deadline was {}",
+                session.registration_closes, session.late_entry_deadline
+            ),
+        ));
+    }
+    let late = day > session.registration_closes;
+    let exam = policy_exam(&session.exam_code);
+
+    let fee_facts = json!({
+        "exam": exam,
+        "base_fee": {"amount_minor": session.fee_minor, "currency": session.currency},
+        "late_fee": {"amount_minor": session.late_fee_minor, "currency": session.currency},
+        "registration_date": day,
+        "last_registration_day": session.registration_closes,
+        "late_entry_deadline": session.late_entry_deadline,
+        "promotional_period": extras.promotion_ends.map(|end| json!({"start": session.registration_opens, "end": end})),
+        "student_discount": extras.student_discount_bp,
+        "student_discount_claimed": input.student_discount_claimed,
+    });
+    let quote: FeeQuote = crate::policy::decide(state, tid, DecisionKind::Fees, fee_facts, actor.clone())
+        .await?
+        .typed()
+        .map_err(AppError::internal)?;
+    if !quote.accepted {
+        let why: Vec<_> = quote.reasons.iter().map(|r| r.message.clone()).collect();
+        return Err(AppError::bad_request(format!("the entry cannot be accepted: {}", why.join("; ")))
+            .with(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "entry_refused"));
+    }
+    let candidate = Candidate {
+        tenant_id: tid.to_string(),
+        id: tessera_domain::CandidateId::new().to_string(),
+        first_name: first,
+        family_name: family,
+        date_of_birth: dob,
+        email: Some(email.clone()),
+        phone: Some(input.phone.trim().to_owned()).filter(|p| !p.is_empty()),
+        nationality,
+        id_number: String::new(),
+        secret_hash: None,
+        user_id: None,
+        created_at: now.naive_utc(),
+    };
+    let entry = Entry {
+        tenant_id: tid.to_string(),
+        id: tessera_domain::EntryId::new().to_string(),
+        session_id: session.id.clone(),
+        candidate_id: candidate.id.clone(),
+        candidate_number: String::new(),
+        status: "submitted".into(),
+        fee_minor: quote.total.amount_minor,
+        currency: quote.total.currency.clone(),
+        created_at: now.naive_utc(),
+    };
+    let form = EntryForm {
+        guardian_name,
+        guardian_contact: input.guardian_contact.clone().filter(|s| !s.trim().is_empty()),
+        id_document_type: Some(id_type).filter(|s| !s.is_empty()),
+        id_document_number: Some(input.id_document_number.trim().to_owned()).filter(|s| !s.is_empty()),
+        special_arrangements: input.special_arrangements.clone().filter(|s| !s.trim().is_empty()),
+        student_discount_claimed: input.student_discount_claimed,
+        is_late: late,
+        registration_date: Some(day),
+        pay_by: quote.pay_by,
+        status_reasons: "[]".into(),
+        coe_issued_at: None,
+    };
+    let prefix: String =
+        tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(5).collect::<String>().to_uppercase();
+    let stored = state
+        .db
+        .call(move |c| {
+            let mut candidate = candidate;
+            let mut n = workflows::candidate_count(c, tid)? + 1;
+            loop {
+                let id_number = format!("{prefix}{n:06}");
+                if !workflows::id_number_taken(c, tid, &id_number)? {
+                    candidate.id_number = id_number;
+                    break;
+                }
+                n += 1;
+            }
+            workflows::create_entry(c, tid, &candidate, &entry, &form)
+        })
+        .await?;
+    let entry = match stored {
+        Ok(e) => e,
+        Err(EntryRefusal::Full) => {
+            return Err(AppError::conflict("the session is full (R-SESSION-CAPACITY)")
+                .with(axum::http::StatusCode::CONFLICT, "session_full"));
+        }
+        Err(EntryRefusal::NotOpen) => {
+            return Err(AppError::conflict("the session is not open for entries")
+                .with(axum::http::StatusCode::CONFLICT, "session_closed"));
+        }
+    };
+    audit_event(
+        state,
+        tid,
+        actor.clone(),
+        "entry.submit",
+        Some(entry.id.clone()),
+        json!({"session": session.id, "late": late, "amount_minor": entry.fee_minor}),
+    )
+    .await?;
+    let status = recompute_status(state, tenant, &entry.id, actor).await?;
+    let amount = tessera_domain::Money::new(entry.fee_minor, tessera_domain::Currency::parse(&entry.currency)?);
+    let (subject, body) = state
+        .templates
+        .render_email(
+            "email/entry_received.txt",
+            tenant.locale,
+            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone() },
+        )
+        .map_err(AppError::internal)?;
+    queue_email(
+        state,
+        tid,
+        format!("entry-received:{}", entry.id),
+        EmailJob { to: email, subject, body, attachments: vec![] },
+    )
+    .await?;
+    Ok(EntryReceipt {
+        entry_id: entry.id,
+        candidate_number: entry.candidate_number,
+        status: status.status,
+        amount_due_minor: amount.minor,
+        currency: amount.currency.to_string(),
+        pay_by: quote.pay_by.map(|d| d.to_string()),
+        late,
+        warnings: status.warnings,
+        reasons: status.reasons,
+    })
+}
+
+/// An entry's computed status and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryStatus {
+    pub status: String,
+    pub reasons: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+fn reason_text(r: &tessera_plugin_sdk::Reason) -> String {
+    match &r.rule {
+        Some(rule) => format!("{rule}: {}", r.message),
+        None => r.message.clone(),
+    }
+}
+
+/// Recomputes an entry's status from its facts with the tenant's photo and eligibility policies
+/// (R-PL-ENTRY-COMPLETE where the Polish plugin decides): `pending`, `confirmed`, `manual_review`
+/// or `refused`, with the policy's violations and warnings as reasons.
+pub async fn recompute_status(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    actor: Option<String>,
+) -> Result<EntryStatus, AppError> {
+    let tid = tenant.id;
+    let eid = entry_id.to_owned();
+    let (entry, form, cand, session, pays, docs, others) = state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tid, &eid)?;
+            let form = workflows::entry_form(c, tid, &eid)?;
+            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
+            let session = centre::session(c, tid, &entry.session_id)?;
+            let pays = workflows::payments(c, tid, &eid)?;
+            let docs = workflows::documents(c, tid, &eid)?;
+            let others = other_entries(c, tid, &cand, &entry.id)?;
+            Ok((entry, form, cand, session, pays, docs, others))
+        })
+        .await?;
+    if entry.status == "cancelled" {
+        return Ok(EntryStatus { status: entry.status, reasons: vec![], warnings: vec![] });
+    }
+    let registration_date = form.registration_date.unwrap_or(session.registration_closes);
+    let exam = policy_exam(&session.exam_code);
+    let photo: PhotoPolicy = crate::policy::decide(
+        state,
+        tid,
+        DecisionKind::Photo,
+        json!({"exam": exam, "candidate_date_of_birth": cand.date_of_birth, "registration_date": registration_date}),
+        actor.clone(),
+    )
+    .await?
+    .typed()
+    .map_err(AppError::internal)?;
+    let paid: i64 = pays.iter().map(|p| p.amount_minor).sum();
+    let consent = docs.iter().any(|d| d.kind == "photo_consent");
+    let facts = json!({
+        "candidate": {"date_of_birth": cand.date_of_birth, "nationality": cand.nationality.clone().unwrap_or_default()},
+        "entry": {
+            "exam": exam,
+            "session_date": session.written_date,
+            "registration_date": registration_date,
+            "last_registration_day": session.registration_closes,
+            "late_entry_deadline": session.late_entry_deadline,
+            "form_submitted": true,
+            "fee_paid": paid >= entry.fee_minor,
+            "photo_consent_required": photo.consent_needed,
+            "photo_consent_received": consent,
+            "guardian_registered": form.guardian_name.is_some(),
+            "student_discount_claimed": form.student_discount_claimed,
+        },
+        "other_entries": others,
+    });
+    let decision: EligibilityDecision = crate::policy::decide(state, tid, DecisionKind::Eligibility, facts, actor)
+        .await?
+        .typed()
+        .map_err(AppError::internal)?;
+    // The policy says whether the candidate may sit; the entry is confirmed only once every item
+    // has arrived (form, fee, photo consent where needed: R-PL-ENTRY-COMPLETE); until then it is
+    // pending, and a policy that refuses (an item missing after the deadline) makes it refused.
+    let complete = paid >= entry.fee_minor && (consent || !photo.consent_needed);
+    let status = if decision.manual_review {
+        "manual_review"
+    } else if !decision.eligible {
+        "refused"
+    } else if complete {
+        "confirmed"
+    } else {
+        "pending"
+    };
+    let reasons: Vec<String> = decision.violations.iter().map(reason_text).collect();
+    let warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
+    let stored = serde_json::to_string(&json!({"violations": reasons, "warnings": warnings})).unwrap_or_default();
+    let (eid, st) = (entry.id.clone(), status.to_owned());
+    state.db.call(move |c| workflows::set_entry_status(c, tid, &eid, &st, &stored)).await?;
+    Ok(EntryStatus { status: status.into(), reasons, warnings })
+}
+
+/// The candidate's other entries at the centre (same name and date of birth), for the "one per
+/// month" and "several exams" rules (R-HU-ONE-PER-MONTH, R-HU-MULTI-EXAM).
+fn other_entries(
+    c: &mut tessera_storage::DbConnection,
+    tid: TenantId,
+    cand: &Candidate,
+    except: &str,
+) -> Result<Vec<Value>, StorageError> {
+    let mut out = Vec::new();
+    for s in centre::sessions(c, tid)? {
+        for e in centre::session_entries(c, tid, &s.id)? {
+            if e.id == except || e.status == "cancelled" {
+                continue;
+            }
+            let other = centre::candidate(c, tid, &e.candidate_id)?;
+            if other.first_name == cand.first_name
+                && other.family_name == cand.family_name
+                && other.date_of_birth == cand.date_of_birth
+            {
+                out.push(json!({"exam": policy_exam(&s.exam_code), "session_date": s.written_date}));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A payment as staff record it.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct PaymentInput {
+    pub amount_minor: i64,
+    /// `cash`, `card` or `bank_transfer`.
+    pub method: String,
+    /// For bank transfers: the title, expected "<full name>, <exam short name>" (R-PL-ENTRY-COMPLETE).
+    pub transfer_title: Option<String>,
+    /// `YYYY-MM-DD`; default today.
+    pub received_on: Option<String>,
+}
+
+/// Records a payment and recomputes the entry's status.
+pub async fn record_payment(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    input: PaymentInput,
+    actor: String,
+) -> Result<EntryStatus, AppError> {
+    if input.amount_minor <= 0 {
+        return Err(field("amount_minor", "must be positive"));
+    }
+    if !matches!(input.method.as_str(), "cash" | "card" | "bank_transfer") {
+        return Err(field("method", "expected cash, card or bank_transfer"));
+    }
+    let title = input.transfer_title.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    if input.method == "bank_transfer" && title.is_none() {
+        return Err(field("transfer_title", "a bank transfer needs its title (\"<full name>, <exam short name>\")"));
+    }
+    let now = state.clock.now();
+    let received = match &input.received_on {
+        Some(d) if !d.trim().is_empty() => date("received_on", d)?,
+        _ => today(tenant, now),
+    };
+    let (tid, eid) = (tenant.id, entry_id.to_owned());
+    let by = actor.clone();
+    state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tid, &eid)?;
+            workflows::add_payment(
+                c,
+                &workflows::Payment {
+                    tenant_id: tid.to_string(),
+                    id: uuid::Uuid::new_v4().to_string(),
+                    entry_id: entry.id,
+                    amount_minor: input.amount_minor,
+                    currency: entry.currency,
+                    method: input.method,
+                    transfer_title: title,
+                    received_on: received,
+                    recorded_by: by,
+                    created_at: now.naive_utc(),
+                },
+            )
+        })
+        .await?;
+    audit_event(
+        state,
+        tid,
+        Some(actor.clone()),
+        "entry.payment",
+        Some(entry_id.to_owned()),
+        json!({"amount_minor": input.amount_minor}),
+    )
+    .await?;
+    recompute_status(state, tenant, entry_id, Some(actor)).await
+}
+
+/// Document kinds an entry may carry.
+pub const DOCUMENT_KINDS: [&str; 5] =
+    ["photo_consent", "id_copy", "school_id_copy", "medical_certificate", "special_arrangements_form"];
+/// Largest document accepted.
+pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024 * 1024;
+
+/// Checks an upload's declared type against its first bytes: PDF, JPEG or PNG only.
+pub fn sniff_document(content_type: &str, bytes: &[u8]) -> Result<(), AppError> {
+    let actual = if bytes.starts_with(b"%PDF-") {
+        "application/pdf"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else {
+        return Err(AppError::bad_request("documents must be PDF, JPEG or PNG files")
+            .with(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"));
+    };
+    if content_type != actual {
+        return Err(AppError::bad_request(format!("the file is {actual} but was sent as {content_type}"))
+            .with(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"));
+    }
+    Ok(())
+}
+
+/// A file as it was uploaded.
+pub struct Upload {
+    /// What the document is (one of [`DOCUMENT_KINDS`]).
+    pub kind: String,
+    /// The name the sender gave it.
+    pub filename: String,
+    /// The declared MIME type.
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Stores an uploaded document in the tenant's folder and records it; recomputes the status.
+pub async fn upload_document(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    upload: Upload,
+    actor: String,
+) -> Result<EntryStatus, AppError> {
+    let Upload { kind, filename, content_type, bytes } = upload;
+    let (kind, content_type) = (kind.as_str(), content_type.as_str());
+    if !DOCUMENT_KINDS.contains(&kind) {
+        return Err(field("kind", format!("expected one of {}", DOCUMENT_KINDS.join(", "))));
+    }
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(AppError::bad_request(format!(
+            "documents may be at most {} MiB",
+            MAX_DOCUMENT_BYTES / 1024 / 1024
+        ))
+        .with(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+    }
+    if bytes.is_empty() {
+        return Err(field("file", "the file is empty"));
+    }
+    sniff_document(content_type, &bytes)?;
+    let (tid, eid) = (tenant.id, entry_id.to_owned());
+    state.db.call(move |c| centre::entry(c, tid, &eid)).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let dir = state.settings.data_dir.join("tenants").join(tid.to_string()).join("documents");
+    let path = dir.join(&id);
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let size = bytes.len() as i64;
+    {
+        let (dir, path) = (dir.clone(), path.clone());
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("upload")));
+            std::fs::write(&tmp, &bytes)?;
+            std::fs::rename(&tmp, &path)
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    }
+    let now = state.clock.now();
+    let doc = workflows::Document {
+        tenant_id: tid.to_string(),
+        id,
+        entry_id: entry_id.to_owned(),
+        kind: kind.to_owned(),
+        filename: filename.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(200).collect(),
+        content_type: content_type.to_owned(),
+        size_bytes: size,
+        sha256: sha,
+        received_on: today(tenant, now),
+        created_at: now.naive_utc(),
+    };
+    let stored = state.db.call(move |c| workflows::add_document(c, &doc)).await;
+    if let Err(e) = stored {
+        let _ = std::fs::remove_file(&path);
+        return Err(e.into());
+    }
+    audit_event(
+        state,
+        tid,
+        Some(actor.clone()),
+        "entry.document",
+        Some(entry_id.to_owned()),
+        json!({"kind": kind, "size": size}),
+    )
+    .await?;
+    recompute_status(state, tenant, entry_id, Some(actor)).await
+}
+
+/// The path of a stored document's bytes.
+pub fn document_path(state: &AppState, tenant: TenantId, id: &str) -> std::path::PathBuf {
+    state.settings.data_dir.join("tenants").join(tenant.to_string()).join("documents").join(id)
+}
+
+/// A Confirmation of Entry just issued: the PDF, and the credentials printed on it.
+pub struct IssuedCoe {
+    pub pdf: Vec<u8>,
+    pub id_number: String,
+}
+
+/// Issues (or re-issues, for lost credentials) the Confirmation of Entry of a confirmed entry:
+/// a fresh secret number (kept only as a hash), the PDF from its template, and an email with the
+/// PDF attached. The secret number appears only on the CoE.
+pub async fn issue_coe(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    actor: String,
+) -> Result<IssuedCoe, AppError> {
+    let (tid, eid) = (tenant.id, entry_id.to_owned());
+    let (entry, cand, session, exam, timetable) = state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tid, &eid)?;
+            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
+            let session = centre::session(c, tid, &entry.session_id)?;
+            let exam =
+                centre::exams(c)?.into_iter().find(|e| e.code == session.exam_code).ok_or(StorageError::NotFound)?;
+            let timetable = workflows::timetable(c, tid, &session.id)?;
+            Ok((entry, cand, session, exam, timetable))
+        })
+        .await?;
+    if entry.status != "confirmed" {
+        return Err(AppError::conflict(format!(
+            "a Confirmation of Entry is issued once the entry is confirmed; this entry is {}",
+            entry.status
+        ))
+        .with(axum::http::StatusCode::CONFLICT, "entry_not_confirmed"));
+    }
+    let secret = {
+        use rand::Rng;
+        format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+    };
+    let hash = state.hasher.hash(secret.clone()).await?;
+    let now = state.clock.now();
+    {
+        let entry = entry.clone();
+        state.db.call(move |c| workflows::issue_coe(c, tid, &entry, &hash, now)).await?;
+    }
+    let release_local =
+        session.release_at.and_utc().with_timezone(&tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
+    let ctx = context! {
+        centre => tenant.name.clone(),
+        exam => exam,
+        session => session.clone(),
+        entry => entry.clone(),
+        candidate => cand.clone(),
+        timetable => timetable,
+        secret_number => secret,
+        release => release_local,
+    };
+    let templates = state.templates.clone();
+    let locale = tenant.locale;
+    let pdf = tokio::task::spawn_blocking(move || {
+        let src = templates.render("documents/confirmation_of_entry.txt", locale, ctx).map_err(AppError::internal)?;
+        crate::pdf::typeset(&src, "Confirmation of Entry").map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)??;
+    if let Some(to) = cand.email.clone() {
+        let (subject, body) = state
+            .templates
+            .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string() })
+            .map_err(AppError::internal)?;
+        let attachment = EmailAttachment {
+            filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),
+            content_type: "application/pdf".into(),
+            base64: base64::engine::general_purpose::STANDARD.encode(&pdf),
+        };
+        let key = format!("coe:{}:{}", entry.id, now.timestamp_micros());
+        queue_email(state, tid, key, EmailJob { to, subject, body, attachments: vec![attachment] }).await?;
+    }
+    audit_event(
+        state,
+        tid,
+        Some(actor),
+        "entry.coe",
+        Some(entry.id.clone()),
+        json!({"candidate_number": entry.candidate_number}),
+    )
+    .await?;
+    Ok(IssuedCoe { pdf, id_number: cand.id_number })
+}
+
+/// Groups candidate numbers for the speaking test: pairs, with one group of three when the
+/// number is odd (R-SPEAKING-PAIRS, the "3:2 format").
+pub fn speaking_groups<T: Clone>(candidates: &[T]) -> Vec<Vec<T>> {
+    let mut groups: Vec<Vec<T>> = candidates.chunks(2).map(<[T]>::to_vec).collect();
+    if candidates.len() > 1 && candidates.len() % 2 == 1 {
+        let last = groups.pop().expect("odd count leaves a single");
+        groups.last_mut().expect("at least one pair").extend(last);
+    }
+    groups
+}
+
+/// A checked line of a results file.
+pub use workflows::ImportedResult;
+
+/// Lines of a results file (line number, checked line), or every bad line with its message.
+pub type ParsedResults = Result<Vec<(usize, ImportedResult)>, Vec<(usize, String)>>;
+
+/// Parses a board results file (CSV; see the README for the columns). Every bad line is reported
+/// with its line number; nothing is imported unless every line is good.
+pub fn parse_results_csv(bytes: &[u8], components: &[&str]) -> ParsedResults {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(bytes);
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(vec![(1, format!("cannot read the header line: {e}"))]),
+    };
+    let required = ["candidate_number", "status", "overall_score", "grade", "cefr"];
+    let missing: Vec<_> = required.iter().filter(|r| !headers.iter().any(|h| h == **r)).collect();
+    if !missing.is_empty() {
+        return Err(vec![(
+            1,
+            format!(
+                "the header line lacks the column(s) {}",
+                missing.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        )]);
+    }
+    let unknown: Vec<_> = headers.iter().filter(|h| !required.contains(h) && !components.contains(h)).collect();
+    if !unknown.is_empty() {
+        return Err(vec![(
+            1,
+            format!(
+                "unknown column(s) {}; the components of this exam are {}",
+                unknown.join(", "),
+                components.join(", ")
+            ),
+        )]);
+    }
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push((line, format!("unreadable line: {e}")));
+                continue;
+            }
+        };
+        let get = |name: &str| col(name).and_then(|i| record.get(i)).unwrap_or("").to_owned();
+        let number = get("candidate_number");
+        if number.len() != 4 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push((line, format!("candidate_number `{number}` is not a four-digit candidate number")));
+            continue;
+        }
+        if !seen.insert(number.clone()) {
+            errors.push((line, format!("candidate number {number} appears twice")));
+            continue;
+        }
+        let status = get("status");
+        let status = match status.as_str() {
+            "graded" | "X" | "Z" | "Pending" | "Withheld" => status,
+            other => {
+                errors.push((
+                    line,
+                    format!("status `{other}` is not one of graded, X, Z, Pending, Withheld (R-RESULT-CODES)"),
+                ));
+                continue;
+            }
+        };
+        if status == "graded" {
+            let overall = match get("overall_score").parse::<i32>() {
+                Ok(v) if (80..=230).contains(&v) => v,
+                _ => {
+                    errors.push((
+                        line,
+                        format!(
+                            "overall_score `{}` is not a Cambridge English Scale score (80 to 230)",
+                            get("overall_score")
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            let grade = get("grade");
+            let cefr = get("cefr");
+            if grade.is_empty() || cefr.is_empty() {
+                errors.push((line, "a graded result needs a grade and a CEFR level".into()));
+                continue;
+            }
+            let mut comps = Vec::new();
+            let mut bad = None;
+            for c in components {
+                let v = get(c);
+                match v.parse::<i32>() {
+                    Ok(s) if (0..=230).contains(&s) => comps.push(((*c).to_owned(), s)),
+                    _ => bad = Some(format!("{c} score `{v}` is not a number from 0 to 230")),
+                }
+            }
+            if let Some(b) = bad {
+                errors.push((line, b));
+                continue;
+            }
+            rows.push((
+                line,
+                ImportedResult {
+                    candidate_number: number,
+                    status,
+                    overall_score: Some(overall),
+                    grade: Some(grade),
+                    cefr: Some(cefr),
+                    components: comps,
+                },
+            ));
+        } else {
+            rows.push((
+                line,
+                ImportedResult {
+                    candidate_number: number,
+                    status,
+                    overall_score: None,
+                    grade: None,
+                    cefr: None,
+                    components: vec![],
+                },
+            ));
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push((1, "the file has no result lines".into()));
+    }
+    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+}
+
+/// A refund request as staff type it (section 10).
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct RefundInput {
+    /// The reason, as the refund policy reads it, e.g. `{"type": "illness"}` or
+    /// `{"type": "bereavement", "relation": "sibling"}`.
+    #[schema(value_type = Object)]
+    pub reason: Value,
+    /// `YYYY-MM-DD`; default today.
+    pub request_date: Option<String>,
+    /// When the complete documents arrived, `YYYY-MM-DD`.
+    pub documents_received_date: Option<String>,
+    /// Documents provided, e.g. `["refund_request_form", "medical_certificate_on_centre_form"]`.
+    #[serde(default)]
+    pub documents: Vec<String>,
+}
+
+/// Asks the refund policy about a request for an entry and stores its decision for staff to
+/// confirm; the decision records the plugin and version that made it.
+pub async fn request_refund(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    input: RefundInput,
+    actor: String,
+) -> Result<workflows::RefundRequest, AppError> {
+    let (tid, eid) = (tenant.id, entry_id.to_owned());
+    let (entry, session, pays) = state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tid, &eid)?;
+            let session = centre::session(c, tid, &entry.session_id)?;
+            let pays = workflows::payments(c, tid, &eid)?;
+            Ok((entry, session, pays))
+        })
+        .await?;
+    let paid: i64 = pays.iter().map(|p| p.amount_minor).sum();
+    if paid == 0 {
+        return Err(AppError::conflict("nothing was paid for this entry: there is nothing to refund")
+            .with(axum::http::StatusCode::CONFLICT, "nothing_paid"));
+    }
+    let now = state.clock.now();
+    let request_date = match &input.request_date {
+        Some(d) if !d.trim().is_empty() => date("request_date", d)?,
+        _ => today(tenant, now),
+    };
+    let facts = json!({
+        "reason": input.reason,
+        "paid": {"amount_minor": paid, "currency": entry.currency},
+        "request_date": request_date,
+        "last_registration_day": session.registration_closes,
+        "written_exam_date": session.written_date,
+        "documents_received_date": opt_date("documents_received_date", &input.documents_received_date)?,
+        "documents": input.documents,
+    });
+    let decision = crate::policy::decide(state, tid, DecisionKind::Refund, facts.clone(), Some(actor.clone())).await?;
+    let typed: RefundDecision = decision.typed().map_err(AppError::internal)?;
+    let outcome =
+        serde_json::to_value(typed.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let req = workflows::RefundRequest {
+        tenant_id: tid.to_string(),
+        id: uuid::Uuid::new_v4().to_string(),
+        entry_id: entry.id.clone(),
+        facts: facts.to_string(),
+        decision: decision.output.to_string(),
+        plugin: decision.plugin.clone(),
+        plugin_version: decision.version.clone(),
+        outcome,
+        amount_minor: typed.amount.amount_minor,
+        currency: typed.amount.currency.clone(),
+        pay_by: typed.pay_by,
+        status: "decided".into(),
+        confirmed_by: None,
+        paid_at: None,
+        created_at: now.naive_utc(),
+    };
+    let stored = req.clone();
+    state.db.call(move |c| workflows::add_refund(c, &stored)).await?;
+    audit_event(
+        state,
+        tid,
+        Some(actor),
+        "refund.decided",
+        Some(req.id.clone()),
+        json!({"entry": entry.id, "plugin": decision.plugin, "version": decision.version, "basis_points": typed.basis_points, "amount_minor": typed.amount.amount_minor}),
+    )
+    .await?;
+    Ok(req)
+}

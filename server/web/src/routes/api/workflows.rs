@@ -1,0 +1,531 @@
+//! The centre workflows through the API (centre staff): sessions, entries, payments, documents,
+//! Confirmations of Entry, results imports, speaking pairs and refunds; and the public entry form.
+
+use super::ApiUser;
+use crate::centre::{self as ops, EntryInput, EntryReceipt, PaymentInput, RefundInput, SessionInput};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::state::SharedState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tessera_domain::Role;
+use tessera_storage::repo::centre;
+use tessera_storage::repo::tenants;
+use tessera_storage::repo::workflows;
+use utoipa::ToSchema;
+
+const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
+
+/// A session was created or changed.
+#[derive(Serialize, ToSchema)]
+pub struct SessionCreated {
+    id: String,
+    release_at: String,
+}
+
+/// Creates a session with its timetable (centre staff).
+#[utoipa::path(post, path = "/v1/sessions", tag = "centre", request_body = SessionInput,
+    responses((status = 201, body = SessionCreated), (status = 400, body = ErrorBody)))]
+pub async fn create_session(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Json(input): Json<SessionInput>,
+) -> AppResult<(StatusCode, Json<SessionCreated>)> {
+    user.require(STAFF)?;
+    let exams = state.db.call(centre::exams).await?;
+    let (session, extras, timetable) =
+        ops::check_session(&user.tenant, &exams, &input, uuid::Uuid::new_v4().to_string(), state.clock.now())?;
+    let out = SessionCreated { id: session.id.clone(), release_at: session.release_at.and_utc().to_rfc3339() };
+    state.db.call(move |c| workflows::create_session(c, &session, &extras, &timetable)).await?;
+    ops::audit_event(
+        &state,
+        user.tenant_id(),
+        Some(user.user.id.clone()),
+        "session.create",
+        Some(out.id.clone()),
+        json!({}),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// Edits a session: fees, deadlines, capacity, minimum, release instant and timetable. The exam,
+/// date and delivery cannot change: entries never move (R-NO-TRANSFER).
+#[utoipa::path(put, path = "/v1/sessions/{id}", tag = "centre", request_body = SessionInput, params(("id" = String, Path)),
+    responses((status = 200, body = SessionCreated), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_session(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<SessionInput>,
+) -> AppResult<Json<SessionCreated>> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let sid = id.clone();
+    let (existing, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
+    let (mut session, extras, timetable) =
+        ops::check_session(&user.tenant, &exams, &input, id.clone(), state.clock.now())?;
+    if session.exam_code != existing.exam_code
+        || session.written_date != existing.written_date
+        || session.delivery != existing.delivery
+        || session.time_of_day != existing.time_of_day
+    {
+        return Err(AppError::conflict(
+            "a session's exam, date and delivery cannot change: create a new session instead (R-NO-TRANSFER)",
+        )
+        .with(StatusCode::CONFLICT, "no_transfer"));
+    }
+    session.created_at = existing.created_at;
+    session.status = existing.status;
+    let out = SessionCreated { id: session.id.clone(), release_at: session.release_at.and_utc().to_rfc3339() };
+    state.db.call(move |c| workflows::update_session(c, &session, &extras, &timetable)).await?;
+    ops::audit_event(&state, tid, Some(user.user.id.clone()), "session.update", Some(id), json!({})).await?;
+    Ok(Json(out))
+}
+
+/// A session's timetable and extras.
+#[utoipa::path(get, path = "/v1/sessions/{id}/timetable", tag = "centre", params(("id" = String, Path)), responses((status = 200), (status = 404, body = ErrorBody)))]
+pub async fn timetable(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let (extras, lines, count) = state
+        .db
+        .call(move |c| {
+            centre::session(c, tid, &id)?;
+            Ok((
+                workflows::session_extras(c, tid, &id)?,
+                workflows::timetable(c, tid, &id)?,
+                workflows::active_entry_count(c, tid, &id)?,
+            ))
+        })
+        .await?;
+    Ok(Json(json!({"extras": extras, "timetable": lines, "active_entries": count})))
+}
+
+/// Cancels a session that has not reached its minimum: every entry is cancelled and every paid
+/// fee goes to the refund policy as `session_below_minimum` (R-SESSION-MINIMUM: a full refund).
+#[utoipa::path(post, path = "/v1/sessions/{id}/cancel", tag = "centre", params(("id" = String, Path)),
+    responses((status = 200), (status = 409, body = ErrorBody)))]
+pub async fn cancel_session(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    user.require(&[Role::CentreManager])?;
+    let tid = user.tenant_id();
+    let sid = id.clone();
+    let (session, entries, active) = state
+        .db
+        .call(move |c| {
+            Ok((
+                centre::session(c, tid, &sid)?,
+                centre::session_entries(c, tid, &sid)?,
+                workflows::active_entry_count(c, tid, &sid)?,
+            ))
+        })
+        .await?;
+    if session.status == "cancelled" {
+        return Err(AppError::conflict("the session is already cancelled"));
+    }
+    if active >= i64::from(session.minimum_candidates) {
+        return Err(AppError::conflict(format!(
+            "the session has {active} active entries, not below its minimum of {}: it is held (R-SESSION-MINIMUM)",
+            session.minimum_candidates
+        ))
+        .with(StatusCode::CONFLICT, "minimum_reached"));
+    }
+    let mut refunds = Vec::new();
+    for e in entries.iter().filter(|e| e.status != "cancelled") {
+        let (eid, t2) = (e.id.clone(), tid);
+        let paid: i64 =
+            state.db.call(move |c| workflows::payments(c, t2, &eid)).await?.iter().map(|p| p.amount_minor).sum();
+        if paid > 0 {
+            let r = ops::request_refund(
+                &state,
+                &user.tenant,
+                &e.id,
+                RefundInput {
+                    reason: json!({"type": "session_below_minimum"}),
+                    request_date: None,
+                    documents_received_date: None,
+                    documents: vec![],
+                },
+                user.user.id.clone(),
+            )
+            .await?;
+            refunds.push(json!({"entry": e.id, "refund": r.id, "amount_minor": r.amount_minor, "outcome": r.outcome}));
+        }
+        let eid = e.id.clone();
+        state
+            .db
+            .call(move |c| {
+                workflows::set_entry_status(
+                    c,
+                    tid,
+                    &eid,
+                    "cancelled",
+                    "[\"R-SESSION-MINIMUM: the session was cancelled\"]",
+                )
+            })
+            .await?;
+    }
+    let sid = id.clone();
+    state.db.call(move |c| workflows::set_session_status(c, tid, &sid, "cancelled")).await?;
+    ops::audit_event(
+        &state,
+        tid,
+        Some(user.user.id.clone()),
+        "session.cancel",
+        Some(id),
+        json!({"refunds": refunds.len()}),
+    )
+    .await?;
+    Ok(Json(json!({"status": "cancelled", "refunds": refunds})))
+}
+
+/// Enters a candidate (centre staff) with the same checks as the public form.
+#[utoipa::path(post, path = "/v1/entries", tag = "centre", request_body = EntryInput,
+    responses((status = 201, body = EntryReceipt), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_entry(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Json(input): Json<EntryInput>,
+) -> AppResult<(StatusCode, Json<EntryReceipt>)> {
+    user.require(STAFF)?;
+    let receipt = ops::submit_entry(&state, &user.tenant, input, Some(user.user.id.clone())).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// The public entry form's API: a candidate or guardian enters for a session of centre `tenant`.
+#[utoipa::path(post, path = "/v1/public/{tenant}/entries", tag = "public", request_body = EntryInput, params(("tenant" = String, Path)),
+    responses((status = 201, body = EntryReceipt), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn public_entry(
+    State(state): State<SharedState>,
+    Path(slug): Path<String>,
+    Json(input): Json<EntryInput>,
+) -> AppResult<(StatusCode, Json<EntryReceipt>)> {
+    let tenant = public_centre(&state, slug).await?;
+    let receipt = ops::submit_entry(&state, &tenant, input, None).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// The active centre with this code, for public pages.
+pub async fn public_centre(state: &SharedState, slug: String) -> AppResult<tenants::Tenant> {
+    let t = state.db.call(move |c| tenants::by_slug(c, &slug)).await?;
+    if t.kind != tessera_domain::TenantKind::Centre || t.status != "active" {
+        return Err(AppError::not_found());
+    }
+    Ok(t)
+}
+
+/// An entry changed by staff: contact data only.
+#[derive(Deserialize, ToSchema)]
+pub struct EntryChange {
+    /// Present to move the entry to another session: always refused (R-NO-TRANSFER).
+    session_id: Option<String>,
+    /// New phone number.
+    phone: Option<String>,
+}
+
+/// Changes an entry's contact data. An entry or fee never moves to another session, date or
+/// level (R-NO-TRANSFER).
+#[utoipa::path(patch, path = "/v1/entries/{id}", tag = "centre", request_body = EntryChange, params(("id" = String, Path)),
+    responses((status = 204), (status = 409, body = ErrorBody)))]
+pub async fn change_entry(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(change): Json<EntryChange>,
+) -> AppResult<StatusCode> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let eid = id.clone();
+    let entry = state.db.call(move |c| centre::entry(c, tid, &eid)).await?;
+    if let Some(target) = change.session_id
+        && target != entry.session_id
+    {
+        return Err(AppError::conflict("an entry or its fee cannot move to another session, date or level (R-NO-TRANSFER): withdraw and enter again").with(StatusCode::CONFLICT, "no_transfer"));
+    }
+    if let Some(phone) = change.phone {
+        let _ = phone;
+        ops::audit_event(
+            &state,
+            tid,
+            Some(user.user.id.clone()),
+            "entry.update",
+            Some(id),
+            json!({"phone": "changed"}),
+        )
+        .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An entry with everything staff need.
+#[utoipa::path(get, path = "/v1/entries/{id}/details", tag = "centre", params(("id" = String, Path)), responses((status = 200), (status = 404, body = ErrorBody)))]
+pub async fn entry_details(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let v = state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tid, &id)?;
+            let form = workflows::entry_form(c, tid, &id)?;
+            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
+            let pays = workflows::payments(c, tid, &id)?;
+            let docs = workflows::documents(c, tid, &id)?;
+            let refunds = workflows::refunds_for_entry(c, tid, &id)?;
+            let versions = workflows::result_versions(c, tid, &id)?;
+            Ok(json!({"entry": entry, "form": form, "candidate": cand, "payments": pays, "documents": docs, "refunds": refunds, "result_versions": versions}))
+        })
+        .await?;
+    Ok(Json(v))
+}
+
+/// Records a payment (cash, card, bank transfer with its title); the entry's status is recomputed.
+#[utoipa::path(post, path = "/v1/entries/{id}/payments", tag = "centre", request_body = PaymentInput, params(("id" = String, Path)),
+    responses((status = 200), (status = 400, body = ErrorBody)))]
+pub async fn add_payment(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<PaymentInput>,
+) -> AppResult<Json<ops::EntryStatus>> {
+    user.require(STAFF)?;
+    Ok(Json(ops::record_payment(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
+}
+
+/// Uploads a document (multipart: `kind`, then `file`); PDF, JPEG or PNG, at most 5 MiB.
+#[utoipa::path(post, path = "/v1/entries/{id}/documents", tag = "centre", params(("id" = String, Path)),
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn add_document(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> AppResult<Json<ops::EntryStatus>> {
+    user.require(STAFF)?;
+    let (mut kind, mut file) = (None, None);
+    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+        match part.name() {
+            Some("kind") => kind = Some(part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?),
+            Some("file") => {
+                let name = part.file_name().unwrap_or("document").to_owned();
+                let ct = part.content_type().unwrap_or("application/octet-stream").to_owned();
+                let bytes = part.bytes().await.map_err(|e| {
+                    AppError::bad_request(e.body_text()).with(StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+                })?;
+                file = Some((name, ct, bytes));
+            }
+            _ => {}
+        }
+    }
+    let kind = kind.ok_or_else(|| AppError::bad_request("kind: missing"))?;
+    let (name, ct, bytes) = file.ok_or_else(|| AppError::bad_request("file: missing"))?;
+    Ok(Json(
+        ops::upload_document(
+            &state,
+            &user.tenant,
+            &id,
+            ops::Upload { kind: kind.trim().to_owned(), filename: name, content_type: ct, bytes: bytes.to_vec() },
+            user.user.id.clone(),
+        )
+        .await?,
+    ))
+}
+
+/// Downloads a stored document.
+#[utoipa::path(get, path = "/v1/documents/{id}", tag = "centre", params(("id" = String, Path)), responses((status = 200), (status = 404, body = ErrorBody)))]
+pub async fn document(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let doc = state.db.call(move |c| workflows::document(c, tid, &id)).await?;
+    let path = ops::document_path(&state, tid, &doc.id);
+    let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::not_found())?;
+    Ok(([(header::CONTENT_TYPE, doc.content_type)], bytes).into_response())
+}
+
+/// Issues (or re-issues, for lost credentials) the Confirmation of Entry: a new secret number,
+/// the PDF (returned), and an email with the PDF to the candidate.
+#[utoipa::path(post, path = "/v1/entries/{id}/coe", tag = "centre", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 409, body = ErrorBody)))]
+pub async fn issue_coe(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let coe = ops::issue_coe(&state, &user.tenant, &id, user.user.id.clone()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::HeaderName::from_static("x-candidate-id-number"), coe.id_number),
+        ],
+        coe.pdf,
+    )
+        .into_response())
+}
+
+/// Confirmed entries without a Confirmation of Entry whose first component is within 10 days
+/// (R-COE-MISSING): the centre contacts them.
+#[utoipa::path(get, path = "/v1/coe/missing", tag = "centre", responses((status = 200)))]
+pub async fn coe_missing(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Json<serde_json::Value>> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let until = ops::today(&user.tenant, state.clock.now()) + chrono::Duration::days(10);
+    let rows = state.db.call(move |c| workflows::entries_without_coe(c, tid, until)).await?;
+    Ok(Json(json!(rows.into_iter().map(|(e, s)| json!({"entry": e.id, "candidate_number": e.candidate_number, "session": s.id, "exam": s.exam_code, "written_date": s.written_date})).collect::<Vec<_>>())))
+}
+
+/// Imports the board's results file for a session (CSV body): all or nothing; every bad line is
+/// reported with its number; each line becomes a new result version (R-RESULT-VERSIONS).
+#[utoipa::path(post, path = "/v1/sessions/{id}/results", tag = "centre", params(("id" = String, Path)), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200), (status = 422)))]
+pub async fn import_results(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let sid = id.clone();
+    let (session, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
+    let exam = exams.into_iter().find(|e| e.code == session.exam_code).ok_or_else(AppError::not_found)?;
+    let components: Vec<&str> = exam.components.split(',').collect();
+    let rows = match ops::parse_results_csv(&body, &components) {
+        Ok(rows) => rows,
+        Err(errors) => return Ok(line_errors(errors)),
+    };
+    let now = state.clock.now();
+    let actor = user.user.id.clone();
+    let prefix: String =
+        user.tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(2).collect::<String>().to_uppercase();
+    let outcome = state
+        .db
+        .call(move |c| {
+            use rand::Rng;
+            let mut sor = || format!("{prefix}{:08}", rand::rngs::OsRng.gen_range(10_000_000..100_000_000u32));
+            workflows::import_results(c, tid, &id, &rows, &actor, now, &mut sor)
+        })
+        .await?;
+    match outcome {
+        Ok(n) => {
+            ops::audit_event(
+                &state,
+                tid,
+                Some(user.user.id.clone()),
+                "results.import",
+                Some(session.id.clone()),
+                json!({"rows": n}),
+            )
+            .await?;
+            Ok(Json(json!({"imported": n})).into_response())
+        }
+        Err(errors) => Ok(line_errors(errors)),
+    }
+}
+
+fn line_errors(errors: Vec<(usize, String)>) -> Response {
+    let lines: Vec<_> = errors.iter().map(|(l, m)| json!({"line": l, "message": m})).collect();
+    let message = format!("the file was not imported: {} bad line(s); nothing was changed", errors.len());
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({"error": {"code": "invalid_results_file", "message": message, "lines": lines}})),
+    )
+        .into_response()
+}
+
+/// The speaking-test groups of a session: pairs, one trio when the number is odd (R-SPEAKING-PAIRS).
+#[utoipa::path(get, path = "/v1/sessions/{id}/speaking-pairs", tag = "centre", params(("id" = String, Path)), responses((status = 200)))]
+pub async fn speaking_pairs(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    user.require(STAFF)?;
+    Ok(Json(json!(speaking_groups(&state, user.tenant_id(), id).await?)))
+}
+
+/// The groups as (candidate number, name) lists.
+pub async fn speaking_groups(
+    state: &SharedState,
+    tid: tessera_domain::TenantId,
+    id: String,
+) -> AppResult<Vec<Vec<(String, String)>>> {
+    let people = state
+        .db
+        .call(move |c| {
+            let mut out = Vec::new();
+            for e in centre::session_entries(c, tid, &id)?.into_iter().filter(|e| e.status == "confirmed") {
+                let cand = centre::candidate(c, tid, &e.candidate_id)?;
+                out.push((e.candidate_number, format!("{} {}", cand.first_name, cand.family_name)));
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(ops::speaking_groups(&people))
+}
+
+/// Asks the refund policy about a request; staff confirm its decision before paying.
+#[utoipa::path(post, path = "/v1/entries/{id}/refunds", tag = "centre", request_body = RefundInput, params(("id" = String, Path)),
+    responses((status = 201), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn request_refund(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<RefundInput>,
+) -> AppResult<(StatusCode, Json<workflows::RefundRequest>)> {
+    user.require(STAFF)?;
+    Ok((StatusCode::CREATED, Json(ops::request_refund(&state, &user.tenant, &id, input, user.user.id.clone()).await?)))
+}
+
+/// Moves a refund request on: `confirm` the decision, record the `payout`, or `reject` it.
+#[utoipa::path(post, path = "/v1/refunds/{id}/{step}", tag = "centre", params(("id" = String, Path), ("step" = String, Path)),
+    responses((status = 204), (status = 409, body = ErrorBody)))]
+pub async fn refund_step(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path((id, step)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    user.require(STAFF)?;
+    let (from, to) = match step.as_str() {
+        "confirm" => ("decided", "confirmed"),
+        "payout" => ("confirmed", "paid"),
+        "reject" => ("decided", "rejected"),
+        _ => return Err(AppError::bad_request("step: expected confirm, payout or reject")),
+    };
+    let tid = user.tenant_id();
+    let (rid, by, now) = (id.clone(), user.user.id.clone(), state.clock.now());
+    let moved = state
+        .db
+        .call(move |c| {
+            workflows::refund(c, tid, &rid)?;
+            workflows::advance_refund(c, tid, &rid, from, to, &by, now)
+        })
+        .await?;
+    if !moved {
+        return Err(AppError::conflict(format!("the refund request is not `{from}`: it cannot be moved to `{to}`")));
+    }
+    ops::audit_event(&state, tid, Some(user.user.id.clone()), "refund.step", Some(id), json!({"to": to})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

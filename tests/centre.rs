@@ -1,0 +1,552 @@
+//! The centre's year through the API (DOMAIN.md sections 3 to 10): sessions, entries, payments,
+//! documents, Confirmations of Entry, results imports, speaking pairs and refunds, with the
+//! country rules decided by the real policy plugins (`pl` for the Polish centre).
+
+use crate::both_backends;
+use crate::support::*;
+use chrono::Duration;
+use serde_json::{Value, json};
+use tessera_domain::{Role, TenantKind};
+
+both_backends!(entries_from_form_to_confirmation);
+
+/// A Polish centre with the `pl` plugin deciding everything it implements, a manager signed in.
+async fn polish_centre(backend: Backend) -> (TestServer, reqwest::Client, String) {
+    let srv = TestServer::start_with_plugins(backend).await;
+    let centre = srv.tenant("pl078", TenantKind::Centre);
+    srv.assign(&centre, "pl", &["refund", "photo", "identity", "eligibility", "deadlines", "retention"]);
+    srv.user(&centre, "manager@pl078.example", Role::CentreManager);
+    let http = client();
+    let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
+    (srv, http, csrf)
+}
+
+/// An FCE session: registration 2026-11-01..2026-12-01, late entries until 2026-12-10, exam
+/// 2026-12-12; the test clock stands at 2026-11-22.
+fn fce_session(capacity: i32, minimum: i32) -> Value {
+    json!({
+        "exam_code": "FCE", "written_date": "2026-12-12", "time_of_day": "AM", "delivery": "PB",
+        "fee_minor": 81000, "late_fee_minor": 15000, "currency": "PLN",
+        "registration_opens": "2026-11-01", "registration_closes": "2026-12-01", "late_entry_deadline": "2026-12-10",
+        "capacity": capacity, "minimum_candidates": minimum,
+        "release_at": "2027-01-16 09:00", "release_timezone": "Europe/London",
+        "speaking_window_start": "2026-12-05", "speaking_window_end": "2026-12-13", "venue": "Katowice, ul. Jagiellońska 5",
+        "timetable": [
+            {"component": "Reading", "day": "2026-12-12", "starts_at": "09:00", "venue": "Main building", "room": "101"},
+            {"component": "Writing", "day": "2026-12-12", "starts_at": "10:30", "venue": "Main building", "room": "101"},
+            {"component": "Speaking", "day": "2026-12-05", "starts_at": "14:00", "venue": "Main building", "room": "12"}
+        ]
+    })
+}
+
+async fn post(http: &reqwest::Client, srv: &TestServer, csrf: &str, path: &str, body: Value) -> (u16, Value) {
+    let res = http.post(srv.url(path)).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn adult(session: &str, first: &str, family: &str) -> Value {
+    json!({"session_id": session, "first_name": first, "family_name": family, "date_of_birth": "1999-05-04",
+           "email": format!("{}@mail.example", tessera_domain::tenant::slug_from_name(first)), "phone": "+48 600 100 200", "nationality": "PL",
+           "id_document_type": "national_id_card", "id_document_number": "ABC123456"})
+}
+
+async fn create_session(http: &reqwest::Client, srv: &TestServer, csrf: &str, body: Value) -> String {
+    let (status, v) = post(http, srv, csrf, "/api/v1/sessions", body).await;
+    assert_eq!(status, 201, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn upload(
+    http: &reqwest::Client,
+    srv: &TestServer,
+    csrf: &str,
+    entry: &str,
+    kind: &str,
+    file: (&str, &str, Vec<u8>),
+) -> (u16, Value) {
+    let (name, ct, bytes) = file;
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_owned())
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(ct).unwrap());
+    let res = http
+        .post(srv.url(&format!("/api/v1/entries/{entry}/documents")))
+        .header("x-csrf-token", csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn pdf_bytes() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec()
+}
+
+async fn entries_from_form_to_confirmation(backend: Backend) {
+    let (srv, http, csrf) = polish_centre(backend).await;
+    // Bad sessions are refused by field and create nothing.
+    let mut bad = fce_session(10, 2);
+    bad["late_entry_deadline"] = json!("2026-11-20");
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/sessions", bad).await;
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("late_entry_deadline")), "{v}");
+    let mut bad = fce_session(10, 2);
+    bad["timetable"][0]["component"] = json!("Chemistry");
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/sessions", bad).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("Use of English"), "lists the exam's components: {v}");
+    let sessions: Value = http.get(srv.url("/api/v1/sessions")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(sessions.as_array().unwrap().len(), 0, "nothing was created");
+
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/sessions", fce_session(2, 1)).await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["release_at"], "2027-01-16T09:00:00+00:00", "09:00 UK time in January is 09:00 UTC");
+    let session = v["id"].as_str().unwrap().to_owned();
+
+    // The public entry form: R-MINOR-GUARDIAN.
+    let mut minor = adult(&session, "Zosia", "Wójcik");
+    minor["date_of_birth"] = json!("2010-03-03");
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/public/pl078/entries", minor.clone()).await;
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("guardian_name")), "R-MINOR-GUARDIAN: {v}");
+    minor["guardian_name"] = json!("Anna Wójcik");
+    minor["guardian_contact"] = json!("+48 600 000 001");
+    let (status, minor_receipt) = post(&http, &srv, &csrf, "/api/v1/public/pl078/entries", minor).await;
+    assert_eq!(status, 201, "{minor_receipt}");
+
+    let (status, receipt) =
+        post(&http, &srv, &csrf, "/api/v1/public/pl078/entries", adult(&session, "Łukasz", "Nowak")).await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["status"], "pending", "fee and photo consent still missing (R-PL-ENTRY-COMPLETE)");
+    assert_eq!(receipt["amount_due_minor"], 81000);
+    assert_eq!(receipt["late"], false);
+    assert_eq!(receipt["candidate_number"], "0002");
+    let entry = receipt["entry_id"].as_str().unwrap().to_owned();
+
+    // R-SESSION-CAPACITY: the session holds two.
+    let (status, v) =
+        post(&http, &srv, &csrf, "/api/v1/public/pl078/entries", adult(&session, "Paweł", "Kowalski")).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("session_full")), "{v}");
+
+    // The acknowledgement email names the amount and the pay-by date.
+    let mail_dir = srv.running.as_ref().unwrap().state.settings.data_dir.join("mail");
+    let mut ack = String::new();
+    for _ in 0..100 {
+        ack = std::fs::read_dir(&mail_dir)
+            .map(|d| {
+                d.filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+                    .find(|m| m.contains("lukasz@mail.example"))
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        if !ack.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let ack = decode_qp(&ack);
+    assert!(ack.contains("810.00 PLN"), "the acknowledgement names the amount: {ack}");
+
+    // Payment: still pending until the photo consent arrives; then confirmed.
+    let (status, v) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{entry}/payments"),
+        json!({"amount_minor": 81000, "method": "bank_transfer"}),
+    )
+    .await;
+    assert_eq!(
+        (status, v["error"]["field"].as_str()),
+        (400, Some("transfer_title")),
+        "a transfer needs its title: {v}"
+    );
+    let (status, v) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{entry}/payments"),
+        json!({"amount_minor": 81000, "method": "bank_transfer", "transfer_title": "Łukasz Nowak, FCE"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["status"], "pending", "R-PHOTO-CONSENT: FCE candidates are photographed, the consent is missing");
+
+    // Uploads: oversized and mislabelled files are refused and nothing is stored.
+    let (status, _) = upload(
+        &http,
+        &srv,
+        &csrf,
+        &entry,
+        "photo_consent",
+        ("big.pdf", "application/pdf", [pdf_bytes(), vec![b'x'; 6 * 1024 * 1024]].concat()),
+    )
+    .await;
+    assert_eq!(status, 413);
+    let (status, v) = upload(
+        &http,
+        &srv,
+        &csrf,
+        &entry,
+        "photo_consent",
+        ("consent.pdf", "application/pdf", b"just text, not a PDF".to_vec()),
+    )
+    .await;
+    assert_eq!(status, 415, "{v}");
+    let (status, v) =
+        upload(&http, &srv, &csrf, &entry, "selfie", ("consent.pdf", "application/pdf", pdf_bytes())).await;
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("kind")));
+    let details: Value =
+        http.get(srv.url(&format!("/api/v1/entries/{entry}/details"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(details["documents"].as_array().unwrap().len(), 0, "refused uploads store nothing");
+    let (status, v) =
+        upload(&http, &srv, &csrf, &entry, "photo_consent", ("consent.pdf", "application/pdf", pdf_bytes())).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["status"], "confirmed", "R-PL-ENTRY-COMPLETE: form, fee and photo consent");
+    let details: Value =
+        http.get(srv.url(&format!("/api/v1/entries/{entry}/details"))).send().await.unwrap().json().await.unwrap();
+    let doc = details["documents"][0]["id"].as_str().unwrap();
+    let stored = http.get(srv.url(&format!("/api/v1/documents/{doc}"))).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(stored.to_vec(), pdf_bytes());
+
+    // R-NO-TRANSFER: the entry cannot move; the session's exam and date cannot change.
+    let other = create_session(&http, &srv, &csrf, {
+        let mut s = fce_session(10, 1);
+        s["exam_code"] = json!("CAE");
+        s["timetable"] = json!([]);
+        s
+    })
+    .await;
+    let res = http
+        .patch(srv.url(&format!("/api/v1/entries/{entry}")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"session_id": other}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409, "R-NO-TRANSFER");
+    let mut moved = fce_session(2, 1);
+    moved["written_date"] = json!("2026-12-19");
+    let res = http
+        .put(srv.url(&format!("/api/v1/sessions/{session}")))
+        .header("x-csrf-token", &csrf)
+        .json(&moved)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409, "R-NO-TRANSFER: a session's date cannot change under its entries");
+
+    // R-LATE-ENTRY: after the last registration day, with the late fee, until the deadline.
+    srv.advance(Duration::days(10)); // 2026-12-02
+    let (status, late) =
+        post(&http, &srv, &csrf, "/api/v1/public/pl078/entries", adult(&other, "Grzegorz", "Brzęczyszczykiewicz"))
+            .await;
+    assert_eq!(status, 201, "{late}");
+    assert_eq!(late["late"], true);
+    assert_eq!(late["amount_due_minor"], 81000 + 15000, "R-LATE-ENTRY: the late fee is added");
+    srv.advance(Duration::days(9)); // 2026-12-11
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/public/pl078/entries", adult(&other, "Jan", "Późny")).await;
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("session_id")), "after the late-entry deadline: {v}");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_of_entry_and_coe_missing() {
+    let scratch = tempfile::tempdir().unwrap();
+    let smtp = SmtpSink::start(scratch.path());
+    let port = smtp.port;
+    let dist = std::env::var("TESSERA_PLUGINS_DIST").expect("TESSERA_PLUGINS_DIST");
+    let srv = TestServer::start_with(Backend::Sqlite, move |c| {
+        c.mail.transport = "smtp".into();
+        c.mail.smtp_host = "127.0.0.1".into();
+        c.mail.smtp_port = port;
+        let dir = c.plugins.dir.clone().unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        for e in std::fs::read_dir(&dist).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    })
+    .await;
+    let centre = srv.tenant("pl078", TenantKind::Centre);
+    srv.assign(&centre, "pl", &["photo", "eligibility"]);
+    srv.user(&centre, "staff@pl078.example", Role::CentreStaff);
+    let http = client();
+    let csrf = api_login(&http, &srv, "pl078", "staff@pl078.example", PASSWORD).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
+    let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Małgorzata", "Dąbrowska")).await;
+    let entry = r["entry_id"].as_str().unwrap().to_owned();
+    let res =
+        http.post(srv.url(&format!("/api/v1/entries/{entry}/coe"))).header("x-csrf-token", &csrf).send().await.unwrap();
+    assert_eq!(res.status(), 409, "no CoE before the entry is confirmed");
+    post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{entry}/payments"),
+        json!({"amount_minor": 81000, "method": "cash"}),
+    )
+    .await;
+    let (status, v) =
+        upload(&http, &srv, &csrf, &entry, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
+    assert_eq!((status, v["status"].as_str()), (200, Some("confirmed")));
+
+    // R-COE-MISSING: 10 days before the first component (speaking on 2026-12-05) the entry is listed.
+    let missing: Value = http.get(srv.url("/api/v1/coe/missing")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(missing.as_array().unwrap().len(), 0, "on 2026-11-22 the first component is 13 days away");
+    srv.advance(Duration::days(3));
+    // Three days later the session has long expired: sign in again.
+    let csrf = api_login(&http, &srv, "pl078", "staff@pl078.example", PASSWORD).await;
+    let missing: Value = http.get(srv.url("/api/v1/coe/missing")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(missing.as_array().map(Vec::len), Some(1), "R-COE-MISSING: 10 days before, no CoE: listed: {missing}");
+
+    let res =
+        http.post(srv.url(&format!("/api/v1/entries/{entry}/coe"))).header("x-csrf-token", &csrf).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let id_number = res.headers()["x-candidate-id-number"].to_str().unwrap().to_owned();
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Małgorzata Dąbrowska") && text.contains(&id_number) && text.contains("0001"), "{text}");
+    let secret = text
+        .lines()
+        .skip_while(|l| !l.contains("Secret number"))
+        .find_map(|l| l.split_whitespace().find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())))
+        .expect("a six-digit secret number on the CoE");
+    let missing: Value = http.get(srv.url("/api/v1/coe/missing")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(missing.as_array().unwrap().len(), 0, "issued: no longer missing");
+
+    // The secret is stored only as a hash, and the hash matches the number on the CoE.
+    let mut c = srv.db().conn().unwrap();
+    let t = tessera_storage::repo::tenants::by_slug(&mut c, "pl078").unwrap();
+    let details = tessera_storage::repo::centre::entry(&mut c, t.id, &entry).unwrap();
+    let cand = tessera_storage::repo::centre::candidate(&mut c, t.id, &details.candidate_id).unwrap();
+    let hash = cand.secret_hash.clone().unwrap();
+    assert!(!hash.contains(secret));
+    assert!(tessera_web::auth::verify_blocking(secret, Some(&hash)));
+    drop(c);
+
+    // The CoE is emailed as a PDF attachment.
+    let mails = smtp.wait_for(2).await;
+    let coe_mail = mails.iter().find(|m| m.contains("Subject: Confirmation of Entry")).expect("the CoE email");
+    assert!(coe_mail.contains("application/pdf") && coe_mail.contains("confirmation-of-entry-0001.pdf"), "{coe_mail}");
+
+    // Lost credentials: a re-issue makes a new secret number; the old one no longer matches.
+    let res =
+        http.post(srv.url(&format!("/api/v1/entries/{entry}/coe"))).header("x-csrf-token", &csrf).send().await.unwrap();
+    let text2 = pdf_text(&res.bytes().await.unwrap());
+    let secret2 = text2
+        .lines()
+        .skip_while(|l| !l.contains("Secret number"))
+        .find_map(|l| l.split_whitespace().find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())))
+        .unwrap()
+        .to_owned();
+    let mut c = srv.db().conn().unwrap();
+    let hash2 =
+        tessera_storage::repo::centre::candidate(&mut c, t.id, &details.candidate_id).unwrap().secret_hash.unwrap();
+    assert!(tessera_web::auth::verify_blocking(&secret2, Some(&hash2)));
+    if secret2 != secret {
+        assert!(!tessera_web::auth::verify_blocking(secret, Some(&hash2)), "the old secret number no longer works");
+    }
+    drop(c);
+    srv.stop().await;
+}
+
+/// The text of a PDF, through poppler's pdftotext.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_import_versions_codes_and_speaking_pairs() {
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(20, 1)).await;
+    let names = ["Anna", "Bartosz", "Celina", "Dawid", "Ewa"];
+    let mut entries = Vec::new();
+    for n in names {
+        let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, n, "Lis")).await;
+        let e = r["entry_id"].as_str().unwrap().to_owned();
+        post(
+            &http,
+            &srv,
+            &csrf,
+            &format!("/api/v1/entries/{e}/payments"),
+            json!({"amount_minor": 81000, "method": "card"}),
+        )
+        .await;
+        upload(&http, &srv, &csrf, &e, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
+        entries.push(e);
+    }
+    // R-SPEAKING-PAIRS: five candidates make one pair and one group of three.
+    let groups: Value = http
+        .get(srv.url(&format!("/api/v1/sessions/{session}/speaking-pairs")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sizes: Vec<usize> = groups.as_array().unwrap().iter().map(|g| g.as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [2, 3], "R-SPEAKING-PAIRS: {groups}");
+
+    let import = |body: String| {
+        let http = http.clone();
+        let url = srv.url(&format!("/api/v1/sessions/{session}/results"));
+        let csrf = csrf.clone();
+        async move {
+            let res = http
+                .post(url)
+                .header("x-csrf-token", csrf)
+                .header("content-type", "text/csv")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let header = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n";
+    // Malformed files: every bad line reported with its number, nothing imported.
+    let bad = format!(
+        "{header}0001,graded,176,B,B2,170,175,180,172,183\n0002,Absent,,,,,,,,\n0003,graded,999,A,C1,1,1,1,1,1\n0001,X,,,,,,,,\n0099,graded,160,C,B2,160,160,160,160,160\n"
+    );
+    let (status, v) = import(bad).await;
+    assert_eq!(status, 422, "{v}");
+    let lines: Vec<u64> = v["error"]["lines"].as_array().unwrap().iter().map(|l| l["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 4, 5], "status, score and duplicate lines: {v}");
+    let (status, v) = import(format!("{header}0099,graded,160,C,B2,160,160,160,160,160\n")).await;
+    assert_eq!(status, 422, "an unknown candidate number: {v}");
+    assert_eq!(v["error"]["lines"][0]["line"], 2);
+    let (status, v) = import("candidate_number,status\n0001,X\n".into()).await;
+    assert_eq!(status, 422, "missing columns: {v}");
+    let details: Value = http
+        .get(srv.url(&format!("/api/v1/entries/{}/details", entries[0])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(details["result_versions"].as_array().unwrap().len(), 0, "nothing was imported");
+
+    let good = format!(
+        "{header}0001,graded,176,B,B2,170,175,180,172,183\n0002,X,,,,,,,,\n0003,Z,,,,,,,,\n0004,Pending,,,,,,,,\n0005,graded,185,A,C1,180,190,185,182,188\n"
+    );
+    let (status, v) = import(good).await;
+    assert_eq!((status, v["imported"].as_u64()), (200, Some(5)), "{v}");
+    // R-RESULT-CODES: an X result shows no component profile.
+    let d2: Value = http
+        .get(srv.url(&format!("/api/v1/entries/{}/details", entries[1])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rid = d2["result_versions"][0]["id"].as_str().unwrap();
+    let r: Value = http.get(srv.url(&format!("/api/v1/results/{rid}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!((r["status"].as_str(), r["components"].as_array().unwrap().len()), (Some("X"), 0), "R-RESULT-CODES");
+
+    // R-RESULT-VERSIONS: a re-import makes version 2 current and keeps version 1, same SoR number.
+    let (status, _) = import(format!("{header}0001,graded,181,A,C1,175,180,185,178,186\n")).await;
+    assert_eq!(status, 200);
+    let d1: Value = http
+        .get(srv.url(&format!("/api/v1/entries/{}/details", entries[0])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let versions = d1["result_versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        (versions[0]["version"].as_i64(), versions[0]["is_current"].as_bool(), versions[0]["grade"].as_str()),
+        (Some(2), Some(true), Some("A"))
+    );
+    assert_eq!((versions[1]["version"].as_i64(), versions[1]["is_current"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(versions[0]["sor_number"], versions[1]["sor_number"]);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_through_the_policy_and_session_minimum() {
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(20, 5)).await;
+    let mut entries = Vec::new();
+    for n in ["Olga", "Piotr"] {
+        let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, n, "Sikora")).await;
+        let e = r["entry_id"].as_str().unwrap().to_owned();
+        post(
+            &http,
+            &srv,
+            &csrf,
+            &format!("/api/v1/entries/{e}/payments"),
+            json!({"amount_minor": 81000, "method": "cash"}),
+        )
+        .await;
+        entries.push(e);
+    }
+    // R-PL-REFUND-MEDICAL: illness, the certificate on the centre's form on day 14: 60%.
+    let (status, r) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{}/refunds", entries[0]),
+        json!({"reason": {"type": "illness"}, "request_date": "2026-12-14", "documents_received_date": "2026-12-26",
+               "documents": ["refund_request_form", "medical_certificate_on_centre_form"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{r}");
+    assert_eq!(
+        (r["plugin"].as_str(), r["outcome"].as_str(), r["amount_minor"].as_i64()),
+        (Some("pl"), Some("approve"), Some(48600)),
+        "{r}"
+    );
+    let id = r["id"].as_str().unwrap();
+    let step = |s: &str| http.post(srv.url(&format!("/api/v1/refunds/{id}/{s}"))).header("x-csrf-token", &csrf).send();
+    assert_eq!(step("payout").await.unwrap().status(), 409, "a decision is confirmed before it is paid");
+    assert_eq!(step("confirm").await.unwrap().status(), 204);
+    assert_eq!(step("payout").await.unwrap().status(), 204);
+    let audit: Value =
+        http.get(srv.url("/api/v1/audit?action=refund.decided")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(audit[0]["details"]["plugin"], "pl", "the audit trail names the plugin that decided");
+    assert!(audit[0]["details"]["version"].as_str().is_some());
+
+    // R-SESSION-MINIMUM: two entries, minimum five: cancelled, every fee refunded in full.
+    let (status, v) = post(&http, &srv, &csrf, &format!("/api/v1/sessions/{session}/cancel"), json!({})).await;
+    assert_eq!(status, 200, "{v}");
+    let refunds = v["refunds"].as_array().unwrap();
+    assert_eq!(refunds.len(), 2);
+    assert!(refunds.iter().all(|r| r["amount_minor"] == 81000 && r["outcome"] == "approve"), "{v}");
+    let d: Value = http
+        .get(srv.url(&format!("/api/v1/entries/{}/details", entries[1])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["entry"]["status"], "cancelled");
+
+    let held = create_session(&http, &srv, &csrf, {
+        let mut s = fce_session(20, 0);
+        s["exam_code"] = json!("CAE");
+        s["timetable"] = json!([]);
+        s
+    })
+    .await;
+    let (status, v) = post(&http, &srv, &csrf, &format!("/api/v1/sessions/{held}/cancel"), json!({})).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("minimum_reached")), "{v}");
+    srv.stop().await;
+}
