@@ -550,3 +550,92 @@ async fn refunds_through_the_policy_and_session_minimum() {
     assert_eq!((status, v["error"]["code"].as_str()), (409, Some("minimum_reached")), "{v}");
     srv.stop().await;
 }
+
+/// The same flows as pages, usable without JavaScript: the public entry form, the staff's
+/// session page with its results import, and the entry page's payment form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn centre_pages_without_javascript() {
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
+
+    let visitor = client();
+    let page = visitor.get(srv.url("/t/pl078/enter")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("FCE – 2026-12-12 AM (PB)"), "the open session is offered");
+    let token = csrf_of(&page);
+    let mut form = vec![
+        ("csrf", token.as_str()),
+        ("session_id", session.as_str()),
+        ("first_name", "Żaneta"),
+        ("family_name", "Kwiatkowska"),
+        ("date_of_birth", "2001-02-03"),
+        ("email", "zaneta@mail.example"),
+        ("email_again", "zaneta@mail.example"),
+        ("phone", ""),
+        ("nationality", "PL"),
+        ("id_document_type", "passport"),
+        ("id_document_number", "EA1234567"),
+        ("guardian_name", ""),
+        ("guardian_contact", ""),
+        ("special_arrangements", ""),
+    ];
+    form[6].1 = "other@mail.example";
+    let res = visitor.post(srv.url("/t/pl078/enter")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("The two email addresses differ.") && html.contains("Kwiatkowska"),
+        "the form comes back filled in"
+    );
+    form[6].1 = "zaneta@mail.example";
+    let res = visitor.post(srv.url("/t/pl078/enter")).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("0001") && html.contains("810.00 PLN") && html.contains("2026-"),
+        "the receipt: number, amount, pay-by date:\n{html}"
+    );
+
+    // Staff: the session page lists the entry; a bad results file is refused line by line.
+    let staff = client();
+    let res = login(&staff, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let page = staff.get(srv.url(&format!("/centre/sessions/{session}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Żaneta Kwiatkowska"));
+    let entry_id = page.split("/centre/entries/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let token = csrf_of(&page);
+    let file = reqwest::multipart::Part::bytes(
+        b"candidate_number,status,overall_score,grade,cefr\n1,graded,170,B,B2\n".to_vec(),
+    )
+    .file_name("results.csv")
+    .mime_str("text/csv")
+    .unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf", token.clone()).part("file", file);
+    let res = staff.post(srv.url(&format!("/centre/sessions/{session}/results"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("line 2: candidate_number `1`"), "the bad line is named");
+    let file = reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("results.csv").mime_str("text/csv").unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf", "0".repeat(32)).part("file", file);
+    let res = staff.post(srv.url(&format!("/centre/sessions/{session}/results"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 403, "uploads check the anti-forgery token too");
+
+    // The entry page records a payment through its form.
+    let page = staff.get(srv.url(&format!("/centre/entries/{entry_id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("pending"));
+    let res = staff
+        .post(srv.url(&format!("/centre/entries/{entry_id}/payments")))
+        .form(&[("csrf", token.as_str()), ("amount", "abc"), ("method", "cash"), ("transfer_title", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = staff
+        .post(srv.url(&format!("/centre/entries/{entry_id}/payments")))
+        .form(&[("csrf", token.as_str()), ("amount", "810.00"), ("method", "cash"), ("transfer_title", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = staff.get(srv.url(&format!("/centre/entries/{entry_id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("810 PLN") || page.contains("810.0 PLN"), "the payment is listed");
+    srv.stop().await;
+}

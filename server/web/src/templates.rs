@@ -29,6 +29,11 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "documents/confirmation_of_entry.txt",
     "email/entry_received.txt",
     "email/coe.txt",
+    "centre_session_new.html",
+    "centre_session.html",
+    "centre_entry.html",
+    "entry_form.html",
+    "entry_received.html",
 );
 
 /// The template environment.

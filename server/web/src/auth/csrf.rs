@@ -34,11 +34,17 @@ where
         let user = MaybeUser::from_request_parts(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let Form(form) = Form::<T>::from_request(req, state).await.map_err(|e| AppError::bad_request(e.body_text()))?;
-        let sent = form.csrf();
-        let cookie_ok = jar.get(CSRF_COOKIE).is_some_and(|c| !sent.is_empty() && constant_time_eq(c.value(), sent));
-        let session_ok = user.0.as_ref().is_none_or(|u| constant_time_eq(&u.csrf_token, sent));
-        if cookie_ok && session_ok { Ok(CsrfForm(form)) } else { Err(AppError::csrf()) }
+        check_csrf(&jar, &user, form.csrf())?;
+        Ok(CsrfForm(form))
     }
+}
+
+/// Checks a form's anti-forgery token against the cookie and, when signed in, the session's.
+/// Multipart forms (uploads) call this with the `csrf` field they read.
+pub fn check_csrf(jar: &CookieJar, user: &MaybeUser, sent: &str) -> Result<(), AppError> {
+    let cookie_ok = jar.get(CSRF_COOKIE).is_some_and(|c| !sent.is_empty() && constant_time_eq(c.value(), sent));
+    let session_ok = user.0.as_ref().is_none_or(|u| constant_time_eq(&u.csrf_token, sent));
+    if cookie_ok && session_ok { Ok(()) } else { Err(AppError::csrf()) }
 }
 
 /// The anti-forgery cookie holding `token`.

@@ -6,7 +6,7 @@ mod hasher;
 pub mod login;
 mod session;
 
-pub use csrf::{CSRF_COOKIE, CsrfForm, CsrfProtected, csrf_cookie, ensure_csrf_token};
+pub use csrf::{CSRF_COOKIE, CsrfForm, CsrfProtected, check_csrf, csrf_cookie, ensure_csrf_token};
 pub use hasher::{PasswordHasher, hash_blocking, verify_blocking};
 pub use session::{CurrentUser, MaybeUser, SESSION_COOKIE, begin_session, clear_session_cookie, end_session};
 

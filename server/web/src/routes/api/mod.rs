@@ -11,7 +11,7 @@ mod centre;
 mod me;
 mod policy;
 mod tenants;
-mod workflows;
+pub(crate) mod workflows;
 
 use crate::auth::{CurrentUser, constant_time_eq};
 use crate::error::AppError;

@@ -1,5 +1,6 @@
 //! HTML pages, usable without JavaScript.
 
+mod centre;
 mod home;
 mod index;
 mod login;
@@ -31,6 +32,15 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre", get(home::centre))
         .route("/verifier", get(home::verifier))
         .route("/candidate", get(home::candidate))
+        .route("/centre/sessions/new", get(centre::new_session).post(centre::create_session))
+        .route("/centre/sessions/{id}", get(centre::session))
+        .route("/centre/sessions/{id}/results", post(centre::import_results))
+        .route("/centre/entries/{id}", get(centre::entry))
+        .route("/centre/entries/{id}/payments", post(centre::add_payment))
+        .route("/centre/entries/{id}/documents", post(centre::add_document))
+        .route("/centre/entries/{id}/coe", post(centre::issue_coe))
+        .route("/centre/entries/{id}/refunds", post(centre::request_refund))
+        .route("/t/{tenant}/enter", get(centre::entry_form).post(centre::submit_entry))
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 

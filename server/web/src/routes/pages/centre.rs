@@ -1,0 +1,588 @@
+//! Centre pages: sessions, a session's entries and results import, an entry's payments,
+//! documents, Confirmation of Entry and refunds; and the public entry form. Usable without
+//! JavaScript: every action is a plain form.
+
+use super::render;
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, check_csrf};
+use crate::centre::{self as ops, EntryInput, PaymentInput, RefundInput, SessionInput, TimetableInput};
+use crate::error::{AppError, AppResult};
+use crate::state::SharedState;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::json;
+use tessera_domain::Role;
+use tessera_storage::repo::{centre, workflows};
+
+const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
+
+macro_rules! csrf_form {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Deserialize)]
+        pub(super) struct $name {
+            csrf: String,
+            $($field: $ty,)*
+        }
+        impl CsrfProtected for $name {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    };
+}
+
+/// `GET /centre/sessions/new`.
+pub(super) async fn new_session(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let exams = state.db.call(centre::exams).await?;
+    let locale = user.tenant.locale;
+    render(
+        &state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_session_new.html",
+        StatusCode::OK,
+        context! { exams => exams, form => json!({}) },
+    )
+}
+
+csrf_form!(SessionForm {
+    exam_code: String,
+    written_date: String,
+    time_of_day: String,
+    delivery: String,
+    fee: String,
+    late_fee: String,
+    currency: String,
+    registration_opens: String,
+    registration_closes: String,
+    late_entry_deadline: String,
+    capacity: String,
+    minimum_candidates: String,
+    release_at: String,
+    release_timezone: String,
+    venue: String,
+    timetable: String,
+});
+
+/// Money typed as `810` or `810.50` to minor units.
+fn money(field: &str, s: &str) -> Result<i64, AppError> {
+    let t = s.trim().replace(',', ".");
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, "0"));
+    let frac = format!("{frac:0<2}");
+    match (whole.parse::<i64>(), frac[..2].parse::<i64>(), frac.len() <= 2 || frac[2..].chars().all(|c| c == '0')) {
+        (Ok(w), Ok(f), true) if w >= 0 => Ok(w * 100 + f),
+        _ => Err(AppError::from(tessera_domain::DomainError::field(
+            field,
+            format!("`{s}` is not an amount such as 810.00"),
+        ))),
+    }
+}
+
+fn number(field: &str, s: &str) -> Result<i32, AppError> {
+    s.trim()
+        .parse()
+        .map_err(|_| AppError::from(tessera_domain::DomainError::field(field, format!("`{s}` is not a whole number"))))
+}
+
+fn session_input(f: &SessionForm) -> Result<SessionInput, AppError> {
+    let mut timetable = Vec::new();
+    for (i, line) in f.timetable.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let parts: Vec<&str> = line.split(';').map(str::trim).collect();
+        if parts.len() != 5 {
+            return Err(AppError::from(tessera_domain::DomainError::field(
+                "timetable",
+                format!("line {}: expected `Component; YYYY-MM-DD; HH:MM; Venue; Room`", i + 1),
+            )));
+        }
+        timetable.push(TimetableInput {
+            component: parts[0].into(),
+            day: parts[1].into(),
+            starts_at: parts[2].into(),
+            venue: parts[3].into(),
+            room: parts[4].into(),
+        });
+    }
+    Ok(SessionInput {
+        exam_code: f.exam_code.clone(),
+        written_date: f.written_date.clone(),
+        time_of_day: f.time_of_day.clone(),
+        delivery: f.delivery.clone(),
+        fee_minor: money("fee", &f.fee)?,
+        late_fee_minor: money("late_fee", &f.late_fee)?,
+        currency: f.currency.trim().to_uppercase(),
+        registration_opens: f.registration_opens.clone(),
+        registration_closes: f.registration_closes.clone(),
+        late_entry_deadline: f.late_entry_deadline.clone(),
+        capacity: number("capacity", &f.capacity)?,
+        minimum_candidates: number("minimum_candidates", &f.minimum_candidates)?,
+        release_at: f.release_at.clone(),
+        release_timezone: Some(f.release_timezone.clone()),
+        speaking_window_start: None,
+        speaking_window_end: None,
+        promotion_ends: None,
+        student_discount_bp: None,
+        venue: f.venue.clone(),
+        timetable,
+    })
+}
+
+/// `POST /centre/sessions/new`: creates the session, or shows the form again with the error.
+pub(super) async fn create_session(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<SessionForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let exams = state.db.call(centre::exams).await?;
+    let checked = session_input(&form).and_then(|input| {
+        ops::check_session(&user.tenant, &exams, &input, uuid::Uuid::new_v4().to_string(), state.clock.now())
+    });
+    match checked {
+        Ok((session, extras, timetable)) => {
+            let id = session.id.clone();
+            state.db.call(move |c| workflows::create_session(c, &session, &extras, &timetable)).await?;
+            ops::audit_event(
+                &state,
+                user.tenant_id(),
+                Some(user.user.id.clone()),
+                "session.create",
+                Some(id.clone()),
+                json!({}),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/centre/sessions/{id}")).into_response())
+        }
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            let locale = user.tenant.locale;
+            let echo = json!({"exam_code": form.exam_code, "written_date": form.written_date, "fee": form.fee, "late_fee": form.late_fee, "currency": form.currency,
+                "registration_opens": form.registration_opens, "registration_closes": form.registration_closes, "late_entry_deadline": form.late_entry_deadline,
+                "capacity": form.capacity, "minimum_candidates": form.minimum_candidates, "release_at": form.release_at, "release_timezone": form.release_timezone,
+                "venue": form.venue, "timetable": form.timetable});
+            render(
+                &state,
+                jar,
+                &MaybeUser(Some(user)),
+                locale,
+                "centre_session_new.html",
+                StatusCode::BAD_REQUEST,
+                context! { exams => exams, form => echo, error => e.message },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn session_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    id: String,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let sid = id.clone();
+    let (session, timetable, rows) = state
+        .db
+        .call(move |c| {
+            let session = centre::session(c, tid, &sid)?;
+            let timetable = workflows::timetable(c, tid, &sid)?;
+            let mut rows = Vec::new();
+            for e in centre::session_entries(c, tid, &sid)? {
+                let cand = centre::candidate(c, tid, &e.candidate_id)?;
+                rows.push(json!({"id": e.id, "number": e.candidate_number, "name": format!("{} {}", cand.first_name, cand.family_name), "status": e.status,
+                    "amount": tessera_domain::Money::new(e.fee_minor, tessera_domain::Currency::parse(&e.currency).unwrap_or(tessera_domain::Currency::parse("XXX").expect("valid"))).to_string()}));
+            }
+            Ok((session, timetable, rows))
+        })
+        .await?;
+    let groups = crate::routes::api::workflows::speaking_groups(state, tid, id).await?;
+    let release =
+        session.release_at.and_utc().with_timezone(&user.tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_session.html",
+        status,
+        context! { session => session, timetable => timetable, entries => rows, groups => groups, release => release, ..extra },
+    )
+}
+
+/// `GET /centre/sessions/{id}`.
+pub(super) async fn session(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    session_page(&state, user, jar, id, StatusCode::OK, context! {}).await
+}
+
+/// `POST /centre/sessions/{id}/results` (multipart: `csrf`, `file`): imports the results file.
+pub(super) async fn import_results(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+        match part.name() {
+            Some("csrf") => csrf = part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?,
+            Some("file") => file = Some(part.bytes().await.map_err(|e| AppError::bad_request(e.body_text()))?),
+            _ => {}
+        }
+    }
+    check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
+    let file = file.ok_or_else(|| AppError::bad_request("choose a results file"))?;
+    let tid = user.tenant_id();
+    let sid = id.clone();
+    let (session, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
+    let exam = exams.into_iter().find(|e| e.code == session.exam_code).ok_or_else(AppError::not_found)?;
+    let components: Vec<&str> = exam.components.split(',').collect();
+    let outcome = match ops::parse_results_csv(&file, &components) {
+        Ok(rows) => {
+            let (now, actor, sid) = (state.clock.now(), user.user.id.clone(), id.clone());
+            let prefix: String =
+                user.tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(2).collect::<String>().to_uppercase();
+            state
+                .db
+                .call(move |c| {
+                    use rand::Rng;
+                    let mut sor = || format!("{prefix}{:08}", rand::rngs::OsRng.gen_range(10_000_000..100_000_000u32));
+                    workflows::import_results(c, tid, &sid, &rows, &actor, now, &mut sor)
+                })
+                .await?
+        }
+        Err(errors) => Err(errors),
+    };
+    match outcome {
+        Ok(n) => {
+            ops::audit_event(
+                &state,
+                tid,
+                Some(user.user.id.clone()),
+                "results.import",
+                Some(id.clone()),
+                json!({"rows": n}),
+            )
+            .await?;
+            session_page(&state, user, jar, id, StatusCode::OK, context! { notice => format!("{n} results imported.") })
+                .await
+        }
+        Err(errors) => {
+            let lines: Vec<_> = errors.into_iter().map(|(l, m)| format!("line {l}: {m}")).collect();
+            session_page(&state, user, jar, id, StatusCode::UNPROCESSABLE_ENTITY, context! { import_errors => lines })
+                .await
+        }
+    }
+}
+
+async fn entry_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    id: String,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let v = state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tid, &id)?;
+            let session = centre::session(c, tid, &entry.session_id)?;
+            let form = workflows::entry_form(c, tid, &id)?;
+            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
+            let pays = workflows::payments(c, tid, &id)?;
+            let docs = workflows::documents(c, tid, &id)?;
+            let refunds = workflows::refunds_for_entry(c, tid, &id)?;
+            let versions = workflows::result_versions(c, tid, &id)?;
+            let reasons: serde_json::Value = serde_json::from_str(&form.status_reasons).unwrap_or_default();
+            Ok(json!({"entry": entry, "session": session, "form": form, "candidate": cand, "payments": pays, "documents": docs, "refunds": refunds, "versions": versions, "reasons": reasons}))
+        })
+        .await?;
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_entry.html",
+        status,
+        context! { d => v, kinds => ops::DOCUMENT_KINDS, ..extra },
+    )
+}
+
+/// `GET /centre/entries/{id}`.
+pub(super) async fn entry(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    entry_page(&state, user, jar, id, StatusCode::OK, context! {}).await
+}
+
+csrf_form!(PaymentForm { amount: String, method: String, transfer_title: String });
+
+/// `POST /centre/entries/{id}/payments`.
+pub(super) async fn add_payment(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<PaymentForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let result = match money("amount", &f.amount) {
+        Ok(amount_minor) => {
+            let input = PaymentInput {
+                amount_minor,
+                method: f.method,
+                transfer_title: Some(f.transfer_title),
+                received_on: None,
+            };
+            ops::record_payment(&state, &user.tenant, &id, input, user.user.id.clone()).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            entry_page(&state, user, jar, id, StatusCode::BAD_REQUEST, context! { error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /centre/entries/{id}/documents` (multipart: `csrf`, `kind`, `file`).
+pub(super) async fn add_document(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
+    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+        match part.name() {
+            Some("csrf") => csrf = part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?,
+            Some("kind") => kind = part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?,
+            Some("file") => {
+                let name = part.file_name().unwrap_or("document").to_owned();
+                let ct = part.content_type().unwrap_or("application/octet-stream").to_owned();
+                let bytes = part.bytes().await.map_err(|e| AppError::bad_request(e.body_text()))?;
+                file = Some((name, ct, bytes));
+            }
+            _ => {}
+        }
+    }
+    check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
+    let (filename, content_type, bytes) = file.ok_or_else(|| AppError::bad_request("choose a file"))?;
+    let upload = ops::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
+    match ops::upload_document(&state, &user.tenant, &id, upload, user.user.id.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
+        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+            entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+csrf_form!(PlainForm {});
+
+/// `POST /centre/entries/{id}/coe`: issues the Confirmation of Entry and downloads its PDF.
+pub(super) async fn issue_coe(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<PlainForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    match ops::issue_coe(&state, &user.tenant, &id, user.user.id.clone()).await {
+        Ok(coe) => Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"coe-{}.pdf\"", coe.id_number)),
+            ],
+            coe.pdf,
+        )
+            .into_response()),
+        Err(e) if e.status == StatusCode::CONFLICT => {
+            entry_page(&state, user, jar, id, StatusCode::CONFLICT, context! { error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+csrf_form!(RefundForm {
+    reason: String,
+    relation: String,
+    request_date: String,
+    documents_received_date: String,
+    documents: String
+});
+
+/// `POST /centre/entries/{id}/refunds`: asks the refund policy.
+pub(super) async fn request_refund(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<RefundForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let reason = if f.reason == "bereavement" {
+        json!({"type": "bereavement", "relation": f.relation})
+    } else {
+        json!({"type": f.reason})
+    };
+    let documents = f.documents.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let input = RefundInput {
+        reason,
+        request_date: Some(f.request_date),
+        documents_received_date: Some(f.documents_received_date),
+        documents,
+    };
+    match ops::request_refund(&state, &user.tenant, &id, input, user.user.id.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
+        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+            entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /t/{tenant}/enter`: the public entry form.
+pub(super) async fn entry_form(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let tenant = crate::routes::api::workflows::public_centre(&state, slug).await?;
+    entry_form_page(&state, jar, tenant, StatusCode::OK, context! { form => json!({}) }).await
+}
+
+async fn entry_form_page(
+    state: &SharedState,
+    jar: CookieJar,
+    tenant: tessera_storage::repo::tenants::Tenant,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> AppResult<Response> {
+    let day = ops::today(&tenant, state.clock.now());
+    let tid = tenant.id;
+    let sessions: Vec<_> = state
+        .db
+        .call(move |c| centre::sessions(c, tid))
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "open" && s.registration_opens <= day && day <= s.late_entry_deadline)
+        .collect();
+    render(
+        state,
+        jar,
+        &MaybeUser(None),
+        tenant.locale,
+        "entry_form.html",
+        status,
+        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, ..extra },
+    )
+}
+
+csrf_form!(PublicEntryForm {
+    session_id: String,
+    first_name: String,
+    family_name: String,
+    date_of_birth: String,
+    email: String,
+    email_again: String,
+    phone: String,
+    nationality: String,
+    id_document_type: String,
+    id_document_number: String,
+    guardian_name: String,
+    guardian_contact: String,
+    special_arrangements: String,
+    student_discount_claimed: Option<String>,
+});
+
+/// `POST /t/{tenant}/enter`: submits an entry and shows the receipt, or the form again.
+pub(super) async fn submit_entry(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    Path(slug): Path<String>,
+    CsrfForm(f): CsrfForm<PublicEntryForm>,
+) -> AppResult<Response> {
+    let tenant = crate::routes::api::workflows::public_centre(&state, slug).await?;
+    let echo = json!({"session_id": f.session_id, "first_name": f.first_name, "family_name": f.family_name, "date_of_birth": f.date_of_birth, "email": f.email,
+        "phone": f.phone, "nationality": f.nationality, "id_document_type": f.id_document_type, "id_document_number": f.id_document_number,
+        "guardian_name": f.guardian_name, "guardian_contact": f.guardian_contact, "special_arrangements": f.special_arrangements});
+    if f.email.trim().to_lowercase() != f.email_again.trim().to_lowercase() {
+        return entry_form_page(
+            &state,
+            jar,
+            tenant,
+            StatusCode::BAD_REQUEST,
+            context! { form => echo, error => "The two email addresses differ." },
+        )
+        .await;
+    }
+    let input = EntryInput {
+        session_id: f.session_id,
+        first_name: f.first_name,
+        family_name: f.family_name,
+        date_of_birth: f.date_of_birth,
+        email: f.email,
+        phone: f.phone,
+        nationality: f.nationality,
+        id_document_type: f.id_document_type,
+        id_document_number: f.id_document_number,
+        guardian_name: Some(f.guardian_name),
+        guardian_contact: Some(f.guardian_contact),
+        special_arrangements: Some(f.special_arrangements),
+        student_discount_claimed: f.student_discount_claimed.is_some(),
+    };
+    match ops::submit_entry(&state, &tenant, input, None).await {
+        Ok(receipt) => {
+            let amount = tessera_domain::Money::new(
+                receipt.amount_due_minor,
+                tessera_domain::Currency::parse(&receipt.currency)?,
+            )
+            .to_string();
+            render(
+                &state,
+                jar,
+                &MaybeUser(None),
+                tenant.locale,
+                "entry_received.html",
+                StatusCode::CREATED,
+                context! { receipt => receipt, amount => amount, tenant_name => tenant.name.clone() },
+            )
+        }
+        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+            entry_form_page(&state, jar, tenant, e.status, context! { form => echo, error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}
