@@ -11,7 +11,7 @@ use tessera_domain::{Role, TenantKind};
 both_backends!(entries_from_form_to_confirmation);
 
 /// A Polish centre with the `pl` plugin deciding everything it implements, a manager signed in.
-async fn polish_centre(backend: Backend) -> (TestServer, reqwest::Client, String) {
+pub(crate) async fn polish_centre(backend: Backend) -> (TestServer, reqwest::Client, String) {
     let srv = TestServer::start_with_plugins(backend).await;
     let centre = srv.tenant("pl078", TenantKind::Centre);
     srv.assign(&centre, "pl", &["refund", "photo", "identity", "eligibility", "deadlines", "retention"]);
@@ -23,7 +23,7 @@ async fn polish_centre(backend: Backend) -> (TestServer, reqwest::Client, String
 
 /// An FCE session: registration 2026-11-01..2026-12-01, late entries until 2026-12-10, exam
 /// 2026-12-12; the test clock stands at 2026-11-22.
-fn fce_session(capacity: i32, minimum: i32) -> Value {
+pub(crate) fn fce_session(capacity: i32, minimum: i32) -> Value {
     json!({
         "exam_code": "FCE", "written_date": "2026-12-12", "time_of_day": "AM", "delivery": "PB",
         "fee_minor": 81000, "late_fee_minor": 15000, "currency": "PLN",
@@ -39,25 +39,31 @@ fn fce_session(capacity: i32, minimum: i32) -> Value {
     })
 }
 
-async fn post(http: &reqwest::Client, srv: &TestServer, csrf: &str, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(
+    http: &reqwest::Client,
+    srv: &TestServer,
+    csrf: &str,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
     let res = http.post(srv.url(path)).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-fn adult(session: &str, first: &str, family: &str) -> Value {
+pub(crate) fn adult(session: &str, first: &str, family: &str) -> Value {
     json!({"session_id": session, "first_name": first, "family_name": family, "date_of_birth": "1999-05-04",
            "email": format!("{}@mail.example", tessera_domain::tenant::slug_from_name(first)), "phone": "+48 600 100 200", "nationality": "PL",
            "id_document_type": "national_id_card", "id_document_number": "ABC123456"})
 }
 
-async fn create_session(http: &reqwest::Client, srv: &TestServer, csrf: &str, body: Value) -> String {
+pub(crate) async fn create_session(http: &reqwest::Client, srv: &TestServer, csrf: &str, body: Value) -> String {
     let (status, v) = post(http, srv, csrf, "/api/v1/sessions", body).await;
     assert_eq!(status, 201, "{v}");
     v["id"].as_str().unwrap().to_owned()
 }
 
-async fn upload(
+pub(crate) async fn upload(
     http: &reqwest::Client,
     srv: &TestServer,
     csrf: &str,
@@ -80,7 +86,7 @@ async fn upload(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-fn pdf_bytes() -> Vec<u8> {
+pub(crate) fn pdf_bytes() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec()
 }
 
@@ -353,7 +359,7 @@ async fn confirmation_of_entry_and_coe_missing() {
 }
 
 /// The text of a PDF, through poppler's pdftotext.
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, pdf).unwrap();

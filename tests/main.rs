@@ -4,6 +4,7 @@
 
 mod support;
 
+mod after_exam;
 mod api;
 mod auth;
 mod centre;

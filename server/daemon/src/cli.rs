@@ -51,6 +51,15 @@ pub enum Command {
     /// Policy plugins: list, check, install, assign to a tenant, run a decision.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Apply the retention policies now (the server also does it daily).
+    Retention {
+        /// Only print what would be destroyed.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this tenant (default: every centre).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 /// Policy-plugin commands.
@@ -296,6 +305,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
         Command::Plugin(cmd) => plugin(&cfg, cmd),
+        Command::Retention { dry_run, tenant } => crate::cli_retention::run(&cfg, tenant, dry_run),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;

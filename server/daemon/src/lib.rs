@@ -1,6 +1,7 @@
 //! The `tessera` daemon: command line, configuration, wiring, mail and the job worker.
 
 pub mod cli;
+pub mod cli_retention;
 pub mod config;
 pub mod demo;
 pub mod mail;

@@ -114,10 +114,19 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             wakeup: state.jobs_wakeup.clone(),
             poll: Duration::from_millis(cfg.jobs.poll_interval_ms),
             lease: chrono::Duration::seconds(cfg.jobs.lease_seconds),
+            policies: state.policies.clone(),
+            data_dir: cfg.data_dir.clone(),
         };
         let name = format!("{}-{}-{i}", hostname(), std::process::id());
         tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));
     }
+
+    tasks.push(tokio::spawn(schedule_daily_jobs(
+        db.clone(),
+        clock.clone(),
+        state.jobs_wakeup.clone(),
+        stop_rx.clone(),
+    )));
 
     let app = tessera_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;
@@ -158,6 +167,38 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         }));
     }
     Ok(Running { addr, state, stop, tasks, _plugins_watch: plugins_watch })
+}
+
+/// Enqueues the daily jobs (the retention run, at 02:00 UTC) once per day. The idempotency key
+/// holds the date, so several processes or restarts still run each day's job once.
+async fn schedule_daily_jobs(db: Db, clock: Arc<dyn Clock>, wakeup: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = clock.now();
+        let day = now.date_naive();
+        let run_at = day.and_hms_opt(2, 0, 0).expect("valid time").and_utc();
+        let res = db
+            .call(move |c| {
+                let installation = tessera_storage::repo::tenants::installation(c, now)?;
+                let job = tessera_storage::repo::jobs::NewJob {
+                    kind: crate::worker::RETENTION_JOB,
+                    payload: serde_json::json!({"day": day}),
+                    idempotency_key: format!("retention:{day}"),
+                    run_at,
+                    max_attempts: 3,
+                };
+                tessera_storage::repo::jobs::enqueue(c, installation.id, &job, now)
+            })
+            .await;
+        match res {
+            Ok(true) => wakeup.notify_one(),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot schedule the daily jobs"),
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+        }
+    }
 }
 
 /// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.

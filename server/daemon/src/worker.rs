@@ -25,7 +25,14 @@ pub struct Worker {
     pub poll: Duration,
     /// A claim's lease; a job is abandoned (and failed) before it runs out.
     pub lease: chrono::Duration,
+    /// The policy plugins (retention decisions).
+    pub policies: tessera_policy::PolicyRegistry,
+    /// The data folder (documents to destroy).
+    pub data_dir: std::path::PathBuf,
 }
+
+/// The job kind of the daily retention run.
+pub const RETENTION_JOB: &str = "retention";
 
 impl Worker {
     /// Runs until `shutdown` turns true; finishes the job in hand first.
@@ -83,6 +90,29 @@ impl Worker {
             EMAIL_JOB => {
                 let email: EmailJob = serde_json::from_str(&job.payload)?;
                 self.mailer.send(&email).await
+            }
+            RETENTION_JOB => {
+                let (db, registry, data_dir, now) =
+                    (self.db.clone(), self.policies.clone(), self.data_dir.clone(), self.clock.now());
+                let purged = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+                    let mut conn = db.conn()?;
+                    let mut total = 0;
+                    for t in tessera_storage::repo::tenants::list(&mut conn)?
+                        .into_iter()
+                        .filter(|t| t.kind == tessera_domain::TenantKind::Centre)
+                    {
+                        let day = now.with_timezone(&t.timezone).date_naive();
+                        total += tessera_web::after_exam::run_retention(
+                            &mut conn, &registry, &t, &data_dir, day, now, false,
+                        )
+                        .map_err(|e| anyhow::anyhow!("{}: {}", t.slug, e.message))?
+                        .len();
+                    }
+                    Ok(total)
+                })
+                .await??;
+                tracing::info!(purged, "retention run done");
+                Ok(())
             }
             other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
         }

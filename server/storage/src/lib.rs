@@ -55,3 +55,13 @@ pub type StorageResult<T> = Result<T, StorageError>;
 pub(crate) fn tid(t: TenantId) -> String {
     t.to_string()
 }
+
+/// Runs `f` in one transaction: either everything it writes is committed, or nothing is.
+/// For operations that span several repositories.
+pub fn transaction<R>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> StorageResult<R>,
+) -> StorageResult<R> {
+    use diesel::Connection;
+    conn.transaction(f)
+}

@@ -117,6 +117,7 @@ diesel::table! {
         secret_hash -> Nullable<Text>,
         user_id -> Nullable<Text>,
         created_at -> Timestamp,
+        personal_data_purged_at -> Nullable<Timestamp>,
     }
 }
 

@@ -73,7 +73,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attendance (tenant_id, entry_id, component) {
+        tenant_id -> Text,
+        entry_id -> Text,
+        component -> Text,
+        present -> Bool,
+        id_document_shown -> Nullable<Text>,
+        admitted -> Bool,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    entry_cases (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        entry_id -> Text,
+        kind -> Text,
+        description -> Text,
+        status -> Text,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    enquiries (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        entry_id -> Text,
+        stage -> Integer,
+        fee_minor -> BigInt,
+        currency -> Text,
+        requested_on -> Date,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        fee_refunded -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (tenant_id, entry_id) {
+        tenant_id -> Text,
+        entry_id -> Text,
+        arrived_on -> Date,
+        collected_on -> Nullable<Date>,
+        collected_by -> Nullable<Text>,
+        collector_name -> Nullable<Text>,
+        collector_id_document -> Nullable<Text>,
+        signature_recorded -> Bool,
+        courier_address -> Nullable<Text>,
+        replacements -> Integer,
+        destroyed_on -> Nullable<Date>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    attendance,
+    entry_cases,
+    enquiries,
+    certificates,
     session_components,
     payments,
     entry_documents,

@@ -737,11 +737,23 @@ pub async fn upload_document(
     upload: Upload,
     actor: String,
 ) -> Result<EntryStatus, AppError> {
-    let Upload { kind, filename, content_type, bytes } = upload;
-    let (kind, content_type) = (kind.as_str(), content_type.as_str());
-    if !DOCUMENT_KINDS.contains(&kind) {
+    if !DOCUMENT_KINDS.contains(&upload.kind.as_str()) {
         return Err(field("kind", format!("expected one of {}", DOCUMENT_KINDS.join(", "))));
     }
+    store_document(state, tenant, entry_id, upload, &actor).await?;
+    recompute_status(state, tenant, entry_id, Some(actor)).await
+}
+
+/// Checks an upload (size, type) and stores it in the tenant's folder, recorded against the entry.
+pub(crate) async fn store_document(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    upload: Upload,
+    actor: &str,
+) -> Result<(), AppError> {
+    let Upload { kind, filename, content_type, bytes } = upload;
+    let (kind, content_type) = (kind.as_str(), content_type.as_str());
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(AppError::bad_request(format!(
             "documents may be at most {} MiB",
@@ -793,13 +805,12 @@ pub async fn upload_document(
     audit_event(
         state,
         tid,
-        Some(actor.clone()),
+        Some(actor.to_owned()),
         "entry.document",
         Some(entry_id.to_owned()),
         json!({"kind": kind, "size": size}),
     )
-    .await?;
-    recompute_status(state, tenant, entry_id, Some(actor)).await
+    .await
 }
 
 /// The path of a stored document's bytes.

@@ -4,6 +4,7 @@
 //! tenant from the signed-in session (or, for public pages, from the `/t/{tenant}` path), never
 //! from a request body.
 
+pub mod after_exam;
 pub mod auth;
 pub mod centre;
 pub mod documents;

@@ -422,42 +422,7 @@ pub fn import_results(
             return Ok(Err(unknown));
         }
         for (entry, row) in &plan {
-            let previous: Vec<ResultRow> = results::table
-                .filter(results::tenant_id.eq(tid(tenant)))
-                .filter(results::entry_id.eq(&entry.id))
-                .order(results::version.desc())
-                .select(ResultRow::as_select())
-                .load(c)?;
-            let version = previous.first().map(|r| r.version + 1).unwrap_or(1);
-            let sor = previous.first().map(|r| r.sor_number.clone()).unwrap_or_else(&mut *sor_number);
-            diesel::update(
-                results::table.filter(results::tenant_id.eq(tid(tenant))).filter(results::entry_id.eq(&entry.id)),
-            )
-            .set(results::is_current.eq(false))
-            .execute(c)?;
-            let result = ResultRow {
-                tenant_id: tid(tenant),
-                id: uuid::Uuid::new_v4().to_string(),
-                entry_id: entry.id.clone(),
-                version,
-                is_current: true,
-                status: row.status.clone(),
-                overall_score: row.overall_score,
-                grade: row.grade.clone(),
-                cefr: row.cefr.clone(),
-                sor_number: sor,
-                created_at: now.naive_utc(),
-            };
-            diesel::insert_into(results::table).values(&result).execute(c)?;
-            for (component, score) in &row.components {
-                let comp = ComponentScore {
-                    tenant_id: tid(tenant),
-                    result_id: result.id.clone(),
-                    component: component.clone(),
-                    score: *score,
-                };
-                diesel::insert_into(result_components::table).values(&comp).execute(c)?;
-            }
+            add_result_version(c, tenant, &entry.id, row, now, &mut *sor_number)?;
         }
         diesel::insert_into(result_imports::table)
             .values((
@@ -471,6 +436,48 @@ pub fn import_results(
             .execute(c)?;
         Ok(Ok(plan.len()))
     })
+}
+
+/// Stores a new version of an entry's result and makes it the current one (R-RESULT-VERSIONS:
+/// earlier versions are kept; the Statement of Results number stays the entry's first one).
+pub fn add_result_version(
+    c: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+    row: &ImportedResult,
+    now: DateTime<Utc>,
+    sor_number: &mut dyn FnMut() -> String,
+) -> StorageResult<ResultRow> {
+    let previous = result_versions(c, tenant, entry_id)?;
+    let version = previous.first().map(|r| r.version + 1).unwrap_or(1);
+    let sor = previous.first().map(|r| r.sor_number.clone()).unwrap_or_else(&mut *sor_number);
+    diesel::update(results::table.filter(results::tenant_id.eq(tid(tenant))).filter(results::entry_id.eq(entry_id)))
+        .set(results::is_current.eq(false))
+        .execute(c)?;
+    let result = ResultRow {
+        tenant_id: tid(tenant),
+        id: uuid::Uuid::new_v4().to_string(),
+        entry_id: entry_id.to_owned(),
+        version,
+        is_current: true,
+        status: row.status.clone(),
+        overall_score: row.overall_score,
+        grade: row.grade.clone(),
+        cefr: row.cefr.clone(),
+        sor_number: sor,
+        created_at: now.naive_utc(),
+    };
+    diesel::insert_into(results::table).values(&result).execute(c)?;
+    for (component, score) in &row.components {
+        let comp = ComponentScore {
+            tenant_id: tid(tenant),
+            result_id: result.id.clone(),
+            component: component.clone(),
+            score: *score,
+        };
+        diesel::insert_into(result_components::table).values(&comp).execute(c)?;
+    }
+    Ok(result)
 }
 
 /// Every version of an entry's result, newest first.
@@ -557,4 +564,20 @@ pub fn advance_refund(
             .execute(conn)?
     };
     Ok(n == 1)
+}
+
+/// Corrects a candidate's name (R-NAME-SPELLING).
+pub fn rename_candidate(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    candidate_id: &str,
+    first: &str,
+    family: &str,
+) -> StorageResult<()> {
+    let n = diesel::update(
+        candidates::table.filter(candidates::tenant_id.eq(tid(tenant))).filter(candidates::id.eq(candidate_id)),
+    )
+    .set((candidates::first_name.eq(first), candidates::family_name.eq(family)))
+    .execute(conn)?;
+    if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
 }

@@ -6,6 +6,7 @@
 //! one; errors have one shape (`ErrorBody`) with a stable `code`; cookie-authenticated writes need
 //! the session's anti-forgery token in `X-CSRF-Token`.
 
+mod after_exam;
 mod auth;
 mod centre;
 mod me;
@@ -74,6 +75,16 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(workflows::speaking_pairs))
         .routes(routes!(workflows::request_refund))
         .routes(routes!(workflows::refund_step))
+        .routes(routes!(after_exam::attendance))
+        .routes(routes!(after_exam::photo))
+        .routes(routes!(after_exam::open_case))
+        .routes(routes!(after_exam::close_case))
+        .routes(routes!(after_exam::open_enquiry))
+        .routes(routes!(after_exam::enquiry_outcome))
+        .routes(routes!(after_exam::certificates_arrived))
+        .routes(routes!(after_exam::collect))
+        .routes(routes!(after_exam::replace))
+        .routes(routes!(after_exam::name_correction))
         .split_for_parts()
 }
 

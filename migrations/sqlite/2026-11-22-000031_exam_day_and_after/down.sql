@@ -1,0 +1,4 @@
+DROP TABLE IF EXISTS certificates;
+DROP TABLE IF EXISTS enquiries;
+DROP TABLE IF EXISTS entry_cases;
+DROP TABLE IF EXISTS attendance;
