@@ -645,3 +645,87 @@ async fn centre_pages_without_javascript() {
     assert!(page.contains("810 PLN") || page.contains("810.0 PLN"), "the payment is listed");
     srv.stop().await;
 }
+
+/// The Hungarian rules through the `hu` plugin: one entry per exam type per month
+/// (R-HU-ONE-PER-MONTH), different exam types allowed (R-HU-MULTI-EXAM), the age target a
+/// warning only (R-HU-AGE-TARGET), a void entry with no refund (R-HU-RULE-BREAKING), medical
+/// refunds at the centre's discretion (R-HU-REFUND-MEDICAL); special arrangements' deadline
+/// (R-HU-SA-DEADLINE); and the student discount (R-STUDENT-DISCOUNT).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hungarian_rules_and_special_arrangements() {
+    let srv = TestServer::start_with_plugins(Backend::Sqlite).await;
+    let centre = srv.tenant("hu012", TenantKind::Centre);
+    srv.assign(&centre, "hu", &["refund", "eligibility", "deadlines"]);
+    srv.user(&centre, "manager@hu012.example", Role::CentreManager);
+    let http = client();
+    let csrf = api_login(&http, &srv, "hu012", "manager@hu012.example", PASSWORD).await;
+    let session = |exam: &str, date: &str| {
+        let mut s = fce_session(20, 1);
+        s["exam_code"] = json!(exam);
+        s["written_date"] = json!(date);
+        s["currency"] = json!("HUF");
+        s["timetable"] = json!([]);
+        s["promotion_ends"] = json!("2026-11-25");
+        s["student_discount_bp"] = json!(1000);
+        s
+    };
+    let fce1 = create_session(&http, &srv, &csrf, session("FCE", "2026-12-12")).await;
+    let fce2 = create_session(&http, &srv, &csrf, session("FCES", "2026-12-19")).await;
+    let cae = create_session(&http, &srv, &csrf, session("CAE", "2026-12-19")).await;
+    let pets = create_session(&http, &srv, &csrf, session("PETS", "2026-12-19")).await;
+    let who = |s: &str| {
+        let mut v = adult(s, "Győző", "Szabó");
+        v["nationality"] = json!("HU");
+        v
+    };
+    let (status, first) = post(&http, &srv, &csrf, "/api/v1/entries", who(&fce1)).await;
+    assert_eq!((status, first["status"].as_str()), (201, Some("pending")), "{first}");
+    let (_, second) = post(&http, &srv, &csrf, "/api/v1/entries", who(&fce2)).await;
+    assert_eq!(second["status"], "refused", "R-HU-ONE-PER-MONTH: FCE for Schools counts as FCE: {second}");
+    assert!(second["reasons"][0].as_str().unwrap().contains("R-HU-ONE-PER-MONTH"));
+    let (_, third) = post(&http, &srv, &csrf, "/api/v1/entries", who(&cae)).await;
+    assert_eq!(third["status"], "pending", "R-HU-MULTI-EXAM: FCE and CAE in one period: {third}");
+    let mut teen = who(&pets);
+    teen["first_name"] = json!("Lőrinc");
+    teen["date_of_birth"] = json!("2007-06-01");
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", teen).await;
+    assert_ne!(v["status"], "refused", "R-HU-AGE-TARGET is a warning, not a refusal: {v}");
+    assert!(v["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("R-HU-AGE-TARGET")), "{v}");
+
+    // R-STUDENT-DISCOUNT: claimed within the promotional period: 10% off.
+    let mut student = who(&cae);
+    student["first_name"] = json!("Dóra");
+    student["student_discount_claimed"] = json!(true);
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", student).await;
+    assert_eq!(v["amount_due_minor"], 72900, "810 HUF-minor fee less 10%: {v}");
+
+    // Special arrangements: the deadline policy's date and what is missing (R-HU-SA-DEADLINE).
+    let mut sa = who(&cae);
+    sa["first_name"] = json!("Ödön");
+    sa["special_arrangements"] = json!("extra time: dyslexia");
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", sa).await;
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("R-HU-SA-DEADLINE") && warnings.contains("the medical certificate"), "{v}");
+
+    // Refunds: a voided entry gets nothing; illness is for the centre to decide.
+    let e = first["entry_id"].as_str().unwrap();
+    post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{e}/payments"),
+        json!({"amount_minor": 81000, "method": "cash"}),
+    )
+    .await;
+    let (_, r) =
+        post(&http, &srv, &csrf, &format!("/api/v1/entries/{e}/refunds"), json!({"reason": {"type": "rule_breaking"}}))
+            .await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["amount_minor"].as_i64()),
+        (Some("reject"), Some(0)),
+        "R-HU-RULE-BREAKING: {r}"
+    );
+    let (_, r) = post(&http, &srv, &csrf, &format!("/api/v1/entries/{e}/refunds"), json!({"reason": {"type": "illness"}, "documents": ["medical_certificate"], "documents_received_date": "2026-12-14", "request_date": "2026-12-14"})).await;
+    assert_eq!(r["outcome"], "manual_review", "R-HU-REFUND-MEDICAL: at the centre's discretion: {r}");
+    srv.stop().await;
+}

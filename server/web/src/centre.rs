@@ -589,11 +589,65 @@ pub async fn recompute_status(
         "pending"
     };
     let reasons: Vec<String> = decision.violations.iter().map(reason_text).collect();
-    let warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
+    let mut warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
+    if form.special_arrangements.is_some() {
+        warnings.extend(special_arrangements_check(state, tenant, &session, &docs).await?);
+    }
     let stored = serde_json::to_string(&json!({"violations": reasons, "warnings": warnings})).unwrap_or_default();
     let (eid, st) = (entry.id.clone(), status.to_owned());
     state.db.call(move |c| workflows::set_entry_status(c, tid, &eid, &st, &stored)).await?;
     Ok(EntryStatus { status: status.into(), reasons, warnings })
+}
+
+/// Special arrangements (section 5): the signed request and the medical documents must arrive by
+/// the deadlines policy's date (R-PL-SA-DEADLINE, R-HU-SA-DEADLINE); major arrangements such as
+/// Braille need contact much earlier (R-PL-SA-MAJOR). Returns what is missing or late.
+async fn special_arrangements_check(
+    state: &AppState,
+    tenant: &Tenant,
+    session: &ExamSession,
+    docs: &[workflows::Document],
+) -> Result<Vec<String>, AppError> {
+    let facts = json!({
+        "exam": policy_exam(&session.exam_code),
+        "written_exam_date": session.written_date,
+        "first_component_date": session.written_date,
+        "last_registration_day": session.registration_closes,
+        "results_release": session.release_at.and_utc(),
+    });
+    let d: tessera_plugin_sdk::kinds::Deadlines =
+        crate::policy::decide(state, tenant.id, DecisionKind::Deadlines, facts, None)
+            .await?
+            .typed()
+            .map_err(AppError::internal)?;
+    let rule = d
+        .reasons
+        .iter()
+        .find_map(|r| r.rule.clone().filter(|id| id.contains("SA-DEADLINE")))
+        .unwrap_or_else(|| "special arrangements".into());
+    let has_form = docs.iter().any(|x| x.kind == "special_arrangements_form");
+    let has_medical = docs.iter().any(|x| x.kind == "medical_certificate");
+    let day = today(tenant, state.clock.now());
+    let mut out = Vec::new();
+    if !(has_form && has_medical) {
+        let missing = [
+            (!has_form).then_some("the signed request"),
+            (!has_medical).then_some("the medical certificate (unless the disability is visible)"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ");
+        if day > d.special_arrangements {
+            out.push(format!("{rule}: {missing} did not arrive by {}: the arrangements cannot be guaranteed (only sudden cases such as a fracture)", d.special_arrangements));
+        } else {
+            out.push(format!("{rule}: {missing} must arrive by {}", d.special_arrangements));
+        }
+    }
+    if let Some(major) = d.special_arrangements_major {
+        out.push(format!("R-PL-SA-MAJOR: arrangements such as Braille papers need contact with the centre by {major}"));
+    }
+    Ok(out)
 }
 
 /// The candidate's other entries at the centre (same name and date of birth), for the "one per
