@@ -4,5 +4,6 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod mail;
+pub mod release;
 pub mod server;
 pub mod worker;

@@ -118,6 +118,12 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));
     }
 
+    tasks.push(tokio::spawn(crate::release::run(
+        state.clone(),
+        Duration::from_millis(cfg.jobs.release_scan_ms),
+        stop_rx.clone(),
+    )));
+
     let app = tessera_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;
     let grace = Duration::from_secs(cfg.server.shutdown_grace_seconds);

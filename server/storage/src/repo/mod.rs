@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod candidate;
 pub mod centre;
 pub mod jobs;
 pub mod policy;

@@ -7,6 +7,7 @@
 //! the session's anti-forgery token in `X-CSRF-Token`.
 
 mod auth;
+mod candidate;
 mod centre;
 mod me;
 mod policy;
@@ -56,6 +57,13 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(policy::plugins))
         .routes(routes!(policy::assign))
         .routes(routes!(policy::decide))
+        .routes(routes!(candidate::signup))
+        .routes(routes!(candidate::results))
+        .routes(routes!(candidate::statement))
+        .routes(routes!(candidate::verifiers))
+        .routes(routes!(candidate::shares, candidate::share))
+        .routes(routes!(candidate::withdraw))
+        .routes(routes!(candidate::change_email))
         .split_for_parts()
 }
 

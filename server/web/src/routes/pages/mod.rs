@@ -1,5 +1,7 @@
 //! HTML pages, usable without JavaScript.
 
+mod candidate;
+pub(crate) use candidate::pdf_response;
 mod home;
 mod index;
 mod login;
@@ -30,7 +32,13 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/admin", get(home::admin))
         .route("/centre", get(home::centre))
         .route("/verifier", get(home::verifier))
-        .route("/candidate", get(home::candidate))
+        .route("/candidate", get(candidate::home))
+        .route("/t/{tenant}/signup", get(candidate::signup_form).post(candidate::signup_submit))
+        .route("/candidate/results/{entry}/statement.pdf", get(candidate::statement))
+        .route("/candidate/shares", get(candidate::shares).post(candidate::share))
+        .route("/candidate/shares/{share}/withdraw", post(candidate::withdraw))
+        .route("/candidate/account", get(candidate::account))
+        .route("/candidate/account/email", post(candidate::change_email))
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 
