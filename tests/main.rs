@@ -6,6 +6,9 @@ mod support;
 
 mod api;
 mod auth;
+mod candidate;
+mod candidate_results;
+mod candidate_shares;
 mod cli;
 mod isolation;
 mod jobs;
