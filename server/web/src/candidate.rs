@@ -39,7 +39,7 @@ pub const MAX_SHARE_BATCH: usize = 50;
 
 /// What a person types to activate an account (R-CANDIDATE-SIGNUP).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct SignupRequest {
+pub struct CandidateSignup {
     /// The ID number from the Confirmation of Entry, e.g. `PL078000002`.
     pub id_number: String,
     /// The secret number from the Confirmation of Entry.
@@ -114,7 +114,7 @@ async fn check_throttle(
 pub async fn signup(
     state: &AppState,
     tenant: &Tenant,
-    req: &SignupRequest,
+    req: &CandidateSignup,
     addr: IpAddr,
 ) -> Result<users::User, AppError> {
     let locale = tenant.locale;
@@ -233,7 +233,7 @@ pub async fn signup(
 
 /// A component score.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ComponentView {
+pub struct CandidateComponent {
     /// The paper, e.g. `Reading`.
     pub component: String,
     /// Its Cambridge English Scale score.
@@ -242,7 +242,7 @@ pub struct ComponentView {
 
 /// The current version of a released result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ResultView {
+pub struct CandidateResult {
     /// The result version's id.
     pub id: String,
     /// The version shown (the current one: R-RESULT-VERSIONS).
@@ -258,14 +258,14 @@ pub struct ResultView {
     /// The Statement of Results number.
     pub sor_number: String,
     /// Component scores; empty for X, Z, Pending and Withheld (R-RESULT-CODES).
-    pub components: Vec<ComponentView>,
+    pub components: Vec<CandidateComponent>,
     /// Whether it may be shared with a verifier organisation (not Pending nor Withheld).
     pub shareable: bool,
 }
 
 /// An exam the candidate took at the centre.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ExamView {
+pub struct CandidateExamView {
     /// The entry's id (the key for the Statement of Results and for sharing).
     pub entry_id: String,
     /// Exam code, e.g. `CAE`.
@@ -287,22 +287,22 @@ pub struct ExamView {
     /// Whether the results are released (R-RELEASE); until then `result` is absent.
     pub released: bool,
     /// The current result version, once released.
-    pub result: Option<ResultView>,
+    pub result: Option<CandidateResult>,
 }
 
 fn local(t: NaiveDateTime, tenant: &Tenant) -> String {
     t.and_utc().with_timezone(&tenant.timezone).format("%Y-%m-%d %H:%M:%S %Z").to_string()
 }
 
-fn exam_view(e: CandidateExam, tenant: &Tenant) -> ExamView {
+fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
     let result = e.result.map(|r| {
         let status = r.status.parse::<ResultStatus>().ok();
         let components = if status.is_some_and(ResultStatus::shows_components) {
-            e.components.into_iter().map(|c| ComponentView { component: c.component, score: c.score }).collect()
+            e.components.into_iter().map(|c| CandidateComponent { component: c.component, score: c.score }).collect()
         } else {
             vec![]
         };
-        ResultView {
+        CandidateResult {
             shareable: matches!(status, Some(ResultStatus::Graded | ResultStatus::X | ResultStatus::Z)),
             id: r.id,
             version: r.version,
@@ -314,7 +314,7 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> ExamView {
             components,
         }
     });
-    ExamView {
+    CandidateExamView {
         entry_id: e.entry.id,
         exam_code: e.exam.code,
         exam_name: e.exam.name,
@@ -330,7 +330,7 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> ExamView {
 }
 
 /// Every exam the candidate took at the centre, with the current result of the released ones.
-pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Result<Vec<ExamView>, AppError> {
+pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Result<Vec<CandidateExamView>, AppError> {
     let (tid, cid, now) = (tenant.id, cand.id.clone(), state.clock.now());
     let rows = state.db.call(move |c| repo::exams_of(c, tid, &cid, now)).await?;
     Ok(rows.into_iter().map(|e| exam_view(e, tenant)).collect())
@@ -352,7 +352,7 @@ pub async fn statement(
 
 /// An approved verifier organisation in the directory.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VerifierView {
+pub struct DirectoryEntry {
     /// The organisation's id (what a share names).
     pub id: String,
     /// Its name.
@@ -362,18 +362,18 @@ pub struct VerifierView {
 }
 
 /// Approved verifier organisations whose name contains `q` (at most 100).
-pub async fn directory(state: &AppState, q: &str) -> Result<Vec<VerifierView>, AppError> {
+pub async fn directory(state: &AppState, q: &str) -> Result<Vec<DirectoryEntry>, AppError> {
     let q: String = q.trim().chars().take(100).collect();
     let rows = state.db.call(move |c| tenants::verifier_directory(c, &q)).await?;
     Ok(rows
         .into_iter()
-        .map(|t| VerifierView { id: t.id.to_string(), name: t.name, country: t.country.to_string() })
+        .map(|t| DirectoryEntry { id: t.id.to_string(), name: t.name, country: t.country.to_string() })
         .collect())
 }
 
 /// A view or download of a shared result by someone at the organisation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ShareEventView {
+pub struct CandidateShareEvent {
     /// Who (their name at the organisation).
     pub actor_name: String,
     /// `view` or `download`.
@@ -386,7 +386,7 @@ pub struct ShareEventView {
 
 /// A share of one result with one organisation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ShareView {
+pub struct CandidateShare {
     /// The share's id.
     pub id: String,
     /// The entry whose result is shared.
@@ -408,11 +408,11 @@ pub struct ShareView {
     /// Whether the organisation can still see the result.
     pub active: bool,
     /// Who at the organisation viewed or downloaded it, newest first.
-    pub events: Vec<ShareEventView>,
+    pub events: Vec<CandidateShareEvent>,
 }
 
 /// Every share of the candidate's results, newest first, with who viewed or downloaded each.
-pub async fn shares_of(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Result<Vec<ShareView>, AppError> {
+pub async fn shares_of(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Result<Vec<CandidateShare>, AppError> {
     let (tid, cid) = (tenant.id, cand.id.clone());
     let rows = state
         .db
@@ -440,7 +440,7 @@ pub async fn shares_of(state: &AppState, tenant: &Tenant, cand: &Candidate) -> R
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(verifier_name, exam_name, s, events)| ShareView {
+        .map(|(verifier_name, exam_name, s, events)| CandidateShare {
             id: s.id,
             entry_id: s.entry_id,
             exam_name,
@@ -453,7 +453,7 @@ pub async fn shares_of(state: &AppState, tenant: &Tenant, cand: &Candidate) -> R
             active: s.withdrawn_at.is_none(),
             events: events
                 .into_iter()
-                .map(|e| ShareEventView {
+                .map(|e| CandidateShareEvent {
                     actor_name: e.actor_name,
                     action: e.action,
                     at: e.at.and_utc().to_rfc3339(),
@@ -512,7 +512,7 @@ pub async fn withdraw(state: &AppState, user: &CurrentUser, cand: &Candidate, sh
 
 /// A change of the account's email; the current password is required again.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct EmailChange {
+pub struct CandidateEmailChange {
     /// The current password.
     pub password: String,
     /// The new email address.
@@ -523,7 +523,11 @@ pub struct EmailChange {
 
 /// Changes the signed-in candidate's email after checking the current password; the old
 /// address is told, so a stolen session cannot quietly take the account over.
-pub async fn change_email(state: &AppState, user: &CurrentUser, req: &EmailChange) -> Result<String, AppError> {
+pub async fn change_email(
+    state: &AppState,
+    user: &CurrentUser,
+    req: &CandidateEmailChange,
+) -> Result<String, AppError> {
     user.require(&[Role::Candidate])?;
     let locale = user.tenant.locale;
     let text = |key: &str| state.templates.text(locale, key);

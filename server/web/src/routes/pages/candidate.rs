@@ -3,7 +3,7 @@
 
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
-use crate::candidate::{self, EmailChange, SignupRequest};
+use crate::candidate::{self, CandidateEmailChange, CandidateSignup};
 use crate::error::{AppError, AppResult};
 use crate::state::SharedState;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -52,7 +52,7 @@ pub(super) async fn signup_form(
     )
 }
 
-/// The sign-up form. Field by field rather than flattening [`SignupRequest`]: flattened
+/// The sign-up form. Field by field rather than flattening [`CandidateSignup`]: flattened
 /// form fields arrive as strings, and the two checkboxes are booleans there.
 #[derive(Deserialize)]
 pub(super) struct SignupForm {
@@ -84,7 +84,7 @@ pub(super) async fn signup_submit(
 ) -> AppResult<Response> {
     let tenant = candidate::centre_for_signup(&state, &slug).await?;
     let ticked = |v: &Option<String>| v.as_deref().is_some_and(|v| matches!(v, "true" | "on" | "1"));
-    let req = SignupRequest {
+    let req = CandidateSignup {
         accept_terms: ticked(&form.accept_terms),
         marketing: ticked(&form.marketing),
         id_number: form.id_number,
@@ -335,7 +335,7 @@ pub(super) async fn account(
 pub(super) struct EmailForm {
     csrf: String,
     #[serde(flatten)]
-    change: EmailChange,
+    change: CandidateEmailChange,
 }
 
 impl CsrfProtected for EmailForm {
