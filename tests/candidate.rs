@@ -219,6 +219,8 @@ async fn r_candidate_signup_activates_once(backend: Backend) {
     let login_page = http.get(srv.url("/t/pl078/login")).send().await.unwrap().text().await.unwrap();
     assert!(login_page.contains("/t/pl078/signup"));
     assert_eq!(http.get(srv.url("/t/unimi/signup")).send().await.unwrap().status(), 404);
+    let page = http.get(srv.url("/t/pl078/signup")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Confirmation of Entry from Tenant pl078."), "names the centre: {page}");
 
     // Bad input is refused field by field and creates nothing (R-PASSWORD, terms, email twice).
     let cases: [(&[(&str, &str)], &str); 5] = [

@@ -48,7 +48,7 @@ pub(super) async fn signup_form(
         tenant.locale,
         "signup.html",
         StatusCode::OK,
-        context! { slug => tenant.slug, tenant_name => tenant.name },
+        context! { slug => tenant.slug, centre_name => tenant.name },
     )
 }
 
@@ -127,7 +127,7 @@ pub(super) async fn signup_submit(
                 e.status,
                 context! {
                     slug => tenant.slug,
-                    tenant_name => tenant.name,
+                    centre_name => tenant.name,
                     error => message,
                     field => e.field.clone(),
                     id_number => req.id_number,
