@@ -138,16 +138,19 @@ async fn r_release_email_once_per_result_version(backend: Backend) {
     // Stop the first server but keep its data folder (the SQLite file lives there).
     let mut srv = srv;
     srv.running.take().unwrap().shutdown().await;
-    let again = TestServer::start_with(backend, move |c| {
+    let same_db = move |c: &mut tessera_daemon::config::Config| {
         cfg(c);
-        c.database.url = url;
-    })
-    .await;
+        c.database.url = url.clone();
+    };
+    let again = TestServer::start_with(backend, same_db.clone()).await;
     again.advance(Duration::hours(3));
     quiet().await;
     assert_eq!(smtp.messages().len(), 2, "nothing sent twice after a restart");
 
-    // A new version after an enquiry is a new result version: one more email.
+    // A new version after an enquiry is a new result version: one more email, exactly one
+    // while two servers look at the same database.
+    let second = TestServer::start_with(backend, same_db).await;
+    second.advance(Duration::hours(3));
     {
         let mut c = again.db().conn().unwrap();
         add_version(&mut c, &fx.centre, &cae, 2, "graded", 195);
@@ -155,7 +158,8 @@ async fn r_release_email_once_per_result_version(backend: Backend) {
     let mail = decode_qp(&smtp.wait_for(3).await[2]);
     assert!(mail.contains("C1 Advanced"), "{mail}");
     quiet().await;
-    assert_eq!(smtp.messages().len(), 3);
+    assert_eq!(smtp.messages().len(), 3, "one email for the new version, from one of the two servers");
+    second.stop().await;
     again.stop().await;
     drop(srv);
 }
