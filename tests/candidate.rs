@@ -285,13 +285,21 @@ async fn r_candidate_signup_activates_once(backend: Backend) {
     assert_eq!(login(&client(), &srv, "pl078", &fx.a.0, "other pass 99").await.status(), 401);
     assert_eq!(login(&client(), &srv, "pl078", &fx.a.0, PASSWORD).await.status(), 303);
 
-    // The JSON API does the same.
+    // One address per account at the centre (told only to someone holding valid credentials).
     let api = client();
-    let body = serde_json::json!({
-        "tenant": "pl078", "id_number": fx.b.0, "secret_number": fx.b.1, "email": "anna@mail.example",
-        "email_confirm": "anna@mail.example", "password": PASSWORD, "password_confirm": PASSWORD,
+    let mut body = serde_json::json!({
+        "tenant": "pl078", "id_number": fx.b.0, "secret_number": fx.b.1, "email": "zofia@mail.example",
+        "email_confirm": "zofia@mail.example", "password": PASSWORD, "password_confirm": PASSWORD,
         "accept_terms": true,
     });
+    let res = api.post(srv.url("/api/v1/candidate/signup")).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let err: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["field"], "email", "{err}");
+    body["email"] = "anna@mail.example".into();
+    body["email_confirm"] = "anna@mail.example".into();
+
+    // The JSON API does the same.
     let res = api.post(srv.url("/api/v1/candidate/signup")).json(&body).send().await.unwrap();
     assert_eq!(res.status(), 201);
     let made: serde_json::Value = res.json().await.unwrap();

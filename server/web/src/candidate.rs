@@ -199,6 +199,9 @@ pub async fn signup(
         }
     };
 
+    // Only someone holding valid credentials learns that an address is taken. One address per
+    // account at a centre keeps "forgotten password" (by email) unambiguous.
+    email_available(state, tid, &email, None, locale).await?;
     let password_hash = state.hasher.hash(req.password.clone()).await?;
     let act = Activation {
         candidate_id: cand.id.clone(),
@@ -229,6 +232,31 @@ pub async fn signup(
         .map_err(AppError::internal)?;
     queue_email(state, tid, format!("candidate-signup:{}", cand.id), EmailJob { to: email, subject, body }).await?;
     Ok(user)
+}
+
+/// Refuses (400 on `email`) an address another account of the centre uses already.
+async fn email_available(
+    state: &AppState,
+    tenant: TenantId,
+    email: &str,
+    own_user: Option<&str>,
+    locale: tessera_domain::Locale,
+) -> Result<(), AppError> {
+    let lookup = email.to_owned();
+    let holder = state
+        .db
+        .call(move |c| match users::by_email(c, tenant, &lookup) {
+            Ok(u) => Ok(Some(u.id)),
+            Err(StorageError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?;
+    match holder {
+        Some(id) if Some(id.as_str()) != own_user => {
+            Err(field_error("email", state.templates.text(locale, "signup.error.email_taken")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A component score.
@@ -565,6 +593,7 @@ pub async fn change_email(
         e.field = Some("password".into());
         return Err(e);
     }
+    email_available(state, tid, &email, Some(&uid), locale).await?;
     let (new, u) = (email.clone(), uid.clone());
     state.db.call(move |c| repo::change_email(c, tid, &u, &new, now)).await?;
     if let Some(old) = stored.email.filter(|old| *old != email) {
