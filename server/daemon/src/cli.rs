@@ -325,6 +325,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             for l in &summary.logins {
                 println!("  {:<14} {:<24} {}", l.tenant, l.login, l.role);
             }
+            println!("\nCandidates can activate an account at {}/t/pl078/signup with:", cfg.server.public_url);
+            for a in &summary.activations {
+                println!("  {:<14} ID number {:<14} secret number {}", a.tenant, a.id_number, a.secret_number);
+            }
             if serve {
                 init_logging(&cfg);
                 runtime()?.block_on(crate::server::serve(&cfg, Arc::new(SystemClock)))?;

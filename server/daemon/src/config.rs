@@ -139,6 +139,8 @@ pub struct JobsConfig {
     pub poll_interval_ms: u64,
     /// How long a claimed job may run before another worker may take it over, in seconds.
     pub lease_seconds: i64,
+    /// How often released results are looked for, to email their candidates (R-RELEASE), in ms.
+    pub release_scan_ms: u64,
 }
 
 impl Default for Config {
@@ -213,7 +215,7 @@ impl Default for LogConfig {
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        Self { workers: 2, poll_interval_ms: 500, lease_seconds: 300 }
+        Self { workers: 2, poll_interval_ms: 500, lease_seconds: 300, release_scan_ms: 30_000 }
     }
 }
 
@@ -329,6 +331,9 @@ impl Config {
         }
         if self.jobs.lease_seconds < 10 {
             return Err(bad("jobs.lease_seconds", "expected at least 10"));
+        }
+        if !(10..=3_600_000).contains(&self.jobs.release_scan_ms) {
+            return Err(bad("jobs.release_scan_ms", "expected a number of milliseconds from 10 to 3600000"));
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use tessera_domain::results::grade_for;
 use tessera_domain::tenant::TenantSpec;
 use tessera_domain::{CandidateId, EntryId, ExamSessionId, ResultId, Role, ShareId};
+use tessera_storage::repo::candidate as repo_candidate;
 use tessera_storage::repo::centre::{self, Candidate, ComponentScore, Entry, ExamSession, ResultRow, Share};
 use tessera_storage::repo::tenants::{self, NewTenant, Tenant};
 use tessera_storage::repo::users::{self, NewUser};
@@ -42,7 +43,23 @@ pub struct DemoSummary {
     pub shares: usize,
     /// The demo sign-ins.
     pub logins: Vec<DemoLogin>,
+    /// Candidates without an account yet, with the credentials of their Confirmation of Entry.
+    pub activations: Vec<DemoActivation>,
 }
+
+/// Credentials a demo candidate activates an account with at `/t/{tenant}/signup`.
+#[derive(Debug, Clone)]
+pub struct DemoActivation {
+    /// The centre's code.
+    pub tenant: String,
+    /// The ID number.
+    pub id_number: String,
+    /// The secret number (only its hash is stored).
+    pub secret_number: String,
+}
+
+/// The secret numbers of the demo candidates PL078000002, PL078000003 and PL078000004.
+pub const DEMO_SECRETS: [&str; 3] = ["482913", "730551", "196734"];
 
 const PL_FIRST: &[&str] = &[
     "Łukasz",
@@ -252,7 +269,14 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
     let mut conn = db.conn()?;
     match tenants::by_slug(&mut conn, "pl078") {
         Ok(_) => {
-            return Ok(DemoSummary { created: false, candidates: 0, results: 0, shares: 0, logins: demo_logins() });
+            return Ok(DemoSummary {
+                created: false,
+                candidates: 0,
+                results: 0,
+                shares: 0,
+                logins: demo_logins(),
+                activations: demo_activations(),
+            });
         }
         Err(StorageError::NotFound) => {}
         Err(e) => return Err(e.into()),
@@ -262,6 +286,12 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
     for _ in 0..8 {
         hashes.push(hash(DEMO_PASSWORD)?);
     }
+    // Argon2 is slow: only a handful of demo candidates get secret numbers.
+    let mut secret_hashes = Vec::new();
+    for secret in DEMO_SECRETS {
+        secret_hashes.push(tessera_web::auth::hash_blocking(secret).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    let candidate_password = hash(DEMO_PASSWORD)?;
     let created_at = naive(2026, 1, 5, 9);
     let now = created_at.and_utc();
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
@@ -351,6 +381,11 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
                     created_at,
                 });
             }
+            if ci == 0 {
+                for (cand, h) in cands.iter_mut().skip(1).zip(&secret_hashes) {
+                    cand.secret_hash = Some(h.clone());
+                }
+            }
             centre::insert_candidates(c, &cands)?;
             n_cand += cands.len();
 
@@ -432,13 +467,28 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
             n_res += results.len();
             n_share += shares.len();
 
-            // The first candidate of the first centre has a Candidate Results Service account.
+            // The first candidate of the first centre activated a Candidate Results Service
+            // account after every demo release, so it has no release email pending.
             if ci == 0 {
-                let first = &cands[0];
-                user(c, &t, &first.id_number, &format!("{} {}", first.first_name, first.family_name), Role::Candidate)?;
+                let last_release = sessions.iter().map(|s| s.release_at).max().context("demo sessions")?;
+                let activation = repo_candidate::Activation {
+                    candidate_id: cands[0].id.clone(),
+                    email: cands[0].email.clone().context("demo candidate email")?,
+                    password_hash: candidate_password.clone(),
+                    marketing_opt_in: false,
+                    address: "127.0.0.1".into(),
+                };
+                repo_candidate::activate(c, t.id, &activation, (last_release + Duration::days(1)).and_utc())?;
             }
         }
-        Ok(DemoSummary { created: true, candidates: n_cand, results: n_res, shares: n_share, logins: demo_logins() })
+        Ok(DemoSummary {
+            created: true,
+            candidates: n_cand,
+            results: n_res,
+            shares: n_share,
+            logins: demo_logins(),
+            activations: demo_activations(),
+        })
     })?;
     Ok(summary)
 }
@@ -453,6 +503,18 @@ fn new_tenant(spec: &TenantSpec) -> NewTenant {
         locale: spec.locale,
         status: "active",
     }
+}
+
+fn demo_activations() -> Vec<DemoActivation> {
+    DEMO_SECRETS
+        .iter()
+        .enumerate()
+        .map(|(i, secret)| DemoActivation {
+            tenant: "pl078".into(),
+            id_number: format!("PL078{:06}", i + 2),
+            secret_number: (*secret).into(),
+        })
+        .collect()
 }
 
 fn demo_logins() -> Vec<DemoLogin> {

@@ -5,5 +5,6 @@ pub mod cli_retention;
 pub mod config;
 pub mod demo;
 pub mod mail;
+pub mod release;
 pub mod server;
 pub mod worker;

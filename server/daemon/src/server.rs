@@ -127,6 +127,11 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         state.jobs_wakeup.clone(),
         stop_rx.clone(),
     )));
+    tasks.push(tokio::spawn(crate::release::run(
+        state.clone(),
+        Duration::from_millis(cfg.jobs.release_scan_ms),
+        stop_rx.clone(),
+    )));
 
     let app = tessera_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;

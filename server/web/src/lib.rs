@@ -6,6 +6,7 @@
 
 pub mod after_exam;
 pub mod auth;
+pub mod candidate;
 pub mod centre;
 pub mod documents;
 pub mod error;

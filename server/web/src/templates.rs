@@ -23,7 +23,6 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "home_admin.html",
     "home_centre.html",
     "home_verifier.html",
-    "home_candidate.html",
     "email/password_reset.txt",
     "documents/statement_of_results.txt",
     "documents/confirmation_of_entry.txt",
@@ -34,6 +33,14 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "centre_entry.html",
     "entry_form.html",
     "entry_received.html",
+    "candidate_nav.html",
+    "signup.html",
+    "candidate_home.html",
+    "candidate_shares.html",
+    "candidate_account.html",
+    "email/candidate_signup.txt",
+    "email/results_released.txt",
+    "email/email_changed.txt",
 );
 
 /// The template environment.

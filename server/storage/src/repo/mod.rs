@@ -3,6 +3,7 @@
 pub mod after_exam;
 pub mod audit;
 pub mod auth;
+pub mod candidate;
 pub mod centre;
 pub mod jobs;
 pub mod policy;

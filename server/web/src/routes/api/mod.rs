@@ -8,6 +8,7 @@
 
 mod after_exam;
 mod auth;
+mod candidate;
 mod centre;
 mod me;
 mod policy;
@@ -85,6 +86,13 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(after_exam::collect))
         .routes(routes!(after_exam::replace))
         .routes(routes!(after_exam::name_correction))
+        .routes(routes!(candidate::signup))
+        .routes(routes!(candidate::results))
+        .routes(routes!(candidate::statement))
+        .routes(routes!(candidate::verifiers))
+        .routes(routes!(candidate::shares, candidate::share))
+        .routes(routes!(candidate::withdraw))
+        .routes(routes!(candidate::change_email))
         .split_for_parts()
 }
 

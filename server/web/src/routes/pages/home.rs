@@ -63,14 +63,3 @@ pub(super) async fn verifier(
         context! { shared => shared },
     )
 }
-
-/// `GET /candidate`: the candidate's home.
-pub(super) async fn candidate(
-    State(state): State<SharedState>,
-    user: CurrentUser,
-    jar: CookieJar,
-) -> AppResult<Response> {
-    user.require(&[Role::Candidate])?;
-    let locale = user.tenant.locale;
-    render(&state, jar, &MaybeUser(Some(user)), locale, "home_candidate.html", StatusCode::OK, context! {})
-}

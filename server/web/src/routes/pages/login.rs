@@ -35,7 +35,7 @@ pub(super) async fn show(
         tenant.locale,
         "login.html",
         StatusCode::OK,
-        context! { slug => tenant.slug, tenant_name => tenant.name },
+        context! { slug => tenant.slug, tenant_name => tenant.name, kind => tenant.kind.as_str() },
     )
 }
 

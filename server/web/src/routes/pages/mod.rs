@@ -1,6 +1,8 @@
 //! HTML pages, usable without JavaScript.
 
+mod candidate;
 mod centre;
+pub(crate) use candidate::pdf_response;
 mod home;
 mod index;
 mod login;
@@ -31,7 +33,6 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/admin", get(home::admin))
         .route("/centre", get(home::centre))
         .route("/verifier", get(home::verifier))
-        .route("/candidate", get(home::candidate))
         .route("/centre/sessions/new", get(centre::new_session).post(centre::create_session))
         .route("/centre/sessions/{id}", get(centre::session))
         .route("/centre/sessions/{id}/results", post(centre::import_results))
@@ -41,6 +42,13 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/entries/{id}/coe", post(centre::issue_coe))
         .route("/centre/entries/{id}/refunds", post(centre::request_refund))
         .route("/t/{tenant}/enter", get(centre::entry_form).post(centre::submit_entry))
+        .route("/candidate", get(candidate::home))
+        .route("/t/{tenant}/signup", get(candidate::signup_form).post(candidate::signup_submit))
+        .route("/candidate/results/{entry}/statement.pdf", get(candidate::statement))
+        .route("/candidate/shares", get(candidate::shares).post(candidate::share))
+        .route("/candidate/shares/{share}/withdraw", post(candidate::withdraw))
+        .route("/candidate/account", get(candidate::account))
+        .route("/candidate/account/email", post(candidate::change_email))
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 
