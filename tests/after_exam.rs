@@ -450,3 +450,43 @@ fn walk(dir: &std::path::Path) -> usize {
         .map(|d| d.filter_map(|e| e.ok()).map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }
+
+/// The exam-day and after-results forms of the entry page, and the calendar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entry_page_forms_and_calendar() {
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
+    let entry = confirmed(&http, &srv, &csrf, &session, "Natalia").await;
+    let staff = client();
+    assert_eq!(login(&staff, &srv, "pl078", "manager@pl078.example", PASSWORD).await.status(), 303);
+    let cal = staff.get(srv.url("/centre/calendar")).send().await.unwrap().text().await.unwrap();
+    assert!(cal.contains("2026-12-05") && cal.contains("FCE Speaking 14:00") && cal.contains("2026-12-12"), "{cal}");
+    let page = staff.get(srv.url(&format!("/centre/entries/{entry}"))).send().await.unwrap().text().await.unwrap();
+    let token = csrf_of(&page);
+    let act = |action: &str, fields: Vec<(&str, &str)>| {
+        let mut form = vec![("csrf", token.clone())];
+        form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+        staff.post(srv.url(&format!("/centre/entries/{entry}/do/{action}"))).form(&form).send()
+    };
+    let res = act("attendance", vec![("component", "Reading"), ("present", "yes"), ("id_document_shown", "passport")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Not admitted.") && html.contains("R-PHOTO-CONSENT"), "the ID check's reason is shown");
+    let res =
+        act("attendance", vec![("component", "Chemistry"), ("present", "yes"), ("id_document_shown", "passport")])
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 400);
+    let res =
+        act("case", vec![("kind", "special_consideration"), ("description", "noise from the street")]).await.unwrap();
+    assert!(res.text().await.unwrap().contains("Case opened (special_consideration)."));
+    let res = act("enquiry", vec![("stage", "1"), ("fee", "150")]).await.unwrap();
+    assert_eq!(res.status(), 409, "no enquiry before release (R-RELEASE)");
+    let res = act("name", vec![("first_name", "Natalia"), ("family_name", "Zając-Nowak")]).await.unwrap();
+    assert!(res.text().await.unwrap().contains("no fee (R-NAME-SPELLING)"));
+    let res = act("nonsense", vec![]).await.unwrap();
+    assert_eq!(res.status(), 404);
+    srv.stop().await;
+}

@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "centre_entry.html",
     "entry_form.html",
     "entry_received.html",
+    "centre_calendar.html",
     "candidate_nav.html",
     "signup.html",
     "candidate_home.html",

@@ -586,3 +586,147 @@ pub(super) async fn submit_entry(
         Err(e) => Err(e),
     }
 }
+
+/// An action form of the entry page: its anti-forgery token and its fields.
+#[derive(Deserialize)]
+pub(super) struct ActionForm {
+    csrf: String,
+    #[serde(flatten)]
+    fields: std::collections::HashMap<String, String>,
+}
+
+impl CsrfProtected for ActionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl ActionForm {
+    fn get(&self, k: &str) -> String {
+        self.fields.get(k).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+
+    fn opt(&self, k: &str) -> Option<String> {
+        Some(self.get(k)).filter(|v| !v.is_empty())
+    }
+}
+
+/// `POST /centre/entries/{id}/{action}`: the exam-day and after-exam forms of the entry page
+/// (attendance, case, enquiry, certificate collection, name correction). Success returns to the
+/// entry page; a refusal shows it again with the reason.
+pub(super) async fn entry_action(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> AppResult<Response> {
+    use crate::after_exam as after;
+    user.require(STAFF)?;
+    let actor = user.user.id.clone();
+    let t = &user.tenant;
+    let outcome: Result<String, AppError> = match action.as_str() {
+        "attendance" => {
+            let input = after::AttendanceInput {
+                component: f.get("component"),
+                present: f.get("present") == "yes",
+                id_document_shown: f.opt("id_document_shown"),
+            };
+            after::record_attendance(&state, t, &id, input, actor).await.map(|o| {
+                if o.admitted { "Admitted.".to_owned() } else { format!("Not admitted. {}", o.reasons.join(" ")) }
+            })
+        }
+        "case" => after::open_case(
+            &state,
+            t,
+            &id,
+            after::CaseInput { kind: f.get("kind"), description: f.get("description") },
+            actor,
+        )
+        .await
+        .map(|c| format!("Case opened ({}).", c.kind)),
+        "enquiry" => {
+            let fee = money("fee", &f.get("fee"));
+            match (fee, f.get("stage").parse::<i32>()) {
+                (Ok(fee_minor), Ok(stage)) => {
+                    after::open_enquiry(&state, t, &id, after::EnquiryInput { stage, fee_minor }, actor)
+                        .await
+                        .map(|e| format!("Stage {} enquiry opened.", e.stage))
+                }
+                (Err(e), _) => Err(e),
+                (_, Err(_)) => Err(AppError::bad_request("stage: expected 1 or 2")),
+            }
+        }
+        "collection" => {
+            let input = after::CollectionInput {
+                by: f.get("by"),
+                collector_name: f.opt("collector_name"),
+                collector_id_document: f.opt("collector_id_document"),
+                signature_recorded: f.get("signature_recorded") == "yes",
+                courier_address: f.opt("courier_address"),
+            };
+            after::collect_certificate(&state, t, &id, input, actor).await.map(|_| "Collection recorded.".to_owned())
+        }
+        "name" => after::correct_name(
+            &state,
+            t,
+            &id,
+            after::NameCorrectionInput { first_name: f.get("first_name"), family_name: f.get("family_name") },
+            actor,
+        )
+        .await
+        .map(|n| n.message),
+        _ => return Err(AppError::not_found()),
+    };
+    match outcome {
+        Ok(notice) => entry_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
+        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+            entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /centre/calendar`: every session and timetabled component, by month and day.
+pub(super) async fn calendar(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let days = state
+        .db
+        .call(move |c| {
+            let mut days: std::collections::BTreeMap<chrono::NaiveDate, Vec<serde_json::Value>> = Default::default();
+            for s in centre::sessions(c, tid)? {
+                let lines = workflows::timetable(c, tid, &s.id)?;
+                if lines.is_empty() {
+                    days.entry(s.written_date).or_default().push(json!({"session": s.id, "what": format!("{} {} ({})", s.exam_code, s.time_of_day, s.delivery), "status": s.status}));
+                }
+                for l in lines {
+                    days.entry(l.day).or_default().push(json!({"session": s.id, "what": format!("{} {} {} – {}, {}", s.exam_code, l.component, l.starts_at, l.venue, l.room), "status": s.status}));
+                }
+            }
+            Ok(days)
+        })
+        .await?;
+    let mut months: Vec<(String, Vec<(String, Vec<serde_json::Value>)>)> = Vec::new();
+    for (day, items) in days {
+        let month = day.format("%Y-%m").to_string();
+        if months.last().is_none_or(|(m, _)| *m != month) {
+            months.push((month.clone(), Vec::new()));
+        }
+        months.last_mut().expect("just pushed").1.push((day.format("%Y-%m-%d (%a)").to_string(), items));
+    }
+    let locale = user.tenant.locale;
+    render(
+        &state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_calendar.html",
+        StatusCode::OK,
+        context! { months => months },
+    )
+}

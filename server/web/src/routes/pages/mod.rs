@@ -41,6 +41,8 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/entries/{id}/documents", post(centre::add_document))
         .route("/centre/entries/{id}/coe", post(centre::issue_coe))
         .route("/centre/entries/{id}/refunds", post(centre::request_refund))
+        .route("/centre/entries/{id}/do/{action}", post(centre::entry_action))
+        .route("/centre/calendar", get(centre::calendar))
         .route("/t/{tenant}/enter", get(centre::entry_form).post(centre::submit_entry))
         .route("/candidate", get(candidate::home))
         .route("/t/{tenant}/signup", get(candidate::signup_form).post(candidate::signup_submit))
