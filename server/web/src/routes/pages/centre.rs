@@ -711,7 +711,9 @@ pub(super) async fn calendar(
             Ok(days)
         })
         .await?;
-    let mut months: Vec<(String, Vec<(String, Vec<serde_json::Value>)>)> = Vec::new();
+    // (month, [(day, items)]), in date order.
+    type Day = (String, Vec<serde_json::Value>);
+    let mut months: Vec<(String, Vec<Day>)> = Vec::new();
     for (day, items) in days {
         let month = day.format("%Y-%m").to_string();
         if months.last().is_none_or(|(m, _)| *m != month) {
