@@ -1107,6 +1107,42 @@ pub fn parse_results_csv(bytes: &[u8], components: &[&str]) -> ParsedResults {
     if errors.is_empty() { Ok(rows) } else { Err(errors) }
 }
 
+/// Imports a board results file for a session of `tenant`: checks every line against the exam's
+/// components, then stores them all in one transaction, or nothing. Returns how many results
+/// were stored, or every bad line with its number. The import is audited.
+pub async fn import_results_file(
+    state: &AppState,
+    tenant: &Tenant,
+    session_id: &str,
+    file: &[u8],
+    actor: String,
+) -> Result<Result<usize, Vec<(usize, String)>>, AppError> {
+    let (tid, sid) = (tenant.id, session_id.to_owned());
+    let (session, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
+    let exam = exams.into_iter().find(|e| e.code == session.exam_code).ok_or_else(AppError::not_found)?;
+    let components: Vec<&str> = exam.components.split(',').collect();
+    let rows = match parse_results_csv(file, &components) {
+        Ok(rows) => rows,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let (now, by, sid) = (state.clock.now(), actor.clone(), session.id.clone());
+    let prefix: String =
+        tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(2).collect::<String>().to_uppercase();
+    let outcome = state
+        .db
+        .call(move |c| {
+            use rand::Rng;
+            // A Statement of Results number: the centre's country letters and eight random digits.
+            let mut sor = || format!("{prefix}{:08}", rand::rngs::OsRng.gen_range(10_000_000..100_000_000u32));
+            workflows::import_results(c, tid, &sid, &rows, &by, now, &mut sor)
+        })
+        .await?;
+    if let Ok(n) = outcome {
+        audit_event(state, tid, Some(actor), "results.import", Some(session.id.clone()), json!({"rows": n})).await?;
+    }
+    Ok(outcome)
+}
+
 /// A refund request as staff type it (section 10).
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct RefundInput {

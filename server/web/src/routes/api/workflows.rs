@@ -407,40 +407,8 @@ pub async fn import_results(
     body: Bytes,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let sid = id.clone();
-    let (session, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
-    let exam = exams.into_iter().find(|e| e.code == session.exam_code).ok_or_else(AppError::not_found)?;
-    let components: Vec<&str> = exam.components.split(',').collect();
-    let rows = match ops::parse_results_csv(&body, &components) {
-        Ok(rows) => rows,
-        Err(errors) => return Ok(line_errors(errors)),
-    };
-    let now = state.clock.now();
-    let actor = user.user.id.clone();
-    let prefix: String =
-        user.tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(2).collect::<String>().to_uppercase();
-    let outcome = state
-        .db
-        .call(move |c| {
-            use rand::Rng;
-            let mut sor = || format!("{prefix}{:08}", rand::rngs::OsRng.gen_range(10_000_000..100_000_000u32));
-            workflows::import_results(c, tid, &id, &rows, &actor, now, &mut sor)
-        })
-        .await?;
-    match outcome {
-        Ok(n) => {
-            ops::audit_event(
-                &state,
-                tid,
-                Some(user.user.id.clone()),
-                "results.import",
-                Some(session.id.clone()),
-                json!({"rows": n}),
-            )
-            .await?;
-            Ok(Json(json!({"imported": n})).into_response())
-        }
+    match ops::import_results_file(&state, &user.tenant, &id, &body, user.user.id.clone()).await? {
+        Ok(n) => Ok(Json(json!({"imported": n})).into_response()),
         Err(errors) => Ok(line_errors(errors)),
     }
 }

@@ -251,38 +251,8 @@ pub(super) async fn import_results(
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
     let file = file.ok_or_else(|| AppError::bad_request("choose a results file"))?;
-    let tid = user.tenant_id();
-    let sid = id.clone();
-    let (session, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
-    let exam = exams.into_iter().find(|e| e.code == session.exam_code).ok_or_else(AppError::not_found)?;
-    let components: Vec<&str> = exam.components.split(',').collect();
-    let outcome = match ops::parse_results_csv(&file, &components) {
-        Ok(rows) => {
-            let (now, actor, sid) = (state.clock.now(), user.user.id.clone(), id.clone());
-            let prefix: String =
-                user.tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(2).collect::<String>().to_uppercase();
-            state
-                .db
-                .call(move |c| {
-                    use rand::Rng;
-                    let mut sor = || format!("{prefix}{:08}", rand::rngs::OsRng.gen_range(10_000_000..100_000_000u32));
-                    workflows::import_results(c, tid, &sid, &rows, &actor, now, &mut sor)
-                })
-                .await?
-        }
-        Err(errors) => Err(errors),
-    };
-    match outcome {
+    match ops::import_results_file(&state, &user.tenant, &id, &file, user.user.id.clone()).await? {
         Ok(n) => {
-            ops::audit_event(
-                &state,
-                tid,
-                Some(user.user.id.clone()),
-                "results.import",
-                Some(id.clone()),
-                json!({"rows": n}),
-            )
-            .await?;
             session_page(&state, user, jar, id, StatusCode::OK, context! { notice => format!("{n} results imported.") })
                 .await
         }
