@@ -78,3 +78,13 @@ async fn chromium_renders_the_sign_in_page() {
     assert!(dom.contains("name=\"csrf\""));
     srv.stop().await;
 }
+
+/// A public page of a tenant names the tenant in its header, though nobody is signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_pages_name_their_tenant() {
+    let srv = TestServer::start(Backend::Sqlite).await;
+    srv.demo();
+    let html = client().get(srv.url("/t/hu012/login")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("· HU012 Budapest Language Centre</strong>"), "{html}");
+    srv.stop().await;
+}

@@ -67,7 +67,11 @@ pub(crate) fn render(
     let (jar, csrf) = ensure_csrf_token(jar, user, state.settings.secure_cookies);
     let who =
         user.0.as_ref().map(|u| context! { display_name => u.user.display_name.clone(), role => u.role.as_str() });
-    let tenant_name = user.0.as_ref().map(|u| u.tenant.name.clone());
+    // The signed-in user's tenant names the page; a public page names the tenant it was given.
+    let tenant_name = match &user.0 {
+        Some(u) => Value::from(u.tenant.name.clone()),
+        None => ctx.get_attr("tenant_name").unwrap_or(Value::UNDEFINED),
+    };
     let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, ..ctx };
     let html = state.templates.render(template, locale, ctx).map_err(AppError::internal)?;
     Ok((status, jar, no_store(), Html(html)).into_response())
