@@ -729,3 +729,132 @@ async fn hungarian_rules_and_special_arrangements() {
     assert_eq!(r["outcome"], "manual_review", "R-HU-REFUND-MEDICAL: at the centre's discretion: {r}");
     srv.stop().await;
 }
+
+/// The Polish regulations' remaining rules through HTTP with the `pl` plugin: nationality
+/// (R-PL-NATIONALITY), withdrawal and bereavement refunds (R-PL-REFUND-WITHDRAWAL,
+/// R-PL-REFUND-BEREAVEMENT), special arrangements' deadlines (R-PL-SA-DEADLINE, R-PL-SA-MAJOR),
+/// the school ID of a minor (R-PL-SCHOOL-ID), conduct complaints (R-CONDUCT-COMPLAINT) and the
+/// usual results window (R-RESULTS-WINDOW).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polish_regulations_through_http() {
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/sessions", fce_session(20, 1)).await;
+    assert_eq!(status, 201);
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0, "PB released 5 weeks after: usual");
+    let session = v["id"].as_str().unwrap().to_owned();
+    let mut odd = fce_session(20, 1);
+    odd["exam_code"] = json!("CAE");
+    odd["timetable"] = json!([]);
+    odd["release_at"] = json!("2026-12-14 09:00");
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/sessions", odd).await;
+    assert!(v["warnings"][0].as_str().unwrap().contains("R-RESULTS-WINDOW"), "{v}");
+
+    let mut german = adult(&session, "Hans", "Müller");
+    german["nationality"] = json!("DE");
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", german).await;
+    assert_eq!(v["status"], "manual_review", "R-PL-NATIONALITY: {v}");
+
+    let mut sa = adult(&session, "Julia", "Mazur");
+    sa["special_arrangements"] = json!("Braille papers");
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", sa).await;
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("R-PL-SA-DEADLINE") && w.contains("must arrive by 2026-12-01") && w.contains("R-PL-SA-MAJOR"),
+        "{v}"
+    );
+
+    // Refunds: withdrawal on the last registration day 100%, the day after nothing; bereavement 60%.
+    let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Adam", "Wróbel")).await;
+    let e = r["entry_id"].as_str().unwrap().to_owned();
+    post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{e}/payments"),
+        json!({"amount_minor": 81000, "method": "cash"}),
+    )
+    .await;
+    let refunds_path = format!("/api/v1/entries/{e}/refunds");
+    let refund = |reason: Value, date: &str, docs: Value, received: Option<&str>| {
+        let body =
+            json!({"reason": reason, "request_date": date, "documents": docs, "documents_received_date": received});
+        post(&http, &srv, &csrf, &refunds_path, body)
+    };
+    let (_, r) = refund(json!({"type": "withdrawal"}), "2026-12-01", json!([]), None).await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["amount_minor"].as_i64()),
+        (Some("approve"), Some(81000)),
+        "R-PL-REFUND-WITHDRAWAL: {r}"
+    );
+    let (_, r) = refund(json!({"type": "withdrawal"}), "2026-12-02", json!([]), None).await;
+    assert_eq!(r["amount_minor"], 0, "R-PL-REFUND-WITHDRAWAL: the day after: {r}");
+    let (_, r) = refund(
+        json!({"type": "bereavement", "relation": "sibling"}),
+        "2026-12-14",
+        json!(["death_certificate_copy", "bereavement_request_form"]),
+        Some("2026-12-20"),
+    )
+    .await;
+    assert_eq!(
+        (r["outcome"].as_str(), r["amount_minor"].as_i64()),
+        (Some("approve"), Some(48600)),
+        "R-PL-REFUND-BEREAVEMENT: {r}"
+    );
+
+    // R-PL-SCHOOL-ID: a minor whose only ID is a school ID needs the copy by the deadline.
+    let mut minor = adult(&session, "Kuba", "Nowicki");
+    minor["date_of_birth"] = json!("2011-01-10");
+    minor["guardian_name"] = json!("Ewa Nowicka");
+    minor["id_document_type"] = json!("school_id");
+    let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", minor).await;
+    let kid = r["entry_id"].as_str().unwrap().to_owned();
+    post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{kid}/payments"),
+        json!({"amount_minor": 81000, "method": "cash"}),
+    )
+    .await;
+    upload(&http, &srv, &csrf, &kid, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
+    let attendance_path = format!("/api/v1/entries/{kid}/attendance");
+    let attend = || {
+        post(
+            &http,
+            &srv,
+            &csrf,
+            &attendance_path,
+            json!({"component": "Reading", "present": true, "id_document_shown": "school_id"}),
+        )
+    };
+    let (_, v) = attend().await;
+    assert_eq!(v["admitted"], false, "R-PL-SCHOOL-ID: no copy received: {v}");
+    upload(&http, &srv, &csrf, &kid, "school_id_copy", ("s.pdf", "application/pdf", pdf_bytes())).await;
+    let (_, v) = attend().await;
+    assert_eq!(v["admitted"], true, "R-PL-SCHOOL-ID: the copy arrived by the last registration day: {v}");
+
+    // R-CONDUCT-COMPLAINT: in writing within 7 days of the written exam (2026-12-12).
+    srv.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 19, 10, 0, 0).unwrap());
+    let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
+    let (status, _) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{kid}/cases"),
+        json!({"kind": "conduct_complaint", "description": "the room was too cold"}),
+    )
+    .await;
+    assert_eq!(status, 201, "R-CONDUCT-COMPLAINT: on day 7");
+    srv.advance(Duration::days(1));
+    let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
+    let (status, v) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{kid}/cases"),
+        json!({"kind": "conduct_complaint", "description": "late"}),
+    )
+    .await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("too_late")), "R-CONDUCT-COMPLAINT: day 8: {v}");
+    srv.stop().await;
+}

@@ -241,6 +241,17 @@ pub fn check_session(
     Ok((session, extras, timetable))
 }
 
+/// R-RESULTS-WINDOW: results usually come about 5 weeks after a paper-based exam and about 2 weeks
+/// after a computer-based one. A release instant far from that is allowed but worth a warning.
+pub fn release_window_warning(session: &ExamSession) -> Option<String> {
+    let days = (session.release_at.date() - session.written_date).num_days();
+    let (typical, range) =
+        if session.delivery == "PB" { ("about 5 weeks", 21..=56) } else { ("about 2 weeks", 7..=28) };
+    (!range.contains(&days)).then(|| {
+        format!("R-RESULTS-WINDOW: results of a {} session usually come {typical} after the exam; this release is {days} days after it", session.delivery)
+    })
+}
+
 /// Writes an audit record for `tenant`.
 pub async fn audit_event(
     state: &AppState,

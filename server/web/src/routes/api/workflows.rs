@@ -25,6 +25,8 @@ const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
 pub struct SessionCreated {
     id: String,
     release_at: String,
+    /// Things worth a second look, e.g. a release date far from the usual window (R-RESULTS-WINDOW).
+    warnings: Vec<String>,
 }
 
 /// Creates a session with its timetable (centre staff).
@@ -39,7 +41,11 @@ pub async fn create_session(
     let exams = state.db.call(centre::exams).await?;
     let (session, extras, timetable) =
         ops::check_session(&user.tenant, &exams, &input, uuid::Uuid::new_v4().to_string(), state.clock.now())?;
-    let out = SessionCreated { id: session.id.clone(), release_at: session.release_at.and_utc().to_rfc3339() };
+    let out = SessionCreated {
+        id: session.id.clone(),
+        release_at: session.release_at.and_utc().to_rfc3339(),
+        warnings: ops::release_window_warning(&session).into_iter().collect(),
+    };
     state.db.call(move |c| workflows::create_session(c, &session, &extras, &timetable)).await?;
     ops::audit_event(
         &state,
@@ -81,7 +87,11 @@ pub async fn update_session(
     }
     session.created_at = existing.created_at;
     session.status = existing.status;
-    let out = SessionCreated { id: session.id.clone(), release_at: session.release_at.and_utc().to_rfc3339() };
+    let out = SessionCreated {
+        id: session.id.clone(),
+        release_at: session.release_at.and_utc().to_rfc3339(),
+        warnings: ops::release_window_warning(&session).into_iter().collect(),
+    };
     state.db.call(move |c| workflows::update_session(c, &session, &extras, &timetable)).await?;
     ops::audit_event(&state, tid, Some(user.user.id.clone()), "session.update", Some(id), json!({})).await?;
     Ok(Json(out))
