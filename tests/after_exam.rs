@@ -490,3 +490,51 @@ async fn entry_page_forms_and_calendar() {
     assert_eq!(res.status(), 404);
     srv.stop().await;
 }
+
+/// R-TIMETABLE-CHANGE: written and listening dates never change; the speaking test moves for a
+/// documented reason, free, within the speaking window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn speaking_date_changes() {
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
+    let entry = confirmed(&http, &srv, &csrf, &session, "Marta").await;
+    let path = format!("/api/v1/entries/{entry}/timetable-change");
+    let (status, v) = post(
+        &http,
+        &srv,
+        &csrf,
+        &path,
+        json!({"component": "Listening", "day": "2026-12-13", "reason": "wedding", "documented": true}),
+    )
+    .await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("date_fixed")), "{v}");
+    let (status, v) = post(
+        &http,
+        &srv,
+        &csrf,
+        &path,
+        json!({"component": "Speaking", "day": "2026-12-13", "reason": "fracture", "documented": false}),
+    )
+    .await;
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("documented")), "{v}");
+    let (status, v) = post(
+        &http,
+        &srv,
+        &csrf,
+        &path,
+        json!({"component": "Speaking", "day": "2026-12-20", "reason": "fracture", "documented": true}),
+    )
+    .await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("outside_window")), "{v}");
+    let (status, v) = post(
+        &http,
+        &srv,
+        &csrf,
+        &path,
+        json!({"component": "Speaking", "day": "2026-12-13", "reason": "fracture", "documented": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!((v["speaking_day"].as_str(), v["fee_minor"].as_i64()), (Some("2026-12-13"), Some(0)), "moved, free");
+    srv.stop().await;
+}

@@ -143,6 +143,7 @@ diesel::table! {
         pay_by -> Nullable<Date>,
         status_reasons -> Text,
         coe_issued_at -> Nullable<Timestamp>,
+        speaking_day -> Nullable<Date>,
     }
 }
 

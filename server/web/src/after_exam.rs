@@ -346,6 +346,89 @@ pub async fn close_case(
     }
 }
 
+/// A request to move a candidate's paper to another day (R-TIMETABLE-CHANGE).
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct TimetableChangeInput {
+    /// The component to move: only `Speaking` can move.
+    pub component: String,
+    /// The new day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The serious reason.
+    pub reason: String,
+    /// Whether the reason is documented (e.g. a medical certificate is on file).
+    #[serde(default)]
+    pub documented: bool,
+}
+
+/// Moves a candidate's speaking test: written and listening dates never change; a speaking date
+/// may move for a serious documented reason, free, within the session's speaking window; where
+/// the deadlines policy sets one (Hungary), the request must come by its date
+/// (R-TIMETABLE-CHANGE).
+pub async fn change_speaking_day(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    input: TimetableChangeInput,
+    actor: String,
+) -> Result<NaiveDate, AppError> {
+    let tid = tenant.id;
+    if input.component.trim() != "Speaking" {
+        return Err(refused(
+            "date_fixed",
+            format!(
+                "the {} date never changes: only the speaking test can move (R-TIMETABLE-CHANGE)",
+                input.component.trim()
+            ),
+        ));
+    }
+    let day =
+        NaiveDate::parse_from_str(input.day.trim(), "%Y-%m-%d").map_err(|_| field("day", "expected YYYY-MM-DD"))?;
+    if !input.documented || input.reason.trim().is_empty() {
+        return Err(field(
+            "documented",
+            "a speaking date moves only for a serious, documented reason (R-TIMETABLE-CHANGE)",
+        ));
+    }
+    let (entry, session) = entry_and_session(state, tid, entry_id).await?;
+    let sid = session.id.clone();
+    let extras = state.db.call(move |c| workflows::session_extras(c, tid, &sid)).await?;
+    match (extras.speaking_window_start, extras.speaking_window_end) {
+        (Some(a), Some(b)) if (a..=b).contains(&day) => {}
+        (Some(a), Some(b)) => {
+            return Err(refused(
+                "outside_window",
+                format!(
+                    "the speaking test can move only within the session's speaking window, {a} to {b} (R-TIMETABLE-CHANGE)"
+                ),
+            ));
+        }
+        _ => {
+            return Err(refused(
+                "outside_window",
+                "this session has no speaking window to move within (R-TIMETABLE-CHANGE)",
+            ));
+        }
+    }
+    let d = deadlines(state, tenant, &session, &actor).await?;
+    if let Some(by) = d.timetable_change_request
+        && today(tenant, state.clock.now()) > by
+    {
+        return Err(refused("too_late", format!("timetable requests reach the board by {by} (R-TIMETABLE-CHANGE)")));
+    }
+    let eid = entry.id.clone();
+    state.db.call(move |c| workflows::set_speaking_day(c, tid, &eid, day)).await?;
+    audit_event(
+        state,
+        tid,
+        Some(actor),
+        "entry.speaking_day",
+        Some(entry.id),
+        json!({"day": day, "reason": input.reason, "fee": 0}),
+    )
+    .await?;
+    Ok(day)
+}
+
 /// A results enquiry as staff open it for a candidate (R-ENQUIRY).
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct EnquiryInput {

@@ -581,3 +581,16 @@ pub fn rename_candidate(
     .execute(conn)?;
     if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
 }
+
+/// Moves an entry's speaking test to `day` (R-TIMETABLE-CHANGE).
+pub fn set_speaking_day(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+    day: NaiveDate,
+) -> StorageResult<()> {
+    let n = diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(entry_id)))
+        .set(entries::speaking_day.eq(Some(day)))
+        .execute(conn)?;
+    if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
+}

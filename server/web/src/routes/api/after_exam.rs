@@ -3,7 +3,7 @@
 use super::ApiUser;
 use crate::after_exam::{
     self as ops, AttendanceInput, AttendanceOutcome, CaseInput, CollectionInput, EnquiryInput, EnquiryOutcomeInput,
-    NameCorrection, NameCorrectionInput, ReplacementInput,
+    NameCorrection, NameCorrectionInput, ReplacementInput, TimetableChangeInput,
 };
 use crate::centre::Upload;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -158,4 +158,19 @@ pub async fn name_correction(
 ) -> AppResult<Json<NameCorrection>> {
     user.require(STAFF)?;
     Ok(Json(ops::correct_name(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
+}
+
+/// Moves a candidate's speaking test within the speaking window, free, for a documented reason;
+/// written and listening dates never change (R-TIMETABLE-CHANGE).
+#[utoipa::path(post, path = "/v1/entries/{id}/timetable-change", tag = "exam day", request_body = TimetableChangeInput, params(("id" = String, Path)),
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn timetable_change(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<TimetableChangeInput>,
+) -> AppResult<Json<Value>> {
+    user.require(STAFF)?;
+    let day = ops::change_speaking_day(&state, &user.tenant, &id, input, user.user.id.clone()).await?;
+    Ok(Json(json!({"speaking_day": day, "fee_minor": 0})))
 }

@@ -86,6 +86,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(after_exam::collect))
         .routes(routes!(after_exam::replace))
         .routes(routes!(after_exam::name_correction))
+        .routes(routes!(after_exam::timetable_change))
         .routes(routes!(candidate::signup))
         .routes(routes!(candidate::results))
         .routes(routes!(candidate::statement))
