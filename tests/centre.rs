@@ -858,3 +858,80 @@ async fn polish_regulations_through_http() {
     assert_eq!((status, v["error"]["code"].as_str()), (409, Some("too_late")), "R-CONDUCT-COMPLAINT: day 8: {v}");
     srv.stop().await;
 }
+
+/// The session and refund buttons of the pages: cancel below the minimum (R-SESSION-MINIMUM),
+/// certificates arrived, and a refund confirmed then paid out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_and_refund_buttons() {
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let held = create_session(&http, &srv, &csrf, fce_session(10, 0)).await;
+    let small = create_session(&http, &srv, &csrf, {
+        let mut s = fce_session(10, 3);
+        s["exam_code"] = json!("CAE");
+        s["timetable"] = json!([]);
+        s
+    })
+    .await;
+    let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&small, "Leon", "Kot")).await;
+    let entry = r["entry_id"].as_str().unwrap().to_owned();
+    post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{entry}/payments"),
+        json!({"amount_minor": 81000, "method": "cash"}),
+    )
+    .await;
+
+    let staff = client();
+    assert_eq!(login(&staff, &srv, "pl078", "manager@pl078.example", PASSWORD).await.status(), 303);
+    let page = staff.get(srv.url(&format!("/centre/sessions/{held}"))).send().await.unwrap().text().await.unwrap();
+    let token = csrf_of(&page);
+    let res = staff
+        .post(srv.url(&format!("/centre/sessions/{held}/do/cancel")))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409, "a session at its minimum is held");
+    let res = staff
+        .post(srv.url(&format!("/centre/sessions/{small}/do/cancel")))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("1 refund(s) decided"));
+    let page = staff.get(srv.url(&format!("/centre/entries/{entry}"))).send().await.unwrap().text().await.unwrap();
+    let refund = page.split("/centre/refunds/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let res = staff
+        .post(srv.url(&format!("/centre/refunds/{refund}/payout")))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409, "confirm before paying out");
+    for step in ["confirm", "payout"] {
+        let res = staff
+            .post(srv.url(&format!("/centre/refunds/{refund}/{step}")))
+            .form(&[("csrf", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{step}");
+    }
+    let d: Value =
+        http.get(srv.url(&format!("/api/v1/entries/{entry}/details"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (d["refunds"][0]["status"].as_str(), d["refunds"][0]["amount_minor"].as_i64()),
+        (Some("paid"), Some(81000))
+    );
+    let res = staff
+        .post(srv.url(&format!("/centre/sessions/{held}/do/certificates")))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("0 certificate(s) arrived"), "no results yet, no certificates");
+    srv.stop().await;
+}

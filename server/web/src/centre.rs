@@ -1242,3 +1242,119 @@ pub async fn request_refund(
     .await?;
     Ok(req)
 }
+
+/// One refund of a cancelled session.
+#[derive(Debug, Clone, Serialize)]
+pub struct CancellationRefund {
+    pub entry: String,
+    pub refund: String,
+    pub amount_minor: i64,
+    pub outcome: String,
+}
+
+/// Cancels a session that has not reached its minimum (managers only): every entry is cancelled
+/// and every paid fee goes to the refund policy as `session_below_minimum` (R-SESSION-MINIMUM).
+pub async fn cancel_session(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    session_id: &str,
+) -> Result<Vec<CancellationRefund>, AppError> {
+    user.require(&[tessera_domain::Role::CentreManager])?;
+    let tid = user.tenant_id();
+    let sid = session_id.to_owned();
+    let (session, entries, active) = state
+        .db
+        .call(move |c| {
+            Ok((
+                centre::session(c, tid, &sid)?,
+                centre::session_entries(c, tid, &sid)?,
+                workflows::active_entry_count(c, tid, &sid)?,
+            ))
+        })
+        .await?;
+    if session.status == "cancelled" {
+        return Err(AppError::conflict("the session is already cancelled"));
+    }
+    if active >= i64::from(session.minimum_candidates) {
+        return Err(AppError::conflict(format!(
+            "the session has {active} active entries, not below its minimum of {}: it is held (R-SESSION-MINIMUM)",
+            session.minimum_candidates
+        ))
+        .with(axum::http::StatusCode::CONFLICT, "minimum_reached"));
+    }
+    let mut refunds = Vec::new();
+    for e in entries.iter().filter(|e| e.status != "cancelled") {
+        let eid = e.id.clone();
+        let paid: i64 =
+            state.db.call(move |c| workflows::payments(c, tid, &eid)).await?.iter().map(|p| p.amount_minor).sum();
+        if paid > 0 {
+            let input = RefundInput {
+                reason: json!({"type": "session_below_minimum"}),
+                request_date: None,
+                documents_received_date: None,
+                documents: vec![],
+            };
+            let r = request_refund(state, &user.tenant, &e.id, input, user.user.id.clone()).await?;
+            refunds.push(CancellationRefund {
+                entry: e.id.clone(),
+                refund: r.id,
+                amount_minor: r.amount_minor,
+                outcome: r.outcome,
+            });
+        }
+        let eid = e.id.clone();
+        state
+            .db
+            .call(move |c| {
+                workflows::set_entry_status(
+                    c,
+                    tid,
+                    &eid,
+                    "cancelled",
+                    "[\"R-SESSION-MINIMUM: the session was cancelled\"]",
+                )
+            })
+            .await?;
+    }
+    let sid = session_id.to_owned();
+    state.db.call(move |c| workflows::set_session_status(c, tid, &sid, "cancelled")).await?;
+    audit_event(
+        state,
+        tid,
+        Some(user.user.id.clone()),
+        "session.cancel",
+        Some(session_id.to_owned()),
+        json!({"refunds": refunds.len()}),
+    )
+    .await?;
+    Ok(refunds)
+}
+
+/// Moves a refund request on: `confirm` the policy's decision, record the `payout`, or `reject` it.
+pub async fn advance_refund(
+    state: &AppState,
+    tenant: &Tenant,
+    refund_id: &str,
+    step: &str,
+    actor: String,
+) -> Result<(), AppError> {
+    let (from, to) = match step {
+        "confirm" => ("decided", "confirmed"),
+        "payout" => ("confirmed", "paid"),
+        "reject" => ("decided", "rejected"),
+        _ => return Err(field("step", "expected confirm, payout or reject")),
+    };
+    let tid = tenant.id;
+    let (rid, by, now) = (refund_id.to_owned(), actor.clone(), state.clock.now());
+    let moved = state
+        .db
+        .call(move |c| {
+            workflows::refund(c, tid, &rid)?;
+            workflows::advance_refund(c, tid, &rid, from, to, &by, now)
+        })
+        .await?;
+    if !moved {
+        return Err(AppError::conflict(format!("the refund request is not `{from}`: it cannot be moved to `{to}`")));
+    }
+    audit_event(state, tid, Some(actor), "refund.step", Some(refund_id.to_owned()), json!({"to": to})).await
+}

@@ -130,74 +130,7 @@ pub async fn cancel_session(
     Path(id): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     user.require(&[Role::CentreManager])?;
-    let tid = user.tenant_id();
-    let sid = id.clone();
-    let (session, entries, active) = state
-        .db
-        .call(move |c| {
-            Ok((
-                centre::session(c, tid, &sid)?,
-                centre::session_entries(c, tid, &sid)?,
-                workflows::active_entry_count(c, tid, &sid)?,
-            ))
-        })
-        .await?;
-    if session.status == "cancelled" {
-        return Err(AppError::conflict("the session is already cancelled"));
-    }
-    if active >= i64::from(session.minimum_candidates) {
-        return Err(AppError::conflict(format!(
-            "the session has {active} active entries, not below its minimum of {}: it is held (R-SESSION-MINIMUM)",
-            session.minimum_candidates
-        ))
-        .with(StatusCode::CONFLICT, "minimum_reached"));
-    }
-    let mut refunds = Vec::new();
-    for e in entries.iter().filter(|e| e.status != "cancelled") {
-        let (eid, t2) = (e.id.clone(), tid);
-        let paid: i64 =
-            state.db.call(move |c| workflows::payments(c, t2, &eid)).await?.iter().map(|p| p.amount_minor).sum();
-        if paid > 0 {
-            let r = ops::request_refund(
-                &state,
-                &user.tenant,
-                &e.id,
-                RefundInput {
-                    reason: json!({"type": "session_below_minimum"}),
-                    request_date: None,
-                    documents_received_date: None,
-                    documents: vec![],
-                },
-                user.user.id.clone(),
-            )
-            .await?;
-            refunds.push(json!({"entry": e.id, "refund": r.id, "amount_minor": r.amount_minor, "outcome": r.outcome}));
-        }
-        let eid = e.id.clone();
-        state
-            .db
-            .call(move |c| {
-                workflows::set_entry_status(
-                    c,
-                    tid,
-                    &eid,
-                    "cancelled",
-                    "[\"R-SESSION-MINIMUM: the session was cancelled\"]",
-                )
-            })
-            .await?;
-    }
-    let sid = id.clone();
-    state.db.call(move |c| workflows::set_session_status(c, tid, &sid, "cancelled")).await?;
-    ops::audit_event(
-        &state,
-        tid,
-        Some(user.user.id.clone()),
-        "session.cancel",
-        Some(id),
-        json!({"refunds": refunds.len()}),
-    )
-    .await?;
+    let refunds = ops::cancel_session(&state, &user, &id).await?;
     Ok(Json(json!({"status": "cancelled", "refunds": refunds})))
 }
 
@@ -486,24 +419,6 @@ pub async fn refund_step(
     Path((id, step)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     user.require(STAFF)?;
-    let (from, to) = match step.as_str() {
-        "confirm" => ("decided", "confirmed"),
-        "payout" => ("confirmed", "paid"),
-        "reject" => ("decided", "rejected"),
-        _ => return Err(AppError::bad_request("step: expected confirm, payout or reject")),
-    };
-    let tid = user.tenant_id();
-    let (rid, by, now) = (id.clone(), user.user.id.clone(), state.clock.now());
-    let moved = state
-        .db
-        .call(move |c| {
-            workflows::refund(c, tid, &rid)?;
-            workflows::advance_refund(c, tid, &rid, from, to, &by, now)
-        })
-        .await?;
-    if !moved {
-        return Err(AppError::conflict(format!("the refund request is not `{from}`: it cannot be moved to `{to}`")));
-    }
-    ops::audit_event(&state, tid, Some(user.user.id.clone()), "refund.step", Some(id), json!({"to": to})).await?;
+    ops::advance_refund(&state, &user.tenant, &id, &step, user.user.id.clone()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

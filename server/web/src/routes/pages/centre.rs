@@ -702,3 +702,52 @@ pub(super) async fn calendar(
         context! { months => months },
     )
 }
+
+/// `POST /centre/refunds/{id}/{step}`: confirm a refund decision, record its payout, or reject it.
+pub(super) async fn refund_step(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path((id, step)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<PlainForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let rid = id.clone();
+    let refund = state.db.call(move |c| workflows::refund(c, tid, &rid)).await?;
+    match ops::advance_refund(&state, &user.tenant, &id, &step, user.user.id.clone()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", refund.entry_id)).into_response()),
+        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+            entry_page(&state, user, jar, refund.entry_id, e.status, context! { error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /centre/sessions/{id}/{action}`: cancel a session below its minimum, or record the
+/// arrival of its certificates.
+pub(super) async fn session_action(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<PlainForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let outcome = match action.as_str() {
+        "cancel" => ops::cancel_session(&state, &user, &id)
+            .await
+            .map(|refunds| format!("The session is cancelled; {} refund(s) decided.", refunds.len())),
+        "certificates" => crate::after_exam::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone())
+            .await
+            .map(|n| format!("{n} certificate(s) arrived; the candidates are emailed.")),
+        _ => return Err(AppError::not_found()),
+    };
+    match outcome {
+        Ok(notice) => session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
+        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+            session_page(&state, user, jar, id, e.status, context! { error => e.message }).await
+        }
+        Err(e) => Err(e),
+    }
+}

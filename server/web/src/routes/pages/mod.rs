@@ -43,6 +43,8 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/entries/{id}/refunds", post(centre::request_refund))
         .route("/centre/entries/{id}/do/{action}", post(centre::entry_action))
         .route("/centre/calendar", get(centre::calendar))
+        .route("/centre/refunds/{id}/{step}", post(centre::refund_step))
+        .route("/centre/sessions/{id}/do/{action}", post(centre::session_action))
         .route("/t/{tenant}/enter", get(centre::entry_form).post(centre::submit_entry))
         .route("/candidate", get(candidate::home))
         .route("/t/{tenant}/signup", get(candidate::signup_form).post(candidate::signup_submit))
