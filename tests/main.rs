@@ -9,5 +9,6 @@ mod auth;
 mod cli;
 mod isolation;
 mod jobs;
+mod ops;
 mod pages;
 mod plugins;

@@ -51,6 +51,9 @@ pub enum Command {
     /// Policy plugins: list, check, install, assign to a tenant, run a decision.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Operations: tls, doctor, backup, restore, migrate-db.
+    #[command(flatten)]
+    Ops(crate::cli_ops::OpsCommand),
 }
 
 /// Policy-plugin commands.
@@ -296,6 +299,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
         Command::Plugin(cmd) => plugin(&cfg, cmd),
+        Command::Ops(cmd) => crate::cli_ops::run(&cfg, cli.config.as_deref(), cmd),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;
