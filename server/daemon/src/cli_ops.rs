@@ -31,6 +31,13 @@ pub enum OpsCommand {
     Restore(RestoreArgs),
     /// Copy every table of a SQLite database into a new, empty PostgreSQL database.
     MigrateDb(MigrateDbArgs),
+    /// Ask the local server's /healthz (for container HEALTHCHECKs); exits 1 if it does not
+    /// answer. Under TLS an accepted connection counts as healthy.
+    Healthcheck {
+        /// Keep trying for this many seconds.
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+    },
 }
 
 /// TLS commands.
@@ -105,6 +112,7 @@ pub fn run(cfg: &Config, config_path: Option<&Path>, cmd: OpsCommand) -> Result<
         OpsCommand::Backup(a) => backup(cfg, config_path, a),
         OpsCommand::Restore(a) => restore(cfg, a),
         OpsCommand::MigrateDb(a) => migrate_db(a),
+        OpsCommand::Healthcheck { wait } => healthcheck(cfg, wait),
     }
 }
 
@@ -879,4 +887,43 @@ fn migrate_db(a: MigrateDbArgs) -> Result<(), CliError> {
         counts.len()
     );
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// healthcheck
+
+fn healthcheck(cfg: &Config, wait: u64) -> Result<(), CliError> {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut addr = cfg.listen_addr()?;
+    // A server listening on every address is asked on the loopback one.
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+    }
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    let tls = cfg.server.tls_cert.is_some();
+    let probe = || -> Result<(), String> {
+        let mut s = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(|e| e.to_string())?;
+        if tls {
+            return Ok(());
+        }
+        s.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
+        s.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").map_err(|e| e.to_string())?;
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+        match answer.split_whitespace().nth(1) {
+            Some("200") => Ok(()),
+            other => Err(format!("answered {}", other.unwrap_or("nothing"))),
+        }
+    };
+    loop {
+        match probe() {
+            Ok(()) => {
+                println!("ok: http{}://{addr}/healthz", if tls { "s" } else { "" });
+                return Ok(());
+            }
+            Err(e) if Instant::now() >= deadline => return Err(err(1, format!("{addr}/healthz: {e}"))),
+            Err(_) => std::thread::sleep(Duration::from_millis(250)),
+        }
+    }
 }
