@@ -73,7 +73,8 @@ for f in ./usr/bin/tessera ./etc/tessera/tessera.toml ./usr/lib/systemd/system/t
   grep -q " $f\$" <<<"$contents" || fail "the package lacks $f"
 done
 grep -qE -- "^-rw-r----- .* \./etc/tessera/tessera.toml$" <<<"$contents" || fail "tessera.toml is not mode 0640"
-dpkg-deb -I "$deb1" conffiles | grep -qx /etc/tessera/tessera.toml || fail "tessera.toml is not a conffile"
+conffiles=$(dpkg-deb -I "$deb1" conffiles)
+grep -qx /etc/tessera/tessera.toml <<<"$conffiles" || fail "tessera.toml is not a conffile"
 depends=$(dpkg-deb -f "$deb1" Depends)
 for d in libpq5 libsqlite3-0 ca-certificates libc6; do grep -q "$d" <<<"$depends" || fail "Depends lacks $d: $depends"; done
 
@@ -162,9 +163,11 @@ step "starting the installed tessera serve as the tessera user; demo data; sign-
 as_tessera /usr/bin/tessera demo >/dev/null
 start_server
 [ "$(curl -s "$base/healthz")" = ok ] || fail "/healthz"
-curl -sf "$base/readyz" | grep -q ready || fail "/readyz"
+[ "$(curl -sf "$base/readyz")" = '{"status":"ready"}' ] || fail "/readyz"
 demo_login
-curl -sf "$base/metrics" | grep -q 'tessera_http_requests_total{method="POST",route="/api/v1/auth/login",status="200"}' \
+# (Read whole first: `grep -q` closing a pipe early would fail curl under pipefail.)
+metrics=$(curl -sf "$base/metrics") || fail "/metrics"
+grep -q 'tessera_http_requests_total{method="POST",route="/api/v1/auth/login",status="200"}' <<<"$metrics" \
   || fail "/metrics does not count the sign-in"
 as_tessera /usr/bin/tessera doctor >"$work/doctor.log" 2>&1 || { cat "$work/doctor.log" >&2; fail "tessera doctor on the fresh install"; }
 stop_server
@@ -177,7 +180,8 @@ grep -q "database is up to date" "$work/upgrade.log" || { cat "$work/upgrade.log
 grep -q "edited by the admin" "$chroot_dir/etc/tessera/tessera.toml" || fail "the upgrade replaced the edited configuration"
 start_server
 demo_login
-as_tessera /usr/bin/tessera tenant list | grep -q pl078 || fail "the demo tenants are gone after the upgrade"
+tenants=$(as_tessera /usr/bin/tessera tenant list) || fail "tessera tenant list"
+grep -q pl078 <<<"$tenants" || fail "the demo tenants are gone after the upgrade"
 stop_server
 
 step "remove keeps the data; purge removes it"
