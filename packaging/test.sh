@@ -170,6 +170,11 @@ metrics=$(curl -sf "$base/metrics") || fail "/metrics"
 grep -q 'tessera_http_requests_total{method="POST",route="/api/v1/auth/login",status="200"}' <<<"$metrics" \
   || fail "/metrics does not count the sign-in"
 as_tessera /usr/bin/tessera doctor >"$work/doctor.log" 2>&1 || { cat "$work/doctor.log" >&2; fail "tessera doctor on the fresh install"; }
+# A backup of the running installation carries the linked shipped plugins as files.
+as_tessera /usr/bin/tessera backup --to /var/lib/tessera/backup.tar.gz >/dev/null || fail "tessera backup"
+listing=$(tar -tvzf "$chroot_dir/var/lib/tessera/backup.tar.gz")
+grep -qE '^-.* plugins/baseline.wasm$' <<<"$listing" && grep -q ' database.sqlite$' <<<"$listing" \
+  && grep -q ' config/tessera.toml$' <<<"$listing" || fail "the backup lacks the database, configuration or plugins"
 stop_server
 
 step "upgrading to ${version}-2 (data and an edited configuration survive)"
