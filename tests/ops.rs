@@ -389,3 +389,42 @@ async fn migrate_db_from_sqlite_to_postgres() {
     assert_eq!(me["role"], "centre_manager", "{me}");
     srv.stop().await;
 }
+
+/// Every operations command explains itself, and bad arguments are refused before anything
+/// is written.
+#[test]
+fn operations_commands_have_help_and_refuse_bad_arguments() {
+    for args in [
+        vec!["tls", "self-signed", "--help"],
+        vec!["doctor", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
+        vec!["migrate-db", "--help"],
+        vec!["healthcheck", "--help"],
+    ] {
+        let (code, out, _) = tessera(&args, &[], None);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Usage: tessera"), "{args:?}: {out}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let env = [("TESSERA_DATA_DIR", data)];
+    let (code, _, err) = tessera(&["tls", "self-signed", "--days", "0"], &env, None);
+    assert_eq!(code, 2, "{err}");
+    assert!(!dir.path().join("tls").exists(), "nothing written");
+    let (code, _, err) = tessera(&["backup", "--to", "/nonexistent/folder/b.tar.gz"], &env, None);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) =
+        tessera(&["restore", "--from", dir.path().join("missing.tar.gz").to_str().unwrap()], &env, None);
+    assert_eq!(code, 5, "{err}");
+    let (code, _, err) =
+        tessera(&["migrate-db", "--from", "postgres://x@127.0.0.1/x", "--to", "postgres://y@127.0.0.1/y"], &env, None);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--from"), "{err}");
+    let (code, _, err) = tessera(
+        &["healthcheck"],
+        &[("TESSERA_DATA_DIR", data), ("TESSERA_SERVER__LISTEN", &format!("127.0.0.1:{}", free_port()))],
+        None,
+    );
+    assert_eq!(code, 1, "nobody listens: {err}");
+}
