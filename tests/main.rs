@@ -14,5 +14,6 @@ mod centre;
 mod cli;
 mod isolation;
 mod jobs;
+mod ops;
 mod pages;
 mod plugins;

@@ -4,7 +4,10 @@
 #   2. starts a throwaway PostgreSQL server as the postgres user (removed on exit),
 #   3. builds the shipped policy plugins for wasm32-wasip1,
 #   4. checks formatting and clippy, then runs the one integration binary and the unit tests
-#      against SQLite and PostgreSQL with cargo-nextest.
+#      against SQLite and PostgreSQL with cargo-nextest;
+#   5. runs the packaging test (packaging/test.sh: release build, Debian package installed into a
+#      clean Debian 12 root, container image built and smoke-tested with buildah) when no
+#      arguments were given and TESSERA_SKIP_PACKAGING is not 1.
 # Set CARGO_TARGET_DIR to reuse a build cache; UPDATE_SNAPSHOTS=1 rewrites tests/snapshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,3 +66,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> tests"
 cargo nextest run --workspace --locked --no-fail-fast "$@"
+
+# The packaging test needs root (chroot, buildah); it is skipped when nextest arguments select
+# some tests only, or with TESSERA_SKIP_PACKAGING=1.
+if [ $# -eq 0 ] && [ "${TESSERA_SKIP_PACKAGING:-0}" != 1 ]; then
+  echo "==> packaging: the Debian package and the container image"
+  as_root env PATH="$PATH" HOME="$HOME" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
+    ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} bash packaging/test.sh
+fi

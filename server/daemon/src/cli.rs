@@ -60,6 +60,9 @@ pub enum Command {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Operations: tls, doctor, backup, restore, migrate-db.
+    #[command(flatten)]
+    Ops(crate::cli_ops::OpsCommand),
 }
 
 /// Policy-plugin commands.
@@ -306,6 +309,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
         Command::Plugin(cmd) => plugin(&cfg, cmd),
         Command::Retention { dry_run, tenant } => crate::cli_retention::run(&cfg, tenant, dry_run),
+        Command::Ops(cmd) => crate::cli_ops::run(&cfg, cli.config.as_deref(), cmd),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;

@@ -57,6 +57,13 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// On SIGTERM, how long in-flight requests get to finish.
     pub shutdown_grace_seconds: u64,
+    /// With TLS on, also listen for plain HTTP here (e.g. `0.0.0.0:80`) and redirect every
+    /// request to HTTPS.
+    pub redirect_http_from: Option<String>,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
+    /// When set, `/metrics` wants `Authorization: Bearer <token>` (masked by `config check`).
+    pub metrics_token: Option<String>,
 }
 
 /// The database.
@@ -168,6 +175,9 @@ impl Default for ServerConfig {
             secure_cookies: false,
             body_limit_bytes: 10 * 1024 * 1024,
             shutdown_grace_seconds: 20,
+            redirect_http_from: None,
+            metrics: true,
+            metrics_token: None,
         }
     }
 }
@@ -283,6 +293,23 @@ impl Config {
             }
             (None, None) => {}
         }
+        if let Some(from) = &self.server.redirect_http_from {
+            from.parse::<SocketAddr>().map_err(|_| {
+                bad(
+                    "server.redirect_http_from",
+                    format!("expected an address and port such as 0.0.0.0:80, got `{from}`"),
+                )
+            })?;
+            if self.server.tls_cert.is_none() {
+                return Err(bad(
+                    "server.redirect_http_from",
+                    "redirects to HTTPS: set server.tls_cert and server.tls_key",
+                ));
+            }
+        }
+        if self.server.metrics_token.as_deref().is_some_and(|t| t.trim().len() < 16) {
+            return Err(bad("server.metrics_token", "expected at least 16 characters"));
+        }
         if self.server.body_limit_bytes < 1024 {
             return Err(bad("server.body_limit_bytes", "expected at least 1024"));
         }
@@ -357,6 +384,9 @@ impl Config {
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = tessera_storage::redact_url(&shown.database.url);
+        if shown.server.metrics_token.is_some() {
+            shown.server.metrics_token = Some("********".into());
+        }
         if shown.mail.smtp_password.is_some() {
             shown.mail.smtp_password = Some("********".into());
         }

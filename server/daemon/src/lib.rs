@@ -1,10 +1,13 @@
 //! The `tessera` daemon: command line, configuration, wiring, mail and the job worker.
 
 pub mod cli;
+pub mod cli_ops;
 pub mod cli_retention;
 pub mod config;
 pub mod demo;
 pub mod mail;
+pub mod metrics;
+pub mod redirect;
 pub mod release;
 pub mod server;
 pub mod worker;

@@ -76,6 +76,8 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
 pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where the plain-HTTP redirect listener listens, if `server.redirect_http_from` is set.
+    pub redirect_addr: Option<SocketAddr>,
     /// The shared state (tests read the clock and database through it).
     pub state: Arc<AppState>,
     stop: watch::Sender<bool>,
@@ -133,11 +135,18 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         stop_rx.clone(),
     )));
 
-    let app = tessera_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let mut app = tessera_web::router(state.clone());
+    if cfg.server.metrics {
+        app = app
+            .route_layer(axum::middleware::from_fn(crate::metrics::track))
+            .merge(crate::metrics::router(state.clone(), cfg.server.metrics_token.clone()));
+    }
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;
     let grace = Duration::from_secs(cfg.server.shutdown_grace_seconds);
     let mut rx = stop_rx.clone();
     let addr;
+    let mut redirect_addr = None;
     if let (Some(cert), Some(key)) = (&cfg.server.tls_cert, &cfg.server.tls_key) {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
@@ -158,6 +167,23 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
                 tracing::error!(error = %e, "TLS server stopped");
             }
         }));
+        if let Some(from) = &cfg.server.redirect_http_from {
+            let from: SocketAddr = from.parse().context("server.redirect_http_from")?;
+            let listener = tokio::net::TcpListener::bind(from)
+                .await
+                .with_context(|| format!("cannot listen on {from} (server.redirect_http_from)"))?;
+            redirect_addr = Some(listener.local_addr()?);
+            let redirect = crate::redirect::router(&cfg.server.public_url, addr.port());
+            let mut rx = stop_rx.clone();
+            tasks.push(tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(listener, redirect).with_graceful_shutdown(shutdown).await {
+                    tracing::error!(error = %e, "HTTP redirect listener stopped");
+                }
+            }));
+        }
     } else {
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
@@ -171,7 +197,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             }
         }));
     }
-    Ok(Running { addr, state, stop, tasks, _plugins_watch: plugins_watch })
+    Ok(Running { addr, redirect_addr, state, stop, tasks, _plugins_watch: plugins_watch })
 }
 
 /// Enqueues the daily jobs (the retention run, at 02:00 UTC) once per day. The idempotency key
@@ -212,6 +238,9 @@ pub async fn serve(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let scheme = if cfg.server.tls_cert.is_some() { "https" } else { "http" };
     tracing::info!(address = %running.addr, "Tessera is listening");
     println!("Tessera is listening on {scheme}://{} (public URL {})", running.addr, cfg.server.public_url);
+    if let Some(r) = running.redirect_addr {
+        println!("Redirecting plain HTTP on http://{r} to HTTPS");
+    }
     wait_for_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await;

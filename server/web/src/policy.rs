@@ -12,6 +12,11 @@ use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::{policy as assignments, tenants};
 use tessera_storage::{DbConnection, StorageError};
 
+/// Prometheus counter of decisions made, by kind and plugin.
+pub const DECISIONS: &str = "tessera_policy_decisions_total";
+/// Prometheus counter of decisions that failed closed, by kind, plugin and cause.
+pub const FAILURES: &str = "tessera_policy_failures_total";
+
 /// Why a decision could not be made.
 #[derive(Debug)]
 pub enum DecideError {
@@ -66,6 +71,7 @@ pub fn decide_blocking(
     let input = DecisionInput { facts, tenant_config: &config, now, today: Some(today) };
     match registry.decide(&plugin, kind, &input) {
         Ok(d) => {
+            metrics::counter!(DECISIONS, "kind" => kind.as_str(), "plugin" => d.plugin.clone()).increment(1);
             let details = json!({"plugin": d.plugin, "version": d.version, "sha256": d.sha256, "kind": kind.as_str(), "output": d.output});
             let ev =
                 AuditEvent { actor, action: "policy.decision", target: Some(kind.as_str()), details, request_id: None };
@@ -73,6 +79,8 @@ pub fn decide_blocking(
             Ok(d)
         }
         Err(e) => {
+            metrics::counter!(FAILURES, "kind" => kind.as_str(), "plugin" => e.plugin.clone(), "cause" => e.code())
+                .increment(1);
             let details = json!({"plugin": e.plugin, "version": e.version, "kind": kind.as_str(), "cause": e.code(), "detail": e.detail});
             let ev =
                 AuditEvent { actor, action: "policy.failure", target: Some(kind.as_str()), details, request_id: None };
