@@ -86,10 +86,12 @@ impl ManageConnection for DbManager {
             DatabaseUrl::Sqlite(path) => {
                 let mut c = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; the busy timeout makes writers queue
-                // instead of failing; foreign keys are off by default in SQLite.
+                // instead of failing; foreign keys are off by default in SQLite. The timeout
+                // comes first: the pool opens connections at once, and on a new file switching
+                // to WAL must wait for the other connections, not fail with "database is locked".
                 c.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(c))
