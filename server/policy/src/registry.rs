@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tessera_plugin_sdk::abi::{DecisionResponse, GuestErrorCode};
 use tessera_plugin_sdk::manifest::overlay_config;
-use tessera_plugin_sdk::{ABI_VERSION, DecisionKind, DecisionRequest, Manifest};
+use tessera_plugin_sdk::{ABI_VERSION, DecisionKind, Manifest};
 
 use crate::error::{Cause, PolicyError};
 use crate::sandbox::{Limits, Prepared, RunFailure, Sandbox};
@@ -66,7 +67,8 @@ pub struct Decision {
 impl Decision {
     /// The output as the kind's typed decision (e.g. `RefundDecision`).
     pub fn typed<O: serde::de::DeserializeOwned>(&self) -> Result<O, PolicyError> {
-        serde_json::from_value(self.output.clone()).map_err(|e| {
+        // Deserialise from the borrowed value: no clone of the output tree.
+        O::deserialize(&self.output).map_err(|e| {
             PolicyError::new(&self.plugin, Cause::SchemaViolation, e.to_string()).version(&self.version).kind(self.kind)
         })
     }
@@ -82,6 +84,23 @@ pub struct ReloadReport {
     /// Plugins that failed to load; an older version, if any, stays in service.
     pub failed: Vec<PolicyError>,
 }
+
+/// The request envelope, serialised straight from the borrowed facts and configuration instead
+/// of cloning them into a [`tessera_plugin_sdk::DecisionRequest`] first. Field for field the same
+/// JSON (a test holds the two together).
+#[derive(Serialize)]
+pub(crate) struct RequestEnvelope<'a> {
+    pub(crate) abi: u32,
+    pub(crate) kind: DecisionKind,
+    pub(crate) now: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) today: Option<NaiveDate>,
+    pub(crate) config: &'a serde_json::Value,
+    pub(crate) facts: &'a serde_json::Value,
+}
+
+/// Initial capacity of the request buffer: a typical envelope fits without regrowing.
+const REQUEST_CAPACITY: usize = 1024;
 
 struct LoadedPlugin {
     info: PluginInfo,
@@ -328,15 +347,19 @@ impl PolicyRegistry {
                 format!("manifest lists {:?}", info.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
             ));
         }
-        let request = DecisionRequest {
-            abi: ABI_VERSION,
-            kind,
-            now: input.now,
-            today: input.today,
-            config: overlay_config(&loaded.default_config, input.tenant_config),
-            facts: input.facts.clone(),
+        // No tenant configuration means the defaults as they are: borrow them instead of
+        // overlaying (which would clone them).
+        let merged;
+        let config = if input.tenant_config.is_null() {
+            &loaded.default_config
+        } else {
+            merged = overlay_config(&loaded.default_config, input.tenant_config);
+            &merged
         };
-        let request = serde_json::to_vec(&request).map_err(|e| fail(Cause::InvalidFacts, e.to_string()))?;
+        let envelope =
+            RequestEnvelope { abi: ABI_VERSION, kind, now: input.now, today: input.today, config, facts: input.facts };
+        let mut request = Vec::with_capacity(REQUEST_CAPACITY);
+        serde_json::to_writer(&mut request, &envelope).map_err(|e| fail(Cause::InvalidFacts, e.to_string()))?;
         if request.len() > self.limits().max_input_bytes {
             return Err(fail(
                 Cause::InputTooLarge,
@@ -369,8 +392,15 @@ impl PolicyRegistry {
                 return Err(fail(cause, error.message));
             }
         };
-        if let Err(error) = self.inner.validators[&kind].validate(&output) {
-            return Err(fail(Cause::SchemaViolation, format!("{error} at {}", error.instance_path())));
+        // `is_valid` short-circuits without building error locations; only a failing output
+        // pays for `validate`, which says why.
+        let validator = &self.inner.validators[&kind];
+        if !validator.is_valid(&output) {
+            let detail = match validator.validate(&output) {
+                Err(error) => format!("{error} at {}", error.instance_path()),
+                Ok(()) => "output does not satisfy the kind's schema".to_owned(),
+            };
+            return Err(fail(Cause::SchemaViolation, detail));
         }
         Ok(Decision {
             plugin: info.name.clone(),

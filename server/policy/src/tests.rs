@@ -203,6 +203,46 @@ fn hostile_plugins_are_contained_and_the_host_keeps_working() {
 }
 
 #[test]
+fn a_decision_never_sees_what_the_previous_one_left_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    write_plugin(dir.path(), "leftovers", "6.6.6", &hostile("leftovers"));
+    let (registry, report) = PolicyRegistry::open(dir.path(), Limits::default()).unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    // Each run scribbles over its data segment and zeroed memory; the pool slot is reused
+    // (and reset in place where the kernel allows), so every run must still see the originals.
+    for run in 0..5 {
+        let (seen, _) = registry.run_raw("leftovers", b"{}").unwrap();
+        assert_eq!(seen, b"image\0\0\0\0\0", "run {run} saw a previous run's memory");
+    }
+}
+
+/// The envelope the host serialises from borrowed data is byte for byte the SDK's request.
+#[test]
+fn the_borrowed_request_envelope_is_the_sdk_request() {
+    let facts = refund_facts();
+    let config = json!({"medical_basis_points": 7500, "nested": {"list": [1, "two"]}});
+    for today in [None, Some(now().date_naive())] {
+        let owned = tessera_plugin_sdk::DecisionRequest {
+            abi: tessera_plugin_sdk::ABI_VERSION,
+            kind: DecisionKind::Refund,
+            now: now(),
+            today,
+            config: config.clone(),
+            facts: facts.clone(),
+        };
+        let borrowed = crate::registry::RequestEnvelope {
+            abi: tessera_plugin_sdk::ABI_VERSION,
+            kind: DecisionKind::Refund,
+            now: now(),
+            today,
+            config: &config,
+            facts: &facts,
+        };
+        assert_eq!(serde_json::to_string(&borrowed).unwrap(), serde_json::to_string(&owned).unwrap());
+    }
+}
+
+#[test]
 fn a_rust_plugin_refuses_config_of_the_wrong_type() {
     let registry = shipped();
     let facts = json!({"exam": "fce", "candidate_date_of_birth": "2008-01-01", "registration_date": "2026-04-10"});
