@@ -95,7 +95,7 @@ pub struct SearchPage {
 #[derive(Debug, Clone)]
 pub enum Change {
     /// Add or replace the document of this share.
-    Upsert(SharedResultDoc),
+    Upsert(Box<SharedResultDoc>),
     /// Remove the share's document (withdrawn, or gone).
     Delete(String),
 }

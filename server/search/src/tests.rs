@@ -42,16 +42,40 @@ fn fixture() -> (tempfile::TempDir, SearchIndexes, TenantId, TenantId) {
     ix.apply(
         a,
         &[
-            Change::Upsert(doc(1, "Łukasz", "Kowalski", "PL078000001", fce, "PL078 Integra Katowice", "Poland")),
-            Change::Upsert(doc(2, "Győző", "Szabó", "HU012000002", cae, "HU012 Budapest Centre", "Hungary")),
-            Change::Upsert(doc(3, "Anna", "Kowalczyk", "PL078000003", cae, "PL078 Integra Katowice", "Poland")),
-            Change::Upsert(doc(4, "Giulia", "Bianchi", "IT001000004", fce, "IT001 Milano", "Italy")),
+            Change::Upsert(Box::new(doc(
+                1,
+                "Łukasz",
+                "Kowalski",
+                "PL078000001",
+                fce,
+                "PL078 Integra Katowice",
+                "Poland",
+            ))),
+            Change::Upsert(Box::new(doc(2, "Győző", "Szabó", "HU012000002", cae, "HU012 Budapest Centre", "Hungary"))),
+            Change::Upsert(Box::new(doc(
+                3,
+                "Anna",
+                "Kowalczyk",
+                "PL078000003",
+                cae,
+                "PL078 Integra Katowice",
+                "Poland",
+            ))),
+            Change::Upsert(Box::new(doc(4, "Giulia", "Bianchi", "IT001000004", fce, "IT001 Milano", "Italy"))),
         ],
     )
     .unwrap();
     ix.apply(
         b,
-        &[Change::Upsert(doc(9, "Zofia", "Wiśniewska", "PL078000009", fce, "PL078 Integra Katowice", "Poland"))],
+        &[Change::Upsert(Box::new(doc(
+            9,
+            "Zofia",
+            "Wiśniewska",
+            "PL078000009",
+            fce,
+            "PL078 Integra Katowice",
+            "Poland",
+        )))],
     )
     .unwrap();
     (dir, ix, a, b)
@@ -176,7 +200,7 @@ fn upsert_replaces_and_delete_removes() {
     let (_d, ix, a, _) = fixture();
     let mut d = doc(1, "Łukasz", "Nowak", "PL078000001", ("FCE", "B2 First"), "PL078", "Poland");
     d.share_id = "share-1".into();
-    ix.apply(a, &[Change::Upsert(d)]).unwrap();
+    ix.apply(a, &[Change::Upsert(Box::new(d))]).unwrap();
     assert_eq!(text(&ix, a, "lukasz"), ["Nowak"]);
     ix.apply(a, &[Change::Delete("share-1".into()), Change::Delete("nope".into())]).unwrap();
     assert!(text(&ix, a, "lukasz").is_empty());
