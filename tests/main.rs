@@ -11,3 +11,4 @@ mod isolation;
 mod jobs;
 mod pages;
 mod plugins;
+mod verifier;

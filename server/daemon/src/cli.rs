@@ -51,6 +51,8 @@ pub enum Command {
     /// Policy plugins: list, check, install, assign to a tenant, run a decision.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Rebuild the full-text search indexes of this process from the database.
+    Reindex(crate::cli_verifier::Reindex),
 }
 
 /// Policy-plugin commands.
@@ -183,7 +185,7 @@ pub struct CliError {
 }
 
 impl CliError {
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
 }
@@ -296,6 +298,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
         Command::Plugin(cmd) => plugin(&cfg, cmd),
+        Command::Reindex(a) => crate::cli_verifier::reindex(&cfg, a),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;
@@ -398,7 +401,10 @@ fn policy_error(e: tessera_policy::PolicyError) -> CliError {
     CliError::new(2, e.to_string())
 }
 
-fn tenant_by_code(conn: &mut tessera_storage::DbConnection, code: &str) -> Result<tenants::Tenant, CliError> {
+pub(crate) fn tenant_by_code(
+    conn: &mut tessera_storage::DbConnection,
+    code: &str,
+) -> Result<tenants::Tenant, CliError> {
     match tenants::by_slug(conn, &code.to_ascii_lowercase()) {
         Ok(t) => Ok(t),
         Err(StorageError::NotFound) => Err(CliError::new(5, format!("--tenant: no tenant has the code `{code}`"))),

@@ -37,6 +37,26 @@ pub struct Config {
     pub plugins: PluginsConfig,
     /// Background jobs.
     pub jobs: JobsConfig,
+    /// Full-text search of shared results.
+    pub search: SearchConfig,
+}
+
+/// Full-text search of shared results (one index per verifier organisation).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Folder of the indexes; empty means `data_dir/search`. Each server process keeps its own.
+    pub dir: Option<PathBuf>,
+    /// Indexes kept open at once; the least recently used is closed beyond this.
+    pub max_open_indexes: usize,
+    /// How often the indexer reads the change log, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self { dir: None, max_open_indexes: 64, poll_interval_ms: 200 }
+    }
 }
 
 /// HTTP and TLS.
@@ -152,6 +172,7 @@ impl Default for Config {
             log: LogConfig::default(),
             plugins: PluginsConfig::default(),
             jobs: JobsConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -258,6 +279,9 @@ impl Config {
         if self.plugins.dir.is_none() {
             self.plugins.dir = Some(self.data_dir.join("plugins"));
         }
+        if self.search.dir.is_none() {
+            self.search.dir = Some(self.data_dir.join("search"));
+        }
     }
 
     /// Checks what types alone cannot: addresses, URLs, ranges, pairs of keys.
@@ -324,6 +348,15 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| bad("log.level", format!("expected a level such as `info`: {e}")))?;
+        if self.search.max_open_indexes == 0 || self.search.max_open_indexes > 10_000 {
+            return Err(bad("search.max_open_indexes", "expected a number from 1 to 10000"));
+        }
+        if self.search.poll_interval_ms == 0 || self.search.poll_interval_ms > 1000 {
+            return Err(bad(
+                "search.poll_interval_ms",
+                "expected a number from 1 to 1000 (a new share is searchable within a second)",
+            ));
+        }
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return Err(bad("jobs.workers", "expected a number from 1 to 64"));
         }

@@ -1,8 +1,10 @@
 //! The `tessera` daemon: command line, configuration, wiring, mail and the job worker.
 
 pub mod cli;
+pub mod cli_verifier;
 pub mod config;
 pub mod demo;
+pub mod indexer;
 pub mod mail;
 pub mod server;
 pub mod worker;

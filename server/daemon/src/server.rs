@@ -48,6 +48,7 @@ pub fn open_policies(cfg: &Config) -> anyhow::Result<PolicyRegistry> {
 
 /// The state every handler shares.
 pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<AppState>> {
+    let search = open_search(cfg)?;
     let a = &cfg.auth;
     let settings = WebSettings {
         public_url: cfg.server.public_url.trim_end_matches('/').to_owned(),
@@ -68,7 +69,16 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         clock,
         settings,
         jobs_wakeup: Arc::new(Notify::new()),
+        search,
     }))
+}
+
+/// Opens the folder of this process's search indexes (creating it).
+pub fn open_search(cfg: &Config) -> anyhow::Result<Arc<tessera_search::SearchIndexes>> {
+    let dir = cfg.search.dir.clone().unwrap_or_else(|| cfg.data_dir.join("search"));
+    let search = tessera_search::SearchIndexes::open(&dir, cfg.search.max_open_indexes)
+        .with_context(|| format!("cannot open the search folder {}", dir.display()))?;
+    Ok(Arc::new(search))
 }
 
 /// A server that is running: its address, and how to stop it.
@@ -117,6 +127,12 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         let name = format!("{}-{}-{i}", hostname(), std::process::id());
         tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));
     }
+
+    let indexer = {
+        let (db, search) = (db.clone(), state.search.clone());
+        tokio::task::spawn_blocking(move || crate::indexer::Indexer::start(db, search)).await??
+    };
+    tasks.push(tokio::spawn(indexer.run(Duration::from_millis(cfg.search.poll_interval_ms), stop_rx.clone())));
 
     let app = tessera_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;

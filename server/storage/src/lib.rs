@@ -6,6 +6,7 @@
 pub mod conn;
 pub mod repo;
 pub mod schema;
+pub mod schema_verifier;
 
 pub use conn::{DatabaseUrl, Db, DbConnection, redact_url};
 use tessera_domain::TenantId;

@@ -16,6 +16,7 @@ pub mod routes;
 pub mod state;
 pub mod templates;
 pub mod throttle;
+pub mod verifier;
 
 pub use error::AppError;
 pub use routes::router;

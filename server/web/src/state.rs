@@ -61,6 +61,8 @@ pub struct AppState {
     pub policies: tessera_policy::PolicyRegistry,
     /// Wakes the job worker when a job is enqueued.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
+    /// The full-text search indexes of shared results (this process's own copy).
+    pub search: Arc<tessera_search::SearchIndexes>,
 }
 
 /// The shared state as handlers receive it.

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod centre;
 pub mod jobs;
 pub mod policy;
+pub mod search_log;
 pub mod shares;
 pub mod tenants;
 pub mod users;

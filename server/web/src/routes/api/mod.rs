@@ -11,6 +11,7 @@ mod centre;
 mod me;
 mod policy;
 mod tenants;
+mod verifier;
 
 use crate::auth::{CurrentUser, constant_time_eq};
 use crate::error::AppError;
@@ -56,6 +57,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(policy::plugins))
         .routes(routes!(policy::assign))
         .routes(routes!(policy::decide))
+        .routes(routes!(verifier::search))
         .split_for_parts()
 }
 

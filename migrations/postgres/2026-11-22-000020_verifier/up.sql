@@ -1,0 +1,18 @@
+-- The search change log (an outbox): every change to what a verifier's search index holds writes
+-- a row here in the same transaction as the change itself. Each server process applies the log
+-- to its own index and remembers how far it got, so the database stays the only truth.
+-- `tenant_id` is the verifier whose index changes; `seq` orders the log across all tenants.
+-- PostgreSQL takes seq from a sequence: numbers are handed out in order but may COMMIT out of
+-- order, which the indexer allows for (it waits a while for gaps to fill).
+CREATE TABLE search_changes (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    seq BIGSERIAL NOT NULL,
+    share_id TEXT NOT NULL,
+    centre_tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, seq)
+);
+CREATE UNIQUE INDEX search_changes_seq ON search_changes (seq);
+
+-- Rebuilding a verifier's index pages through its shares by id.
+CREATE INDEX result_shares_verifier_id ON result_shares (verifier_tenant_id, id);

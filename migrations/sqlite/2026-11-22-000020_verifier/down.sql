@@ -1,0 +1,2 @@
+DROP INDEX result_shares_verifier_id;
+DROP TABLE search_changes;
