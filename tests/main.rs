@@ -12,3 +12,4 @@ mod jobs;
 mod pages;
 mod plugins;
 mod verifier;
+mod verifier_pages;

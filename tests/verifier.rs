@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tessera_domain::{Clock, Role, TenantKind};
-use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession, ResultRow};
+use tessera_storage::repo::centre::{self, Candidate, ComponentScore, Entry, ExamSession, ResultRow};
 use tessera_storage::repo::shares;
 use tessera_storage::repo::tenants::Tenant;
 
@@ -62,6 +62,7 @@ pub fn world(srv: &TestServer) -> World {
     let mut cands = Vec::new();
     let mut entries = Vec::new();
     let mut results = Vec::new();
+    let mut components = Vec::new();
     for (i, (first, family, id, dob, email)) in PEOPLE.iter().enumerate() {
         let cid = uuid::Uuid::new_v4().to_string();
         cands.push(Candidate {
@@ -90,23 +91,34 @@ pub fn world(srv: &TestServer) -> World {
             currency: "PLN".into(),
             created_at: at,
         });
+        // Szabó was absent from part of the exam (R-RESULT-CODES: status X, no profile).
+        let absent = i == 1;
+        let rid = uuid::Uuid::new_v4().to_string();
         results.push(ResultRow {
             tenant_id: t.clone(),
-            id: uuid::Uuid::new_v4().to_string(),
+            id: rid.clone(),
             entry_id: eid,
             version: 1,
             is_current: true,
-            status: "graded".into(),
-            overall_score: Some(170 + i as i32),
-            grade: Some("B".into()),
-            cefr: Some("B2".into()),
+            status: if absent { "X" } else { "graded" }.into(),
+            overall_score: (!absent).then_some(170 + i as i32),
+            grade: (!absent).then(|| "B".into()),
+            cefr: (!absent).then(|| "B2".into()),
             sor_number: format!("SOR-2026-{:05}", i + 1),
             created_at: at,
         });
+        for (k, paper) in ["Reading", "Use of English", "Writing", "Listening", "Speaking"].iter().enumerate() {
+            components.push(ComponentScore {
+                tenant_id: t.clone(),
+                result_id: rid.clone(),
+                component: (*paper).into(),
+                score: 160 + k as i32,
+            });
+        }
     }
     centre::insert_candidates(&mut c, &cands).unwrap();
     centre::insert_entries(&mut c, &entries).unwrap();
-    centre::insert_results(&mut c, &results, &[]).unwrap();
+    centre::insert_results(&mut c, &results, &components).unwrap();
     World { centre: centre_t, org_a, org_b, entries: entries.into_iter().map(|e| e.id).collect() }
 }
 

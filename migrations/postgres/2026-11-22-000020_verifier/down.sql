@@ -1,2 +1,4 @@
+DROP INDEX results_sor_current;
+DROP TABLE user_logins;
 DROP INDEX result_shares_verifier_id;
 DROP TABLE search_changes;

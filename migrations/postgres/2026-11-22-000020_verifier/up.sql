@@ -16,3 +16,15 @@ CREATE UNIQUE INDEX search_changes_seq ON search_changes (seq);
 
 -- Rebuilding a verifier's index pages through its shares by id.
 CREATE INDEX result_shares_verifier_id ON result_shares (verifier_tenant_id, id);
+
+-- When each user of a verifier organisation signed in last and the time before: the shared list
+-- shows as new what was shared since the previous sign-in (R-SHARED-LIST).
+CREATE TABLE user_logins (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    user_id TEXT NOT NULL,
+    last_login_at TIMESTAMP NOT NULL,
+    previous_login_at TIMESTAMP,
+    PRIMARY KEY (tenant_id, user_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
+);
+CREATE INDEX results_sor_current ON results (sor_number, is_current);

@@ -66,6 +66,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         templates: Templates::load().map_err(anyhow::Error::msg)?,
         policies: open_policies(cfg)?,
         throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
+        rate: tessera_web::rate::RateLimits::new(clock.clone()),
         clock,
         settings,
         jobs_wakeup: Arc::new(Notify::new()),

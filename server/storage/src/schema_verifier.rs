@@ -10,3 +10,13 @@ diesel::table! {
         at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// The last and previous sign-in of each user (R-SHARED-LIST "since you last logged in").
+    user_logins (tenant_id, user_id) {
+        tenant_id -> Text,
+        user_id -> Text,
+        last_login_at -> Timestamp,
+        previous_login_at -> Nullable<Timestamp>,
+    }
+}

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod pdf;
 pub mod policy;
+pub mod rate;
 pub mod routes;
 pub mod state;
 pub mod templates;

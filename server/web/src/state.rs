@@ -63,6 +63,8 @@ pub struct AppState {
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
     /// The full-text search indexes of shared results (this process's own copy).
     pub search: Arc<tessera_search::SearchIndexes>,
+    /// Request budgets (Statement of Results lookups, API clients).
+    pub rate: crate::rate::RateLimits,
 }
 
 /// The shared state as handlers receive it.

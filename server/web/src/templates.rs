@@ -26,6 +26,11 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "home_candidate.html",
     "email/password_reset.txt",
     "documents/statement_of_results.txt",
+    "verifier_nav.html",
+    "verifier_shared.html",
+    "verifier_search.html",
+    "verifier_detail.html",
+    "verifier_lookup.html",
 );
 
 /// The template environment.

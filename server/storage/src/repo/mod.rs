@@ -9,6 +9,7 @@ pub mod search_log;
 pub mod shares;
 pub mod tenants;
 pub mod users;
+pub mod verifier;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 

@@ -204,3 +204,24 @@ pub fn still_active(conn: &mut DbConnection, verifier: TenantId, share_ids: &[St
         .select(result_shares::id)
         .load(conn)?)
 }
+
+/// A page of the active shares with `verifier`, newest first (the shared list, R-SHARED-LIST).
+pub fn newest(conn: &mut DbConnection, verifier: TenantId, offset: i64, limit: i64) -> StorageResult<Vec<IndexRow>> {
+    Ok(index_rows!(tid(verifier))
+        .order((result_shares::shared_at.desc(), result_shares::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// How many active shares `verifier` received after `since` (all of them when `None`).
+pub fn shared_since(conn: &mut DbConnection, verifier: TenantId, since: Option<NaiveDateTime>) -> StorageResult<i64> {
+    let mut q = result_shares::table
+        .filter(result_shares::verifier_tenant_id.eq(tid(verifier)))
+        .filter(result_shares::withdrawn_at.is_null())
+        .into_boxed();
+    if let Some(t) = since {
+        q = q.filter(result_shares::shared_at.gt(t));
+    }
+    Ok(q.count().get_result(conn)?)
+}

@@ -13,6 +13,8 @@ mod policy;
 mod tenants;
 mod verifier;
 
+pub use verifier::pdf_response;
+
 use crate::auth::{CurrentUser, constant_time_eq};
 use crate::error::AppError;
 use crate::state::SharedState;
@@ -58,6 +60,10 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(policy::assign))
         .routes(routes!(policy::decide))
         .routes(routes!(verifier::search))
+        .routes(routes!(verifier::shared))
+        .routes(routes!(verifier::detail))
+        .routes(routes!(verifier::statement))
+        .routes(routes!(verifier::lookup))
         .split_for_parts()
 }
 

@@ -4,6 +4,7 @@ mod home;
 mod index;
 mod login;
 mod password;
+mod verifier;
 
 use crate::auth::{MaybeUser, ensure_csrf_token};
 use crate::error::AppError;
@@ -31,6 +32,11 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre", get(home::centre))
         .route("/verifier", get(home::verifier))
         .route("/candidate", get(home::candidate))
+        .route("/verifier/shared", get(verifier::shared))
+        .route("/verifier/search", get(verifier::search))
+        .route("/verifier/results/{share_id}", get(verifier::detail))
+        .route("/verifier/results/{share_id}/statement.pdf", get(verifier::statement))
+        .route("/verifier/lookup", get(verifier::lookup_form).post(verifier::lookup_submit))
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 
