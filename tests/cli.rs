@@ -90,7 +90,8 @@ fn tenants_and_users_from_the_command_line() {
     let d = dir.path();
     let (code, out, _) = run(d, &["migrate"], &[]);
     assert_eq!(code, 0);
-    assert!(out.contains("applied 2 migration"), "{out}");
+    // Every migration folder is applied (the count grows with each feature).
+    assert!(out.contains("applied ") && out.contains("20261122000001"), "{out}");
     let (code, out, _) = run(d, &["migrate"], &[]);
     assert_eq!(code, 0);
     assert!(out.contains("up to date"));

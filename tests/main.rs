@@ -12,4 +12,5 @@ mod jobs;
 mod pages;
 mod plugins;
 mod verifier;
+mod verifier_orgs;
 mod verifier_pages;

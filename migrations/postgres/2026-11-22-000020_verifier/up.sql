@@ -28,3 +28,31 @@ CREATE TABLE user_logins (
     FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
 );
 CREATE INDEX results_sor_current ON results (sor_number, is_current);
+
+-- An organisation's request to join the Results Verification Service (R-ORG-SIGNUP): the tenant
+-- is created 'pending' with its primary user (no password yet); the installation admin decides.
+CREATE TABLE org_signups (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    first_name TEXT NOT NULL,
+    family_name TEXT NOT NULL,
+    job_title TEXT NOT NULL,
+    email TEXT NOT NULL,
+    org_type TEXT NOT NULL,
+    website TEXT NOT NULL,
+    submitted_at TIMESTAMP NOT NULL,
+    decision TEXT CHECK (decision IN ('approved', 'rejected')),
+    decided_at TIMESTAMP,
+    decided_by TEXT,
+    PRIMARY KEY (tenant_id)
+);
+
+-- Job titles of verifier users (R-ORG-USERS: first name, family name, job title, email).
+CREATE TABLE org_members (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    user_id TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    family_name TEXT NOT NULL,
+    job_title TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, user_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
+);

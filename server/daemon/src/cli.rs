@@ -53,6 +53,9 @@ pub enum Command {
     Plugin(PluginCommand),
     /// Rebuild the full-text search indexes of this process from the database.
     Reindex(crate::cli_verifier::Reindex),
+    /// Verifier organisations: list, approve and reject sign-up requests.
+    #[command(subcommand)]
+    Org(crate::cli_verifier::OrgCommand),
 }
 
 /// Policy-plugin commands.
@@ -299,6 +302,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
         Command::Plugin(cmd) => plugin(&cfg, cmd),
         Command::Reindex(a) => crate::cli_verifier::reindex(&cfg, a),
+        Command::Org(cmd) => crate::cli_verifier::org(&cfg, cmd),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;

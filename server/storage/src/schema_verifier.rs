@@ -20,3 +20,31 @@ diesel::table! {
         previous_login_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// Organisation sign-up requests (R-ORG-SIGNUP).
+    org_signups (tenant_id) {
+        tenant_id -> Text,
+        first_name -> Text,
+        family_name -> Text,
+        job_title -> Text,
+        email -> Text,
+        org_type -> Text,
+        website -> Text,
+        submitted_at -> Timestamp,
+        decision -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Names and job titles of verifier users (R-ORG-USERS).
+    org_members (tenant_id, user_id) {
+        tenant_id -> Text,
+        user_id -> Text,
+        first_name -> Text,
+        family_name -> Text,
+        job_title -> Text,
+    }
+}

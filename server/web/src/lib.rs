@@ -9,6 +9,7 @@ pub mod documents;
 pub mod error;
 pub mod i18n;
 pub mod openapi;
+pub mod organisations;
 pub mod outbox;
 pub mod pdf;
 pub mod policy;

@@ -31,6 +31,13 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "verifier_search.html",
     "verifier_detail.html",
     "verifier_lookup.html",
+    "org_signup.html",
+    "admin_organisations.html",
+    "verifier_users.html",
+    "email/org_approved.txt",
+    "email/org_rejected.txt",
+    "email/org_user_added.txt",
+    "email/org_signup_received.txt",
 );
 
 /// The template environment.

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod centre;
 pub mod jobs;
+pub mod organisations;
 pub mod policy;
 pub mod search_log;
 pub mod shares;
