@@ -12,5 +12,6 @@ mod jobs;
 mod pages;
 mod plugins;
 mod verifier;
+mod verifier_api;
 mod verifier_orgs;
 mod verifier_pages;

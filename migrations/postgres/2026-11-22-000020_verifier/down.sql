@@ -1,3 +1,4 @@
+DROP TABLE api_clients;
 DROP TABLE org_members;
 DROP TABLE org_signups;
 DROP INDEX results_sor_current;

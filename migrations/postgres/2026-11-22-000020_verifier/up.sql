@@ -56,3 +56,19 @@ CREATE TABLE org_members (
     PRIMARY KEY (tenant_id, user_id),
     FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
 );
+
+-- API clients of verifier organisations (R-API). Only the SHA-256 of each token is kept; the
+-- token itself is shown once, at creation or rotation.
+CREATE TABLE api_clients (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    token_hint TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    rotated_at TIMESTAMP,
+    revoked_at TIMESTAMP,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, token_hash)
+);

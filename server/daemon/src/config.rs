@@ -39,6 +39,22 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Full-text search of shared results.
     pub search: SearchConfig,
+    /// The Results Verification Service.
+    pub verifier: VerifierConfig,
+}
+
+/// The Results Verification Service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifierConfig {
+    /// Requests each API client may make per minute; more are answered 429 with Retry-After.
+    pub api_requests_per_minute: usize,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self { api_requests_per_minute: 600 }
+    }
 }
 
 /// Full-text search of shared results (one index per verifier organisation).
@@ -173,6 +189,7 @@ impl Default for Config {
             plugins: PluginsConfig::default(),
             jobs: JobsConfig::default(),
             search: SearchConfig::default(),
+            verifier: VerifierConfig::default(),
         }
     }
 }
@@ -356,6 +373,9 @@ impl Config {
                 "search.poll_interval_ms",
                 "expected a number from 1 to 1000 (a new share is searchable within a second)",
             ));
+        }
+        if self.verifier.api_requests_per_minute == 0 || self.verifier.api_requests_per_minute > 100_000 {
+            return Err(bad("verifier.api_requests_per_minute", "expected a number from 1 to 100000"));
         }
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return Err(bad("jobs.workers", "expected a number from 1 to 64"));

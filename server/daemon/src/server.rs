@@ -59,6 +59,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         login_failures_per_address: a.login_failures_per_address,
         login_failure_window: chrono::Duration::minutes(a.login_failure_window_minutes),
         body_limit_bytes: cfg.server.body_limit_bytes,
+        api_requests_per_minute: cfg.verifier.api_requests_per_minute,
     };
     Ok(Arc::new(AppState {
         db,

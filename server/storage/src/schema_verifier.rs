@@ -48,3 +48,18 @@ diesel::table! {
         job_title -> Text,
     }
 }
+
+diesel::table! {
+    /// API clients of verifier organisations (R-API).
+    api_clients (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        token_hint -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}

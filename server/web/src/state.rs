@@ -26,6 +26,8 @@ pub struct WebSettings {
     pub login_failure_window: chrono::Duration,
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
+    /// Requests an API client of a verifier organisation may make per minute (R-API).
+    pub api_requests_per_minute: usize,
 }
 
 impl Default for WebSettings {
@@ -39,6 +41,7 @@ impl Default for WebSettings {
             login_failures_per_address: 20,
             login_failure_window: chrono::Duration::minutes(15),
             body_limit_bytes: 2 * 1024 * 1024,
+            api_requests_per_minute: 600,
         }
     }
 }

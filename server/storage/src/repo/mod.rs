@@ -1,5 +1,6 @@
 //! Repositories: plain functions over a connection, grouped by aggregate.
 
+pub mod api_clients;
 pub mod audit;
 pub mod auth;
 pub mod centre;

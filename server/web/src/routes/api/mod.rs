@@ -33,7 +33,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[openapi(
     info(
         title = "Tessera API",
-        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`."
+        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`. Verifier endpoints also accept an API client token as `Authorization: Bearer <token>` or `X-API-Key: <token>`; too many requests are answered 429 with Retry-After."
     ),
     components(schemas(crate::error::ErrorBody))
 )]
@@ -64,6 +64,9 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verifier::detail))
         .routes(routes!(verifier::statement))
         .routes(routes!(verifier::lookup))
+        .routes(routes!(verifier::clients, verifier::create_client))
+        .routes(routes!(verifier::rotate_client))
+        .routes(routes!(verifier::revoke_client))
         .split_for_parts()
 }
 

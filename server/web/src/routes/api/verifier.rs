@@ -2,28 +2,53 @@
 //! Results lookup and downloads, for the organisation's users and API clients.
 
 use super::ApiUser;
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::SharedState;
-use crate::verifier::{self, ResultDetail, SearchParams, SearchResults, SharedList, VERIFIER_ROLES, Verifier};
+use crate::verifier::{self, ResultDetail, SearchParams, SearchResults, SharedList, Verifier};
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use tessera_domain::Role;
+use tessera_storage::repo::api_clients::{self, ApiClient};
+use tessera_storage::repo::audit;
 use utoipa::{IntoParams, ToSchema};
+
+/// The caller of a verifier endpoint: an API client (R-API: `Authorization: Bearer <token>` or
+/// `X-API-Key: <token>`), else a signed-in verifier user.
+pub struct VerifierCaller(pub Verifier);
+
+impl FromRequestParts<SharedState> for VerifierCaller {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, AppError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        if let Some(token) = bearer.or(key) {
+            return Ok(Self(verifier::api_client(state, token.trim()).await?));
+        }
+        let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
+        Ok(Self(Verifier::from_user(&user)?))
+    }
+}
 
 /// Searches the results shared with the caller's organisation (R-SEARCH-FIELDS).
 #[utoipa::path(get, path = "/v1/verifier/search", tag = "verifier", params(SearchParams),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn search(
     State(state): State<SharedState>,
-    ApiUser(user): ApiUser,
+    VerifierCaller(v): VerifierCaller,
     Query(params): Query<SearchParams>,
 ) -> AppResult<Json<SearchResults>> {
-    user.require(VERIFIER_ROLES)?;
     let q = params.to_query()?;
-    Ok(Json(verifier::search(&state, user.tenant_id(), q).await?))
+    Ok(Json(verifier::search(&state, v.tenant, q).await?))
 }
 
 /// Paging of the shared list.
@@ -44,10 +69,9 @@ pub struct ListParams {
     responses((status = 200, body = SharedList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn shared(
     State(state): State<SharedState>,
-    ApiUser(user): ApiUser,
+    VerifierCaller(v): VerifierCaller,
     Query(p): Query<ListParams>,
 ) -> AppResult<Json<SharedList>> {
-    let v = Verifier::from_user(&user)?;
     Ok(Json(verifier::shared_list(&state, &v, p.page.unwrap_or(1), p.per_page.unwrap_or(50)).await?))
 }
 
@@ -56,10 +80,9 @@ pub async fn shared(
     responses((status = 200, body = ResultDetail), (status = 404, body = ErrorBody)))]
 pub async fn detail(
     State(state): State<SharedState>,
-    ApiUser(user): ApiUser,
+    VerifierCaller(v): VerifierCaller,
     Path(share_id): Path<String>,
 ) -> AppResult<Json<ResultDetail>> {
-    let v = Verifier::from_user(&user)?;
     Ok(Json(verifier::detail(&state, &v, &share_id).await?))
 }
 
@@ -68,10 +91,9 @@ pub async fn detail(
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody)))]
 pub async fn statement(
     State(state): State<SharedState>,
-    ApiUser(user): ApiUser,
+    VerifierCaller(v): VerifierCaller,
     Path(share_id): Path<String>,
 ) -> AppResult<Response> {
-    let v = Verifier::from_user(&user)?;
     let (name, pdf) = verifier::statement(&state, &v, &share_id).await?;
     Ok(pdf_response(&name, pdf))
 }
@@ -107,9 +129,156 @@ pub struct LookupRequest {
 pub async fn lookup(
     State(state): State<SharedState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    ApiUser(user): ApiUser,
+    VerifierCaller(v): VerifierCaller,
     Json(req): Json<LookupRequest>,
 ) -> AppResult<Json<ResultDetail>> {
-    let v = Verifier::from_user(&user)?;
     Ok(Json(verifier::sor_lookup(&state, &v, addr.ip(), &req.sor_number, &req.date_of_birth).await?))
+}
+
+/// An API client as listed (its token is never shown again).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiClientView {
+    /// Client id.
+    pub id: String,
+    /// Name given at creation.
+    pub name: String,
+    /// The token's last characters.
+    pub token_hint: String,
+    /// Created (UTC).
+    pub created_at: String,
+    /// Last rotated (UTC), if ever.
+    pub rotated_at: Option<String>,
+    /// Revoked (UTC): the token no longer works.
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiClient> for ApiClientView {
+    fn from(c: ApiClient) -> Self {
+        let f = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        Self {
+            id: c.id,
+            name: c.name,
+            token_hint: c.token_hint,
+            created_at: f(c.created_at),
+            rotated_at: c.rotated_at.map(f),
+            revoked_at: c.revoked_at.map(f),
+        }
+    }
+}
+
+/// A client with its token: shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiClientToken {
+    /// The client.
+    pub client: ApiClientView,
+    /// The token, for `Authorization: Bearer <token>` or `X-API-Key: <token>`. Not stored.
+    pub token: String,
+}
+
+/// A new API client.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewApiClient {
+    /// A name saying what uses it (1 to 100 characters).
+    pub name: String,
+}
+
+fn primary_only(user: &crate::auth::CurrentUser) -> AppResult<()> {
+    user.require(&[Role::VerifierPrimary])
+}
+
+fn audit_client(
+    c: &mut tessera_storage::DbConnection,
+    user: &crate::auth::CurrentUser,
+    action: &str,
+    id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> tessera_storage::StorageResult<()> {
+    let ev = audit::AuditEvent {
+        actor: Some(&user.user.id),
+        action,
+        target: Some(id),
+        details: serde_json::json!({}),
+        request_id: None,
+    };
+    audit::append(c, user.tenant_id(), &ev, now)
+}
+
+/// The organisation's API clients (primary user only).
+#[utoipa::path(get, path = "/v1/verifier/api-clients", tag = "verifier",
+    responses((status = 200, body = [ApiClientView]), (status = 404, body = ErrorBody)))]
+pub async fn clients(State(state): State<SharedState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<ApiClientView>>> {
+    primary_only(&user)?;
+    let tid = user.tenant_id();
+    let rows = state.db.call(move |c| api_clients::list(c, tid)).await?;
+    Ok(Json(rows.into_iter().map(ApiClientView::from).collect()))
+}
+
+/// Creates an API client; the answer carries its token, shown only this once (R-API).
+#[utoipa::path(post, path = "/v1/verifier/api-clients", tag = "verifier", request_body = NewApiClient,
+    responses((status = 201, body = ApiClientToken), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_client(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Json(req): Json<NewApiClient>,
+) -> AppResult<(StatusCode, Json<ApiClientToken>)> {
+    primary_only(&user)?;
+    let name = req.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        let mut e = AppError::bad_request("name: 1 to 100 characters");
+        e.field = Some("name".into());
+        return Err(e);
+    }
+    let (token, hash, hint) = verifier::new_api_token(user.tenant_id());
+    let (u, now) = (user.clone(), state.clock.now());
+    let client = state
+        .db
+        .call(move |c| {
+            let client = api_clients::create(c, u.tenant_id(), &name, &hash, &hint, &u.user.id, now)?;
+            audit_client(c, &u, "api_client.created", &client.id, now)?;
+            Ok(client)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(ApiClientToken { client: client.into(), token })))
+}
+
+/// Gives a client a new token; the old one stops working at once (renewal, R-API).
+#[utoipa::path(post, path = "/v1/verifier/api-clients/{id}/rotate", tag = "verifier", params(("id" = String, Path)),
+    responses((status = 200, body = ApiClientToken), (status = 404, body = ErrorBody)))]
+pub async fn rotate_client(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<ApiClientToken>> {
+    primary_only(&user)?;
+    let (token, hash, hint) = verifier::new_api_token(user.tenant_id());
+    let (u, now) = (user.clone(), state.clock.now());
+    let client = state
+        .db
+        .call(move |c| {
+            let client = api_clients::rotate(c, u.tenant_id(), &id, &hash, &hint, now)?;
+            audit_client(c, &u, "api_client.rotated", &client.id, now)?;
+            Ok(client)
+        })
+        .await?;
+    Ok(Json(ApiClientToken { client: client.into(), token }))
+}
+
+/// Revokes a client for good.
+#[utoipa::path(delete, path = "/v1/verifier/api-clients/{id}", tag = "verifier", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn revoke_client(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    primary_only(&user)?;
+    let (u, now) = (user.clone(), state.clock.now());
+    state
+        .db
+        .call(move |c| {
+            api_clients::revoke(c, u.tenant_id(), &id, now)?;
+            audit_client(c, &u, "api_client.revoked", &id, now)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
