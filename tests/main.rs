@@ -13,5 +13,6 @@ mod pages;
 mod plugins;
 mod verifier;
 mod verifier_api;
+mod verifier_bulk;
 mod verifier_orgs;
 mod verifier_pages;

@@ -72,3 +72,40 @@ CREATE TABLE api_clients (
     PRIMARY KEY (tenant_id, id),
     UNIQUE (tenant_id, token_hash)
 );
+
+-- Custom data-file templates of an organisation (R-BULK-DOWNLOAD): chosen fields, their order
+-- and headers, as JSON [{"field": ..., "header": ...}].
+CREATE TABLE download_templates (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+
+-- Download history (R-BULK-DOWNLOAD): what was asked for, so it can be downloaded again. The
+-- file is rebuilt on re-download from the shares still active then.
+CREATE TABLE downloads (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    id TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    format TEXT NOT NULL CHECK (format IN ('pdf', 'csv', 'xlsx')),
+    template_id TEXT,
+    share_ids TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX downloads_at ON downloads (tenant_id, created_at);
+
+-- Notification preference of each verifier user (R-NOTIFY): off, each, daily or weekly.
+CREATE TABLE notify_prefs (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    user_id TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('off', 'each', 'daily', 'weekly')),
+    since TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, user_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
+);

@@ -1,3 +1,6 @@
+DROP TABLE notify_prefs;
+DROP TABLE downloads;
+DROP TABLE download_templates;
 DROP TABLE api_clients;
 DROP TABLE org_members;
 DROP TABLE org_signups;

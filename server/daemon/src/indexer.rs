@@ -222,12 +222,16 @@ impl Indexer {
             if *stop.borrow() {
                 return;
             }
-            let (returned, outcome) = tokio::task::spawn_blocking(move || {
+            let pass = tokio::task::spawn_blocking(move || {
                 let r = self.step();
                 (self, r)
             })
-            .await
-            .expect("the indexer pass does not panic");
+            .await;
+            // Cancelled only when the runtime shuts down; a panic in a pass is a bug worth a log.
+            let Ok((returned, outcome)) = pass else {
+                tracing::warn!("search indexer stopped");
+                return;
+            };
             self = returned;
             let busy = match outcome {
                 Ok(n) => n > 0,

@@ -63,3 +63,39 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// Custom data-file templates (R-BULK-DOWNLOAD).
+    download_templates (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        name -> Text,
+        fields -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Download history (R-BULK-DOWNLOAD).
+    downloads (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        actor_id -> Text,
+        format -> Text,
+        template_id -> Nullable<Text>,
+        share_ids -> Text,
+        count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Notification preferences (R-NOTIFY).
+    notify_prefs (tenant_id, user_id) {
+        tenant_id -> Text,
+        user_id -> Text,
+        mode -> Text,
+        since -> Timestamp,
+    }
+}

@@ -5,6 +5,7 @@
 //! from a request body.
 
 pub mod auth;
+pub mod bulk;
 pub mod documents;
 pub mod error;
 pub mod i18n;

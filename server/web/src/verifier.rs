@@ -402,7 +402,7 @@ fn detail_of(share_id: String, centre_name: String, sheet: tessera_storage::repo
 
 /// Records a view or download of a share: the share event the candidate sees and the
 /// organisation's audit record, in one transaction. Fails (404) if the share is not active.
-async fn record(state: &AppState, v: &Verifier, share_id: &str, action: &'static str) -> AppResult<()> {
+pub(crate) async fn record(state: &AppState, v: &Verifier, share_id: &str, action: &'static str) -> AppResult<()> {
     let (tenant, id, actor, name, now) =
         (v.tenant, share_id.to_owned(), v.actor_id.clone(), v.actor_name.clone(), state.clock.now());
     state
@@ -414,11 +414,15 @@ async fn record(state: &AppState, v: &Verifier, share_id: &str, action: &'static
 
 /// The active share `share_id` of `v`'s organisation with its released result sheet; 404 when
 /// the share is not the organisation's, withdrawn, or its result not released (R-RELEASE).
-async fn shared_sheet(
+pub(crate) async fn shared_sheet(
     state: &AppState,
     v: &Verifier,
     share_id: &str,
-) -> AppResult<(tessera_storage::repo::centre::Share, tessera_storage::repo::centre::ResultSheet, String)> {
+) -> AppResult<(
+    tessera_storage::repo::centre::Share,
+    tessera_storage::repo::centre::ResultSheet,
+    tessera_storage::repo::tenants::Tenant,
+)> {
     let (tenant, id, now) = (v.tenant, share_id.to_owned(), state.clock.now());
     state
         .db
@@ -432,8 +436,8 @@ async fn shared_sheet(
             if sheet.session.release_at > now.naive_utc() {
                 return Err(tessera_storage::StorageError::NotFound);
             }
-            let centre_name = tessera_storage::repo::tenants::by_id(c, centre)?.name;
-            Ok((share, sheet, centre_name))
+            let centre = tessera_storage::repo::tenants::by_id(c, centre)?;
+            Ok((share, sheet, centre))
         })
         .await
         .map_err(AppError::from)
@@ -441,9 +445,9 @@ async fn shared_sheet(
 
 /// The detail of a shared result (R-DETAIL); the view is recorded for the candidate and audited.
 pub async fn detail(state: &AppState, v: &Verifier, share_id: &str) -> AppResult<ResultDetail> {
-    let (share, sheet, centre_name) = shared_sheet(state, v, share_id).await?;
+    let (share, sheet, centre) = shared_sheet(state, v, share_id).await?;
     record(state, v, &share.id, "view").await?;
-    Ok(detail_of(share.id, centre_name, sheet))
+    Ok(detail_of(share.id, centre.name, sheet))
 }
 
 /// The Statement of Results PDF of a shared result; the download is recorded and audited.

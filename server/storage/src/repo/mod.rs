@@ -4,6 +4,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod auth;
 pub mod centre;
+pub mod downloads;
 pub mod jobs;
 pub mod organisations;
 pub mod policy;

@@ -67,6 +67,10 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verifier::clients, verifier::create_client))
         .routes(routes!(verifier::rotate_client))
         .routes(routes!(verifier::revoke_client))
+        .routes(routes!(verifier::bulk_download, verifier::download_history))
+        .routes(routes!(verifier::download_again))
+        .routes(routes!(verifier::templates, verifier::create_template))
+        .routes(routes!(verifier::delete_template))
         .split_for_parts()
 }
 

@@ -282,3 +282,156 @@ pub async fn revoke_client(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+fn file_response(id: Option<&str>, f: crate::bulk::File) -> Response {
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, f.content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", f.name)),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        f.bytes,
+    )
+        .into_response();
+    if let Some(id) = id
+        && let Ok(v) = header::HeaderValue::from_str(id)
+    {
+        res.headers_mut().insert("x-download-id", v);
+    }
+    res
+}
+
+/// Downloads ticked shared results at once (R-BULK-DOWNLOAD): `pdf` gives a zip of Statements of
+/// Results, `csv` and `xlsx` a data file from the default template (every field) or a custom one.
+/// The download is kept in the history (its id in `X-Download-Id`) and recorded for each candidate.
+#[utoipa::path(post, path = "/v1/verifier/downloads", tag = "verifier", request_body = crate::bulk::BulkRequest,
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn bulk_download(
+    State(state): State<SharedState>,
+    VerifierCaller(v): VerifierCaller,
+    Json(req): Json<crate::bulk::BulkRequest>,
+) -> AppResult<Response> {
+    let (id, file) = crate::bulk::create(&state, &v, req).await?;
+    Ok(file_response(Some(&id), file))
+}
+
+/// A past download.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DownloadView {
+    /// Id, for downloading again.
+    pub id: String,
+    /// `pdf`, `csv` or `xlsx`.
+    pub format: String,
+    /// Custom template used, if any.
+    pub template_id: Option<String>,
+    /// Results in the file when it was made.
+    pub count: i32,
+    /// Who asked (user or `api:<client id>`).
+    pub actor_id: String,
+    /// When (UTC, `YYYY-MM-DD hh:mm:ss`).
+    pub created_at: String,
+}
+
+/// The organisation's download history, newest first.
+#[utoipa::path(get, path = "/v1/verifier/downloads", tag = "verifier",
+    responses((status = 200, body = [DownloadView]), (status = 404, body = ErrorBody)))]
+pub async fn download_history(
+    State(state): State<SharedState>,
+    VerifierCaller(v): VerifierCaller,
+) -> AppResult<Json<Vec<DownloadView>>> {
+    let tenant = v.tenant;
+    let rows = state.db.call(move |c| tessera_storage::repo::downloads::history(c, tenant, 200)).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|d| DownloadView {
+                id: d.id,
+                format: d.format,
+                template_id: d.template_id,
+                count: d.count,
+                actor_id: d.actor_id,
+                created_at: d.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            })
+            .collect(),
+    ))
+}
+
+/// Downloads a past download again, with the results still shared now.
+#[utoipa::path(get, path = "/v1/verifier/downloads/{id}", tag = "verifier", params(("id" = String, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, body = ErrorBody)))]
+pub async fn download_again(
+    State(state): State<SharedState>,
+    VerifierCaller(v): VerifierCaller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    Ok(file_response(None, crate::bulk::again(&state, &v, &id).await?))
+}
+
+/// A data-file template.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TemplateView {
+    /// Id (absent when creating).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Columns in order.
+    pub fields: Vec<crate::bulk::Column>,
+}
+
+/// The data-file templates: the default one (every field, id `default`) first, then the custom ones.
+#[utoipa::path(get, path = "/v1/verifier/download-templates", tag = "verifier",
+    responses((status = 200, body = [TemplateView]), (status = 404, body = ErrorBody)))]
+pub async fn templates(
+    State(state): State<SharedState>,
+    VerifierCaller(v): VerifierCaller,
+) -> AppResult<Json<Vec<TemplateView>>> {
+    let tenant = v.tenant;
+    let rows = state.db.call(move |c| tessera_storage::repo::downloads::templates(c, tenant)).await?;
+    let mut out =
+        vec![TemplateView { id: None, name: "Default (every field)".into(), fields: crate::bulk::default_columns() }];
+    for t in rows {
+        out.push(TemplateView {
+            id: Some(t.id),
+            name: t.name,
+            fields: serde_json::from_str(&t.fields).map_err(AppError::internal)?,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Saves a custom data-file template: chosen fields, their order and headers.
+#[utoipa::path(post, path = "/v1/verifier/download-templates", tag = "verifier", request_body = TemplateView,
+    responses((status = 201, body = TemplateView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn create_template(
+    State(state): State<SharedState>,
+    VerifierCaller(v): VerifierCaller,
+    Json(t): Json<TemplateView>,
+) -> AppResult<(StatusCode, Json<TemplateView>)> {
+    let name = t.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::bad_request("name: 1 to 100 characters"));
+    }
+    crate::bulk::check_columns(&t.fields)?;
+    let json = serde_json::to_string(&t.fields).map_err(AppError::internal)?;
+    let (tenant, actor, now, n2) = (v.tenant, v.actor_id.clone(), state.clock.now(), name.clone());
+    let row = state
+        .db
+        .call(move |c| tessera_storage::repo::downloads::create_template(c, tenant, &n2, &json, &actor, now))
+        .await?;
+    Ok((StatusCode::CREATED, Json(TemplateView { id: Some(row.id), name, fields: t.fields })))
+}
+
+/// Deletes a custom data-file template.
+#[utoipa::path(delete, path = "/v1/verifier/download-templates/{id}", tag = "verifier", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_template(
+    State(state): State<SharedState>,
+    VerifierCaller(v): VerifierCaller,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let tenant = v.tenant;
+    state.db.call(move |c| tessera_storage::repo::downloads::delete_template(c, tenant, &id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
