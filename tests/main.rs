@@ -14,5 +14,6 @@ mod plugins;
 mod verifier;
 mod verifier_api;
 mod verifier_bulk;
+mod verifier_notify;
 mod verifier_orgs;
 mod verifier_pages;

@@ -136,6 +136,12 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     };
     tasks.push(tokio::spawn(indexer.run(Duration::from_millis(cfg.search.poll_interval_ms), stop_rx.clone())));
 
+    tasks.push(tokio::spawn(notifications(
+        state.clone(),
+        Duration::from_millis(cfg.jobs.poll_interval_ms),
+        stop_rx.clone(),
+    )));
+
     let app = tessera_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;
     let grace = Duration::from_secs(cfg.server.shutdown_grace_seconds);
@@ -209,4 +215,26 @@ fn hostname() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "tessera".into())
+}
+
+/// The notification scheduler (R-NOTIFY): a pass per poll interval; what it queues is keyed, so
+/// passes in several processes or after a restart never send twice.
+async fn notifications(state: Arc<AppState>, poll: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let st = state.clone();
+        let now = state.clock.now();
+        let r = state.db.call(move |c| tessera_web::notify::tick(c, &st.templates, &st.settings.public_url, now)).await;
+        match r {
+            Ok(n) if n > 0 => state.jobs_wakeup.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "notification pass failed"),
+        }
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(poll.max(Duration::from_millis(50))) => {}
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod documents;
 pub mod error;
 pub mod i18n;
+pub mod notify;
 pub mod openapi;
 pub mod organisations;
 pub mod outbox;

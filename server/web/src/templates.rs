@@ -38,6 +38,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/org_rejected.txt",
     "email/org_user_added.txt",
     "email/org_signup_received.txt",
+    "email/notify_each.txt",
+    "email/notify_digest.txt",
 );
 
 /// The template environment.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod centre;
 pub mod downloads;
 pub mod jobs;
+pub mod notify;
 pub mod organisations;
 pub mod policy;
 pub mod search_log;

@@ -225,3 +225,18 @@ pub fn shared_since(conn: &mut DbConnection, verifier: TenantId, since: Option<N
     }
     Ok(q.count().get_result(conn)?)
 }
+
+/// The active shares with `verifier` shared in `[from, to)`, oldest first (notifications).
+pub fn shared_between(
+    conn: &mut DbConnection,
+    verifier: TenantId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> StorageResult<Vec<IndexRow>> {
+    Ok(index_rows!(tid(verifier))
+        .filter(result_shares::shared_at.ge(from))
+        .filter(result_shares::shared_at.lt(to))
+        .order((result_shares::shared_at.asc(), result_shares::id.asc()))
+        .limit(1000)
+        .load(conn)?)
+}

@@ -71,6 +71,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verifier::download_again))
         .routes(routes!(verifier::templates, verifier::create_template))
         .routes(routes!(verifier::delete_template))
+        .routes(routes!(verifier::get_notify, verifier::set_notify))
         .split_for_parts()
 }
 

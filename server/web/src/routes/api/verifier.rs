@@ -435,3 +435,40 @@ pub async fn delete_template(
     state.db.call(move |c| tessera_storage::repo::downloads::delete_template(c, tenant, &id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A user's notification preference (R-NOTIFY).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NotifyPref {
+    /// `off`, `each` (an email per candidate), `daily` (a summary each morning) or `weekly` (a
+    /// summary on Mondays), in the organisation's time zone.
+    pub mode: String,
+}
+
+/// The signed-in verifier user's notification preference.
+#[utoipa::path(get, path = "/v1/verifier/notifications", tag = "verifier",
+    responses((status = 200, body = NotifyPref), (status = 404, body = ErrorBody)))]
+pub async fn get_notify(State(state): State<SharedState>, ApiUser(user): ApiUser) -> AppResult<Json<NotifyPref>> {
+    let v = Verifier::from_user(&user)?;
+    let (tenant, id) = (v.tenant, v.actor_id);
+    let mode = state.db.call(move |c| tessera_storage::repo::notify::get(c, tenant, &id)).await?;
+    Ok(Json(NotifyPref { mode }))
+}
+
+/// Sets the signed-in verifier user's notification preference; shares from now on count for it.
+#[utoipa::path(put, path = "/v1/verifier/notifications", tag = "verifier", request_body = NotifyPref,
+    responses((status = 200, body = NotifyPref), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_notify(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Json(p): Json<NotifyPref>,
+) -> AppResult<Json<NotifyPref>> {
+    let v = Verifier::from_user(&user)?;
+    if !tessera_storage::repo::notify::MODES.contains(&p.mode.as_str()) {
+        let mut e = AppError::bad_request("mode: expected off, each, daily or weekly");
+        e.field = Some("mode".into());
+        return Err(e);
+    }
+    let (tenant, id, now, mode) = (v.tenant, v.actor_id, state.clock.now(), p.mode.clone());
+    state.db.call(move |c| tessera_storage::repo::notify::set(c, tenant, &id, &mode, now)).await?;
+    Ok(Json(p))
+}
