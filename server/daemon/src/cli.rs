@@ -63,6 +63,11 @@ pub enum Command {
     /// Operations: tls, doctor, backup, restore, migrate-db.
     #[command(flatten)]
     Ops(crate::cli_ops::OpsCommand),
+    /// Rebuild the full-text search indexes of this process from the database.
+    Reindex(crate::cli_verifier::Reindex),
+    /// Verifier organisations: list, approve and reject sign-up requests.
+    #[command(subcommand)]
+    Org(crate::cli_verifier::OrgCommand),
 }
 
 /// Policy-plugin commands.
@@ -195,7 +200,7 @@ pub struct CliError {
 }
 
 impl CliError {
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
 }
@@ -310,6 +315,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plugin(cmd) => plugin(&cfg, cmd),
         Command::Retention { dry_run, tenant } => crate::cli_retention::run(&cfg, tenant, dry_run),
         Command::Ops(cmd) => crate::cli_ops::run(&cfg, cli.config.as_deref(), cmd),
+        Command::Reindex(a) => crate::cli_verifier::reindex(&cfg, a),
+        Command::Org(cmd) => crate::cli_verifier::org(&cfg, cmd),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;
@@ -416,7 +423,10 @@ fn policy_error(e: tessera_policy::PolicyError) -> CliError {
     CliError::new(2, e.to_string())
 }
 
-fn tenant_by_code(conn: &mut tessera_storage::DbConnection, code: &str) -> Result<tenants::Tenant, CliError> {
+pub(crate) fn tenant_by_code(
+    conn: &mut tessera_storage::DbConnection,
+    code: &str,
+) -> Result<tenants::Tenant, CliError> {
     match tenants::by_slug(conn, &code.to_ascii_lowercase()) {
         Ok(t) => Ok(t),
         Err(StorageError::NotFound) => Err(CliError::new(5, format!("--tenant: no tenant has the code `{code}`"))),

@@ -37,6 +37,42 @@ pub struct Config {
     pub plugins: PluginsConfig,
     /// Background jobs.
     pub jobs: JobsConfig,
+    /// Full-text search of shared results.
+    pub search: SearchConfig,
+    /// The Results Verification Service.
+    pub verifier: VerifierConfig,
+}
+
+/// The Results Verification Service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifierConfig {
+    /// Requests each API client may make per minute; more are answered 429 with Retry-After.
+    pub api_requests_per_minute: usize,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self { api_requests_per_minute: 600 }
+    }
+}
+
+/// Full-text search of shared results (one index per verifier organisation).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Folder of the indexes; empty means `data_dir/search`. Each server process keeps its own.
+    pub dir: Option<PathBuf>,
+    /// Indexes kept open at once; the least recently used is closed beyond this.
+    pub max_open_indexes: usize,
+    /// How often the indexer reads the change log, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self { dir: None, max_open_indexes: 64, poll_interval_ms: 200 }
+    }
 }
 
 /// HTTP and TLS.
@@ -161,6 +197,8 @@ impl Default for Config {
             log: LogConfig::default(),
             plugins: PluginsConfig::default(),
             jobs: JobsConfig::default(),
+            search: SearchConfig::default(),
+            verifier: VerifierConfig::default(),
         }
     }
 }
@@ -270,6 +308,9 @@ impl Config {
         if self.plugins.dir.is_none() {
             self.plugins.dir = Some(self.data_dir.join("plugins"));
         }
+        if self.search.dir.is_none() {
+            self.search.dir = Some(self.data_dir.join("search"));
+        }
     }
 
     /// Checks what types alone cannot: addresses, URLs, ranges, pairs of keys.
@@ -353,6 +394,18 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| bad("log.level", format!("expected a level such as `info`: {e}")))?;
+        if self.search.max_open_indexes == 0 || self.search.max_open_indexes > 10_000 {
+            return Err(bad("search.max_open_indexes", "expected a number from 1 to 10000"));
+        }
+        if self.search.poll_interval_ms == 0 || self.search.poll_interval_ms > 1000 {
+            return Err(bad(
+                "search.poll_interval_ms",
+                "expected a number from 1 to 1000 (a new share is searchable within a second)",
+            ));
+        }
+        if self.verifier.api_requests_per_minute == 0 || self.verifier.api_requests_per_minute > 100_000 {
+            return Err(bad("verifier.api_requests_per_minute", "expected a number from 1 to 100000"));
+        }
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return Err(bad("jobs.workers", "expected a number from 1 to 64"));
         }

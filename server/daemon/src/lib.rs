@@ -3,8 +3,10 @@
 pub mod cli;
 pub mod cli_ops;
 pub mod cli_retention;
+pub mod cli_verifier;
 pub mod config;
 pub mod demo;
+pub mod indexer;
 pub mod mail;
 pub mod metrics;
 pub mod redirect;

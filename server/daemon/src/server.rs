@@ -48,6 +48,7 @@ pub fn open_policies(cfg: &Config) -> anyhow::Result<PolicyRegistry> {
 
 /// The state every handler shares.
 pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<AppState>> {
+    let search = open_search(cfg)?;
     let a = &cfg.auth;
     let settings = WebSettings {
         public_url: cfg.server.public_url.trim_end_matches('/').to_owned(),
@@ -59,6 +60,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         login_failure_window: chrono::Duration::minutes(a.login_failure_window_minutes),
         body_limit_bytes: cfg.server.body_limit_bytes,
         data_dir: cfg.data_dir.clone(),
+        api_requests_per_minute: cfg.verifier.api_requests_per_minute,
     };
     Ok(Arc::new(AppState {
         db,
@@ -66,10 +68,20 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         templates: Templates::load().map_err(anyhow::Error::msg)?,
         policies: open_policies(cfg)?,
         throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
+        rate: tessera_web::rate::RateLimits::new(clock.clone()),
         clock,
         settings,
         jobs_wakeup: Arc::new(Notify::new()),
+        search,
     }))
+}
+
+/// Opens the folder of this process's search indexes (creating it).
+pub fn open_search(cfg: &Config) -> anyhow::Result<Arc<tessera_search::SearchIndexes>> {
+    let dir = cfg.search.dir.clone().unwrap_or_else(|| cfg.data_dir.join("search"));
+    let search = tessera_search::SearchIndexes::open(&dir, cfg.search.max_open_indexes)
+        .with_context(|| format!("cannot open the search folder {}", dir.display()))?;
+    Ok(Arc::new(search))
 }
 
 /// A server that is running: its address, and how to stop it.
@@ -132,6 +144,18 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     tasks.push(tokio::spawn(crate::release::run(
         state.clone(),
         Duration::from_millis(cfg.jobs.release_scan_ms),
+        stop_rx.clone(),
+    )));
+
+    let indexer = {
+        let (db, search) = (db.clone(), state.search.clone());
+        tokio::task::spawn_blocking(move || crate::indexer::Indexer::start(db, search)).await??
+    };
+    tasks.push(tokio::spawn(indexer.run(Duration::from_millis(cfg.search.poll_interval_ms), stop_rx.clone())));
+
+    tasks.push(tokio::spawn(notifications(
+        state.clone(),
+        Duration::from_millis(cfg.jobs.poll_interval_ms),
         stop_rx.clone(),
     )));
 
@@ -267,4 +291,26 @@ fn hostname() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "tessera".into())
+}
+
+/// The notification scheduler (R-NOTIFY): a pass per poll interval; what it queues is keyed, so
+/// passes in several processes or after a restart never send twice.
+async fn notifications(state: Arc<AppState>, poll: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let st = state.clone();
+        let now = state.clock.now();
+        let r = state.db.call(move |c| tessera_web::notify::tick(c, &st.templates, &st.settings.public_url, now)).await;
+        match r {
+            Ok(n) if n > 0 => state.jobs_wakeup.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "notification pass failed"),
+        }
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(poll.max(Duration::from_millis(50))) => {}
+        }
+    }
 }

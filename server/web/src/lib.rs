@@ -6,19 +6,24 @@
 
 pub mod after_exam;
 pub mod auth;
+pub mod bulk;
 pub mod candidate;
 pub mod centre;
 pub mod documents;
 pub mod error;
 pub mod i18n;
+pub mod notify;
 pub mod openapi;
+pub mod organisations;
 pub mod outbox;
 pub mod pdf;
 pub mod policy;
+pub mod rate;
 pub mod routes;
 pub mod state;
 pub mod templates;
 pub mod throttle;
+pub mod verifier;
 
 pub use error::AppError;
 pub use routes::router;

@@ -28,6 +28,8 @@ pub struct WebSettings {
     pub body_limit_bytes: usize,
     /// Where uploaded documents are kept (under `tenants/<tenant id>/`).
     pub data_dir: std::path::PathBuf,
+    /// Requests an API client of a verifier organisation may make per minute (R-API).
+    pub api_requests_per_minute: usize,
 }
 
 impl Default for WebSettings {
@@ -42,6 +44,7 @@ impl Default for WebSettings {
             login_failure_window: chrono::Duration::minutes(15),
             body_limit_bytes: 2 * 1024 * 1024,
             data_dir: std::path::PathBuf::from("data"),
+            api_requests_per_minute: 600,
         }
     }
 }
@@ -64,6 +67,10 @@ pub struct AppState {
     pub policies: tessera_policy::PolicyRegistry,
     /// Wakes the job worker when a job is enqueued.
     pub jobs_wakeup: Arc<tokio::sync::Notify>,
+    /// The full-text search indexes of shared results (this process's own copy).
+    pub search: Arc<tessera_search::SearchIndexes>,
+    /// Request budgets (Statement of Results lookups, API clients).
+    pub rate: crate::rate::RateLimits,
 }
 
 /// The shared state as handlers receive it.

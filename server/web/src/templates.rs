@@ -42,6 +42,20 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/candidate_signup.txt",
     "email/results_released.txt",
     "email/email_changed.txt",
+    "verifier_nav.html",
+    "verifier_shared.html",
+    "verifier_search.html",
+    "verifier_detail.html",
+    "verifier_lookup.html",
+    "org_signup.html",
+    "admin_organisations.html",
+    "verifier_users.html",
+    "email/org_approved.txt",
+    "email/org_rejected.txt",
+    "email/org_user_added.txt",
+    "email/org_signup_received.txt",
+    "email/notify_each.txt",
+    "email/notify_digest.txt",
 );
 
 /// The template environment.

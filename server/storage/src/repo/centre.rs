@@ -168,12 +168,23 @@ pub fn insert_results(conn: &mut DbConnection, rows: &[ResultRow], components: &
     Ok(())
 }
 
-/// Stores shares.
+/// Stores shares, with their search change-log rows in the same transaction.
 pub fn insert_shares(conn: &mut DbConnection, rows: &[Share]) -> StorageResult<()> {
-    for chunk in rows.chunks(500) {
-        batch_insert!(conn, result_shares::table, chunk)?;
-    }
-    Ok(())
+    conn.transaction(|c| {
+        for chunk in rows.chunks(500) {
+            batch_insert!(c, result_shares::table, chunk)?;
+        }
+        let mut by_pair: std::collections::BTreeMap<(&str, &str), Vec<&Share>> = Default::default();
+        for s in rows.iter().filter(|s| s.withdrawn_at.is_none()) {
+            by_pair.entry((&s.verifier_tenant_id, &s.tenant_id)).or_default().push(s);
+        }
+        for ((verifier, centre), shares) in by_pair {
+            let ids: Vec<&str> = shares.iter().map(|s| s.id.as_str()).collect();
+            let at = shares.iter().map(|s| s.shared_at).max().unwrap_or_default().and_utc();
+            crate::repo::search_log::record(c, verifier, centre, &ids, at)?;
+        }
+        Ok(())
+    })
 }
 
 /// The sessions of a centre, newest first.

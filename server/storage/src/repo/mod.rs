@@ -1,15 +1,21 @@
 //! Repositories: plain functions over a connection, grouped by aggregate.
 
 pub mod after_exam;
+pub mod api_clients;
 pub mod audit;
 pub mod auth;
 pub mod candidate;
 pub mod centre;
+pub mod downloads;
 pub mod jobs;
+pub mod notify;
+pub mod organisations;
 pub mod policy;
+pub mod search_log;
 pub mod shares;
 pub mod tenants;
 pub mod users;
+pub mod verifier;
 pub mod workflows;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -6,6 +6,7 @@
 //! for the verifier side take the verifier's, and each filters on it inside the query.
 
 use crate::repo::centre::Share;
+use crate::repo::search_log;
 use crate::schema::{result_shares, share_events};
 use crate::{DbConnection, StorageError, StorageResult, tid};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -43,6 +44,8 @@ pub fn create(
             withdrawn_at: None,
         };
         diesel::insert_into(result_shares::table).values(&share).execute(c)?;
+        // Same transaction: the verifier's search index learns of the share iff it exists.
+        search_log::record(c, &share.verifier_tenant_id, &share.tenant_id, &[&share.id], now)?;
         Ok(share)
     })
 }
@@ -54,10 +57,14 @@ pub fn withdraw(conn: &mut DbConnection, centre: TenantId, share_id: &str, now: 
         let scope = || {
             result_shares::table.filter(result_shares::tenant_id.eq(tid(centre))).filter(result_shares::id.eq(share_id))
         };
-        diesel::update(scope().filter(result_shares::withdrawn_at.is_null()))
+        let changed = diesel::update(scope().filter(result_shares::withdrawn_at.is_null()))
             .set(result_shares::withdrawn_at.eq(Some(now.naive_utc())))
             .execute(c)?;
-        Ok(scope().select(Share::as_select()).first(c)?)
+        let share = scope().select(Share::as_select()).first(c)?;
+        if changed > 0 {
+            search_log::record(c, &share.verifier_tenant_id, &share.tenant_id, &[&share.id], now)?;
+        }
+        Ok(share)
     })
 }
 

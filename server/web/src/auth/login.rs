@@ -69,7 +69,14 @@ pub async fn authenticate(
     match found {
         Some(user) if ok => {
             let (uid, tid2) = (user.id.clone(), tenant.id);
-            state.db.call(move |c| users::record_successful_login(c, tid2, &uid)).await?;
+            state
+                .db
+                .call(move |c| {
+                    users::record_successful_login(c, tid2, &uid)?;
+                    // Remembered for "shared with you since you last logged in" (R-SHARED-LIST).
+                    tessera_storage::repo::verifier::record_login(c, tid2, &uid, now)
+                })
+                .await?;
             let (uid, addr_s) = (user.id.clone(), addr.to_string());
             state
                 .db

@@ -13,7 +13,10 @@ mod centre;
 mod me;
 mod policy;
 mod tenants;
+mod verifier;
 pub(crate) mod workflows;
+
+pub use verifier::pdf_response;
 
 use crate::auth::{CurrentUser, constant_time_eq};
 use crate::error::AppError;
@@ -33,7 +36,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[openapi(
     info(
         title = "Tessera API",
-        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`."
+        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`. Verifier endpoints also accept an API client token as `Authorization: Bearer <token>` or `X-API-Key: <token>`; too many requests are answered 429 with Retry-After."
     ),
     components(schemas(crate::error::ErrorBody))
 )]
@@ -94,6 +97,19 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(candidate::shares, candidate::share))
         .routes(routes!(candidate::withdraw))
         .routes(routes!(candidate::change_email))
+        .routes(routes!(verifier::search))
+        .routes(routes!(verifier::shared))
+        .routes(routes!(verifier::detail))
+        .routes(routes!(verifier::statement))
+        .routes(routes!(verifier::lookup))
+        .routes(routes!(verifier::clients, verifier::create_client))
+        .routes(routes!(verifier::rotate_client))
+        .routes(routes!(verifier::revoke_client))
+        .routes(routes!(verifier::bulk_download, verifier::download_history))
+        .routes(routes!(verifier::download_again))
+        .routes(routes!(verifier::templates, verifier::create_template))
+        .routes(routes!(verifier::delete_template))
+        .routes(routes!(verifier::get_notify, verifier::set_notify))
         .split_for_parts()
 }
 

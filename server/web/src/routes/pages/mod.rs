@@ -6,7 +6,9 @@ pub(crate) use candidate::pdf_response;
 mod home;
 mod index;
 mod login;
+mod organisations;
 mod password;
+mod verifier;
 
 use crate::auth::{MaybeUser, ensure_csrf_token};
 use crate::error::AppError;
@@ -53,6 +55,17 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/candidate/shares/{share}/withdraw", post(candidate::withdraw))
         .route("/candidate/account", get(candidate::account))
         .route("/candidate/account/email", post(candidate::change_email))
+        .route("/verifier/shared", get(verifier::shared))
+        .route("/verifier/search", get(verifier::search))
+        .route("/verifier/results/{share_id}", get(verifier::detail))
+        .route("/verifier/results/{share_id}/statement.pdf", get(verifier::statement))
+        .route("/verifier/lookup", get(verifier::lookup_form).post(verifier::lookup_submit))
+        .route("/organisations/signup", get(organisations::signup_form).post(organisations::signup_submit))
+        .route("/admin/organisations", get(organisations::admin_list))
+        .route("/admin/organisations/{slug}/{action}", post(organisations::admin_decide))
+        .route("/verifier/users", get(organisations::users).post(organisations::add_user))
+        .route("/verifier/users/{id}/remove", post(organisations::remove_user))
+        .route("/verifier/users/{id}/primary", post(organisations::hand_over))
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 

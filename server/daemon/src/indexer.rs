@@ -1,0 +1,252 @@
+//! The search indexer of one server process: it applies the database's search change log to this
+//! process's own indexes and remembers how far it got in `<search dir>/indexer.json`.
+//!
+//! Applying a log row means "make the share's document match the database now": the document is
+//! read again (or removed when the share is no longer active), so rows may be applied twice or
+//! out of order and the index still ends at the truth. That is what makes crash recovery simple
+//! (re-apply from the last saved position) and what lets two processes share one log.
+//!
+//! PostgreSQL hands out sequence numbers in order but transactions may commit out of order: a
+//! row with a lower number can appear after a higher one was read. The indexer therefore keeps a
+//! *watermark* (every row at or below it is applied) and only moves it past a missing number once
+//! the number has been missing for [`GAP_GRACE`] (a rolled-back transaction leaves a hole that is
+//! never filled). Rows above the watermark are re-read on every pass and skipped if applied.
+
+use anyhow::Context;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tessera_domain::{TenantId, TenantKind};
+use tessera_search::{Change, SearchIndexes, SharedResultDoc};
+use tessera_storage::Db;
+use tessera_storage::repo::search_log::{self, IndexRow};
+use tessera_storage::repo::tenants;
+use tokio::sync::watch;
+
+/// How long a missing log number is waited for before the watermark moves past it.
+pub const GAP_GRACE: Duration = Duration::from_secs(30);
+/// Log rows read per pass.
+const BATCH: i64 = 2_000;
+/// When a process starts without a saved position it rebuilds every index from the database;
+/// it then re-applies this many of the latest log rows, so a change that committed during the
+/// rebuild but was numbered before its start is not lost.
+const REPLAY_AFTER_REBUILD: i64 = 10_000;
+
+/// The saved position.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Saved {
+    watermark: i64,
+}
+
+/// Builds the search document of an index row (place of entry: the centre's country).
+pub fn document(r: IndexRow) -> SharedResultDoc {
+    let place = country_name(&r.centre_country).to_owned();
+    SharedResultDoc {
+        share_id: r.share_id,
+        centre_tenant_id: r.centre_tenant_id,
+        entry_id: r.entry_id,
+        first_name: r.first_name,
+        family_name: r.family_name,
+        date_of_birth: r.date_of_birth,
+        id_number: r.id_number,
+        email: r.email,
+        exam_code: r.exam_code,
+        exam_name: r.exam_name,
+        exam_date: r.exam_date,
+        centre_name: r.centre_name,
+        place_of_entry: format!("{place} ({})", r.centre_country),
+        sor_number: r.sor_number,
+        shared_at: r.shared_at.and_utc(),
+    }
+}
+
+/// English names of the countries the seeds name; others show their code.
+pub fn country_name(code: &str) -> &str {
+    match code {
+        "PL" => "Poland",
+        "HU" => "Hungary",
+        "IT" => "Italy",
+        "GB" => "United Kingdom",
+        "DE" => "Germany",
+        "FR" => "France",
+        "ES" => "Spain",
+        other => other,
+    }
+}
+
+/// Rebuilds `tenant`'s index from the database; `progress(done, total)` is called per batch.
+pub fn rebuild(
+    db: &Db,
+    search: &SearchIndexes,
+    tenant: TenantId,
+    mut progress: impl FnMut(u64, u64),
+) -> anyhow::Result<u64> {
+    let mut conn = db.conn()?;
+    let total = search_log::active_count(&mut conn, tenant)? as u64;
+    let mut build = search.rebuild(tenant)?;
+    let mut after = String::new();
+    let mut done = 0u64;
+    progress(0, total);
+    loop {
+        let rows = search_log::page(&mut conn, tenant, &after, 5_000)?;
+        let Some(last) = rows.last() else { break };
+        after = last.share_id.clone();
+        let docs: Vec<SharedResultDoc> = rows.into_iter().map(document).collect();
+        done += docs.len() as u64;
+        build.add(&docs)?;
+        progress(done, total.max(done));
+    }
+    Ok(build.finish()?)
+}
+
+/// The verifier tenants (every index there is).
+pub fn verifier_tenants(db: &Db) -> anyhow::Result<Vec<tenants::Tenant>> {
+    let mut conn = db.conn()?;
+    Ok(tenants::list(&mut conn)?.into_iter().filter(|t| t.kind == TenantKind::Verifier).collect())
+}
+
+/// The indexer of this process.
+pub struct Indexer {
+    db: Db,
+    search: Arc<SearchIndexes>,
+    state_file: PathBuf,
+    watermark: i64,
+    applied: BTreeSet<i64>,
+    gaps: BTreeMap<i64, Instant>,
+}
+
+impl Indexer {
+    /// Loads the saved position; without one (a new data folder, or a lost file), rebuilds every
+    /// verifier's index first.
+    pub fn start(db: Db, search: Arc<SearchIndexes>) -> anyhow::Result<Self> {
+        let state_file = search.root().join("indexer.json");
+        let saved: Option<Saved> = match std::fs::read_to_string(&state_file) {
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, file = %state_file.display(), "unreadable indexer position: rebuilding");
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        let watermark = match saved {
+            Some(s) => s.watermark,
+            None => {
+                let head = search_log::max_seq(&mut *db.conn()?)?;
+                for t in verifier_tenants(&db)? {
+                    let n = rebuild(&db, &search, t.id, |_, _| {})
+                        .with_context(|| format!("cannot rebuild the search index of {}", t.slug))?;
+                    tracing::info!(tenant = %t.slug, documents = n, "search index rebuilt");
+                }
+                (head - REPLAY_AFTER_REBUILD).max(0)
+            }
+        };
+        let me = Self { db, search, state_file, watermark, applied: BTreeSet::new(), gaps: BTreeMap::new() };
+        me.save()?;
+        Ok(me)
+    }
+
+    fn save(&self) -> anyhow::Result<()> {
+        let tmp = self.state_file.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec(&Saved { watermark: self.watermark })?)?;
+        std::fs::rename(&tmp, &self.state_file)?;
+        Ok(())
+    }
+
+    /// The position every row at or below which is applied.
+    pub fn watermark(&self) -> i64 {
+        self.watermark
+    }
+
+    /// One pass: reads the log after the watermark, applies what is new, moves the watermark.
+    /// Returns the number of rows applied.
+    pub fn step(&mut self) -> anyhow::Result<usize> {
+        let mut conn = self.db.conn()?;
+        let rows = search_log::since(&mut conn, self.watermark, BATCH)?;
+        let fresh: Vec<_> = rows.iter().filter(|r| !self.applied.contains(&r.seq)).collect();
+        let mut by_tenant: HashMap<&str, Vec<&str>> = HashMap::new();
+        for r in &fresh {
+            by_tenant.entry(r.tenant_id.as_str()).or_default().push(r.share_id.as_str());
+        }
+        for (tenant, ids) in by_tenant {
+            let Ok(tenant_id) = tenant.parse::<TenantId>() else {
+                tracing::warn!(tenant, "search change for a malformed tenant id skipped");
+                continue;
+            };
+            let mut ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+            ids.sort();
+            ids.dedup();
+            let found = search_log::documents(&mut conn, tenant_id, &ids)?;
+            let active: BTreeSet<String> = found.iter().map(|r| r.share_id.clone()).collect();
+            let mut changes: Vec<Change> = found.into_iter().map(|r| Change::Upsert(Box::new(document(r)))).collect();
+            changes.extend(ids.into_iter().filter(|id| !active.contains(id)).map(Change::Delete));
+            self.search.apply(tenant_id, &changes)?;
+        }
+        let applied_now = fresh.len();
+        let seen_max = rows.last().map(|r| r.seq);
+        let seen: BTreeSet<i64> = rows.iter().map(|r| r.seq).collect();
+        self.applied.extend(seen.iter().copied());
+        if let Some(max) = seen_max {
+            let now = Instant::now();
+            for n in self.watermark + 1..max {
+                if !seen.contains(&n) && !self.applied.contains(&n) {
+                    self.gaps.entry(n).or_insert(now);
+                }
+            }
+        }
+        let before = self.watermark;
+        loop {
+            let next = self.watermark + 1;
+            if self.applied.remove(&next) {
+                self.gaps.remove(&next);
+                self.watermark = next;
+            } else if self.gaps.get(&next).is_some_and(|t| t.elapsed() >= GAP_GRACE) {
+                tracing::debug!(seq = next, "search change-log number never committed: moving past it");
+                self.gaps.remove(&next);
+                self.watermark = next;
+            } else {
+                break;
+            }
+        }
+        if self.watermark != before {
+            self.save()?;
+        }
+        Ok(applied_now)
+    }
+
+    /// Runs passes until `stop` turns true.
+    pub async fn run(mut self, poll: Duration, mut stop: watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let pass = tokio::task::spawn_blocking(move || {
+                let r = self.step();
+                (self, r)
+            })
+            .await;
+            // Cancelled only when the runtime shuts down; a panic in a pass is a bug worth a log.
+            let Ok((returned, outcome)) = pass else {
+                tracing::warn!("search indexer stopped");
+                return;
+            };
+            self = returned;
+            let busy = match outcome {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "search indexer pass failed; retrying");
+                    false
+                }
+            };
+            if busy {
+                continue;
+            }
+            tokio::select! {
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! How text becomes terms: split on anything but letters and digits, lowercase, fold diacritics
+//! to ASCII (Łukasz and Lukasz, Győző and Gyozo are the same word), and, for the prefix fields,
+//! every leading prefix of each word (an edge n-gram), so that "kowa" finds "Kowalski" with one
+//! term lookup instead of a walk over the term dictionary.
+
+use tantivy::Index;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
+    Tokenizer,
+};
+
+/// Whole folded words.
+pub const FOLDED: &str = "tessera_folded";
+/// Leading prefixes of folded words.
+pub const FOLDED_PREFIX: &str = "tessera_folded_prefix";
+
+/// The shortest prefix indexed: one-letter prefixes would match a large part of any index and
+/// tell the user nothing.
+pub const MIN_PREFIX: usize = 2;
+/// The longest prefix indexed; longer typed words match through their whole-word or fuzzy term.
+pub const MAX_PREFIX: usize = 16;
+
+/// The analyzer of whole words.
+pub fn folded() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(ExtraFolding)
+        .build()
+}
+
+/// The analyzer of prefixes (index side only: queries look the typed word up as is).
+pub fn folded_prefix() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(ExtraFolding)
+        .filter(EdgeNgrams { min: MIN_PREFIX, max: MAX_PREFIX })
+        .build()
+}
+
+/// Registers the analyzers on an index (tantivy keeps them per open index, not on disk).
+pub fn register(index: &Index) {
+    index.tokenizers().register(FOLDED, folded());
+    index.tokenizers().register(FOLDED_PREFIX, folded_prefix());
+}
+
+/// The folded words of `text`, as the index sees them.
+pub fn words(text: &str) -> Vec<String> {
+    let mut analyzer = folded();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// Folds `text` to one lowercase ASCII key without separators (ID numbers, emails).
+pub fn key(text: &str) -> String {
+    words(text).concat()
+}
+
+/// Letters that ASCII folding leaves alone but people type without their marks.
+#[derive(Clone)]
+struct ExtraFolding;
+
+impl TokenFilter for ExtraFolding {
+    type Tokenizer<T: Tokenizer> = ExtraFoldingFilter<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ExtraFoldingFilter<T> {
+        ExtraFoldingFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+struct ExtraFoldingFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for ExtraFoldingFilter<T> {
+    type TokenStream<'a> = ExtraFoldingStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ExtraFoldingStream { inner: self.inner.token_stream(text) }
+    }
+}
+
+struct ExtraFoldingStream<S> {
+    inner: S,
+}
+
+impl<S: TokenStream> TokenStream for ExtraFoldingStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.inner.advance() {
+            return false;
+        }
+        let t = self.inner.token_mut();
+        if !t.text.is_ascii() {
+            // ASCII folding maps ł, ő, ű and their kin; what remains (rare scripts, symbols) is
+            // dropped to its ASCII letters so a query typed on any keyboard meets the same term.
+            let mapped: String = t
+                .text
+                .chars()
+                .map(|c| match c {
+                    'ł' | 'Ł' => 'l',
+                    'đ' | 'Đ' => 'd',
+                    'ø' | 'Ø' => 'o',
+                    other => other,
+                })
+                .collect();
+            t.text = mapped;
+        }
+        true
+    }
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
+}
+
+/// Emits every leading prefix of each word, `min..=max` characters long (the whole word too
+/// when it is shorter than `max`).
+#[derive(Clone)]
+struct EdgeNgrams {
+    min: usize,
+    max: usize,
+}
+
+impl TokenFilter for EdgeNgrams {
+    type Tokenizer<T: Tokenizer> = EdgeNgramFilter<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> EdgeNgramFilter<T> {
+        EdgeNgramFilter { inner: tokenizer, min: self.min, max: self.max }
+    }
+}
+
+#[derive(Clone)]
+struct EdgeNgramFilter<T> {
+    inner: T,
+    min: usize,
+    max: usize,
+}
+
+impl<T: Tokenizer> Tokenizer for EdgeNgramFilter<T> {
+    type TokenStream<'a> = EdgeNgramStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        EdgeNgramStream {
+            inner: self.inner.token_stream(text),
+            min: self.min,
+            max: self.max,
+            word: String::new(),
+            ends: Vec::new(),
+            next: 0,
+            token: Token::default(),
+        }
+    }
+}
+
+struct EdgeNgramStream<S> {
+    inner: S,
+    min: usize,
+    max: usize,
+    /// The current word and the byte ends of its prefixes still to emit.
+    word: String,
+    ends: Vec<usize>,
+    next: usize,
+    token: Token,
+}
+
+impl<S: TokenStream> TokenStream for EdgeNgramStream<S> {
+    fn advance(&mut self) -> bool {
+        loop {
+            if self.next < self.ends.len() {
+                let end = self.ends[self.next];
+                self.next += 1;
+                self.token.text.clear();
+                self.token.text.push_str(&self.word[..end]);
+                return true;
+            }
+            if !self.inner.advance() {
+                return false;
+            }
+            let src = self.inner.token();
+            self.word.clear();
+            self.word.push_str(&src.text);
+            self.token = Token { text: String::new(), ..src.clone() };
+            self.ends.clear();
+            self.next = 0;
+            let boundaries: Vec<usize> =
+                self.word.char_indices().map(|(i, _)| i).skip(1).chain([self.word.len()]).collect();
+            for (n, end) in boundaries.into_iter().enumerate() {
+                let chars = n + 1;
+                if chars >= self.min && chars <= self.max {
+                    self.ends.push(end);
+                }
+            }
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefixes(text: &str) -> Vec<String> {
+        let mut a = folded_prefix();
+        let mut s = a.token_stream(text);
+        let mut out = Vec::new();
+        while s.advance() {
+            out.push(s.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn diacritics_fold() {
+        assert_eq!(words("Łukasz Győző Žižek ŁÓDŹ"), ["lukasz", "gyozo", "zizek", "lodz"]);
+        assert_eq!(key("PL078-000123"), "pl078000123");
+    }
+
+    #[test]
+    fn edge_ngrams() {
+        assert_eq!(prefixes("Kós Ab"), ["ko", "kos", "ab"]);
+        assert_eq!(prefixes("x").len(), 0);
+    }
+}

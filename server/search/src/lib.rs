@@ -1,0 +1,438 @@
+//! Full-text search of the results shared with verifier organisations.
+//!
+//! One tantivy index per verifier tenant, in `<root>/<tenant id>/`, opened on demand and kept in
+//! a bounded cache (the least recently used index is closed when the cache is full). Scoping is
+//! enforced here, not by callers: every call names the verifier's [`TenantId`], only that
+//! tenant's directory is opened, and every query also requires the tenant's id stored in each
+//! document, so a document written to the wrong directory by mistake is still never returned.
+//!
+//! The database is the truth: this crate only mirrors it. Documents are built by the caller
+//! from storage ([`SharedResultDoc`]) and applied with [`SearchIndexes::apply`].
+
+pub mod analysis;
+mod query;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lru::LruCache;
+use serde::{Deserialize, Serialize};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tessera_domain::TenantId;
+
+pub use query::{MAX_LIMIT, MAX_OFFSET, SearchQuery, Sort, typo_distance};
+
+/// What can go wrong in search.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The index could not be opened, read or written.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The index folder could not be used.
+    #[error("search index folder: {0}")]
+    Io(#[from] std::io::Error),
+    /// Another process writes this index (a running server holds it).
+    #[error("the search index of tenant {0} is in use by another process (stop the server first)")]
+    Busy(TenantId),
+    /// A query input is not acceptable.
+    #[error("{0}")]
+    BadQuery(String),
+}
+
+/// A result of a search call.
+pub type SearchResult<T> = Result<T, SearchError>;
+
+/// One shared result as it is searched and listed: what the verifier may see of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedResultDoc {
+    /// The share (the handle the verifier uses for detail and downloads).
+    pub share_id: String,
+    /// The candidate's centre (the owner of the share).
+    pub centre_tenant_id: String,
+    /// The entry whose result is shared.
+    pub entry_id: String,
+    /// Candidate's first name.
+    pub first_name: String,
+    /// Candidate's family name.
+    pub family_name: String,
+    /// Candidate's date of birth.
+    pub date_of_birth: NaiveDate,
+    /// Candidate's ID number (Candidate Results Service).
+    pub id_number: String,
+    /// Candidate's email, if known.
+    pub email: Option<String>,
+    /// The exam's code (e.g. `FCE`).
+    pub exam_code: String,
+    /// The exam's name (e.g. `B2 First`).
+    pub exam_name: String,
+    /// The written date of the exam.
+    pub exam_date: NaiveDate,
+    /// The centre's name.
+    pub centre_name: String,
+    /// Where the candidate entered: the centre's country.
+    pub place_of_entry: String,
+    /// The Statement of Results number of the current result, if any.
+    pub sor_number: Option<String>,
+    /// When the candidate shared it.
+    pub shared_at: DateTime<Utc>,
+}
+
+/// A page of search hits.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    /// How many documents match in all.
+    pub total: usize,
+    /// The documents of this page, in order.
+    pub hits: Vec<SharedResultDoc>,
+}
+
+/// A change to apply to one tenant's index.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Add or replace the document of this share.
+    Upsert(Box<SharedResultDoc>),
+    /// Remove the share's document (withdrawn, or gone).
+    Delete(String),
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub share_id: Field,
+    pub verifier: Field,
+    pub all: Field,
+    pub all_prefix: Field,
+    pub name: Field,
+    pub name_prefix: Field,
+    pub centre: Field,
+    pub place: Field,
+    pub exam: Field,
+    pub exam_name: Field,
+    pub id_number: Field,
+    pub email: Field,
+    pub dob: Field,
+    pub exam_date: Field,
+    pub shared_at: Field,
+    pub sort_name: Field,
+    pub stored: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tokenizer: &str, opt: IndexRecordOption| {
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(opt))
+    };
+    let folded = text(analysis::FOLDED, IndexRecordOption::WithFreqs);
+    let prefix = text(analysis::FOLDED_PREFIX, IndexRecordOption::Basic);
+    let fields = Fields {
+        share_id: b.add_text_field("share_id", STRING | STORED),
+        verifier: b.add_text_field("verifier", STRING),
+        all: b.add_text_field("all", folded.clone()),
+        all_prefix: b.add_text_field("all_prefix", prefix.clone()),
+        name: b.add_text_field("name", folded.clone()),
+        name_prefix: b.add_text_field("name_prefix", prefix),
+        centre: b.add_text_field("centre", folded.clone()),
+        place: b.add_text_field("place", folded.clone()),
+        exam: b.add_text_field("exam", STRING),
+        exam_name: b.add_text_field("exam_name", folded),
+        id_number: b.add_text_field("id_number", STRING),
+        email: b.add_text_field("email", STRING),
+        dob: b.add_i64_field("dob", INDEXED),
+        exam_date: b.add_i64_field("exam_date", INDEXED | FAST),
+        shared_at: b.add_i64_field("shared_at", INDEXED | FAST),
+        sort_name: b.add_text_field("sort_name", TextOptions::default().set_fast("raw")),
+        stored: b.add_text_field("doc", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// A date as the integer the index ranges over (`YYYYMMDD`).
+pub(crate) fn day(d: NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+/// One tenant's open index.
+struct TenantIndex {
+    tenant: TenantId,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    /// Opened on the first write and kept: opening a writer takes the directory's lock.
+    writer: Mutex<Option<IndexWriter>>,
+}
+
+/// Memory for the writer of a live index (small batches of changes).
+const LIVE_WRITER_BYTES: usize = 15_000_000;
+/// Memory for a full rebuild, split over its threads.
+const REBUILD_WRITER_BYTES: usize = 256_000_000;
+
+impl TenantIndex {
+    fn open(dir: &Path, tenant: TenantId) -> SearchResult<Self> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        let index = Index::open_or_create(directory, schema)?;
+        analysis::register(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { tenant, index, reader, fields, writer: Mutex::new(None) })
+    }
+
+    fn with_writer<R>(&self, f: impl FnOnce(&mut IndexWriter, &Fields) -> SearchResult<R>) -> SearchResult<R> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let w = self.index.writer_with_num_threads(1, LIVE_WRITER_BYTES).map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => SearchError::Busy(self.tenant),
+                other => SearchError::Index(other),
+            })?;
+            *guard = Some(w);
+        }
+        f(guard.as_mut().expect("writer opened above"), &self.fields)
+    }
+
+    fn document(&self, d: &SharedResultDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.share_id, &d.share_id);
+        doc.add_text(f.verifier, self.tenant.to_string());
+        let email = d.email.clone().unwrap_or_default();
+        let all = [
+            d.first_name.as_str(),
+            &d.family_name,
+            &d.id_number,
+            &email,
+            &d.exam_code,
+            &d.exam_name,
+            &d.centre_name,
+            &d.place_of_entry,
+            d.sor_number.as_deref().unwrap_or(""),
+        ]
+        .join(" ");
+        doc.add_text(f.all, &all);
+        doc.add_text(f.all_prefix, &all);
+        let name = format!("{} {}", d.first_name, d.family_name);
+        doc.add_text(f.name, &name);
+        doc.add_text(f.name_prefix, &name);
+        doc.add_text(f.centre, &d.centre_name);
+        doc.add_text(f.place, &d.place_of_entry);
+        doc.add_text(f.exam, analysis::key(&d.exam_code));
+        doc.add_text(f.exam_name, &d.exam_name);
+        doc.add_text(f.id_number, analysis::key(&d.id_number));
+        if !email.is_empty() {
+            doc.add_text(f.email, email.trim().to_lowercase());
+        }
+        doc.add_i64(f.dob, day(d.date_of_birth));
+        doc.add_i64(f.exam_date, day(d.exam_date));
+        doc.add_i64(f.shared_at, d.shared_at.timestamp());
+        doc.add_text(f.sort_name, format!("{} {}", analysis::key(&d.family_name), analysis::key(&d.first_name)));
+        doc.add_text(f.stored, serde_json::to_string(d).expect("a document serialises"));
+        doc
+    }
+
+    fn apply(&self, changes: &[Change]) -> SearchResult<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.with_writer(|w, f| {
+            for c in changes {
+                match c {
+                    Change::Upsert(d) => {
+                        w.delete_term(Term::from_field_text(f.share_id, &d.share_id));
+                        w.add_document(self.document(d))?;
+                    }
+                    Change::Delete(id) => {
+                        w.delete_term(Term::from_field_text(f.share_id, id));
+                    }
+                }
+            }
+            w.commit()?;
+            Ok(())
+        })?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn search(&self, q: &SearchQuery) -> SearchResult<SearchPage> {
+        let built = query::build(&self.fields, self.tenant, q)?;
+        let searcher = self.reader.searcher();
+        let limit = q.limit.clamp(1, query::MAX_LIMIT);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        let addrs: Vec<tantivy::DocAddress>;
+        let total;
+        match (q.sort, q.has_text()) {
+            (Sort::Relevance, true) => {
+                let (n, docs) = searcher.search(&built, &(Count, top.order_by_score()))?;
+                total = n;
+                addrs = docs.into_iter().map(|(_, a)| a).collect();
+            }
+            (Sort::Relevance | Sort::SharedNewest, _) => {
+                let (n, docs) =
+                    searcher.search(&built, &(Count, top.order_by_fast_field::<i64>("shared_at", Order::Desc)))?;
+                total = n;
+                addrs = docs.into_iter().map(|(_, a)| a).collect();
+            }
+            (Sort::SharedOldest, _) => {
+                let (n, docs) =
+                    searcher.search(&built, &(Count, top.order_by_fast_field::<i64>("shared_at", Order::Asc)))?;
+                total = n;
+                addrs = docs.into_iter().map(|(_, a)| a).collect();
+            }
+            (Sort::ExamDate, _) => {
+                let (n, docs) =
+                    searcher.search(&built, &(Count, top.order_by_fast_field::<i64>("exam_date", Order::Desc)))?;
+                total = n;
+                addrs = docs.into_iter().map(|(_, a)| a).collect();
+            }
+            (Sort::FamilyName, _) => {
+                let (n, docs) =
+                    searcher.search(&built, &(Count, top.order_by_string_fast_field("sort_name", Order::Asc)))?;
+                total = n;
+                addrs = docs.into_iter().map(|(_, a)| a).collect();
+            }
+        }
+        let mut hits = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            let doc: TantivyDocument = searcher.doc(a)?;
+            let Some(json) = doc.get_first(self.fields.stored).and_then(|v| v.as_str()) else { continue };
+            match serde_json::from_str(json) {
+                Ok(d) => hits.push(d),
+                Err(e) => tracing::warn!(error = %e, "unreadable stored search document skipped"),
+            }
+        }
+        Ok(SearchPage { total, hits })
+    }
+
+    fn count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}
+
+/// The search indexes of every verifier tenant under one folder.
+pub struct SearchIndexes {
+    root: PathBuf,
+    open: Mutex<LruCache<TenantId, Arc<TenantIndex>>>,
+}
+
+impl std::fmt::Debug for SearchIndexes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndexes").field("root", &self.root).finish()
+    }
+}
+
+impl SearchIndexes {
+    /// The indexes under `root` (created if missing), keeping at most `max_open` open at once.
+    pub fn open(root: impl Into<PathBuf>, max_open: usize) -> SearchResult<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        let cap = NonZeroUsize::new(max_open.max(1)).expect("at least one");
+        Ok(Self { root, open: Mutex::new(LruCache::new(cap)) })
+    }
+
+    /// The folder holding every index.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder of one tenant's index.
+    pub fn dir(&self, tenant: TenantId) -> PathBuf {
+        // A TenantId is a UUID: its text form is a safe folder name.
+        self.root.join(tenant.to_string())
+    }
+
+    fn index(&self, tenant: TenantId) -> SearchResult<Arc<TenantIndex>> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ix) = open.get(&tenant) {
+            return Ok(ix.clone());
+        }
+        let ix = Arc::new(TenantIndex::open(&self.dir(tenant), tenant)?);
+        // Evicting drops the index (and its writer, releasing the lock) once no search holds it.
+        open.put(tenant, ix.clone());
+        Ok(ix)
+    }
+
+    /// Searches the results shared with `tenant`.
+    pub fn search(&self, tenant: TenantId, q: &SearchQuery) -> SearchResult<SearchPage> {
+        self.index(tenant)?.search(q)
+    }
+
+    /// Applies changes to `tenant`'s index and makes them visible to searches.
+    pub fn apply(&self, tenant: TenantId, changes: &[Change]) -> SearchResult<()> {
+        self.index(tenant)?.apply(changes)
+    }
+
+    /// How many documents `tenant`'s index holds.
+    pub fn count(&self, tenant: TenantId) -> SearchResult<u64> {
+        Ok(self.index(tenant)?.count())
+    }
+
+    /// Bytes on disk of `tenant`'s index.
+    pub fn size_on_disk(&self, tenant: TenantId) -> u64 {
+        fn walk(p: &Path) -> u64 {
+            std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .map(|e| match e.metadata() {
+                            Ok(m) if m.is_dir() => walk(&e.path()),
+                            Ok(m) => m.len(),
+                            Err(_) => 0,
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self.dir(tenant))
+    }
+
+    /// Starts a full rebuild of `tenant`'s index: the old documents stay searchable until
+    /// [`Rebuild::finish`] commits the new set in one step.
+    pub fn rebuild(&self, tenant: TenantId) -> SearchResult<Rebuild> {
+        let ix = self.index(tenant)?;
+        // The live writer (if any) gives way to a larger one for the bulk load.
+        let mut guard = ix.writer.lock().unwrap_or_else(|e| e.into_inner());
+        *guard = None;
+        drop(guard);
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
+        let writer: IndexWriter =
+            ix.index.writer_with_num_threads(threads, REBUILD_WRITER_BYTES).map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => SearchError::Busy(tenant),
+                other => SearchError::Index(other),
+            })?;
+        writer.delete_all_documents()?;
+        Ok(Rebuild { ix, writer, added: 0 })
+    }
+}
+
+/// A full rebuild in progress (see [`SearchIndexes::rebuild`]).
+pub struct Rebuild {
+    ix: Arc<TenantIndex>,
+    writer: IndexWriter,
+    added: u64,
+}
+
+impl Rebuild {
+    /// Adds documents.
+    pub fn add(&mut self, docs: &[SharedResultDoc]) -> SearchResult<()> {
+        for d in docs {
+            self.writer.add_document(self.ix.document(d))?;
+            self.added += 1;
+        }
+        Ok(())
+    }
+
+    /// Commits the new set, waits for merges, and makes it visible; returns the documents added.
+    pub fn finish(self) -> SearchResult<u64> {
+        let mut writer = self.writer;
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        self.ix.reader.reload()?;
+        Ok(self.added)
+    }
+}
+
+#[cfg(test)]
+mod tests;

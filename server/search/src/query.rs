@@ -1,0 +1,195 @@
+//! From what a verifier typed and chose (R-SEARCH-FIELDS) to a tantivy query.
+//!
+//! Free text: every typed word must match somewhere, as a whole folded word (best), as the
+//! prefix of a word (as the user types), or within a few typing errors (one edit for words of
+//! up to six letters, two for longer ones; none for words with digits, such as ID numbers). Filters narrow without scoring. The tenant's scope
+//! is always the first clause.
+
+use crate::{Fields, SearchError, SearchResult, analysis, day};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use std::ops::Bound;
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tessera_domain::TenantId;
+
+/// The largest page.
+pub const MAX_LIMIT: usize = 200;
+/// The deepest offset (deep paging costs as much as reading everything before it).
+pub const MAX_OFFSET: usize = 10_000;
+/// Words considered per query field; the rest are ignored.
+const MAX_WORDS: usize = 8;
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Best match first (newest shared first when there is no free text).
+    #[default]
+    Relevance,
+    /// Newest share first.
+    SharedNewest,
+    /// Oldest share first.
+    SharedOldest,
+    /// By family name, then first name.
+    FamilyName,
+    /// Most recent exam first.
+    ExamDate,
+}
+
+/// A search of the results shared with one organisation (R-SEARCH-FIELDS).
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Free text over names, ID numbers, emails, exam, centre and place of entry.
+    pub text: String,
+    /// Candidate's name (any of their names).
+    pub name: Option<String>,
+    /// Candidate's date of birth.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Candidate's ID number (exact, ignoring case and separators).
+    pub id_number: Option<String>,
+    /// Shared at or after.
+    pub shared_from: Option<DateTime<Utc>>,
+    /// Shared before or at.
+    pub shared_to: Option<DateTime<Utc>>,
+    /// Exam code or words of its name.
+    pub exam: Option<String>,
+    /// Place of entry (the centre's country).
+    pub place_of_entry: Option<String>,
+    /// Words of the centre's name.
+    pub centre: Option<String>,
+    /// Candidate's email (exact, ignoring case).
+    pub email: Option<String>,
+    /// Exam on or after.
+    pub exam_date_from: Option<NaiveDate>,
+    /// Exam on or before.
+    pub exam_date_to: Option<NaiveDate>,
+    /// Order of hits.
+    pub sort: Sort,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Hits to return (at most [`MAX_LIMIT`]).
+    pub limit: usize,
+}
+
+impl SearchQuery {
+    /// Whether free text was given (it decides whether relevance means anything).
+    pub fn has_text(&self) -> bool {
+        !analysis::words(&self.text).is_empty()
+    }
+}
+
+/// The edit distance tolerated for a typed word of `len` characters.
+pub fn typo_distance(len: usize) -> u8 {
+    match len {
+        0..=2 => 0,
+        3..=6 => 1,
+        _ => 2,
+    }
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
+}
+
+/// Each word must match in `field` exactly, as a prefix (through `prefix_field`), or with typos.
+fn words_clause(field: Field, prefix_field: Option<Field>, text: &str, fuzzy: bool) -> Option<Box<dyn Query>> {
+    let words: Vec<String> = analysis::words(text).into_iter().take(MAX_WORDS).collect();
+    if words.is_empty() {
+        return None;
+    }
+    let per_word = words
+        .iter()
+        .map(|w| {
+            let mut alts: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, Box::new(BoostQuery::new(term_query(field, w), 4.0)))];
+            let chars = w.chars().count();
+            if let Some(pf) = prefix_field
+                && chars >= analysis::MIN_PREFIX
+            {
+                let prefix: String = w.chars().take(analysis::MAX_PREFIX).collect();
+                alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(pf, &prefix), 2.0))));
+            }
+            // Numbers (ID, SoR) are exact: one digit off is another candidate, not a typo.
+            let d = if w.bytes().any(|b| b.is_ascii_digit()) { 0 } else { typo_distance(chars) };
+            if fuzzy && d > 0 {
+                let q = FuzzyTermQuery::new(Term::from_field_text(field, w), d, true);
+                alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
+            }
+            (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
+        })
+        .collect();
+    Some(Box::new(BooleanQuery::new(per_word)))
+}
+
+fn range(field: Field, from: Option<i64>, to: Option<i64>) -> Box<dyn Query> {
+    let lo = from.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
+    let hi = to.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
+    Box::new(RangeQuery::new(lo, hi))
+}
+
+fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The query for `q` within `tenant`'s documents.
+pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResult<BooleanQuery> {
+    if q.offset > MAX_OFFSET {
+        return Err(SearchError::BadQuery(format!("offset: at most {MAX_OFFSET}")));
+    }
+    if q.text.len() > 500 {
+        return Err(SearchError::BadQuery("text: at most 500 characters".into()));
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![filter(term_query(f.verifier, &tenant.to_string()))];
+    match words_clause(f.all, Some(f.all_prefix), &q.text, true) {
+        Some(text) => clauses.push((Occur::Must, text)),
+        None => clauses.push(filter(Box::new(AllQuery))),
+    }
+    if let Some(name) = non_empty(&q.name)
+        && let Some(c) = words_clause(f.name, Some(f.name_prefix), name, true)
+    {
+        clauses.push(filter(c));
+    }
+    if let Some(d) = q.date_of_birth {
+        clauses.push(filter(range(f.dob, Some(day(d)), Some(day(d)))));
+    }
+    if let Some(id) = non_empty(&q.id_number) {
+        clauses.push(filter(term_query(f.id_number, &analysis::key(id))));
+    }
+    if q.shared_from.is_some() || q.shared_to.is_some() {
+        let from = q.shared_from.map(|t| t.timestamp());
+        let to = q.shared_to.map(|t| t.timestamp());
+        clauses.push(filter(range(f.shared_at, from, to)));
+    }
+    if let Some(exam) = non_empty(&q.exam) {
+        let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, term_query(f.exam, &analysis::key(exam)))];
+        if let Some(c) = words_clause(f.exam_name, None, exam, false) {
+            alts.push((Occur::Should, c));
+        }
+        clauses.push(filter(Box::new(BooleanQuery::new(alts))));
+    }
+    if let Some(place) = non_empty(&q.place_of_entry)
+        && let Some(c) = words_clause(f.place, None, place, false)
+    {
+        clauses.push(filter(c));
+    }
+    if let Some(centre) = non_empty(&q.centre)
+        && let Some(c) = words_clause(f.centre, None, centre, true)
+    {
+        clauses.push(filter(c));
+    }
+    if let Some(email) = non_empty(&q.email) {
+        clauses.push(filter(term_query(f.email, &email.to_lowercase())));
+    }
+    if q.exam_date_from.is_some() || q.exam_date_to.is_some() {
+        clauses.push(filter(range(f.exam_date, q.exam_date_from.map(day), q.exam_date_to.map(day))));
+    }
+    Ok(BooleanQuery::new(clauses))
+}

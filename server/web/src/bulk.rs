@@ -1,0 +1,274 @@
+//! Bulk downloads (R-BULK-DOWNLOAD): ticked shared results as one zip of Statement of Results
+//! PDFs, or as a data file (CSV or XLSX) from the default template (every field) or a custom
+//! template (chosen fields, order and headers); every download is kept in the history and can be
+//! downloaded again (rebuilt from the shares still active then).
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::verifier::{Verifier, file_safe, record, shared_sheet};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use tessera_storage::repo::downloads::{self, Download};
+use utoipa::ToSchema;
+
+/// Shared results per download at most.
+pub const MAX_SELECTION: usize = 500;
+
+/// Every field a data file can hold, with its default header: the default template.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("first_name", "First name"),
+    ("family_name", "Family name"),
+    ("date_of_birth", "Date of birth"),
+    ("id_number", "ID number"),
+    ("email", "Email"),
+    ("exam_code", "Exam code"),
+    ("exam_name", "Exam"),
+    ("exam_date", "Exam date"),
+    ("centre_name", "Centre"),
+    ("place_of_entry", "Place of entry"),
+    ("sor_number", "Statement of Results number"),
+    ("status", "Status"),
+    ("overall_score", "Overall score"),
+    ("grade", "Grade"),
+    ("cefr", "CEFR level"),
+    ("components", "Scores by paper"),
+    ("shared_at", "Date shared"),
+];
+
+/// One column of a data file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Column {
+    /// One of the available fields.
+    pub field: String,
+    /// The column's header.
+    pub header: String,
+}
+
+/// The default template: every field, default headers.
+pub fn default_columns() -> Vec<Column> {
+    FIELDS.iter().map(|(f, h)| Column { field: (*f).into(), header: (*h).into() }).collect()
+}
+
+/// Checks a custom template's columns.
+pub fn check_columns(cols: &[Column]) -> AppResult<()> {
+    if cols.is_empty() || cols.len() > 50 {
+        return Err(AppError::bad_request("fields: choose 1 to 50 fields"));
+    }
+    for c in cols {
+        if !FIELDS.iter().any(|(f, _)| *f == c.field) {
+            let names: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
+            return Err(AppError::bad_request(format!(
+                "fields: unknown field `{}` (available: {})",
+                c.field,
+                names.join(", ")
+            )));
+        }
+        if c.header.trim().is_empty() || c.header.chars().count() > 100 {
+            return Err(AppError::bad_request("fields: every header needs 1 to 100 characters"));
+        }
+    }
+    Ok(())
+}
+
+/// A file to send.
+pub struct File {
+    /// Suggested file name.
+    pub name: String,
+    /// MIME type.
+    pub content_type: &'static str,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+fn value(
+    field: &str,
+    sheet: &tessera_storage::repo::centre::ResultSheet,
+    centre: &tessera_storage::repo::tenants::Tenant,
+    shared_at: chrono::NaiveDateTime,
+) -> String {
+    let r = &sheet.result;
+    let graded = r.status == "graded";
+    match field {
+        "first_name" => sheet.candidate.first_name.clone(),
+        "family_name" => sheet.candidate.family_name.clone(),
+        "date_of_birth" => sheet.candidate.date_of_birth.to_string(),
+        "id_number" => sheet.candidate.id_number.clone(),
+        "email" => sheet.candidate.email.clone().unwrap_or_default(),
+        "exam_code" => sheet.exam.code.clone(),
+        "exam_name" => sheet.exam.name.clone(),
+        "exam_date" => sheet.session.written_date.to_string(),
+        "centre_name" => centre.name.clone(),
+        "place_of_entry" => centre.country.to_string(),
+        "sor_number" => r.sor_number.clone(),
+        "status" => r.status.clone(),
+        "overall_score" if graded => r.overall_score.map(|s| s.to_string()).unwrap_or_default(),
+        "grade" if graded => r.grade.clone().unwrap_or_default(),
+        "cefr" if graded => r.cefr.clone().unwrap_or_default(),
+        // R-RESULT-CODES: no component profile unless graded.
+        "components" if graded => {
+            sheet.components.iter().map(|c| format!("{} {}", c.component, c.score)).collect::<Vec<_>>().join("; ")
+        }
+        "shared_at" => shared_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A CSV cell: quoted when needed; a leading formula character is neutralised so a spreadsheet
+/// does not run it.
+fn csv_cell(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+}
+
+/// Builds the file for `share_ids` (those no longer shared are left out) and records a download
+/// event for each result in it. Returns the file and how many results it holds.
+async fn build(
+    state: &AppState,
+    v: &Verifier,
+    share_ids: &[String],
+    format: &str,
+    cols: &[Column],
+) -> AppResult<(File, usize)> {
+    let mut rows = Vec::new();
+    for id in share_ids {
+        match shared_sheet(state, v, id).await {
+            Ok(x) => rows.push(x),
+            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let stamp = state.clock.now().format("%Y%m%d-%H%M%S");
+    let file = match format {
+        "pdf" => {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            for (share, sheet, centre) in &rows {
+                let pdf =
+                    crate::documents::statement_of_results(state, centre.id, share.entry_id.clone(), v.locale).await?;
+                let name = format!("statement-of-results-{}.pdf", file_safe(&sheet.result.sor_number));
+                zip.start_file(name, opts).map_err(AppError::internal)?;
+                zip.write_all(&pdf).map_err(AppError::internal)?;
+            }
+            let bytes = zip.finish().map_err(AppError::internal)?.into_inner();
+            File { name: format!("statements-{stamp}.zip"), content_type: "application/zip", bytes }
+        }
+        "csv" => {
+            let mut out = String::new();
+            out.push_str(&cols.iter().map(|c| csv_cell(&c.header)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+            for (share, sheet, centre) in &rows {
+                let line: Vec<String> =
+                    cols.iter().map(|c| csv_cell(&value(&c.field, sheet, centre, share.shared_at))).collect();
+                out.push_str(&line.join(","));
+                out.push_str("\r\n");
+            }
+            File {
+                name: format!("results-{stamp}.csv"),
+                content_type: "text/csv; charset=utf-8",
+                bytes: out.into_bytes(),
+            }
+        }
+        "xlsx" => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet_out = book.add_worksheet();
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            for (i, c) in cols.iter().enumerate() {
+                sheet_out.write_string_with_format(0, i as u16, &c.header, &bold).map_err(AppError::internal)?;
+            }
+            for (r, (share, sheet, centre)) in rows.iter().enumerate() {
+                for (i, c) in cols.iter().enumerate() {
+                    let v = value(&c.field, sheet, centre, share.shared_at);
+                    sheet_out.write_string((r + 1) as u32, i as u16, &v).map_err(AppError::internal)?;
+                }
+            }
+            let bytes = book.save_to_buffer().map_err(AppError::internal)?;
+            File {
+                name: format!("results-{stamp}.xlsx"),
+                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                bytes,
+            }
+        }
+        other => return Err(AppError::bad_request(format!("format: expected pdf, csv or xlsx, got `{other}`"))),
+    };
+    for (share, _, _) in &rows {
+        record(state, v, &share.id, "download").await?;
+    }
+    Ok((file, rows.len()))
+}
+
+async fn columns(state: &AppState, v: &Verifier, template_id: Option<&str>) -> AppResult<Vec<Column>> {
+    match template_id {
+        None => Ok(default_columns()),
+        Some(id) => {
+            let (tenant, id) = (v.tenant, id.to_owned());
+            let t = state.db.call(move |c| downloads::template(c, tenant, &id)).await?;
+            serde_json::from_str(&t.fields).map_err(AppError::internal)
+        }
+    }
+}
+
+/// A bulk download asked for.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct BulkRequest {
+    /// The ticked shared results.
+    pub share_ids: Vec<String>,
+    /// `pdf` (a zip of Statements of Results), `csv` or `xlsx`.
+    pub format: String,
+    /// A custom template for data files; the default template (every field) when absent.
+    #[serde(default)]
+    pub template_id: Option<String>,
+}
+
+/// Builds a bulk download and records it in the history. Returns its id and the file.
+pub async fn create(state: &AppState, v: &Verifier, req: BulkRequest) -> AppResult<(String, File)> {
+    let mut ids = req.share_ids.clone();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > MAX_SELECTION {
+        return Err(AppError::bad_request(format!("share_ids: tick 1 to {MAX_SELECTION} results")));
+    }
+    if !matches!(req.format.as_str(), "pdf" | "csv" | "xlsx") {
+        return Err(AppError::bad_request(format!("format: expected pdf, csv or xlsx, got `{}`", req.format)));
+    }
+    let cols = columns(state, v, req.template_id.as_deref()).await?;
+    let (file, count) = build(state, v, &ids, &req.format, &cols).await?;
+    if count == 0 {
+        return Err(AppError::not_found().message("None of these results is shared with your organisation."));
+    }
+    let d = Download {
+        tenant_id: v.tenant.to_string(),
+        id: uuid::Uuid::new_v4().to_string(),
+        actor_id: v.actor_id.clone(),
+        format: req.format.clone(),
+        template_id: req.template_id.clone(),
+        share_ids: serde_json::to_string(&ids).map_err(AppError::internal)?,
+        count: count as i32,
+        created_at: state.clock.now().naive_utc(),
+    };
+    let (id, actor, tenant, now) = (d.id.clone(), v.actor_id.clone(), v.tenant, state.clock.now());
+    state
+        .db
+        .call(move |c| {
+            downloads::record(c, &d)?;
+            let ev = tessera_storage::repo::audit::AuditEvent {
+                actor: Some(&actor),
+                action: "verifier.bulk_download",
+                target: Some(&d.id),
+                details: serde_json::json!({"format": d.format, "count": d.count}),
+                request_id: None,
+            };
+            tessera_storage::repo::audit::append(c, tenant, &ev, now)
+        })
+        .await?;
+    Ok((id, file))
+}
+
+/// Downloads a past download again (the results still shared).
+pub async fn again(state: &AppState, v: &Verifier, id: &str) -> AppResult<File> {
+    let (tenant, id) = (v.tenant, id.to_owned());
+    let d = state.db.call(move |c| downloads::get(c, tenant, &id)).await?;
+    let ids: Vec<String> = serde_json::from_str(&d.share_ids).map_err(AppError::internal)?;
+    let cols = columns(state, v, d.template_id.as_deref()).await?;
+    let (file, _) = build(state, v, &ids, &d.format, &cols).await?;
+    Ok(file)
+}

@@ -1,0 +1,200 @@
+//! Verifier organisations (R-ORG-SIGNUP, R-ORG-USERS): the sign-up form's checks, the decision
+//! of the installation admin, and the set-password emails. The page handlers and the CLI share
+//! these, so an approval from either sends the same email in the same transaction.
+
+use crate::auth::{random_token, token_hash};
+use crate::outbox::{EMAIL_JOB, EmailJob};
+use crate::templates::Templates;
+use minijinja::context;
+use serde::Deserialize;
+use tessera_domain::tenant::{Country, parse_email, parse_name, slug_from_name};
+use tessera_domain::{DomainError, Locale, TenantKind};
+use tessera_storage::repo::jobs::{self, NewJob};
+use tessera_storage::repo::organisations::Person;
+use tessera_storage::repo::tenants::{NewTenant, Tenant};
+use tessera_storage::repo::users::User;
+use tessera_storage::repo::{audit, auth as auth_repo};
+use tessera_storage::{DbConnection, StorageError, StorageResult};
+
+/// How long a set-password link of a new organisation user works.
+pub const INVITE_DAYS: i64 = 7;
+
+/// Kinds of organisation the form offers.
+pub const ORG_TYPES: &[&str] = &["university", "employer", "government", "other"];
+
+/// The sign-up form (R-ORG-SIGNUP).
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+pub struct SignupForm {
+    /// Applicant's first name.
+    pub first_name: String,
+    /// Applicant's last name.
+    pub last_name: String,
+    /// Applicant's job title.
+    pub job_title: String,
+    /// Applicant's email.
+    pub email: String,
+    /// The email typed again.
+    pub email_confirm: String,
+    /// Organisation name.
+    pub organisation: String,
+    /// One of [`ORG_TYPES`].
+    pub org_type: String,
+    /// The organisation's website.
+    pub website: String,
+    /// ISO country code.
+    pub country: String,
+}
+
+/// A checked sign-up.
+#[derive(Debug, Clone)]
+pub struct CheckedSignup {
+    /// The tenant to create (pending).
+    pub tenant: NewTenant,
+    /// The organisation type.
+    pub org_type: String,
+    /// Website.
+    pub website: String,
+    /// The applicant, who becomes the primary user.
+    pub applicant: Person,
+}
+
+fn short(field: &str, v: &str, max: usize) -> Result<String, DomainError> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(DomainError::field(field, "must not be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(DomainError::field(field, format!("at most {max} characters")));
+    }
+    Ok(t.to_owned())
+}
+
+/// The usual time zone and language of a country (an organisation may ask the admin to change them).
+pub fn country_defaults(country: &str) -> (chrono_tz::Tz, Locale) {
+    match country {
+        "PL" => (chrono_tz::Europe::Warsaw, Locale::Pl),
+        "HU" => (chrono_tz::Europe::Budapest, Locale::Hu),
+        "IT" => (chrono_tz::Europe::Rome, Locale::It),
+        "GB" | "IE" => (chrono_tz::Europe::London, Locale::En),
+        _ => (chrono_tz::UTC, Locale::En),
+    }
+}
+
+impl SignupForm {
+    /// Checks every field; the first problem is returned with its field.
+    pub fn check(&self) -> Result<CheckedSignup, DomainError> {
+        let first_name = parse_name("first_name", &self.first_name)?;
+        let family_name = parse_name("last_name", &self.last_name)?;
+        let job_title = short("job_title", &self.job_title, 100)?;
+        let email = parse_email(&self.email).map_err(|e| DomainError::field("email", e.message))?;
+        if parse_email(&self.email_confirm).ok().as_deref() != Some(email.as_str()) {
+            return Err(DomainError::field("email_confirm", "the two email addresses differ"));
+        }
+        let name = parse_name("organisation", &self.organisation)?;
+        let org_type = self.org_type.trim().to_lowercase();
+        if !ORG_TYPES.contains(&org_type.as_str()) {
+            return Err(DomainError::field("org_type", format!("choose one of: {}", ORG_TYPES.join(", "))));
+        }
+        let website = short("website", &self.website, 200)?;
+        if !(website.starts_with("https://") || website.starts_with("http://")) || website.contains(char::is_whitespace)
+        {
+            return Err(DomainError::field("website", "expected an address such as https://www.example.org"));
+        }
+        let country = Country::parse(self.country.trim()).map_err(|e| DomainError::field("country", e.message))?;
+        let (timezone, locale) = country_defaults(&country.to_string());
+        let slug = slug_from_name(&name);
+        let slug = if slug.len() < 2 { format!("org-{slug}") } else { slug };
+        Ok(CheckedSignup {
+            tenant: NewTenant { slug, kind: TenantKind::Verifier, name, country, timezone, locale, status: "pending" },
+            org_type,
+            website,
+            applicant: Person { first_name, family_name, job_title, email },
+        })
+    }
+}
+
+fn template_error(e: minijinja::Error) -> StorageError {
+    StorageError::Corrupt(format!("email template: {e}"))
+}
+
+/// Creates a set-password link for `user` and queues the email `template` with it, on `conn`
+/// (call it inside the transaction that created or approved the user).
+#[allow(clippy::too_many_arguments)]
+pub fn queue_set_password(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    public_url: &str,
+    tenant: &Tenant,
+    user: &User,
+    template: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StorageResult<()> {
+    let token = random_token();
+    let hash = token_hash(&token);
+    auth_repo::create_reset(conn, tenant.id, &hash, &user.id, now, now + chrono::Duration::days(INVITE_DAYS))?;
+    let link = format!("{public_url}/t/{}/password/reset/{token}", tenant.slug);
+    let (subject, body) = templates
+        .render_email(
+            template,
+            tenant.locale,
+            context! { name => user.display_name, organisation => tenant.name, link => link, days => INVITE_DAYS },
+        )
+        .map_err(template_error)?;
+    let to = user.email.clone().unwrap_or_else(|| user.login.clone());
+    let payload = serde_json::to_value(EmailJob { to, subject, body, attachments: vec![] })
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let job =
+        NewJob { kind: EMAIL_JOB, payload, idempotency_key: format!("invite:{hash}"), run_at: now, max_attempts: 8 };
+    jobs::enqueue(conn, tenant.id, &job, now)?;
+    Ok(())
+}
+
+/// Approves or rejects a pending organisation; approval emails the primary user a set-password
+/// link, rejection tells them. All in one transaction, audited in the installation's log.
+pub fn decide(
+    conn: &mut DbConnection,
+    templates: &Templates,
+    public_url: &str,
+    slug: &str,
+    approve: bool,
+    by: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StorageResult<Tenant> {
+    let tenant = tessera_storage::repo::tenants::by_slug(conn, slug)?;
+    if tenant.kind != TenantKind::Verifier {
+        return Err(StorageError::NotFound);
+    }
+    let installation = tessera_storage::repo::tenants::installation(conn, now)?;
+    tessera_storage::repo::organisations::decide(conn, tenant.id, approve, by, now, |c, t, primary, signup| {
+        if approve {
+            queue_set_password(c, templates, public_url, t, primary, "email/org_approved.txt", now)?;
+        } else {
+            let (subject, body) = templates
+                .render_email(
+                    "email/org_rejected.txt",
+                    t.locale,
+                    context! { name => primary.display_name, organisation => t.name },
+                )
+                .map_err(template_error)?;
+            let payload =
+                serde_json::to_value(EmailJob { to: signup.email.clone(), subject, body, attachments: vec![] })
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let job = NewJob {
+                kind: EMAIL_JOB,
+                payload,
+                idempotency_key: format!("org-rejected:{}", t.id),
+                run_at: now,
+                max_attempts: 8,
+            };
+            jobs::enqueue(c, t.id, &job, now)?;
+        }
+        let ev = audit::AuditEvent {
+            actor: Some(by),
+            action: if approve { "organisation.approved" } else { "organisation.rejected" },
+            target: Some(&t.slug),
+            details: serde_json::json!({"tenant": t.id.to_string()}),
+            request_id: None,
+        };
+        audit::append(c, installation.id, &ev, now)
+    })
+}
