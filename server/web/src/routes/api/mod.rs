@@ -93,6 +93,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(candidate::shares, candidate::share))
         .routes(routes!(candidate::withdraw))
         .routes(routes!(candidate::change_email))
+        .routes(routes!(workflows::issue_session_coes))
         .split_for_parts()
 }
 
