@@ -353,8 +353,9 @@ pub fn issue_coe(
     })
 }
 
-/// An entry of a session as a bulk issue of Confirmations of Entry sees it.
-#[derive(Debug, Clone)]
+/// An entry of a session as a bulk issue of Confirmations of Entry sees it (fields in the order
+/// of the query's columns).
+#[derive(Debug, Clone, Queryable)]
 pub struct CoeTarget {
     pub entry_id: String,
     pub candidate_number: String,
@@ -365,7 +366,7 @@ pub struct CoeTarget {
 
 /// Every entry of a session with its CoE state and the candidate's email, by candidate number.
 pub fn coe_targets(conn: &mut DbConnection, tenant: TenantId, session_id: &str) -> StorageResult<Vec<CoeTarget>> {
-    let rows: Vec<(String, String, String, Option<NaiveDateTime>, Option<String>)> = entries::table
+    Ok(entries::table
         .inner_join(
             candidates::table
                 .on(candidates::tenant_id.eq(entries::tenant_id).and(candidates::id.eq(entries::candidate_id))),
@@ -374,17 +375,7 @@ pub fn coe_targets(conn: &mut DbConnection, tenant: TenantId, session_id: &str) 
         .filter(entries::session_id.eq(session_id))
         .order(entries::candidate_number.asc())
         .select((entries::id, entries::candidate_number, entries::status, entries::coe_issued_at, candidates::email))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(entry_id, candidate_number, status, coe_issued_at, email)| CoeTarget {
-            entry_id,
-            candidate_number,
-            status,
-            coe_issued_at,
-            email,
-        })
-        .collect())
+        .load::<CoeTarget>(conn)?)
 }
 
 /// Confirmed entries of the centre without a Confirmation of Entry whose first component is on
