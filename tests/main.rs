@@ -11,6 +11,7 @@ mod candidate;
 mod candidate_results;
 mod candidate_shares;
 mod centre;
+mod centre_bulk;
 mod cli;
 mod isolation;
 mod jobs;

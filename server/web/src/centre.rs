@@ -889,6 +889,40 @@ pub struct IssuedCoe {
     pub id_number: String,
 }
 
+/// What a Confirmation of Entry prints, besides the centre and the secret number.
+pub struct CoeParts<'a> {
+    pub exam: &'a centre::Exam,
+    pub session: &'a ExamSession,
+    pub entry: &'a Entry,
+    pub candidate: &'a Candidate,
+    pub timetable: &'a [TimetableLine],
+}
+
+/// The Confirmation of Entry PDF, from its template in the centre's language (CPU only: call it
+/// on the blocking pool).
+pub fn coe_pdf(
+    templates: &crate::templates::Templates,
+    tenant: &Tenant,
+    parts: &CoeParts<'_>,
+    secret_number: &str,
+) -> Result<Vec<u8>, AppError> {
+    let release_local =
+        parts.session.release_at.and_utc().with_timezone(&tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
+    let ctx = context! {
+        centre => tenant.name.clone(),
+        exam => parts.exam,
+        session => parts.session,
+        entry => parts.entry,
+        candidate => parts.candidate,
+        timetable => parts.timetable,
+        secret_number => secret_number,
+        release => release_local,
+    };
+    let src =
+        templates.render("documents/confirmation_of_entry.txt", tenant.locale, ctx).map_err(AppError::internal)?;
+    crate::pdf::typeset(&src, "Confirmation of Entry").map_err(AppError::internal)
+}
+
 /// Issues (or re-issues, for lost credentials) the Confirmation of Entry of a confirmed entry:
 /// a fresh secret number (kept only as a hash), the PDF from its template, and an email with the
 /// PDF attached. The secret number appears only on the CoE.
@@ -928,26 +962,17 @@ pub async fn issue_coe(
         let entry = entry.clone();
         state.db.call(move |c| workflows::issue_coe(c, tid, &entry, &hash, now)).await?;
     }
-    let release_local =
-        session.release_at.and_utc().with_timezone(&tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
-    let ctx = context! {
-        centre => tenant.name.clone(),
-        exam => exam,
-        session => session.clone(),
-        entry => entry.clone(),
-        candidate => cand.clone(),
-        timetable => timetable,
-        secret_number => secret,
-        release => release_local,
+    let pdf = {
+        let (templates, tenant, entry, cand, session) =
+            (state.templates.clone(), tenant.clone(), entry.clone(), cand.clone(), session.clone());
+        tokio::task::spawn_blocking(move || {
+            let parts =
+                CoeParts { exam: &exam, session: &session, entry: &entry, candidate: &cand, timetable: &timetable };
+            coe_pdf(&templates, &tenant, &parts, &secret)
+        })
+        .await
+        .map_err(AppError::internal)??
     };
-    let templates = state.templates.clone();
-    let locale = tenant.locale;
-    let pdf = tokio::task::spawn_blocking(move || {
-        let src = templates.render("documents/confirmation_of_entry.txt", locale, ctx).map_err(AppError::internal)?;
-        crate::pdf::typeset(&src, "Confirmation of Entry").map_err(AppError::internal)
-    })
-    .await
-    .map_err(AppError::internal)??;
     if let Some(to) = cand.email.clone() {
         let (subject, body) = state
             .templates
@@ -971,6 +996,95 @@ pub async fn issue_coe(
     )
     .await?;
     Ok(IssuedCoe { pdf, id_number: cand.id_number })
+}
+
+/// What a bulk issue of a session's Confirmations of Entry did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BulkCoe {
+    /// Confirmations issued now (each emailed to its candidate).
+    pub issued: usize,
+    /// Confirmed entries that already had one (left alone: re-issuing changes the secret number).
+    pub already_issued: usize,
+    /// Entries not confirmed yet.
+    pub not_confirmed: usize,
+    /// Candidate numbers of confirmed entries without an email address: issue those one by one
+    /// (`POST /api/v1/entries/{id}/coe`) to print the PDF.
+    pub without_email: Vec<String>,
+}
+
+/// Issues the Confirmation of Entry of every confirmed entry of a session that has none yet and
+/// whose candidate has an email address, exactly as `issue_coe` does one. The secret numbers are
+/// hashed with argon2id, the dominant cost, so as many entries are in flight as the hasher runs
+/// hashes at once: all cores work and sign-ins still get their turn at the hasher. A failure
+/// stops the run; the entries issued so far keep their CoE, and running it again issues the rest.
+pub async fn issue_session_coes(
+    state: &std::sync::Arc<AppState>,
+    tenant: &Tenant,
+    session_id: &str,
+    actor: String,
+) -> Result<BulkCoe, AppError> {
+    let (tid, sid) = (tenant.id, session_id.to_owned());
+    let targets = state
+        .db
+        .call(move |c| {
+            centre::session(c, tid, &sid)?;
+            workflows::coe_targets(c, tid, &sid)
+        })
+        .await?;
+    let mut outcome = BulkCoe { issued: 0, already_issued: 0, not_confirmed: 0, without_email: Vec::new() };
+    let mut todo = Vec::new();
+    for t in targets {
+        if t.status != "confirmed" {
+            outcome.not_confirmed += 1;
+        } else if t.coe_issued_at.is_some() {
+            outcome.already_issued += 1;
+        } else if t.email.is_none() {
+            outcome.without_email.push(t.candidate_number);
+        } else {
+            todo.push(t.entry_id);
+        }
+    }
+    let width = state.hasher.concurrency();
+    let mut running = tokio::task::JoinSet::new();
+    let mut failure = None;
+    for entry_id in todo {
+        if running.len() >= width {
+            match running.join_next().await {
+                Some(Ok(Ok(_))) => outcome.issued += 1,
+                Some(Ok(Err(e))) => {
+                    failure = Some(e);
+                    break;
+                }
+                Some(Err(e)) => {
+                    failure = Some(AppError::internal(e));
+                    break;
+                }
+                None => {}
+            }
+        }
+        let (state, tenant, actor) = (state.clone(), tenant.clone(), actor.clone());
+        running.spawn(async move { issue_coe(&state, &tenant, &entry_id, actor).await });
+    }
+    while let Some(done) = running.join_next().await {
+        match done {
+            Ok(Ok(_)) => outcome.issued += 1,
+            Ok(Err(e)) => failure = failure.or(Some(e)),
+            Err(e) => failure = failure.or(Some(AppError::internal(e))),
+        }
+    }
+    audit_event(
+        state,
+        tid,
+        Some(actor),
+        "session.coe_bulk",
+        Some(session_id.to_owned()),
+        json!({"issued": outcome.issued, "already_issued": outcome.already_issued, "not_confirmed": outcome.not_confirmed, "without_email": outcome.without_email.len(), "failed": failure.is_some()}),
+    )
+    .await?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(outcome),
+    }
 }
 
 /// Groups candidate numbers for the speaking test: pairs, with one group of three when the

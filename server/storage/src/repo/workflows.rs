@@ -353,6 +353,31 @@ pub fn issue_coe(
     })
 }
 
+/// An entry of a session as a bulk issue of Confirmations of Entry sees it (fields in the order
+/// of the query's columns).
+#[derive(Debug, Clone, Queryable)]
+pub struct CoeTarget {
+    pub entry_id: String,
+    pub candidate_number: String,
+    pub status: String,
+    pub coe_issued_at: Option<NaiveDateTime>,
+    pub email: Option<String>,
+}
+
+/// Every entry of a session with its CoE state and the candidate's email, by candidate number.
+pub fn coe_targets(conn: &mut DbConnection, tenant: TenantId, session_id: &str) -> StorageResult<Vec<CoeTarget>> {
+    Ok(entries::table
+        .inner_join(
+            candidates::table
+                .on(candidates::tenant_id.eq(entries::tenant_id).and(candidates::id.eq(entries::candidate_id))),
+        )
+        .filter(entries::tenant_id.eq(tid(tenant)))
+        .filter(entries::session_id.eq(session_id))
+        .order(entries::candidate_number.asc())
+        .select((entries::id, entries::candidate_number, entries::status, entries::coe_issued_at, candidates::email))
+        .load::<CoeTarget>(conn)?)
+}
+
 /// Confirmed entries of the centre without a Confirmation of Entry whose first component is on
 /// or before `until` (R-COE-MISSING: 10 days before the first component).
 pub fn entries_without_coe(
@@ -398,6 +423,10 @@ pub struct ImportedResult {
 /// entry's result (R-RESULT-VERSIONS: earlier versions are kept, the new one is current; the
 /// Statement of Results number stays). `sor_number` makes the number for an entry's first result.
 /// Returns the number of results stored, or the lines whose candidate number has no entry.
+///
+/// A board file can hold a whole session (100,000 lines), so the work is done in a few set-wise
+/// statements rather than several per line: one query for the earlier versions of the session's
+/// entries, chunked updates of `is_current`, and multi-row inserts of results and components.
 pub fn import_results(
     conn: &mut DbConnection,
     tenant: TenantId,
@@ -407,13 +436,16 @@ pub fn import_results(
     now: DateTime<Utc>,
     sor_number: &mut dyn FnMut() -> String,
 ) -> StorageResult<Result<usize, Vec<(usize, String)>>> {
+    use std::collections::HashMap;
     conn.transaction(|c| {
         let session_entries = crate::repo::centre::session_entries(c, tenant, session_id)?;
+        let by_number: HashMap<&str, &Entry> =
+            session_entries.iter().map(|e| (e.candidate_number.as_str(), e)).collect();
         let mut unknown = Vec::new();
         let mut plan = Vec::new();
         for (line, row) in rows {
-            match session_entries.iter().find(|e| e.candidate_number == row.candidate_number) {
-                Some(e) => plan.push((e.clone(), row)),
+            match by_number.get(row.candidate_number.as_str()) {
+                Some(e) => plan.push((*e, row)),
                 None => unknown
                     .push((*line, format!("candidate number {} has no entry in this session", row.candidate_number))),
             }
@@ -421,9 +453,76 @@ pub fn import_results(
         if !unknown.is_empty() {
             return Ok(Err(unknown));
         }
-        for (entry, row) in &plan {
-            add_result_version(c, tenant, &entry.id, row, now, &mut *sor_number)?;
+        // The newest earlier version of every entry of the session: its number and SoR number.
+        let earlier: Vec<(String, i32, String)> = results::table
+            .filter(results::tenant_id.eq(tid(tenant)))
+            .filter(
+                results::entry_id.eq_any(
+                    entries::table
+                        .filter(entries::tenant_id.eq(tid(tenant)))
+                        .filter(entries::session_id.eq(session_id))
+                        .select(entries::id),
+                ),
+            )
+            .select((results::entry_id, results::version, results::sor_number))
+            .load(c)?;
+        // Per entry: (the next version, the SoR number, the index of its newest row of this file).
+        let mut latest: HashMap<String, (i32, String, Option<usize>)> = HashMap::new();
+        for (entry_id, version, sor) in earlier {
+            let slot = latest.entry(entry_id).or_insert((0, String::new(), None));
+            if version >= slot.0 {
+                *slot = (version + 1, sor, None);
+            }
         }
+        let superseded: Vec<String> = plan
+            .iter()
+            .map(|(e, _)| e.id.clone())
+            .filter(|id| latest.contains_key(id))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in superseded.chunks(500) {
+            diesel::update(
+                results::table
+                    .filter(results::tenant_id.eq(tid(tenant)))
+                    .filter(results::is_current.eq(true))
+                    .filter(results::entry_id.eq_any(chunk)),
+            )
+            .set(results::is_current.eq(false))
+            .execute(c)?;
+        }
+        let mut new_results: Vec<ResultRow> = Vec::with_capacity(plan.len());
+        let mut new_components = Vec::new();
+        for (entry, row) in &plan {
+            let slot = latest.entry(entry.id.clone()).or_insert_with(|| (1, sor_number(), None));
+            // The same entry twice in one file: the later line is a newer version.
+            if let Some(previous) = slot.2 {
+                new_results[previous].is_current = false;
+            }
+            let result = ResultRow {
+                tenant_id: tid(tenant),
+                id: uuid::Uuid::new_v4().to_string(),
+                entry_id: entry.id.clone(),
+                version: slot.0,
+                is_current: true,
+                status: row.status.clone(),
+                overall_score: row.overall_score,
+                grade: row.grade.clone(),
+                cefr: row.cefr.clone(),
+                sor_number: slot.1.clone(),
+                created_at: now.naive_utc(),
+            };
+            slot.0 += 1;
+            slot.2 = Some(new_results.len());
+            new_components.extend(row.components.iter().map(|(component, score)| ComponentScore {
+                tenant_id: tid(tenant),
+                result_id: result.id.clone(),
+                component: component.clone(),
+                score: *score,
+            }));
+            new_results.push(result);
+        }
+        crate::repo::centre::insert_results(c, &new_results, &new_components)?;
         diesel::insert_into(result_imports::table)
             .values((
                 result_imports::tenant_id.eq(tid(tenant)),

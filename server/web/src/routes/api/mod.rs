@@ -110,6 +110,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verifier::templates, verifier::create_template))
         .routes(routes!(verifier::delete_template))
         .routes(routes!(verifier::get_notify, verifier::set_notify))
+        .routes(routes!(workflows::issue_session_coes))
         .split_for_parts()
 }
 

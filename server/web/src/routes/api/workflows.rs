@@ -325,6 +325,20 @@ pub async fn issue_coe(
         .into_response())
 }
 
+/// Issues the Confirmation of Entry of every confirmed entry of the session that has none yet
+/// (each emailed with its PDF, as one by one); entries without an email address are listed for
+/// issuing one by one. The secret numbers are hashed on every core the hasher may use.
+#[utoipa::path(post, path = "/v1/sessions/{id}/coe", tag = "centre", params(("id" = String, Path)),
+    responses((status = 200, body = ops::BulkCoe), (status = 404, body = ErrorBody)))]
+pub async fn issue_session_coes(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<ops::BulkCoe>> {
+    user.require(STAFF)?;
+    Ok(Json(ops::issue_session_coes(&state, &user.tenant, &id, user.user.id.clone()).await?))
+}
+
 /// Confirmed entries without a Confirmation of Entry whose first component is within 10 days
 /// (R-COE-MISSING): the centre contacts them.
 #[utoipa::path(get, path = "/v1/coe/missing", tag = "centre", responses((status = 200)))]
