@@ -339,13 +339,7 @@ pub fn issue_coe(
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
     conn.transaction(|c| {
-        diesel::update(
-            candidates::table
-                .filter(candidates::tenant_id.eq(tid(tenant)))
-                .filter(candidates::id.eq(&entry.candidate_id)),
-        )
-        .set(candidates::secret_hash.eq(Some(secret_hash)))
-        .execute(c)?;
+        super::candidate::set_secret_hash(c, tenant, &entry.candidate_id, secret_hash)?;
         diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(&entry.id)))
             .set(entries::coe_issued_at.eq(Some(now.naive_utc())))
             .execute(c)?;
