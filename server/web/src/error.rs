@@ -109,6 +109,12 @@ impl AppError {
         self
     }
 
+    /// Whether this is a refusal of the input (a 4xx other than "not found"): pages show the
+    /// form again with the message instead of an error page.
+    pub fn is_refusal(&self) -> bool {
+        self.status.is_client_error() && self.code != "not_found"
+    }
+
     /// With another message, keeping status and code.
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = message.into();

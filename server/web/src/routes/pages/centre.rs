@@ -371,9 +371,7 @@ pub(super) async fn add_document(
     let upload = ops::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
     match ops::upload_document(&state, &user.tenant, &id, upload, user.user.id.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
-        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
-            entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await
-        }
+        Err(e) if e.is_refusal() => entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await,
         Err(e) => Err(e),
     }
 }
@@ -436,9 +434,7 @@ pub(super) async fn request_refund(
     };
     match ops::request_refund(&state, &user.tenant, &id, input, user.user.id.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
-        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
-            entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await
-        }
+        Err(e) if e.is_refusal() => entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await,
         Err(e) => Err(e),
     }
 }
@@ -550,7 +546,7 @@ pub(super) async fn submit_entry(
                 context! { receipt => receipt, amount => amount, tenant_name => tenant.name.clone() },
             )
         }
-        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+        Err(e) if e.is_refusal() => {
             entry_form_page(&state, jar, tenant, e.status, context! { form => echo, error => e.message }).await
         }
         Err(e) => Err(e),
@@ -650,9 +646,7 @@ pub(super) async fn entry_action(
     };
     match outcome {
         Ok(notice) => entry_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
-        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
-            entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await
-        }
+        Err(e) if e.is_refusal() => entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await,
         Err(e) => Err(e),
     }
 }
@@ -717,7 +711,7 @@ pub(super) async fn refund_step(
     let refund = state.db.call(move |c| workflows::refund(c, tid, &rid)).await?;
     match ops::advance_refund(&state, &user.tenant, &id, &step, user.user.id.clone()).await {
         Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", refund.entry_id)).into_response()),
-        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+        Err(e) if e.is_refusal() => {
             entry_page(&state, user, jar, refund.entry_id, e.status, context! { error => e.message }).await
         }
         Err(e) => Err(e),
@@ -745,7 +739,7 @@ pub(super) async fn session_action(
     };
     match outcome {
         Ok(notice) => session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
-        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+        Err(e) if e.is_refusal() => {
             session_page(&state, user, jar, id, e.status, context! { error => e.message }).await
         }
         Err(e) => Err(e),
