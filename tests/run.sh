@@ -33,6 +33,19 @@ if command -v rustup >/dev/null; then
 fi
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 
+# A build cache shared between checkouts at different paths (CI clones) reuses the workspace's
+# own artifacts, whose env!("CARGO_MANIFEST_DIR") still names the old checkout: rebuild the
+# workspace crates (not the dependencies) when the checkout moved.
+target="${CARGO_TARGET_DIR:-$root/target}"
+if [ -f "$target/.tessera-checkout" ] && [ "$(cat "$target/.tessera-checkout")" != "$root" ]; then
+  echo "==> the build cache was last used by $(cat "$target/.tessera-checkout"): rebuilding the workspace crates"
+  packages=$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(" ".join("-p " + p["name"] for p in json.load(sys.stdin)["packages"]))')
+  # shellcheck disable=SC2086
+  cargo clean $packages
+  cargo clean --release $packages
+fi
+mkdir -p "$target" && echo "$root" > "$target/.tessera-checkout"
+
 # A throwaway PostgreSQL cluster, owned by the postgres user, on a free port.
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 pgdir=$(mktemp -d /tmp/tessera-pg.XXXXXX)
