@@ -8,7 +8,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use tessera_domain::{Role, TenantKind};
 
-both_backends!(entries_from_form_to_confirmation);
+both_backends!(entries_from_form_to_confirmation, concurrent_entries_fill_the_session_exactly);
 
 /// A Polish centre with the `pl` plugin deciding everything it implements, a manager signed in.
 pub(crate) async fn polish_centre(backend: Backend) -> (TestServer, reqwest::Client, String) {
@@ -48,7 +48,11 @@ pub(crate) async fn post(
 ) -> (u16, Value) {
     let res = http.post(srv.url(path)).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
     let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let text = res.text().await.unwrap_or_default();
+    if status >= 500 {
+        eprintln!("POST {path} -> {status}: {text}");
+    }
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 pub(crate) fn adult(session: &str, first: &str, family: &str) -> Value {
@@ -934,4 +938,36 @@ async fn session_and_refund_buttons() {
         .unwrap();
     assert!(res.text().await.unwrap().contains("0 certificate(s) arrived"), "no results yet, no certificates");
     srv.stop().await;
+}
+
+/// R-SESSION-CAPACITY under load: twenty entries sent at once to a session that holds twelve.
+/// Each one either gets a place with its own candidate number or is refused as full; none fails
+/// (on SQLite a read-then-write transaction must not lose the write lock to another writer).
+async fn concurrent_entries_fill_the_session_exactly(backend: Backend) {
+    let (srv, http, csrf) = polish_centre(backend).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(12, 1)).await;
+    let names = ["Anna", "Bartosz", "Celina", "Dawid", "Ewa", "Filip", "Grażyna", "Henryk", "Iga", "Jan"];
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let body = adult(&session, names[i % 10], &format!("Nowak{i}"));
+        let (http, url, csrf) = (http.clone(), srv.url("/api/v1/entries"), csrf.clone());
+        sends.spawn(async move {
+            let res = http.post(url).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let answers = sends.join_all().await;
+    let mut numbers: Vec<String> = Vec::new();
+    let mut full = 0;
+    for (status, v) in &answers {
+        match status {
+            201 => numbers.push(v["candidate_number"].as_str().expect("a candidate number").to_owned()),
+            409 if v["error"]["code"] == "session_full" => full += 1,
+            _ => panic!("an entry neither placed nor refused as full: {status} {v}"),
+        }
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=12).map(|n| format!("{n:04}")).collect();
+    assert_eq!((numbers, full), (expected, 8), "twelve places numbered 0001..0012, eight refusals");
 }

@@ -60,11 +60,54 @@ pub(crate) fn tid(t: TenantId) -> String {
 }
 
 /// Runs `f` in one transaction: either everything it writes is committed, or nothing is.
-/// For operations that span several repositories.
-pub fn transaction<R>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> StorageResult<R>,
-) -> StorageResult<R> {
+///
+/// On SQLite the outermost transaction starts with `BEGIN IMMEDIATE`, taking the write lock
+/// up front (waiting for it under the busy timeout). A deferred `BEGIN` that reads and then
+/// writes fails at once with "database is locked" when another writer committed in between,
+/// whatever the busy timeout; every read-then-write step here (capacity checks, next numbers)
+/// would then fail under concurrent load. Nested calls become savepoints, as with diesel's own
+/// `transaction`; PostgreSQL uses diesel's `transaction` unchanged.
+pub fn transaction<R, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<R, E>) -> Result<R, E>
+where
+    E: From<diesel::result::Error>,
+{
     use diesel::Connection;
-    conn.transaction(f)
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost_sqlite = match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?.is_none()
+        }
+        DbConnection::Pg(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let outcome = f(conn);
+    let DbConnection::Sqlite(c) = conn else { unreachable!("the backend does not change") };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
+}
+
+/// Inside a transaction, locks the tenant's row until the transaction ends, so that a
+/// read-then-write step of that tenant (capacity, the next candidate or ID number) does not race
+/// another one. PostgreSQL takes a row lock (`FOR UPDATE`); SQLite needs nothing, as
+/// [`transaction`] already holds the database's write lock.
+pub(crate) fn lock_tenant(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE").bind::<Text, _>(tid(tenant)).execute(pg)?;
+    }
+    Ok(())
 }

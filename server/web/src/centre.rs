@@ -443,22 +443,7 @@ pub async fn submit_entry(
     };
     let prefix: String =
         tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(5).collect::<String>().to_uppercase();
-    let stored = state
-        .db
-        .call(move |c| {
-            let mut candidate = candidate;
-            let mut n = workflows::candidate_count(c, tid)? + 1;
-            loop {
-                let id_number = format!("{prefix}{n:06}");
-                if !workflows::id_number_taken(c, tid, &id_number)? {
-                    candidate.id_number = id_number;
-                    break;
-                }
-                n += 1;
-            }
-            workflows::create_entry(c, tid, &candidate, &entry, &form)
-        })
-        .await?;
+    let stored = state.db.call(move |c| workflows::create_entry(c, tid, &prefix, &candidate, &entry, &form)).await?;
     let entry = match stored {
         Ok(e) => e,
         Err(EntryRefusal::Full) => {

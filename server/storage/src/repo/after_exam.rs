@@ -25,7 +25,7 @@ pub struct Attendance {
 
 /// Records (or corrects) attendance at a component.
 pub fn record_attendance(conn: &mut DbConnection, a: &Attendance) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         diesel::delete(
             attendance::table
                 .filter(attendance::tenant_id.eq(&a.tenant_id))
@@ -249,7 +249,7 @@ pub fn purge_contact_data(
     candidate_id: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<usize> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let n = diesel::update(
             candidates::table
                 .filter(candidates::tenant_id.eq(tid(tenant)))

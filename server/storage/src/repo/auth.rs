@@ -194,7 +194,7 @@ pub fn reset_password(
     new_hash: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<Result<String, ResetRefusal>> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let user = match consume_reset(c, tenant, token_hash, now)? {
             Ok(u) => u,
             Err(r) => return Ok(Err(r)),

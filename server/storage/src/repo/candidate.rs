@@ -81,7 +81,7 @@ pub fn activate(
     act: &Activation,
     now: DateTime<Utc>,
 ) -> StorageResult<User> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let cand = centre::candidate(c, tenant, &act.candidate_id)?;
         if cand.user_id.is_some() {
             return Err(StorageError::Conflict("this candidate has an account already".into()));
@@ -346,7 +346,7 @@ pub fn record_release_notice(
     now: DateTime<Utc>,
 ) -> StorageResult<bool> {
     let tenant = notice.tenant_id;
-    let outcome = conn.transaction(|c| {
+    let outcome = crate::transaction(conn, |c| {
         let exists = release_notices::table
             .filter(release_notices::tenant_id.eq(tid(tenant)))
             .filter(release_notices::result_id.eq(&notice.result_id))
@@ -394,7 +394,7 @@ pub fn record_signup_failure(
     now: DateTime<Utc>,
     forget_before: DateTime<Utc>,
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         diesel::delete(
             signup_attempts::table
                 .filter(signup_attempts::tenant_id.eq(tid(tenant)))
@@ -436,7 +436,7 @@ pub fn share_results(
     now: DateTime<Utc>,
 ) -> StorageResult<Result<Vec<String>, ShareRefusal>> {
     use tessera_domain::results::ResultStatus;
-    let outcome = conn.transaction(|c| {
+    let outcome = crate::transaction(conn, |c| {
         let own = exams_of(c, tenant, candidate_id, now)?;
         let mut out = Vec::new();
         for id in entry_ids {
@@ -480,7 +480,7 @@ pub fn withdraw_share(
     actor: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<Share> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         if !shares_of(c, tenant, candidate_id)?.iter().any(|s| s.id == share_id) {
             return Err(StorageError::NotFound);
         }
@@ -505,7 +505,7 @@ pub fn change_email(
     email: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         set_email(c, tenant, user_id, email)?;
         let ev = AuditEvent {
             actor: Some(user_id),

@@ -170,7 +170,7 @@ pub fn insert_results(conn: &mut DbConnection, rows: &[ResultRow], components: &
 
 /// Stores shares, with their search change-log rows in the same transaction.
 pub fn insert_shares(conn: &mut DbConnection, rows: &[Share]) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         for chunk in rows.chunks(500) {
             batch_insert!(c, result_shares::table, chunk)?;
         }

@@ -39,7 +39,7 @@ pub fn set(
     mode: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let scope = || {
             notify_prefs::table
                 .filter(notify_prefs::tenant_id.eq(tid(tenant)))

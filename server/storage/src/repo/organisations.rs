@@ -79,7 +79,7 @@ pub fn submit(
     applicant: &Person,
     now: DateTime<Utc>,
 ) -> StorageResult<(Tenant, User)> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let tenant = tenants::create(c, org, now)?;
         let user = add_member(c, tenant.id, applicant, Role::VerifierPrimary, now)?;
         let row = Signup {
@@ -126,7 +126,7 @@ pub fn decide(
     now: DateTime<Utc>,
     then: impl FnOnce(&mut DbConnection, &Tenant, &User, &Signup) -> StorageResult<()>,
 ) -> StorageResult<Tenant> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let signup: Signup =
             org_signups::table.filter(org_signups::tenant_id.eq(tid(tenant))).select(Signup::as_select()).first(c)?;
         if let Some(d) = &signup.decision {
@@ -204,7 +204,7 @@ pub fn add_admin(
     now: DateTime<Utc>,
     then: impl FnOnce(&mut DbConnection, &User) -> StorageResult<()>,
 ) -> StorageResult<User> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let user = add_member(c, tenant, person, Role::VerifierAdmin, now)?;
         then(c, &user)?;
         Ok(user)
@@ -214,7 +214,7 @@ pub fn add_admin(
 /// Deletes an admin user with their sessions and links. The primary cannot be deleted (hand the
 /// role over first): that keeps exactly one primary.
 pub fn remove_admin(conn: &mut DbConnection, tenant: TenantId, user_id: &str) -> StorageResult<User> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let user = users::by_id(c, tenant, user_id)?;
         if user.role != Role::VerifierAdmin.as_str() {
             return Err(StorageError::Conflict(
@@ -248,7 +248,7 @@ pub fn remove_admin(conn: &mut DbConnection, tenant: TenantId, user_id: &str) ->
 /// Hands the primary role from `from` (the primary) to `to` (an admin with a password), who
 /// becomes the one primary; `from` becomes an admin.
 pub fn hand_over(conn: &mut DbConnection, tenant: TenantId, from: &str, to: &str) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let a = users::by_id(c, tenant, from)?;
         let b = users::by_id(c, tenant, to)?;
         if a.role != Role::VerifierPrimary.as_str() {

@@ -27,7 +27,7 @@ pub fn assign(
     config: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         diesel::delete(
             policy_assignments::table
                 .filter(policy_assignments::tenant_id.eq(tid(tenant)))

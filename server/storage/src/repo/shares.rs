@@ -23,7 +23,7 @@ pub fn create(
     verifier: TenantId,
     now: DateTime<Utc>,
 ) -> StorageResult<Share> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let active: Option<Share> = result_shares::table
             .filter(result_shares::tenant_id.eq(tid(centre)))
             .filter(result_shares::entry_id.eq(entry_id))
@@ -53,7 +53,7 @@ pub fn create(
 /// Withdraws a share of centre `centre`: the organisation loses access at once. Returns the
 /// share as withdrawn; withdrawing twice keeps the first instant.
 pub fn withdraw(conn: &mut DbConnection, centre: TenantId, share_id: &str, now: DateTime<Utc>) -> StorageResult<Share> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let scope = || {
             result_shares::table.filter(result_shares::tenant_id.eq(tid(centre))).filter(result_shares::id.eq(share_id))
         };

@@ -120,7 +120,7 @@ pub fn register_failed_login(
     id: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<Option<DateTime<Utc>>> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let scope = || users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id));
         diesel::update(scope()).set(users::failed_logins.eq(users::failed_logins + 1)).execute(c)?;
         let failed: i32 = scope().select(users::failed_logins).first(c)?;

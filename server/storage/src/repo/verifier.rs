@@ -11,7 +11,7 @@ use tessera_domain::TenantId;
 
 /// Records a sign-in of `user_id`: the last one becomes the previous one.
 pub fn record_login(conn: &mut DbConnection, tenant: TenantId, user_id: &str, now: DateTime<Utc>) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let scope = || {
             user_logins::table.filter(user_logins::tenant_id.eq(tid(tenant))).filter(user_logins::user_id.eq(user_id))
         };
@@ -99,7 +99,7 @@ pub fn record_access(
     action: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         crate::repo::shares::record_event(c, verifier, share_id, actor_name, action, now)?;
         let audit_action = format!("verifier.result.{action}");
         let ev = crate::repo::audit::AuditEvent {

@@ -42,7 +42,7 @@ pub fn create_session(
     extras: &SessionExtras,
     timetable: &[TimetableLine],
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         crate::repo::centre::insert_session(c, session)?;
         set_session_extras(c, session, extras)?;
         for line in timetable {
@@ -75,7 +75,7 @@ pub fn update_session(
     extras: &SessionExtras,
     timetable: &[TimetableLine],
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let scope = || {
             exam_sessions::table.filter(exam_sessions::tenant_id.eq(&s.tenant_id)).filter(exam_sessions::id.eq(&s.id))
         };
@@ -182,16 +182,19 @@ pub enum EntryRefusal {
     NotOpen,
 }
 
-/// Stores a new candidate and their entry, with the next candidate number of the session, in
-/// one transaction that also checks the session's capacity (R-SESSION-CAPACITY).
+/// Stores a new candidate and their entry, with the centre's next free ID number
+/// (`id_prefix` and six digits) and the session's next candidate number, in one transaction
+/// that also checks the session's capacity (R-SESSION-CAPACITY).
 pub fn create_entry(
     conn: &mut DbConnection,
     tenant: TenantId,
+    id_prefix: &str,
     candidate: &Candidate,
     entry: &Entry,
     form: &EntryForm,
 ) -> StorageResult<Result<Entry, EntryRefusal>> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
+        crate::lock_tenant(c, tenant)?;
         let session = crate::repo::centre::session(c, tenant, &entry.session_id)?;
         if session.status != "open" {
             return Ok(Err(EntryRefusal::NotOpen));
@@ -207,7 +210,16 @@ pub fn create_entry(
         let next = numbers.iter().filter_map(|n| n.parse::<u32>().ok()).max().unwrap_or(0) + 1;
         let mut entry = entry.clone();
         entry.candidate_number = format!("{next:04}");
-        diesel::insert_into(candidates::table).values(candidate).execute(c)?;
+        let mut candidate = candidate.clone();
+        let mut n = candidate_count(c, tenant)? + 1;
+        candidate.id_number = loop {
+            let id_number = format!("{id_prefix}{n:06}");
+            if !id_number_taken(c, tenant, &id_number)? {
+                break id_number;
+            }
+            n += 1;
+        };
+        diesel::insert_into(candidates::table).values(&candidate).execute(c)?;
         diesel::insert_into(entries::table).values(&entry).execute(c)?;
         diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(&entry.id)))
             .set((
@@ -338,7 +350,7 @@ pub fn issue_coe(
     secret_hash: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         super::candidate::set_secret_hash(c, tenant, &entry.candidate_id, secret_hash)?;
         diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(&entry.id)))
             .set(entries::coe_issued_at.eq(Some(now.naive_utc())))
@@ -431,7 +443,7 @@ pub fn import_results(
     sor_number: &mut dyn FnMut() -> String,
 ) -> StorageResult<Result<usize, Vec<(usize, String)>>> {
     use std::collections::HashMap;
-    conn.transaction(|c| {
+    crate::transaction(conn, |c| {
         let session_entries = crate::repo::centre::session_entries(c, tenant, session_id)?;
         let by_number: HashMap<&str, &Entry> =
             session_entries.iter().map(|e| (e.candidate_number.as_str(), e)).collect();
