@@ -353,6 +353,36 @@ pub struct EntryFacts {
     /// The day a valid student card was shown, if it was.
     #[serde(default)]
     pub student_card_shown: Option<NaiveDate>,
+    /// Extra time asked for a specific learning difficulty, if it was (R-PL-EXTRA-TIME).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_time: Option<ExtraTimeRequest>,
+}
+
+/// A request for extra time on the grounds of a specific learning difficulty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExtraTimeRequest {
+    /// The difficulty named, e.g. `dyslexia`, `dysgraphia`, `dysorthography`.
+    pub condition: String,
+    /// The specialist's report, once the centre has it.
+    #[serde(default)]
+    pub report: Option<SpecialistReport>,
+}
+
+/// What the centre checked on a specialist's report (a psychological clinic's opinion).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SpecialistReport {
+    /// The day the report was made.
+    pub made_on: NaiveDate,
+    /// It states how severe the difficulty is.
+    pub states_severity: bool,
+    /// It names the diagnostic tests used.
+    pub names_diagnostic_tests: bool,
+    /// It is stamped and signed by the specialist.
+    pub stamped_and_signed: bool,
 }
 
 /// Another entry of the same candidate.

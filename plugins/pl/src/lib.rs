@@ -28,6 +28,10 @@ pub struct Config {
     pub certificate_retention_years: u32,
     /// Nationalities the individual-entry rules cover (R-PL-NATIONALITY).
     pub nationalities: Vec<String>,
+    /// Difficulties that give 25% extra time on a specialist's report (R-PL-EXTRA-TIME).
+    pub extra_time_conditions: Vec<String>,
+    /// The youngest age at which that report may have been made (R-PL-EXTRA-TIME).
+    pub extra_time_report_min_age: u32,
 }
 
 impl Default for Config {
@@ -43,6 +47,8 @@ impl Default for Config {
             special_arrangements_major_months: 2,
             certificate_retention_years: 2,
             nationalities: vec!["PL".into()],
+            extra_time_conditions: vec!["dyslexia".into(), "dysgraphia".into(), "dysorthography".into()],
+            extra_time_report_min_age: 13,
         }
     }
 }
@@ -284,6 +290,9 @@ pub fn eligibility(input: &Input<EligibilityFacts, Config>) -> EligibilityDecisi
             ));
         }
     }
+    if let Some(request) = &e.extra_time {
+        warnings.push(extra_time(request, f.candidate.date_of_birth, &input.config));
+    }
     let national = input.config.nationalities.iter().any(|n| n.eq_ignore_ascii_case(&f.candidate.nationality));
     if !national {
         warnings.push(Reason::rule(
@@ -292,6 +301,55 @@ pub fn eligibility(input: &Input<EligibilityFacts, Config>) -> EligibilityDecisi
         ));
     }
     EligibilityDecision { eligible: violations.is_empty(), manual_review: !national, violations, warnings }
+}
+
+/// R-PL-EXTRA-TIME: 25% extra time for dyslexia, dysgraphia or dysorthography on a report from a
+/// psychological clinic made when the candidate was at least 13, stating the severity and the
+/// diagnostic tests used, stamped and signed. Without such a report the candidate still sits,
+/// without the extra time: a warning either way, never a violation.
+fn extra_time(request: &ExtraTimeRequest, date_of_birth: NaiveDate, c: &Config) -> Reason {
+    let condition = request.condition.trim().to_lowercase();
+    if !c.extra_time_conditions.iter().any(|k| k.eq_ignore_ascii_case(&condition)) {
+        return Reason::rule(
+            "R-PL-EXTRA-TIME",
+            format!(
+                "25% extra time is for {} only: the centre decides on `{condition}` with the board",
+                c.extra_time_conditions.join(", ")
+            ),
+        );
+    }
+    let Some(report) = &request.report else {
+        return Reason::rule(
+            "R-PL-EXTRA-TIME",
+            format!(
+                "25% extra time for {condition} needs a report from a psychological clinic made at {} or older, \
+                 stating the severity and the diagnostic tests used, stamped and signed by the specialist",
+                c.extra_time_report_min_age
+            ),
+        );
+    };
+    let age = age_on(date_of_birth, report.made_on);
+    let mut problems = Vec::new();
+    if age < c.extra_time_report_min_age {
+        problems.push(format!("it was made at age {age}, under {}", c.extra_time_report_min_age));
+    }
+    if !report.states_severity {
+        problems.push("it does not state the severity".to_owned());
+    }
+    if !report.names_diagnostic_tests {
+        problems.push("it does not name the diagnostic tests used".to_owned());
+    }
+    if !report.stamped_and_signed {
+        problems.push("it is not stamped and signed by the specialist".to_owned());
+    }
+    if problems.is_empty() {
+        Reason::rule("R-PL-EXTRA-TIME", format!("25% extra time for {condition}, on the report of {}", report.made_on))
+    } else {
+        Reason::rule(
+            "R-PL-EXTRA-TIME",
+            format!("the report of {} gives no extra time: {}", report.made_on, problems.join("; ")),
+        )
+    }
 }
 
 /// Deadlines from the regulations.

@@ -144,6 +144,8 @@ diesel::table! {
         status_reasons -> Text,
         coe_issued_at -> Nullable<Timestamp>,
         speaking_day -> Nullable<Date>,
+        extra_time_condition -> Nullable<Text>,
+        extra_time_report -> Nullable<Text>,
     }
 }
 

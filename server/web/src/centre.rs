@@ -105,6 +105,70 @@ pub struct SessionInput {
     pub timetable: Vec<TimetableInput>,
 }
 
+/// A session was created or changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionCreated {
+    pub id: String,
+    pub release_at: String,
+    /// Things worth a second look, e.g. a release date far from the usual window (R-RESULTS-WINDOW).
+    pub warnings: Vec<String>,
+}
+
+/// Creates a session with its timetable, after checking every field.
+pub async fn create_session(
+    state: &AppState,
+    tenant: &Tenant,
+    input: &SessionInput,
+    actor: String,
+) -> Result<SessionCreated, AppError> {
+    let exams = state.db.call(centre::exams).await?;
+    let (session, extras, timetable) =
+        check_session(tenant, &exams, input, uuid::Uuid::new_v4().to_string(), state.clock.now())?;
+    let out = SessionCreated {
+        id: session.id.clone(),
+        release_at: session.release_at.and_utc().to_rfc3339(),
+        warnings: release_window_warning(&session).into_iter().collect(),
+    };
+    state.db.call(move |c| workflows::create_session(c, &session, &extras, &timetable)).await?;
+    audit_event(state, tenant.id, Some(actor), "session.create", Some(out.id.clone()), json!({})).await?;
+    Ok(out)
+}
+
+/// Edits a session: fees, deadlines, promotional period, capacity, minimum, release instant and
+/// timetable. The exam, date, time of day and delivery cannot change: entries never move
+/// (R-NO-TRANSFER).
+pub async fn update_session(
+    state: &AppState,
+    tenant: &Tenant,
+    id: &str,
+    input: &SessionInput,
+    actor: String,
+) -> Result<SessionCreated, AppError> {
+    let (tid, sid) = (tenant.id, id.to_owned());
+    let (existing, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
+    let (mut session, extras, timetable) = check_session(tenant, &exams, input, id.to_owned(), state.clock.now())?;
+    if session.exam_code != existing.exam_code
+        || session.written_date != existing.written_date
+        || session.delivery != existing.delivery
+        || session.time_of_day != existing.time_of_day
+    {
+        return Err(AppError::conflict(
+            "a session's exam, date and delivery cannot change: create a new session instead (R-NO-TRANSFER)",
+        )
+        .with(axum::http::StatusCode::CONFLICT, "no_transfer"));
+    }
+    session.created_at = existing.created_at;
+    session.status = existing.status;
+    let out = SessionCreated {
+        id: session.id.clone(),
+        release_at: session.release_at.and_utc().to_rfc3339(),
+        warnings: release_window_warning(&session).into_iter().collect(),
+    };
+    state.db.call(move |c| workflows::update_session(c, &session, &extras, &timetable)).await?;
+    audit_event(state, tid, Some(actor), "session.update", Some(id.to_owned()), json!({})).await?;
+    Ok(out)
+}
+
 /// Checks a session as typed; returns it ready to store.
 pub fn check_session(
     tenant: &Tenant,
@@ -296,6 +360,10 @@ pub struct EntryInput {
     pub special_arrangements: Option<String>,
     #[serde(default)]
     pub student_discount_claimed: bool,
+    /// A learning difficulty for which extra time is asked, e.g. `dyslexia` (R-PL-EXTRA-TIME);
+    /// the specialist's report follows.
+    #[serde(default)]
+    pub extra_time_condition: Option<String>,
 }
 
 /// The outcome of an entry as the person who submitted it sees it.
@@ -440,6 +508,8 @@ pub async fn submit_entry(
         pay_by: quote.pay_by,
         status_reasons: "[]".into(),
         coe_issued_at: None,
+        extra_time_condition: extra_time_condition(input.extra_time_condition.as_deref())?,
+        extra_time_report: None,
     };
     let prefix: String =
         tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(5).collect::<String>().to_uppercase();
@@ -564,6 +634,10 @@ pub async fn recompute_status(
             "photo_consent_received": consent,
             "guardian_registered": form.guardian_name.is_some(),
             "student_discount_claimed": form.student_discount_claimed,
+            "extra_time": form.extra_time_condition.as_ref().map(|condition| json!({
+                "condition": condition,
+                "report": form.extra_time_report.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
+            })),
         },
         "other_entries": others,
     });
@@ -739,6 +813,60 @@ pub async fn record_payment(
         json!({"amount_minor": input.amount_minor}),
     )
     .await?;
+    recompute_status(state, tenant, entry_id, Some(actor)).await
+}
+
+/// The extra-time condition as given on the form: trimmed, lower case, at most 60 characters.
+fn extra_time_condition(given: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(c) = given.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(None) };
+    if c.chars().count() > 60 || c.chars().any(char::is_control) {
+        return Err(field("extra_time_condition", "name the difficulty in at most 60 characters, e.g. dyslexia"));
+    }
+    Ok(Some(c.to_lowercase()))
+}
+
+/// What staff checked on the specialist's report behind an extra-time request (R-PL-EXTRA-TIME).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraTimeReportInput {
+    /// The day the report was made, YYYY-MM-DD.
+    pub made_on: String,
+    /// The report states the severity.
+    pub states_severity: bool,
+    /// The report names the diagnostic tests used.
+    pub names_diagnostic_tests: bool,
+    /// The report is stamped and signed by the specialist.
+    pub stamped_and_signed: bool,
+}
+
+/// Records the specialist's report for an entry that asked for extra time; the eligibility
+/// policy then says whether it gives the extra time, and the entry's status is recomputed.
+pub async fn record_extra_time_report(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    input: ExtraTimeReportInput,
+    actor: String,
+) -> Result<EntryStatus, AppError> {
+    let made_on = date("made_on", &input.made_on)?;
+    if made_on > today(tenant, state.clock.now()) {
+        return Err(field("made_on", "the report cannot be made in the future"));
+    }
+    let (tid, eid) = (tenant.id, entry_id.to_owned());
+    let form = state.db.call(move |c| workflows::entry_form(c, tid, &eid)).await?;
+    if form.extra_time_condition.is_none() {
+        return Err(AppError::conflict("this entry did not ask for extra time: there is no report to record")
+            .with(axum::http::StatusCode::CONFLICT, "no_extra_time_request"));
+    }
+    let report = json!({
+        "made_on": made_on,
+        "states_severity": input.states_severity,
+        "names_diagnostic_tests": input.names_diagnostic_tests,
+        "stamped_and_signed": input.stamped_and_signed,
+    });
+    let (eid, stored) = (entry_id.to_owned(), report.to_string());
+    state.db.call(move |c| workflows::set_extra_time_report(c, tid, &eid, &stored)).await?;
+    audit_event(state, tid, Some(actor.clone()), "entry.extra_time_report", Some(entry_id.to_owned()), report).await?;
     recompute_status(state, tenant, entry_id, Some(actor)).await
 }
 

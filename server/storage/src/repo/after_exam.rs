@@ -78,6 +78,16 @@ pub fn case(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResul
         .first(conn)?)
 }
 
+/// The cases of an entry, oldest first.
+pub fn cases(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<Vec<Case>> {
+    Ok(entry_cases::table
+        .filter(entry_cases::tenant_id.eq(tid(tenant)))
+        .filter(entry_cases::entry_id.eq(entry_id))
+        .order(entry_cases::opened_at.asc())
+        .select(Case::as_select())
+        .load(conn)?)
+}
+
 /// Closes an open case as `upheld` or `dismissed`; false when it was not open.
 pub fn close_case(
     conn: &mut DbConnection,

@@ -26,6 +26,21 @@ pub fn set_secret_hash(conn: &mut DbConnection, tenant: TenantId, candidate_id: 
     if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
 }
 
+/// Changes a candidate's phone number (`None` removes it).
+pub fn set_phone(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    candidate_id: &str,
+    phone: Option<&str>,
+) -> StorageResult<()> {
+    let n = diesel::update(
+        candidates::table.filter(candidates::tenant_id.eq(tid(tenant))).filter(candidates::id.eq(candidate_id)),
+    )
+    .set(candidates::phone.eq(phone))
+    .execute(conn)?;
+    if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
+}
+
 /// The candidate of `tenant` with this ID number (as printed on the Confirmation of Entry).
 pub fn by_id_number(conn: &mut DbConnection, tenant: TenantId, id_number: &str) -> StorageResult<Candidate> {
     Ok(candidates::table

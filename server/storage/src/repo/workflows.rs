@@ -152,6 +152,10 @@ pub struct EntryForm {
     pub pay_by: Option<NaiveDate>,
     pub status_reasons: String,
     pub coe_issued_at: Option<NaiveDateTime>,
+    /// The learning difficulty extra time is asked for (R-PL-EXTRA-TIME).
+    pub extra_time_condition: Option<String>,
+    /// What staff checked on the specialist's report, as JSON.
+    pub extra_time_report: Option<String>,
 }
 
 /// An entry with its form data.
@@ -233,10 +237,27 @@ pub fn create_entry(
                 entries::registration_date.eq(form.registration_date),
                 entries::pay_by.eq(form.pay_by),
                 entries::status_reasons.eq(&form.status_reasons),
+                entries::extra_time_condition.eq(&form.extra_time_condition),
             ))
             .execute(c)?;
         Ok(Ok(entry))
     })
+}
+
+/// Records what staff checked on the specialist's report behind an extra-time request.
+pub fn set_extra_time_report(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+    report: &str,
+) -> StorageResult<()> {
+    let n = diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(entry_id)))
+        .set(entries::extra_time_report.eq(Some(report)))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(crate::StorageError::NotFound);
+    }
+    Ok(())
 }
 
 /// How many candidates a centre has (to number new ID numbers).

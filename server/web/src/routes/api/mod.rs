@@ -71,6 +71,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(workflows::change_entry))
         .routes(routes!(workflows::entry_details))
         .routes(routes!(workflows::add_payment))
+        .routes(routes!(workflows::record_extra_time_report))
         .routes(routes!(workflows::add_document))
         .routes(routes!(workflows::document))
         .routes(routes!(workflows::issue_coe))

@@ -2,7 +2,7 @@
 //! Confirmations of Entry, results imports, speaking pairs and refunds; and the public entry form.
 
 use super::ApiUser;
-use crate::centre::{self as ops, EntryInput, EntryReceipt, PaymentInput, RefundInput, SessionInput};
+use crate::centre::{self as ops, EntryInput, EntryReceipt, PaymentInput, RefundInput, SessionCreated, SessionInput};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::state::SharedState;
 use axum::Json;
@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use tessera_domain::Role;
 use tessera_storage::repo::centre;
@@ -19,15 +19,6 @@ use tessera_storage::repo::workflows;
 use utoipa::ToSchema;
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
-
-/// A session was created or changed.
-#[derive(Serialize, ToSchema)]
-pub struct SessionCreated {
-    id: String,
-    release_at: String,
-    /// Things worth a second look, e.g. a release date far from the usual window (R-RESULTS-WINDOW).
-    warnings: Vec<String>,
-}
 
 /// Creates a session with its timetable (centre staff).
 #[utoipa::path(post, path = "/v1/sessions", tag = "centre", request_body = SessionInput,
@@ -38,24 +29,7 @@ pub async fn create_session(
     Json(input): Json<SessionInput>,
 ) -> AppResult<(StatusCode, Json<SessionCreated>)> {
     user.require(STAFF)?;
-    let exams = state.db.call(centre::exams).await?;
-    let (session, extras, timetable) =
-        ops::check_session(&user.tenant, &exams, &input, uuid::Uuid::new_v4().to_string(), state.clock.now())?;
-    let out = SessionCreated {
-        id: session.id.clone(),
-        release_at: session.release_at.and_utc().to_rfc3339(),
-        warnings: ops::release_window_warning(&session).into_iter().collect(),
-    };
-    state.db.call(move |c| workflows::create_session(c, &session, &extras, &timetable)).await?;
-    ops::audit_event(
-        &state,
-        user.tenant_id(),
-        Some(user.user.id.clone()),
-        "session.create",
-        Some(out.id.clone()),
-        json!({}),
-    )
-    .await?;
+    let out = ops::create_session(&state, &user.tenant, &input, user.user.id.clone()).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -70,31 +44,7 @@ pub async fn update_session(
     Json(input): Json<SessionInput>,
 ) -> AppResult<Json<SessionCreated>> {
     user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let sid = id.clone();
-    let (existing, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
-    let (mut session, extras, timetable) =
-        ops::check_session(&user.tenant, &exams, &input, id.clone(), state.clock.now())?;
-    if session.exam_code != existing.exam_code
-        || session.written_date != existing.written_date
-        || session.delivery != existing.delivery
-        || session.time_of_day != existing.time_of_day
-    {
-        return Err(AppError::conflict(
-            "a session's exam, date and delivery cannot change: create a new session instead (R-NO-TRANSFER)",
-        )
-        .with(StatusCode::CONFLICT, "no_transfer"));
-    }
-    session.created_at = existing.created_at;
-    session.status = existing.status;
-    let out = SessionCreated {
-        id: session.id.clone(),
-        release_at: session.release_at.and_utc().to_rfc3339(),
-        warnings: ops::release_window_warning(&session).into_iter().collect(),
-    };
-    state.db.call(move |c| workflows::update_session(c, &session, &extras, &timetable)).await?;
-    ops::audit_event(&state, tid, Some(user.user.id.clone()), "session.update", Some(id), json!({})).await?;
-    Ok(Json(out))
+    Ok(Json(ops::update_session(&state, &user.tenant, &id, &input, user.user.id.clone()).await?))
 }
 
 /// A session's timetable and extras.
@@ -198,7 +148,26 @@ pub async fn change_entry(
         return Err(AppError::conflict("an entry or its fee cannot move to another session, date or level (R-NO-TRANSFER): withdraw and enter again").with(StatusCode::CONFLICT, "no_transfer"));
     }
     if let Some(phone) = change.phone {
-        let _ = phone;
+        let phone = phone.trim().to_owned();
+        if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c)) {
+            return Err(tessera_domain::DomainError::field(
+                "phone",
+                "at most 40 characters of digits, spaces and + - ( ) /",
+            )
+            .into());
+        }
+        let candidate = entry.candidate_id.clone();
+        state
+            .db
+            .call(move |c| {
+                tessera_storage::repo::candidate::set_phone(
+                    c,
+                    tid,
+                    &candidate,
+                    Some(phone.as_str()).filter(|p| !p.is_empty()),
+                )
+            })
+            .await?;
         ops::audit_event(
             &state,
             tid,
@@ -248,6 +217,20 @@ pub async fn add_payment(
 ) -> AppResult<Json<ops::EntryStatus>> {
     user.require(STAFF)?;
     Ok(Json(ops::record_payment(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
+}
+
+/// Records what staff checked on the specialist's report behind an extra-time request
+/// (R-PL-EXTRA-TIME); the answer carries the eligibility policy's verdict among the warnings.
+#[utoipa::path(post, path = "/v1/entries/{id}/extra-time-report", tag = "centre", request_body = ops::ExtraTimeReportInput, params(("id" = String, Path)),
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn record_extra_time_report(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ops::ExtraTimeReportInput>,
+) -> AppResult<Json<ops::EntryStatus>> {
+    user.require(STAFF)?;
+    Ok(Json(ops::record_extra_time_report(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
 }
 
 /// Uploads a document (multipart: `kind`, then `file`); PDF, JPEG or PNG, at most 5 MiB.

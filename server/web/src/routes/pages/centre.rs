@@ -71,6 +71,10 @@ csrf_form!(SessionForm {
     release_timezone: String,
     venue: String,
     timetable: String,
+    speaking_window_start: Option<String>,
+    speaking_window_end: Option<String>,
+    promotion_ends: Option<String>,
+    student_discount: Option<String>,
 });
 
 /// Money typed as `810` or `810.50` to minor units.
@@ -91,6 +95,42 @@ fn number(field: &str, s: &str) -> Result<i32, AppError> {
     s.trim()
         .parse()
         .map_err(|_| AppError::from(tessera_domain::DomainError::field(field, format!("`{s}` is not a whole number"))))
+}
+
+fn blank_is_none(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// The session form's fields as typed, to show the form again.
+fn session_echo(f: &SessionForm) -> serde_json::Value {
+    json!({"exam_code": f.exam_code, "written_date": f.written_date, "time_of_day": f.time_of_day, "delivery": f.delivery, "fee": f.fee,
+        "late_fee": f.late_fee, "currency": f.currency, "registration_opens": f.registration_opens, "registration_closes": f.registration_closes,
+        "late_entry_deadline": f.late_entry_deadline, "capacity": f.capacity, "minimum_candidates": f.minimum_candidates, "release_at": f.release_at,
+        "release_timezone": f.release_timezone, "venue": f.venue, "timetable": f.timetable, "speaking_window_start": f.speaking_window_start,
+        "speaking_window_end": f.speaking_window_end, "promotion_ends": f.promotion_ends, "student_discount": f.student_discount})
+}
+
+/// The session form for a new session (`editing` None) or for editing one.
+async fn session_form_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    status: StatusCode,
+    editing: Option<String>,
+    form: serde_json::Value,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let exams = state.db.call(centre::exams).await?;
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_session_new.html",
+        status,
+        context! { exams => exams, form => form, editing => editing, error => error },
+    )
 }
 
 fn session_input(f: &SessionForm) -> Result<SessionInput, AppError> {
@@ -126,10 +166,16 @@ fn session_input(f: &SessionForm) -> Result<SessionInput, AppError> {
         minimum_candidates: number("minimum_candidates", &f.minimum_candidates)?,
         release_at: f.release_at.clone(),
         release_timezone: Some(f.release_timezone.clone()),
-        speaking_window_start: None,
-        speaking_window_end: None,
-        promotion_ends: None,
-        student_discount_bp: None,
+        speaking_window_start: blank_is_none(&f.speaking_window_start),
+        speaking_window_end: blank_is_none(&f.speaking_window_end),
+        promotion_ends: blank_is_none(&f.promotion_ends),
+        student_discount_bp: match blank_is_none(&f.student_discount) {
+            // Typed as a percentage, e.g. 10 or 12.5; stored in basis points.
+            Some(p) => Some(i32::try_from(money("student_discount", &p)?).map_err(|_| {
+                AppError::from(tessera_domain::DomainError::field("student_discount", "is not a percentage"))
+            })?),
+            None => None,
+        },
         venue: f.venue.clone(),
         timetable,
     })
@@ -143,40 +189,73 @@ pub(super) async fn create_session(
     CsrfForm(form): CsrfForm<SessionForm>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let exams = state.db.call(centre::exams).await?;
-    let checked = session_input(&form).and_then(|input| {
-        ops::check_session(&user.tenant, &exams, &input, uuid::Uuid::new_v4().to_string(), state.clock.now())
-    });
-    match checked {
-        Ok((session, extras, timetable)) => {
-            let id = session.id.clone();
-            state.db.call(move |c| workflows::create_session(c, &session, &extras, &timetable)).await?;
-            ops::audit_event(
-                &state,
-                user.tenant_id(),
-                Some(user.user.id.clone()),
-                "session.create",
-                Some(id.clone()),
-                json!({}),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/centre/sessions/{id}")).into_response())
+    let created = match session_input(&form) {
+        Ok(input) => ops::create_session(&state, &user.tenant, &input, user.user.id.clone()).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(out) => Ok(Redirect::to(&format!("/centre/sessions/{}", out.id)).into_response()),
+        Err(e) if e.is_refusal() => {
+            let status = e.status;
+            session_form_page(&state, user, jar, status, None, session_echo(&form), Some(e.message)).await
         }
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let locale = user.tenant.locale;
-            let echo = json!({"exam_code": form.exam_code, "written_date": form.written_date, "fee": form.fee, "late_fee": form.late_fee, "currency": form.currency,
-                "registration_opens": form.registration_opens, "registration_closes": form.registration_closes, "late_entry_deadline": form.late_entry_deadline,
-                "capacity": form.capacity, "minimum_candidates": form.minimum_candidates, "release_at": form.release_at, "release_timezone": form.release_timezone,
-                "venue": form.venue, "timetable": form.timetable});
-            render(
-                &state,
-                jar,
-                &MaybeUser(Some(user)),
-                locale,
-                "centre_session_new.html",
-                StatusCode::BAD_REQUEST,
-                context! { exams => exams, form => echo, error => e.message },
-            )
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /centre/sessions/{id}/edit`: the session form filled with the session as stored (the
+/// release instant in UTC).
+pub(super) async fn edit_session(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let (tid, sid) = (user.tenant_id(), id.clone());
+    let (s, extras, timetable) = state
+        .db
+        .call(move |c| {
+            Ok((
+                centre::session(c, tid, &sid)?,
+                workflows::session_extras(c, tid, &sid)?,
+                workflows::timetable(c, tid, &sid)?,
+            ))
+        })
+        .await?;
+    let minor = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+    let lines: Vec<String> = timetable
+        .iter()
+        .map(|t| format!("{}; {}; {}; {}; {}", t.component, t.day, t.starts_at, t.venue, t.room))
+        .collect();
+    let form = json!({"exam_code": s.exam_code, "written_date": s.written_date, "time_of_day": s.time_of_day, "delivery": s.delivery,
+        "fee": minor(s.fee_minor), "late_fee": minor(s.late_fee_minor), "currency": s.currency, "registration_opens": s.registration_opens,
+        "registration_closes": s.registration_closes, "late_entry_deadline": s.late_entry_deadline, "capacity": s.capacity.to_string(),
+        "minimum_candidates": s.minimum_candidates.to_string(), "release_at": s.release_at.format("%Y-%m-%d %H:%M").to_string(),
+        "release_timezone": "UTC", "venue": extras.venue, "timetable": lines.join("\n"),
+        "speaking_window_start": extras.speaking_window_start, "speaking_window_end": extras.speaking_window_end,
+        "promotion_ends": extras.promotion_ends, "student_discount": extras.student_discount_bp.map(|bp| minor(i64::from(bp)))});
+    session_form_page(&state, user, jar, StatusCode::OK, Some(id), form, None).await
+}
+
+/// `POST /centre/sessions/{id}/edit`: saves the session, or shows the form again with the error.
+pub(super) async fn save_session(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<SessionForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let saved = match session_input(&form) {
+        Ok(input) => ops::update_session(&state, &user.tenant, &id, &input, user.user.id.clone()).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => Ok(Redirect::to(&format!("/centre/sessions/{id}")).into_response()),
+        Err(e) if e.is_refusal() => {
+            let status = e.status;
+            session_form_page(&state, user, jar, status, Some(id), session_echo(&form), Some(e.message)).await
         }
         Err(e) => Err(e),
     }
@@ -285,8 +364,13 @@ async fn entry_page(
             let docs = workflows::documents(c, tid, &id)?;
             let refunds = workflows::refunds_for_entry(c, tid, &id)?;
             let versions = workflows::result_versions(c, tid, &id)?;
+            let cases = tessera_storage::repo::after_exam::cases(c, tid, &id)?;
+            let enquiries = tessera_storage::repo::after_exam::enquiries(c, tid, &id)?;
             let reasons: serde_json::Value = serde_json::from_str(&form.status_reasons).unwrap_or_default();
-            Ok(json!({"entry": entry, "session": session, "form": form, "candidate": cand, "payments": pays, "documents": docs, "refunds": refunds, "versions": versions, "reasons": reasons}))
+            let report: serde_json::Value =
+                form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+            Ok(json!({"entry": entry, "session": session, "form": form, "candidate": cand, "payments": pays, "documents": docs, "refunds": refunds,
+                "versions": versions, "reasons": reasons, "cases": cases, "enquiries": enquiries, "extra_time_report": report}))
         })
         .await?;
     let locale = user.tenant.locale;
@@ -343,7 +427,8 @@ pub(super) async fn add_payment(
     }
 }
 
-/// `POST /centre/entries/{id}/documents` (multipart: `csrf`, `kind`, `file`).
+/// `POST /centre/entries/{id}/documents` (multipart: `csrf`, `kind`, `file`); the kind `exam_photo`
+/// is the exam-day photo.
 pub(super) async fn add_document(
     State(state): State<SharedState>,
     user: CurrentUser,
@@ -369,8 +454,14 @@ pub(super) async fn add_document(
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
     let (filename, content_type, bytes) = file.ok_or_else(|| AppError::bad_request("choose a file"))?;
     let upload = ops::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
-    match ops::upload_document(&state, &user.tenant, &id, upload, user.user.id.clone()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
+    let stored = if upload.kind == "exam_photo" {
+        // The exam-day photo (R-PHOTO-DAY) goes through the photo policy, not the document list.
+        crate::after_exam::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone()).await.map(|_| ())
+    } else {
+        ops::upload_document(&state, &user.tenant, &id, upload, user.user.id.clone()).await.map(|_| ())
+    };
+    match stored {
+        Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
         Err(e) if e.is_refusal() => entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await,
         Err(e) => Err(e),
     }
@@ -491,6 +582,7 @@ csrf_form!(PublicEntryForm {
     guardian_contact: String,
     special_arrangements: String,
     student_discount_claimed: Option<String>,
+    extra_time_condition: Option<String>,
 });
 
 /// `POST /t/{tenant}/enter`: submits an entry and shows the receipt, or the form again.
@@ -503,7 +595,8 @@ pub(super) async fn submit_entry(
     let tenant = crate::routes::api::workflows::public_centre(&state, slug).await?;
     let echo = json!({"session_id": f.session_id, "first_name": f.first_name, "family_name": f.family_name, "date_of_birth": f.date_of_birth, "email": f.email,
         "phone": f.phone, "nationality": f.nationality, "id_document_type": f.id_document_type, "id_document_number": f.id_document_number,
-        "guardian_name": f.guardian_name, "guardian_contact": f.guardian_contact, "special_arrangements": f.special_arrangements});
+        "guardian_name": f.guardian_name, "guardian_contact": f.guardian_contact, "special_arrangements": f.special_arrangements,
+        "extra_time_condition": f.extra_time_condition});
     if f.email.trim().to_lowercase() != f.email_again.trim().to_lowercase() {
         return entry_form_page(
             &state,
@@ -528,6 +621,7 @@ pub(super) async fn submit_entry(
         guardian_contact: Some(f.guardian_contact),
         special_arrangements: Some(f.special_arrangements),
         student_discount_claimed: f.student_discount_claimed.is_some(),
+        extra_time_condition: f.extra_time_condition,
     };
     match ops::submit_entry(&state, &tenant, input, None).await {
         Ok(receipt) => {
@@ -551,6 +645,25 @@ pub(super) async fn submit_entry(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Component scores typed as `Reading: 40, Writing 35` (a colon or a space between name and score).
+fn component_scores(text: &str) -> Result<std::collections::BTreeMap<String, i32>, AppError> {
+    let mut out = std::collections::BTreeMap::new();
+    for part in text.split([',', ';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, score) = part
+            .rsplit_once([':', ' ', '='])
+            .map(|(n, v)| (n.trim().trim_end_matches([':', '=']).trim(), v.trim()))
+            .ok_or_else(|| AppError::bad_request(format!("components: `{part}` is not `Name: score`")))?;
+        let score = score
+            .parse::<i32>()
+            .map_err(|_| AppError::bad_request(format!("components: `{score}` is not a whole number (in `{part}`)")))?;
+        if name.is_empty() {
+            return Err(AppError::bad_request(format!("components: `{part}` names no component")));
+        }
+        out.insert(name.to_owned(), score);
+    }
+    Ok(out)
 }
 
 /// An action form of the entry page: its anti-forgery token and its fields.
@@ -642,6 +755,43 @@ pub(super) async fn entry_action(
         )
         .await
         .map(|n| n.message),
+        "extra_time_report" => {
+            let input = ops::ExtraTimeReportInput {
+                made_on: f.get("made_on"),
+                states_severity: f.get("states_severity") == "yes",
+                names_diagnostic_tests: f.get("names_diagnostic_tests") == "yes",
+                stamped_and_signed: f.get("stamped_and_signed") == "yes",
+            };
+            ops::record_extra_time_report(&state, t, &id, input, actor).await.map(|s| {
+                let verdict = s.warnings.iter().find(|w| w.contains("R-PL-EXTRA-TIME")).cloned().unwrap_or_default();
+                format!("Report recorded. {verdict}")
+            })
+        }
+        "enquiry_outcome" => match (f.get("overall_score").parse::<i32>(), component_scores(&f.get("components"))) {
+            (Ok(overall_score), Ok(components)) => {
+                let input = after::EnquiryOutcomeInput {
+                    overall_score,
+                    grade: f.get("grade"),
+                    cefr: f.get("cefr"),
+                    components,
+                };
+                after::complete_enquiry(&state, t, &f.get("enquiry_id"), input, actor).await.map(|e| {
+                    let refunded = if e.fee_refunded { " The fee is refunded." } else { "" };
+                    format!("Enquiry completed: {}.{refunded}", e.outcome.unwrap_or_default())
+                })
+            }
+            (Err(_), _) => Err(AppError::bad_request("overall_score: expected a whole number")),
+            (_, Err(e)) => Err(e),
+        },
+        "close_case" => {
+            user.require(&[Role::CentreManager])?;
+            match f.get("decision").as_str() {
+                d @ ("uphold" | "dismiss") => after::close_case(&state, t, &f.get("case_id"), d == "uphold", actor)
+                    .await
+                    .map(|c| format!("Case closed: {}.", c.status)),
+                _ => Err(AppError::bad_request("decision: expected uphold or dismiss")),
+            }
+        }
         _ => return Err(AppError::not_found()),
     };
     match outcome {

@@ -37,6 +37,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/verifier", get(home::verifier))
         .route("/centre/sessions/new", get(centre::new_session).post(centre::create_session))
         .route("/centre/sessions/{id}", get(centre::session))
+        .route("/centre/sessions/{id}/edit", get(centre::edit_session).post(centre::save_session))
         .route("/centre/sessions/{id}/results", post(centre::import_results))
         .route("/centre/entries/{id}", get(centre::entry))
         .route("/centre/entries/{id}/payments", post(centre::add_payment))
