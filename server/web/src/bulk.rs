@@ -201,7 +201,12 @@ async fn columns(state: &AppState, v: &Verifier, template_id: Option<&str>) -> A
         None => Ok(default_columns()),
         Some(id) => {
             let (tenant, id) = (v.tenant, id.to_owned());
-            let t = state.db.call(move |c| downloads::template(c, tenant, &id)).await?;
+            let t = state.db.call(move |c| downloads::template(c, tenant, &id)).await.map_err(|e| match e {
+                tessera_storage::StorageError::NotFound => {
+                    AppError::not_found().message("template_id: no such data-file template (was it deleted?)")
+                }
+                other => other.into(),
+            })?;
             serde_json::from_str(&t.fields).map_err(AppError::internal)
         }
     }
