@@ -225,6 +225,26 @@ async fn bulk_download_pages_with_templates_and_history(backend: Backend) {
     assert_eq!(again.status(), 200);
     assert_eq!(again.text().await.unwrap(), csv, "the same results, still shared: the same file");
 
+    // An Excel data file from the default template, from the same form.
+    let res = post_form(
+        &http,
+        &srv,
+        "/verifier/downloads",
+        &[("csrf", c), ("share_ids", &ids[2]), ("format", "xlsx"), ("template", "default")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let files = unzip(&res.bytes().await.unwrap());
+    let text: String = files
+        .iter()
+        .filter(|f| f.0 == "xl/sharedStrings.xml" || f.0 == "xl/worksheets/sheet1.xml")
+        .map(|f| String::from_utf8_lossy(&f.1).into_owned())
+        .collect();
+    assert!(text.contains("Statement of Results number") && text.contains("Kowalczyk"), "every field: {text}");
+    let history = page(&http, &srv, "/verifier/downloads").await;
+    assert_eq!(history_ids(&history).len(), 3);
+
     // Another organisation sees neither the history nor the files nor the template.
     let b = client();
     login(&b, &srv, "org-b", "bob@org-b.example", PASSWORD).await;
