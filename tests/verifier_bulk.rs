@@ -10,7 +10,7 @@ use std::io::Read;
 use tessera_domain::Clock;
 use tessera_storage::repo::shares;
 
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     (0..z.len())
         .map(|i| {

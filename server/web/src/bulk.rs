@@ -201,7 +201,12 @@ async fn columns(state: &AppState, v: &Verifier, template_id: Option<&str>) -> A
         None => Ok(default_columns()),
         Some(id) => {
             let (tenant, id) = (v.tenant, id.to_owned());
-            let t = state.db.call(move |c| downloads::template(c, tenant, &id)).await?;
+            let t = state.db.call(move |c| downloads::template(c, tenant, &id)).await.map_err(|e| match e {
+                tessera_storage::StorageError::NotFound => {
+                    AppError::not_found().message("template_id: no such data-file template (was it deleted?)")
+                }
+                other => other.into(),
+            })?;
             serde_json::from_str(&t.fields).map_err(AppError::internal)
         }
     }
@@ -271,4 +276,94 @@ pub async fn again(state: &AppState, v: &Verifier, id: &str) -> AppResult<File> 
     let cols = columns(state, v, d.template_id.as_deref()).await?;
     let (file, _) = build(state, v, &ids, &d.format, &cols).await?;
     Ok(file)
+}
+
+/// A past download.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DownloadView {
+    /// Id, for downloading again.
+    pub id: String,
+    /// `pdf`, `csv` or `xlsx`.
+    pub format: String,
+    /// Custom template used, if any.
+    pub template_id: Option<String>,
+    /// Results in the file when it was made.
+    pub count: i32,
+    /// Who asked (user or `api:<client id>`).
+    pub actor_id: String,
+    /// When (UTC, `YYYY-MM-DD hh:mm:ss`).
+    pub created_at: String,
+}
+
+/// The organisation's download history, newest first (the latest 200).
+pub async fn history(state: &AppState, v: &Verifier) -> AppResult<Vec<DownloadView>> {
+    let tenant = v.tenant;
+    let rows = state.db.call(move |c| downloads::history(c, tenant, 200)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|d| DownloadView {
+            id: d.id,
+            format: d.format,
+            template_id: d.template_id,
+            count: d.count,
+            actor_id: d.actor_id,
+            created_at: d.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        })
+        .collect())
+}
+
+/// A data-file template.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TemplateView {
+    /// Id (absent when creating).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Columns in order.
+    pub fields: Vec<Column>,
+}
+
+/// The name the default template goes by in the API.
+pub const DEFAULT_TEMPLATE_NAME: &str = "Default (every field)";
+
+/// The data-file templates: the default one (every field, no id) first, then the custom ones by name.
+pub async fn templates(state: &AppState, v: &Verifier) -> AppResult<Vec<TemplateView>> {
+    let tenant = v.tenant;
+    let rows = state.db.call(move |c| downloads::templates(c, tenant)).await?;
+    let mut out = vec![TemplateView { id: None, name: DEFAULT_TEMPLATE_NAME.into(), fields: default_columns() }];
+    for t in rows {
+        out.push(TemplateView {
+            id: Some(t.id),
+            name: t.name,
+            fields: serde_json::from_str(&t.fields).map_err(AppError::internal)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Checks and saves a custom data-file template: chosen fields, their order and headers.
+pub async fn create_template(
+    state: &AppState,
+    v: &Verifier,
+    name: &str,
+    fields: Vec<Column>,
+) -> AppResult<TemplateView> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        let mut e = AppError::bad_request("name: 1 to 100 characters");
+        e.field = Some("name".into());
+        return Err(e);
+    }
+    check_columns(&fields)?;
+    let json = serde_json::to_string(&fields).map_err(AppError::internal)?;
+    let (tenant, actor, now, n2) = (v.tenant, v.actor_id.clone(), state.clock.now(), name.clone());
+    let row = state.db.call(move |c| downloads::create_template(c, tenant, &n2, &json, &actor, now)).await?;
+    Ok(TemplateView { id: Some(row.id), name, fields })
+}
+
+/// Deletes a custom data-file template of the organisation (404 for any other id).
+pub async fn delete_template(state: &AppState, v: &Verifier, id: &str) -> AppResult<()> {
+    let (tenant, id) = (v.tenant, id.to_owned());
+    Ok(state.db.call(move |c| downloads::delete_template(c, tenant, &id)).await?)
 }

@@ -78,4 +78,27 @@ mod tests {
         assert_ne!(c.text(Locale::Pl, "login.title"), "Sign in");
         assert_eq!(c.text(Locale::Pl, "no.such.key"), "no.such.key");
     }
+
+    #[test]
+    fn verifier_download_notification_and_api_pages_are_translated() {
+        let c = Catalogues::load().unwrap();
+        let groups = [
+            "verifier.nav.",
+            "verifier.download.",
+            "verifier.downloads.",
+            "verifier.templates.",
+            "verifier.fields.",
+            "verifier.notifications.",
+            "verifier.api.",
+        ];
+        for locale in [Locale::Pl, Locale::Hu, Locale::It] {
+            let missing: Vec<String> =
+                c.missing(locale).into_iter().filter(|k| groups.iter().any(|g| k.starts_with(g))).collect();
+            assert!(missing.is_empty(), "{locale}: {missing:?}");
+        }
+        assert_eq!(
+            c.text(Locale::Pl, "verifier.notifications.weekly"),
+            "Cotygodniowe podsumowanie, wysyłane w poniedziałki"
+        );
+    }
 }

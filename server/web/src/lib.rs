@@ -5,6 +5,7 @@
 //! from a request body.
 
 pub mod after_exam;
+pub mod api_clients;
 pub mod auth;
 pub mod bulk;
 pub mod candidate;

@@ -5,8 +5,11 @@
 //! after a restart: every email is queued with an idempotency key naming the user and the share
 //! (or the day, or the week), and the queue refuses a key it has seen, so each is sent exactly once.
 
+use crate::error::{AppError, AppResult};
 use crate::outbox::{EMAIL_JOB, EmailJob};
+use crate::state::AppState;
 use crate::templates::Templates;
+use crate::verifier::Verifier;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use minijinja::context;
 use tessera_domain::{TenantId, TenantKind};
@@ -131,4 +134,22 @@ pub fn tick(
         }
     }
     Ok(queued)
+}
+
+/// The notification mode of the verifier user `v` (`off` when never set).
+pub async fn preference(state: &AppState, v: &Verifier) -> AppResult<String> {
+    let (tenant, id) = (v.tenant, v.actor_id.clone());
+    Ok(state.db.call(move |c| notify::get(c, tenant, &id)).await?)
+}
+
+/// Sets the notification mode of the verifier user `v`; shares from now on count for it. Anything
+/// but one of [`notify::MODES`] is refused and changes nothing.
+pub async fn set_preference(state: &AppState, v: &Verifier, mode: &str) -> AppResult<()> {
+    if !notify::MODES.contains(&mode) {
+        let mut e = AppError::bad_request("mode: expected off, each, daily or weekly");
+        e.field = Some("mode".into());
+        return Err(e);
+    }
+    let (tenant, id, now, mode) = (v.tenant, v.actor_id.clone(), state.clock.now(), mode.to_owned());
+    Ok(state.db.call(move |c| notify::set(c, tenant, &id, &mode, now)).await?)
 }

@@ -16,7 +16,7 @@ mod tenants;
 mod verifier;
 pub(crate) mod workflows;
 
-pub use verifier::pdf_response;
+pub use verifier::{file_response, pdf_response};
 
 use crate::auth::{CurrentUser, constant_time_eq};
 use crate::error::AppError;

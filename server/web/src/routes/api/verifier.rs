@@ -2,7 +2,10 @@
 //! Results lookup and downloads, for the organisation's users and API clients.
 
 use super::ApiUser;
+use crate::api_clients::{self, ApiClientToken, ApiClientView};
+use crate::bulk::{self, DownloadView, TemplateView};
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::notify;
 use crate::state::SharedState;
 use crate::verifier::{self, ResultDetail, SearchParams, SearchResults, SharedList, Verifier};
 use axum::Json;
@@ -13,9 +16,6 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
-use tessera_domain::Role;
-use tessera_storage::repo::api_clients::{self, ApiClient};
-use tessera_storage::repo::audit;
 use utoipa::{IntoParams, ToSchema};
 
 /// The caller of a verifier endpoint: an API client (R-API: `Authorization: Bearer <token>` or
@@ -135,44 +135,11 @@ pub async fn lookup(
     Ok(Json(verifier::sor_lookup(&state, &v, addr.ip(), &req.sor_number, &req.date_of_birth).await?))
 }
 
-/// An API client as listed (its token is never shown again).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiClientView {
-    /// Client id.
-    pub id: String,
-    /// Name given at creation.
-    pub name: String,
-    /// The token's last characters.
-    pub token_hint: String,
-    /// Created (UTC).
-    pub created_at: String,
-    /// Last rotated (UTC), if ever.
-    pub rotated_at: Option<String>,
-    /// Revoked (UTC): the token no longer works.
-    pub revoked_at: Option<String>,
-}
-
-impl From<ApiClient> for ApiClientView {
-    fn from(c: ApiClient) -> Self {
-        let f = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
-        Self {
-            id: c.id,
-            name: c.name,
-            token_hint: c.token_hint,
-            created_at: f(c.created_at),
-            rotated_at: c.rotated_at.map(f),
-            revoked_at: c.revoked_at.map(f),
-        }
-    }
-}
-
-/// A client with its token: shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiClientToken {
-    /// The client.
-    pub client: ApiClientView,
-    /// The token, for `Authorization: Bearer <token>` or `X-API-Key: <token>`. Not stored.
-    pub token: String,
+/// The organisation's API clients (primary user only).
+#[utoipa::path(get, path = "/v1/verifier/api-clients", tag = "verifier",
+    responses((status = 200, body = [ApiClientView]), (status = 404, body = ErrorBody)))]
+pub async fn clients(State(state): State<SharedState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<ApiClientView>>> {
+    Ok(Json(api_clients::list(&state, &user).await?))
 }
 
 /// A new API client.
@@ -180,37 +147,6 @@ pub struct ApiClientToken {
 pub struct NewApiClient {
     /// A name saying what uses it (1 to 100 characters).
     pub name: String,
-}
-
-fn primary_only(user: &crate::auth::CurrentUser) -> AppResult<()> {
-    user.require(&[Role::VerifierPrimary])
-}
-
-fn audit_client(
-    c: &mut tessera_storage::DbConnection,
-    user: &crate::auth::CurrentUser,
-    action: &str,
-    id: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> tessera_storage::StorageResult<()> {
-    let ev = audit::AuditEvent {
-        actor: Some(&user.user.id),
-        action,
-        target: Some(id),
-        details: serde_json::json!({}),
-        request_id: None,
-    };
-    audit::append(c, user.tenant_id(), &ev, now)
-}
-
-/// The organisation's API clients (primary user only).
-#[utoipa::path(get, path = "/v1/verifier/api-clients", tag = "verifier",
-    responses((status = 200, body = [ApiClientView]), (status = 404, body = ErrorBody)))]
-pub async fn clients(State(state): State<SharedState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<ApiClientView>>> {
-    primary_only(&user)?;
-    let tid = user.tenant_id();
-    let rows = state.db.call(move |c| api_clients::list(c, tid)).await?;
-    Ok(Json(rows.into_iter().map(ApiClientView::from).collect()))
 }
 
 /// Creates an API client; the answer carries its token, shown only this once (R-API).
@@ -221,24 +157,7 @@ pub async fn create_client(
     ApiUser(user): ApiUser,
     Json(req): Json<NewApiClient>,
 ) -> AppResult<(StatusCode, Json<ApiClientToken>)> {
-    primary_only(&user)?;
-    let name = req.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        let mut e = AppError::bad_request("name: 1 to 100 characters");
-        e.field = Some("name".into());
-        return Err(e);
-    }
-    let (token, hash, hint) = verifier::new_api_token(user.tenant_id());
-    let (u, now) = (user.clone(), state.clock.now());
-    let client = state
-        .db
-        .call(move |c| {
-            let client = api_clients::create(c, u.tenant_id(), &name, &hash, &hint, &u.user.id, now)?;
-            audit_client(c, &u, "api_client.created", &client.id, now)?;
-            Ok(client)
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(ApiClientToken { client: client.into(), token })))
+    Ok((StatusCode::CREATED, Json(api_clients::create(&state, &user, &req.name).await?)))
 }
 
 /// Gives a client a new token; the old one stops working at once (renewal, R-API).
@@ -249,18 +168,7 @@ pub async fn rotate_client(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<ApiClientToken>> {
-    primary_only(&user)?;
-    let (token, hash, hint) = verifier::new_api_token(user.tenant_id());
-    let (u, now) = (user.clone(), state.clock.now());
-    let client = state
-        .db
-        .call(move |c| {
-            let client = api_clients::rotate(c, u.tenant_id(), &id, &hash, &hint, now)?;
-            audit_client(c, &u, "api_client.rotated", &client.id, now)?;
-            Ok(client)
-        })
-        .await?;
-    Ok(Json(ApiClientToken { client: client.into(), token }))
+    Ok(Json(api_clients::rotate(&state, &user, &id).await?))
 }
 
 /// Revokes a client for good.
@@ -271,19 +179,12 @@ pub async fn revoke_client(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    primary_only(&user)?;
-    let (u, now) = (user.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            api_clients::revoke(c, u.tenant_id(), &id, now)?;
-            audit_client(c, &u, "api_client.revoked", &id, now)
-        })
-        .await?;
+    api_clients::revoke(&state, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn file_response(id: Option<&str>, f: crate::bulk::File) -> Response {
+/// A bulk download's file; `id` (a new download's) goes in `X-Download-Id`.
+pub fn file_response(id: Option<&str>, f: bulk::File) -> Response {
     let mut res = (
         [
             (header::CONTENT_TYPE, f.content_type.to_owned()),
@@ -304,33 +205,16 @@ fn file_response(id: Option<&str>, f: crate::bulk::File) -> Response {
 /// Downloads ticked shared results at once (R-BULK-DOWNLOAD): `pdf` gives a zip of Statements of
 /// Results, `csv` and `xlsx` a data file from the default template (every field) or a custom one.
 /// The download is kept in the history (its id in `X-Download-Id`) and recorded for each candidate.
-#[utoipa::path(post, path = "/v1/verifier/downloads", tag = "verifier", request_body = crate::bulk::BulkRequest,
+#[utoipa::path(post, path = "/v1/verifier/downloads", tag = "verifier", request_body = bulk::BulkRequest,
     responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn bulk_download(
     State(state): State<SharedState>,
     VerifierCaller(v): VerifierCaller,
-    Json(req): Json<crate::bulk::BulkRequest>,
+    Json(req): Json<bulk::BulkRequest>,
 ) -> AppResult<Response> {
-    let (id, file) = crate::bulk::create(&state, &v, req).await?;
+    let (id, file) = bulk::create(&state, &v, req).await?;
     Ok(file_response(Some(&id), file))
-}
-
-/// A past download.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DownloadView {
-    /// Id, for downloading again.
-    pub id: String,
-    /// `pdf`, `csv` or `xlsx`.
-    pub format: String,
-    /// Custom template used, if any.
-    pub template_id: Option<String>,
-    /// Results in the file when it was made.
-    pub count: i32,
-    /// Who asked (user or `api:<client id>`).
-    pub actor_id: String,
-    /// When (UTC, `YYYY-MM-DD hh:mm:ss`).
-    pub created_at: String,
 }
 
 /// The organisation's download history, newest first.
@@ -340,20 +224,7 @@ pub async fn download_history(
     State(state): State<SharedState>,
     VerifierCaller(v): VerifierCaller,
 ) -> AppResult<Json<Vec<DownloadView>>> {
-    let tenant = v.tenant;
-    let rows = state.db.call(move |c| tessera_storage::repo::downloads::history(c, tenant, 200)).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|d| DownloadView {
-                id: d.id,
-                format: d.format,
-                template_id: d.template_id,
-                count: d.count,
-                actor_id: d.actor_id,
-                created_at: d.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            })
-            .collect(),
-    ))
+    Ok(Json(bulk::history(&state, &v).await?))
 }
 
 /// Downloads a past download again, with the results still shared now.
@@ -365,19 +236,7 @@ pub async fn download_again(
     VerifierCaller(v): VerifierCaller,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    Ok(file_response(None, crate::bulk::again(&state, &v, &id).await?))
-}
-
-/// A data-file template.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TemplateView {
-    /// Id (absent when creating).
-    #[serde(default)]
-    pub id: Option<String>,
-    /// Name.
-    pub name: String,
-    /// Columns in order.
-    pub fields: Vec<crate::bulk::Column>,
+    Ok(file_response(None, bulk::again(&state, &v, &id).await?))
 }
 
 /// The data-file templates: the default one (every field, id `default`) first, then the custom ones.
@@ -387,18 +246,7 @@ pub async fn templates(
     State(state): State<SharedState>,
     VerifierCaller(v): VerifierCaller,
 ) -> AppResult<Json<Vec<TemplateView>>> {
-    let tenant = v.tenant;
-    let rows = state.db.call(move |c| tessera_storage::repo::downloads::templates(c, tenant)).await?;
-    let mut out =
-        vec![TemplateView { id: None, name: "Default (every field)".into(), fields: crate::bulk::default_columns() }];
-    for t in rows {
-        out.push(TemplateView {
-            id: Some(t.id),
-            name: t.name,
-            fields: serde_json::from_str(&t.fields).map_err(AppError::internal)?,
-        });
-    }
-    Ok(Json(out))
+    Ok(Json(bulk::templates(&state, &v).await?))
 }
 
 /// Saves a custom data-file template: chosen fields, their order and headers.
@@ -409,18 +257,7 @@ pub async fn create_template(
     VerifierCaller(v): VerifierCaller,
     Json(t): Json<TemplateView>,
 ) -> AppResult<(StatusCode, Json<TemplateView>)> {
-    let name = t.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::bad_request("name: 1 to 100 characters"));
-    }
-    crate::bulk::check_columns(&t.fields)?;
-    let json = serde_json::to_string(&t.fields).map_err(AppError::internal)?;
-    let (tenant, actor, now, n2) = (v.tenant, v.actor_id.clone(), state.clock.now(), name.clone());
-    let row = state
-        .db
-        .call(move |c| tessera_storage::repo::downloads::create_template(c, tenant, &n2, &json, &actor, now))
-        .await?;
-    Ok((StatusCode::CREATED, Json(TemplateView { id: Some(row.id), name, fields: t.fields })))
+    Ok((StatusCode::CREATED, Json(bulk::create_template(&state, &v, &t.name, t.fields).await?)))
 }
 
 /// Deletes a custom data-file template.
@@ -431,8 +268,7 @@ pub async fn delete_template(
     VerifierCaller(v): VerifierCaller,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    let tenant = v.tenant;
-    state.db.call(move |c| tessera_storage::repo::downloads::delete_template(c, tenant, &id)).await?;
+    bulk::delete_template(&state, &v, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -449,9 +285,7 @@ pub struct NotifyPref {
     responses((status = 200, body = NotifyPref), (status = 404, body = ErrorBody)))]
 pub async fn get_notify(State(state): State<SharedState>, ApiUser(user): ApiUser) -> AppResult<Json<NotifyPref>> {
     let v = Verifier::from_user(&user)?;
-    let (tenant, id) = (v.tenant, v.actor_id);
-    let mode = state.db.call(move |c| tessera_storage::repo::notify::get(c, tenant, &id)).await?;
-    Ok(Json(NotifyPref { mode }))
+    Ok(Json(NotifyPref { mode: notify::preference(&state, &v).await? }))
 }
 
 /// Sets the signed-in verifier user's notification preference; shares from now on count for it.
@@ -463,12 +297,6 @@ pub async fn set_notify(
     Json(p): Json<NotifyPref>,
 ) -> AppResult<Json<NotifyPref>> {
     let v = Verifier::from_user(&user)?;
-    if !tessera_storage::repo::notify::MODES.contains(&p.mode.as_str()) {
-        let mut e = AppError::bad_request("mode: expected off, each, daily or weekly");
-        e.field = Some("mode".into());
-        return Err(e);
-    }
-    let (tenant, id, now, mode) = (v.tenant, v.actor_id, state.clock.now(), p.mode.clone());
-    state.db.call(move |c| tessera_storage::repo::notify::set(c, tenant, &id, &mode, now)).await?;
+    notify::set_preference(&state, &v, &p.mode).await?;
     Ok(Json(p))
 }

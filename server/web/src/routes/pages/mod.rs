@@ -9,8 +9,11 @@ mod login;
 mod organisations;
 mod password;
 mod verifier;
+mod verifier_api_clients;
+mod verifier_downloads;
+mod verifier_notifications;
 
-use crate::auth::{MaybeUser, ensure_csrf_token};
+use crate::auth::{CsrfProtected, MaybeUser, ensure_csrf_token};
 use crate::error::AppError;
 use crate::state::{AppState, SharedState};
 use axum::Router;
@@ -21,6 +24,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::{Value, context};
+use serde::Deserialize;
 use tessera_domain::Locale;
 
 pub(super) fn router(state: SharedState) -> Router<SharedState> {
@@ -61,6 +65,17 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/verifier/results/{share_id}", get(verifier::detail))
         .route("/verifier/results/{share_id}/statement.pdf", get(verifier::statement))
         .route("/verifier/lookup", get(verifier::lookup_form).post(verifier::lookup_submit))
+        .route("/verifier/downloads", get(verifier_downloads::history).post(verifier_downloads::download))
+        .route("/verifier/downloads/{id}", get(verifier_downloads::again))
+        .route(
+            "/verifier/download-templates",
+            get(verifier_downloads::templates).post(verifier_downloads::create_template),
+        )
+        .route("/verifier/download-templates/{id}/delete", post(verifier_downloads::delete_template))
+        .route("/verifier/notifications", get(verifier_notifications::show).post(verifier_notifications::save))
+        .route("/verifier/api-clients", get(verifier_api_clients::list).post(verifier_api_clients::create))
+        .route("/verifier/api-clients/{id}/rotate", post(verifier_api_clients::rotate))
+        .route("/verifier/api-clients/{id}/revoke", post(verifier_api_clients::revoke))
         .route("/organisations/signup", get(organisations::signup_form).post(organisations::signup_submit))
         .route("/admin/organisations", get(organisations::admin_list))
         .route("/admin/organisations/{slug}/{action}", post(organisations::admin_decide))
@@ -91,6 +106,30 @@ pub(crate) fn render(
     let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, ..ctx };
     let html = state.templates.render(template, locale, ctx).map_err(AppError::internal)?;
     Ok((status, jar, no_store(), Html(html)).into_response())
+}
+
+/// A posted form as its name/value pairs in order: for forms with repeated names (ticked boxes)
+/// or names made from data (one input per field), which a struct cannot describe.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct FormPairs(Vec<(String, String)>);
+
+impl FormPairs {
+    /// The first value named `name`.
+    pub(crate) fn one(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value named `name`, in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+impl CsrfProtected for FormPairs {
+    fn csrf(&self) -> &str {
+        self.one("csrf").unwrap_or("")
+    }
 }
 
 /// Pages with personal data or forms must not be cached by browsers or proxies.

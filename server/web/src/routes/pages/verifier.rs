@@ -1,5 +1,6 @@
 //! The Results Verification Service pages: the shared list, search, detail with the Statement of
-//! Results, and Candidate Search by Statement of Results number and date of birth.
+//! Results, and Candidate Search by Statement of Results number and date of birth. Rows of the
+//! shared list and of search results can be ticked for a bulk download (`verifier_downloads`).
 
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
@@ -33,6 +34,8 @@ pub(super) async fn shared(
     let page = p.page.unwrap_or(1).max(1);
     let list = verifier::shared_list(&state, &v, page, 50).await?;
     let pages = (list.total + 49) / 50;
+    // The ticked rows go to the bulk download form, which offers the data-file templates.
+    let templates = crate::bulk::templates(&state, &v).await?;
     render(
         &state,
         jar,
@@ -41,7 +44,7 @@ pub(super) async fn shared(
         "verifier_shared.html",
         StatusCode::OK,
         context! {
-            list => list, pages => pages,
+            list => list, pages => pages, templates => templates,
         },
     )
 }
@@ -68,6 +71,7 @@ pub(super) async fn search(
         (None, None)
     };
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let templates = if results.is_some() { crate::bulk::templates(&state, &v).await? } else { Vec::new() };
     render(
         &state,
         jar,
@@ -76,7 +80,7 @@ pub(super) async fn search(
         "verifier_search.html",
         status,
         context! {
-            p => params, results => results, error => error,
+            p => params, results => results, error => error, templates => templates,
         },
     )
 }

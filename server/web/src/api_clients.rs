@@ -1,0 +1,136 @@
+//! API clients of a verifier organisation (R-API), managed by its primary user: created with a
+//! token shown once (only its hash is stored), rotated (renewal: the old token stops working at
+//! once), revoked for good. The page handlers and the JSON API share these; every change is in
+//! the organisation's audit log.
+
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::verifier::new_api_token;
+use serde::Serialize;
+use tessera_domain::Role;
+use tessera_storage::repo::api_clients::{self, ApiClient};
+use tessera_storage::repo::audit;
+use utoipa::ToSchema;
+
+/// An API client as listed (its token is never shown again).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiClientView {
+    /// Client id.
+    pub id: String,
+    /// Name given at creation.
+    pub name: String,
+    /// The token's last characters.
+    pub token_hint: String,
+    /// Created (UTC).
+    pub created_at: String,
+    /// Last rotated (UTC), if ever.
+    pub rotated_at: Option<String>,
+    /// Revoked (UTC): the token no longer works.
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiClient> for ApiClientView {
+    fn from(c: ApiClient) -> Self {
+        let f = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        Self {
+            id: c.id,
+            name: c.name,
+            token_hint: c.token_hint,
+            created_at: f(c.created_at),
+            rotated_at: c.rotated_at.map(f),
+            revoked_at: c.revoked_at.map(f),
+        }
+    }
+}
+
+/// A client with its token: shown this once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiClientToken {
+    /// The client.
+    pub client: ApiClientView,
+    /// The token, for `Authorization: Bearer <token>` or `X-API-Key: <token>`. Not stored.
+    pub token: String,
+}
+
+/// Only the organisation's primary user manages API clients; anyone else gets a 404.
+fn primary_only(user: &CurrentUser) -> AppResult<()> {
+    user.require(&[Role::VerifierPrimary])
+}
+
+fn audit_client(
+    c: &mut tessera_storage::DbConnection,
+    user: &CurrentUser,
+    action: &str,
+    id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> tessera_storage::StorageResult<()> {
+    let ev = audit::AuditEvent {
+        actor: Some(&user.user.id),
+        action,
+        target: Some(id),
+        details: serde_json::json!({}),
+        request_id: None,
+    };
+    audit::append(c, user.tenant_id(), &ev, now)
+}
+
+/// The organisation's API clients, revoked ones included.
+pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<ApiClientView>> {
+    primary_only(user)?;
+    let tid = user.tenant_id();
+    let rows = state.db.call(move |c| api_clients::list(c, tid)).await?;
+    Ok(rows.into_iter().map(ApiClientView::from).collect())
+}
+
+/// Creates an API client named `name` (1 to 100 characters); the answer carries its token.
+pub async fn create(state: &AppState, user: &CurrentUser, name: &str) -> AppResult<ApiClientToken> {
+    primary_only(user)?;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        let mut e = AppError::bad_request("name: 1 to 100 characters");
+        e.field = Some("name".into());
+        return Err(e);
+    }
+    let (token, hash, hint) = new_api_token(user.tenant_id());
+    let (u, now) = (user.clone(), state.clock.now());
+    let client = state
+        .db
+        .call(move |c| {
+            let client = api_clients::create(c, u.tenant_id(), &name, &hash, &hint, &u.user.id, now)?;
+            audit_client(c, &u, "api_client.created", &client.id, now)?;
+            Ok(client)
+        })
+        .await?;
+    Ok(ApiClientToken { client: client.into(), token })
+}
+
+/// Gives a live client a new token; the old one stops working at once (renewal).
+pub async fn rotate(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<ApiClientToken> {
+    primary_only(user)?;
+    let (token, hash, hint) = new_api_token(user.tenant_id());
+    let (u, now, id) = (user.clone(), state.clock.now(), id.to_owned());
+    let client = state
+        .db
+        .call(move |c| {
+            let client = api_clients::rotate(c, u.tenant_id(), &id, &hash, &hint, now)?;
+            audit_client(c, &u, "api_client.rotated", &client.id, now)?;
+            Ok(client)
+        })
+        .await?;
+    Ok(ApiClientToken { client: client.into(), token })
+}
+
+/// Revokes a live client for good.
+pub async fn revoke(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+    primary_only(user)?;
+    let (u, now, id) = (user.clone(), state.clock.now(), id.to_owned());
+    state
+        .db
+        .call(move |c| {
+            api_clients::revoke(c, u.tenant_id(), &id, now)?;
+            audit_client(c, &u, "api_client.revoked", &id, now)
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The organisation's API clients (R-API), for its primary user only: create (the token is shown
+//! once, on the page that answers), list, rotate (a new token, shown once), revoke.
+
+use super::organisations::CsrfOnly;
+use super::render;
+use crate::api_clients::{self, ApiClientToken};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::error::AppResult;
+use crate::state::SharedState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+/// The page: the clients, and `ctx` (a token issued just now, an error, a notice).
+async fn page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    status: StatusCode,
+    ctx: Value,
+) -> AppResult<Response> {
+    let clients = api_clients::list(state, &user).await?;
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "verifier_api_clients.html",
+        status,
+        context! { clients => clients, ..ctx },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Notice {
+    #[serde(default)]
+    revoked: Option<String>,
+}
+
+/// `GET /verifier/api-clients` (primary user; a 404 for anyone else).
+pub(super) async fn list(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Query(n): Query<Notice>,
+) -> AppResult<Response> {
+    page(&state, user, jar, StatusCode::OK, context! { revoked => n.revoked.is_some() }).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewClient {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+impl CsrfProtected for NewClient {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// The page answering a create or a rotation: the only time the token is shown.
+async fn issued(state: &SharedState, user: CurrentUser, jar: CookieJar, t: ApiClientToken) -> AppResult<Response> {
+    page(state, user, jar, StatusCode::OK, context! { issued => t }).await
+}
+
+/// `POST /verifier/api-clients`: creates a client and shows its token once.
+pub(super) async fn create(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<NewClient>,
+) -> AppResult<Response> {
+    match api_clients::create(&state, &user, &form.name).await {
+        Ok(t) => issued(&state, user, jar, t).await,
+        Err(e) if e.is_refusal() => {
+            page(&state, user, jar, e.status, context! { error => e.message, name => form.name }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /verifier/api-clients/{id}/rotate`: a new token, shown once; the old one stops working.
+pub(super) async fn rotate(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
+) -> AppResult<Response> {
+    let t = api_clients::rotate(&state, &user, &id).await?;
+    issued(&state, user, jar, t).await
+}
+
+/// `POST /verifier/api-clients/{id}/revoke`: the client's token stops working for good.
+pub(super) async fn revoke(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
+) -> AppResult<Response> {
+    api_clients::revoke(&state, &user, &id).await?;
+    Ok(Redirect::to("/verifier/api-clients?revoked=1").into_response())
+}

@@ -1,0 +1,251 @@
+//! Bulk downloads as pages (R-BULK-DOWNLOAD): the results ticked in the shared list or in search
+//! results come here as one zip of PDFs or a data file; the download history with re-download;
+//! the organisation's custom data-file templates.
+
+use super::organisations::CsrfOnly;
+use super::{FormPairs, render};
+use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::bulk::{self, BulkRequest, Column, FIELDS};
+use crate::error::{AppError, AppResult};
+use crate::routes::api::file_response;
+use crate::state::SharedState;
+use crate::verifier::Verifier;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tessera_storage::repo::{api_clients, users};
+
+/// A row of the download history as the page shows it.
+#[derive(Debug, Serialize)]
+struct HistoryRow {
+    id: String,
+    created_at: String,
+    /// The user's name, or the API client's.
+    who: String,
+    is_api: bool,
+    format: String,
+    /// The custom template's name; `None` for the default template (data files) or PDFs.
+    template: Option<String>,
+    template_deleted: bool,
+    count: i32,
+}
+
+/// Renders the downloads page: the history, with `error` when a download was refused.
+async fn history_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    status: StatusCode,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    let history = bulk::history(state, &v).await?;
+    let templates = bulk::templates(state, &v).await?;
+    let tid = v.tenant;
+    // Names for the "by" column: the organisation's users and API clients (revoked ones too).
+    let (people, clients) = state.db.call(move |c| Ok((users::list(c, tid)?, api_clients::list(c, tid)?))).await?;
+    let mut names: HashMap<String, String> = people.into_iter().map(|u| (u.id, u.display_name)).collect();
+    names.extend(clients.into_iter().map(|c| (format!("api:{}", c.id), c.name)));
+    let template_names: HashMap<String, String> =
+        templates.into_iter().filter_map(|t| t.id.map(|id| (id, t.name))).collect();
+    let rows: Vec<HistoryRow> = history
+        .into_iter()
+        .map(|d| {
+            let template = d.template_id.as_ref().and_then(|id| template_names.get(id).cloned());
+            HistoryRow {
+                who: names.get(&d.actor_id).cloned().unwrap_or_else(|| d.actor_id.clone()),
+                is_api: d.actor_id.starts_with("api:"),
+                template_deleted: d.template_id.is_some() && template.is_none(),
+                template,
+                id: d.id,
+                created_at: d.created_at,
+                format: d.format,
+                count: d.count,
+            }
+        })
+        .collect();
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        v.locale,
+        "verifier_downloads.html",
+        status,
+        context! { rows => rows, error => error },
+    )
+}
+
+/// `GET /verifier/downloads`: the download history with re-download links.
+pub(super) async fn history(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
+    history_page(&state, user, jar, StatusCode::OK, None).await
+}
+
+/// `POST /verifier/downloads`: the ticked results (`share_ids`) as a zip of PDFs or a data file
+/// (`format`, `template`). A refusal shows the downloads page with the reason; nothing is kept.
+pub(super) async fn download(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<FormPairs>,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    let format = form.one("format").unwrap_or_default().to_owned();
+    // PDFs have no columns: the template only matters for data files.
+    let template_id = match form.one("template") {
+        Some(id) if format != "pdf" && !id.is_empty() && id != "default" => Some(id.to_owned()),
+        _ => None,
+    };
+    let req = BulkRequest { share_ids: form.all("share_ids"), format, template_id };
+    match bulk::create(&state, &v, req).await {
+        Ok((id, file)) => Ok(file_response(Some(&id), file)),
+        Err(e) if e.is_refusal() || e.status == StatusCode::NOT_FOUND => {
+            history_page(&state, user, jar, e.status, Some(e.message)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /verifier/downloads/{id}`: a past download again, with the results still shared now.
+pub(super) async fn again(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    Ok(file_response(None, bulk::again(&state, &v, &id).await?))
+}
+
+/// One field in the new-template form: whether it is ticked, its position and header.
+#[derive(Debug, Clone, Serialize)]
+struct FieldRow {
+    field: &'static str,
+    include: bool,
+    order: String,
+    header: String,
+}
+
+/// The new-template form as first shown: nothing ticked, default positions and headers.
+fn blank_fields() -> Vec<FieldRow> {
+    FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, (f, h))| FieldRow { field: f, include: false, order: (i + 1).to_string(), header: (*h).to_owned() })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Notice {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn templates_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    status: StatusCode,
+    ctx: Value,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    let templates = bulk::templates(state, &v).await?;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        v.locale,
+        "verifier_templates.html",
+        status,
+        context! { templates => templates, ..ctx },
+    )
+}
+
+/// `GET /verifier/download-templates`: the default and custom templates, and the form for a new one.
+pub(super) async fn templates(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Query(n): Query<Notice>,
+) -> AppResult<Response> {
+    let done = n.done.filter(|d| d == "created" || d == "deleted");
+    templates_page(&state, user, jar, StatusCode::OK, context! { fields => blank_fields(), done => done }).await
+}
+
+/// Reads the new-template form: the ticked fields (`include`) ordered by their position
+/// (`order_<field>`, ties in the default order), each with its header (`header_<field>`).
+fn columns_of(form: &FormPairs) -> (Vec<FieldRow>, AppResult<Vec<Column>>) {
+    let ticked = form.all("include");
+    let rows: Vec<FieldRow> = FIELDS
+        .iter()
+        .map(|(f, _)| FieldRow {
+            field: f,
+            include: ticked.iter().any(|t| t == f),
+            order: form.one(&format!("order_{f}")).unwrap_or_default().trim().to_owned(),
+            header: form.one(&format!("header_{f}")).unwrap_or_default().trim().to_owned(),
+        })
+        .collect();
+    if let Some(unknown) = ticked.iter().find(|t| !FIELDS.iter().any(|(f, _)| f == t)) {
+        return (rows, Err(AppError::bad_request(format!("fields: unknown field `{unknown}`"))));
+    }
+    let mut chosen = Vec::new();
+    for (i, r) in rows.iter().enumerate().filter(|(_, r)| r.include) {
+        match r.order.parse::<u32>() {
+            Ok(n) if (1..=99).contains(&n) => chosen.push((n, i, r)),
+            _ => {
+                let mut e = AppError::bad_request(format!(
+                    "order_{}: the position of `{}` must be a whole number from 1 to 99, got `{}`",
+                    r.field, FIELDS[i].1, r.order
+                ));
+                e.field = Some(format!("order_{}", r.field));
+                return (rows.clone(), Err(e));
+            }
+        }
+    }
+    chosen.sort_by_key(|(n, i, _)| (*n, *i));
+    let cols = chosen.iter().map(|(_, _, r)| Column { field: r.field.to_owned(), header: r.header.clone() }).collect();
+    (rows.clone(), Ok(cols))
+}
+
+/// `POST /verifier/download-templates`: saves a custom template; a refusal shows the form again
+/// as it was filled in, with the reason, and saves nothing.
+pub(super) async fn create_template(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<FormPairs>,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    let name = form.one("name").unwrap_or_default().to_owned();
+    let (rows, cols) = columns_of(&form);
+    let saved = match cols {
+        Ok(cols) => bulk::create_template(&state, &v, &name, cols).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(Redirect::to("/verifier/download-templates?done=created").into_response()),
+        Err(e) if e.is_refusal() => {
+            let ctx = context! { fields => rows, name => name, error => e.message };
+            templates_page(&state, user, jar, e.status, ctx).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /verifier/download-templates/{id}/delete`: deletes a custom template of the organisation.
+pub(super) async fn delete_template(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    bulk::delete_template(&state, &v, &id).await?;
+    Ok(Redirect::to("/verifier/download-templates?done=deleted").into_response())
+}

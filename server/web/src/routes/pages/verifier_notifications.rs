@@ -1,0 +1,81 @@
+//! The signed-in verifier user's email notifications (R-NOTIFY): off, every candidate, a daily
+//! summary or a weekly one on Mondays.
+
+use super::render;
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::error::AppResult;
+use crate::notify;
+use crate::state::SharedState;
+use crate::verifier::Verifier;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+use tessera_storage::repo::notify::MODES;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Saved {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    status: StatusCode,
+    saved: bool,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    let mode = notify::preference(state, &v).await?;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        v.locale,
+        "verifier_notifications.html",
+        status,
+        context! { modes => MODES, mode => mode, saved => saved, error => error },
+    )
+}
+
+/// `GET /verifier/notifications`: the user's current choice.
+pub(super) async fn show(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Query(q): Query<Saved>,
+) -> AppResult<Response> {
+    page(&state, user, jar, StatusCode::OK, q.saved.is_some(), None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct ModeForm {
+    csrf: String,
+    #[serde(default)]
+    mode: String,
+}
+
+impl CsrfProtected for ModeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /verifier/notifications`: saves the choice; anything else is refused and changes nothing.
+pub(super) async fn save(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<ModeForm>,
+) -> AppResult<Response> {
+    let v = Verifier::from_user(&user)?;
+    match notify::set_preference(&state, &v, &form.mode).await {
+        Ok(()) => Ok(Redirect::to("/verifier/notifications?saved=1").into_response()),
+        Err(e) if e.is_refusal() => page(&state, user, jar, e.status, false, Some(e.message)).await,
+        Err(e) => Err(e),
+    }
+}
