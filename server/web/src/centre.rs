@@ -3,7 +3,7 @@
 //! pairs and refunds. Everything that varies by country is asked of the tenant's policy plugins.
 
 use crate::error::AppError;
-use crate::outbox::{EmailAttachment, EmailJob, queue_email};
+use crate::outbox::{EmailAttachment, EmailJob, email_job, queue_email};
 use crate::state::AppState;
 use base64::Engine;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -17,6 +17,7 @@ use tessera_policy::DecisionKind;
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
+use tessera_storage::repo::jobs;
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows::{self, EntryForm, EntryRefusal, SessionExtras, TimetableLine};
 
@@ -1071,10 +1072,6 @@ pub async fn issue_coe(
     };
     let hash = state.hasher.hash(secret.clone()).await?;
     let now = state.clock.now();
-    {
-        let entry = entry.clone();
-        state.db.call(move |c| workflows::issue_coe(c, tid, &entry, &hash, now)).await?;
-    }
     let pdf = {
         let (templates, tenant, entry, cand, session) =
             (state.templates.clone(), tenant.clone(), entry.clone(), cand.clone(), session.clone());
@@ -1086,28 +1083,48 @@ pub async fn issue_coe(
         .await
         .map_err(AppError::internal)??
     };
-    if let Some(to) = cand.email.clone() {
-        let (subject, body) = state
-            .templates
-            .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string() })
-            .map_err(AppError::internal)?;
-        let attachment = EmailAttachment {
-            filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),
-            content_type: "application/pdf".into(),
-            base64: base64::engine::general_purpose::STANDARD.encode(&pdf),
-        };
-        let key = format!("coe:{}:{}", entry.id, now.timestamp_micros());
-        queue_email(state, tid, key, EmailJob { to, subject, body, attachments: vec![attachment] }).await?;
+    let email = match cand.email.clone() {
+        Some(to) => {
+            let (subject, body) = state
+                .templates
+                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string() })
+                .map_err(AppError::internal)?;
+            let attachment = EmailAttachment {
+                filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),
+                content_type: "application/pdf".into(),
+                base64: base64::engine::general_purpose::STANDARD.encode(&pdf),
+            };
+            let key = format!("coe:{}:{}", entry.id, now.timestamp_micros());
+            Some(email_job(key, &EmailJob { to, subject, body, attachments: vec![attachment] }, now)?)
+        }
+        None => None,
+    };
+    // The new secret's hash, the issue date, the email and the audit record are one write: a CoE
+    // is either issued and on its way, or not issued at all.
+    let queued = email.is_some();
+    state
+        .db
+        .call(move |c| {
+            tessera_storage::transaction(c, |c| {
+                workflows::issue_coe(c, tid, &entry, &hash, now)?;
+                if let Some(job) = &email {
+                    jobs::enqueue(c, tid, job, now)?;
+                }
+                let details = json!({"candidate_number": entry.candidate_number});
+                let ev = AuditEvent {
+                    actor: Some(actor.as_str()),
+                    action: "entry.coe",
+                    target: Some(entry.id.as_str()),
+                    details,
+                    request_id: None,
+                };
+                audit::append(c, tid, &ev, now)
+            })
+        })
+        .await?;
+    if queued {
+        state.jobs_wakeup.notify_one();
     }
-    audit_event(
-        state,
-        tid,
-        Some(actor),
-        "entry.coe",
-        Some(entry.id.clone()),
-        json!({"candidate_number": entry.candidate_number}),
-    )
-    .await?;
     Ok(IssuedCoe { pdf, id_number: cand.id_number })
 }
 

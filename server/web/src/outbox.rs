@@ -35,17 +35,22 @@ pub struct EmailAttachment {
     pub base64: String,
 }
 
+/// The job that sends `email`, for callers that enqueue it inside a transaction of their own
+/// (then `state.jobs_wakeup.notify_one()` after the commit); `key` makes it idempotent.
+pub fn email_job(
+    key: String,
+    email: &EmailJob,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<NewJob<'static>, AppError> {
+    let payload = serde_json::to_value(email).map_err(AppError::internal)?;
+    Ok(NewJob { kind: EMAIL_JOB, payload, idempotency_key: key, run_at: now, max_attempts: 8 })
+}
+
 /// Queues an email; `key` makes it idempotent (the same key is never sent twice).
 pub async fn queue_email(state: &AppState, tenant: TenantId, key: String, email: EmailJob) -> Result<bool, AppError> {
     let now = state.clock.now();
-    let payload = serde_json::to_value(&email).map_err(AppError::internal)?;
-    let new = state
-        .db
-        .call(move |c| {
-            let job = NewJob { kind: EMAIL_JOB, payload, idempotency_key: key, run_at: now, max_attempts: 8 };
-            jobs::enqueue(c, tenant, &job, now)
-        })
-        .await?;
+    let job = email_job(key, &email, now)?;
+    let new = state.db.call(move |c| jobs::enqueue(c, tenant, &job, now)).await?;
     state.jobs_wakeup.notify_one();
     Ok(new)
 }

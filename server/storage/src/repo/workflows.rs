@@ -528,7 +528,9 @@ pub fn import_results(
             }
             let result = ResultRow {
                 tenant_id: tid(tenant),
-                id: uuid::Uuid::new_v4().to_string(),
+                // Time-ordered ids: a large import appends to the primary-key and component
+                // indexes instead of splitting pages all over them.
+                id: uuid::Uuid::now_v7().to_string(),
                 entry_id: entry.id.clone(),
                 version: slot.0,
                 is_current: true,
