@@ -201,3 +201,104 @@ both_backends!(
     withdrawal_removes_access_everywhere,
     candidate_search_needs_both_and_is_throttled_and_audited,
 );
+
+/// R-PHOTO-DAY, R-DETAIL: the exam-day photo a centre stored is shown to the organisation a
+/// result is shared with, where the centre's photo policy lets verifiers see it; fetching it is
+/// recorded as a download; no photo, another organisation, or a policy that keeps photos from
+/// verifiers all give 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exam_day_photo_where_the_centre_policy_allows() {
+    use crate::centre::{adult, create_session, fce_session, pdf_bytes, polish_centre, post, upload};
+    use chrono::TimeZone;
+    use serde_json::json;
+    use tessera_domain::{Role, TenantKind};
+    let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
+    let mut entries = Vec::new();
+    for first in ["Ewa", "Adam"] {
+        let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, first, "Kos")).await;
+        let e = r["entry_id"].as_str().unwrap().to_owned();
+        post(
+            &http,
+            &srv,
+            &csrf,
+            &format!("/api/v1/entries/{e}/payments"),
+            json!({"amount_minor": 81000, "method": "cash"}),
+        )
+        .await;
+        let (_, v) = upload(&http, &srv, &csrf, &e, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
+        assert_eq!(v["status"], "confirmed", "{v}");
+        entries.push(e);
+    }
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-ewa".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("ewa.png").mime_str("image/png").unwrap());
+    let res = http
+        .post(srv.url(&format!("/api/v1/entries/{}/photo", entries[0])))
+        .header("x-csrf-token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n\
+               0001,graded,176,B,B2,170,175,180,172,183\n0002,graded,165,C,B2,160,165,170,162,168\n";
+    let res = http
+        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    srv.clock.set(chrono::Utc.with_ymd_and_hms(2027, 1, 20, 10, 0, 0).unwrap());
+
+    let org = srv.tenant("org-p", TenantKind::Verifier);
+    srv.user(&org, "vera@org-p.example", Role::VerifierPrimary);
+    let other = srv.tenant("org-q", TenantKind::Verifier);
+    srv.user(&other, "quinn@org-q.example", Role::VerifierPrimary);
+    let mut c = srv.db().conn().unwrap();
+    let centre = tessera_storage::repo::tenants::by_slug(&mut c, "pl078").unwrap();
+    let now = srv.clock.now();
+    let with_photo = shares::create(&mut c, centre.id, &entries[0], org.id, now).unwrap().id;
+    let without = shares::create(&mut c, centre.id, &entries[1], org.id, now).unwrap().id;
+    let v = org_client(&srv, "org-p", "vera@org-p.example").await;
+    let detail = |id: &str| {
+        let (v, url) = (v.clone(), srv.url(&format!("/api/v1/verifier/results/{id}")));
+        async move { v.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let photo_path = format!("/api/v1/verifier/results/{with_photo}/photo");
+    assert_eq!(detail(&with_photo).await["photo_url"], photo_path.as_str());
+    let res = v.get(srv.url(&photo_path)).send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png, "the stored photo itself");
+    let events = shares::events(&mut c, centre.id, &with_photo).unwrap();
+    assert_eq!(events.iter().filter(|e| e.action == "download").count(), 1, "the photo fetch is recorded");
+    assert!(detail(&without).await["photo_url"].is_null());
+    let res = v.get(srv.url(&format!("/api/v1/verifier/results/{without}/photo"))).send().await.unwrap();
+    assert_eq!(res.status(), 404, "no photo stored");
+    let page = client();
+    login(&page, &srv, "org-p", "vera@org-p.example", PASSWORD).await;
+    let html =
+        page.get(srv.url(&format!("/verifier/results/{with_photo}"))).send().await.unwrap().text().await.unwrap();
+    // minijinja escapes `/` in attributes as `&#x2f;`; browsers read it back.
+    let html = html.replace("&#x2f;", "/");
+    assert!(html.contains(&format!("<img src=\"{photo_path}\"")), "{html}");
+    let q = org_client(&srv, "org-q", "quinn@org-q.example").await;
+    assert_eq!(q.get(srv.url(&photo_path)).send().await.unwrap().status(), 404, "not shared with org-q");
+
+    // A policy that keeps exam-day photos from verifiers (Italy's, configured so) hides it.
+    tessera_storage::repo::policy::assign(
+        &mut c,
+        centre.id,
+        "photo",
+        "it",
+        &json!({"visible_to_verifiers": false}),
+        now,
+    )
+    .unwrap();
+    assert!(detail(&with_photo).await["photo_url"].is_null());
+    assert_eq!(v.get(srv.url(&photo_path)).send().await.unwrap().status(), 404);
+    srv.stop().await;
+}

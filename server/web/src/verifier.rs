@@ -364,8 +364,8 @@ pub struct ResultDetail {
     pub cefr: Option<String>,
     /// Component scores; empty for X, Z, Pending and Withheld (R-RESULT-CODES).
     pub components: Vec<ComponentView>,
-    /// Where the exam-day photo can be fetched, when there is one and policy lets verifiers see
-    /// it (R-PHOTO-DAY). Always empty for now: no photos are stored yet.
+    /// Where the exam-day photo can be fetched, when there is one and the centre's photo policy
+    /// lets verifiers see it (R-PHOTO-DAY).
     pub photo_url: Option<String>,
 }
 
@@ -394,8 +394,7 @@ fn detail_of(share_id: String, centre_name: String, sheet: tessera_storage::repo
         } else {
             Vec::new()
         },
-        // Photos: none are stored yet. When exam-day photos exist, ask the centre's `photo`
-        // policy (policy::decide) whether verifiers may see it and fill this in.
+        // Filled in by `detail` when the share has a photo verifiers may see.
         photo_url: None,
     }
 }
@@ -446,8 +445,53 @@ pub(crate) async fn shared_sheet(
 /// The detail of a shared result (R-DETAIL); the view is recorded for the candidate and audited.
 pub async fn detail(state: &AppState, v: &Verifier, share_id: &str) -> AppResult<ResultDetail> {
     let (share, sheet, centre) = shared_sheet(state, v, share_id).await?;
+    let photo = visible_photo(state, &share, &sheet).await?;
     record(state, v, &share.id, "view").await?;
-    Ok(detail_of(share.id, centre.name, sheet))
+    let mut detail = detail_of(share.id, centre.name, sheet);
+    detail.photo_url = photo.map(|_| format!("/api/v1/verifier/results/{}/photo", detail.share_id));
+    Ok(detail)
+}
+
+/// The exam-day photo of a shared result (R-PHOTO-DAY), as `(content type, bytes)`: 404 unless
+/// the centre stored one and its photo policy lets verifiers see it. Recorded as a download.
+pub async fn photo(state: &AppState, v: &Verifier, share_id: &str) -> AppResult<(String, Vec<u8>)> {
+    let (share, sheet, _) = shared_sheet(state, v, share_id).await?;
+    let doc = visible_photo(state, &share, &sheet).await?.ok_or_else(AppError::not_found)?;
+    let centre: TenantId = share.tenant_id.parse().map_err(AppError::internal)?;
+    let path = crate::centre::document_path(state, centre, &doc.id);
+    let bytes = tokio::fs::read(&path).await.map_err(AppError::internal)?;
+    record(state, v, &share.id, "download").await?;
+    Ok((doc.content_type, bytes))
+}
+
+/// The newest exam-day photo of the share's entry, if the centre's photo policy lets verifiers
+/// see it; the policy is asked of the centre (the photo is the centre's).
+async fn visible_photo(
+    state: &AppState,
+    share: &tessera_storage::repo::centre::Share,
+    sheet: &tessera_storage::repo::centre::ResultSheet,
+) -> AppResult<Option<tessera_storage::repo::workflows::Document>> {
+    use tessera_storage::repo::workflows;
+    let centre: TenantId = share.tenant_id.parse().map_err(AppError::internal)?;
+    let eid = share.entry_id.clone();
+    let (docs, form) = state
+        .db
+        .call(move |c| Ok((workflows::documents(c, centre, &eid)?, workflows::entry_form(c, centre, &eid)?)))
+        .await?;
+    let Some(doc) = docs.into_iter().filter(|d| d.kind == "exam_photo").max_by_key(|d| d.created_at) else {
+        return Ok(None);
+    };
+    let facts = serde_json::json!({
+        "exam": crate::centre::policy_exam(&sheet.session.exam_code),
+        "candidate_date_of_birth": sheet.candidate.date_of_birth,
+        "registration_date": form.registration_date.unwrap_or(sheet.session.registration_closes),
+    });
+    let policy: tessera_plugin_sdk::kinds::PhotoPolicy =
+        crate::policy::decide(state, centre, tessera_policy::DecisionKind::Photo, facts, None)
+            .await?
+            .typed()
+            .map_err(AppError::internal)?;
+    Ok(policy.visible_to_verifiers.then_some(doc))
 }
 
 /// The Statement of Results PDF of a shared result; the download is recorded and audited.

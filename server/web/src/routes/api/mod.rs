@@ -102,6 +102,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verifier::shared))
         .routes(routes!(verifier::detail))
         .routes(routes!(verifier::statement))
+        .routes(routes!(verifier::photo))
         .routes(routes!(verifier::lookup))
         .routes(routes!(verifier::clients, verifier::create_client))
         .routes(routes!(verifier::rotate_client))

@@ -98,6 +98,27 @@ pub async fn statement(
     Ok(pdf_response(&name, pdf))
 }
 
+/// The exam-day photo of a shared result, where the centre's photo policy lets verifiers see it
+/// (R-PHOTO-DAY); 404 otherwise. Recorded as a download: the candidate sees it.
+#[utoipa::path(get, path = "/v1/verifier/results/{share_id}/photo", tag = "verifier", params(("share_id" = String, Path)),
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+pub async fn photo(
+    State(state): State<SharedState>,
+    VerifierCaller(v): VerifierCaller,
+    Path(share_id): Path<String>,
+) -> AppResult<Response> {
+    let (content_type, bytes) = verifier::photo(&state, &v, &share_id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::HeaderName::from_static("x-content-type-options"), "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// A PDF download.
 pub fn pdf_response(name: &str, pdf: Vec<u8>) -> Response {
     (
