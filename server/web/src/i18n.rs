@@ -118,11 +118,8 @@ mod tests {
     fn translations_keep_the_placeholders_of_english() {
         let c = Catalogues::load().unwrap();
         let placeholders = |s: &str| {
-            let mut v: Vec<String> = s
-                .split('{')
-                .skip(1)
-                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
-                .collect();
+            let mut v: Vec<String> =
+                s.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned())).collect();
             v.sort();
             v
         };
