@@ -101,4 +101,35 @@ mod tests {
             "Cotygodniowe podsumowanie, wysyłane w poniedziałki"
         );
     }
+
+    #[test]
+    fn polish_hungarian_and_italian_catalogues_are_complete() {
+        let c = Catalogues::load().unwrap();
+        for locale in [Locale::Pl, Locale::Hu, Locale::It] {
+            let missing = c.missing(locale);
+            assert!(missing.is_empty(), "{locale} lacks {} keys: {missing:?}", missing.len());
+        }
+        assert_eq!(c.text(Locale::Pl, "coe.title"), "Potwierdzenie rejestracji (Confirmation of Entry)");
+        assert_ne!(c.text(Locale::Hu, "centre.new_session"), c.text(Locale::En, "centre.new_session"));
+        assert_ne!(c.text(Locale::It, "entry.title"), c.text(Locale::En, "entry.title"));
+    }
+
+    #[test]
+    fn translations_keep_the_placeholders_of_english() {
+        let c = Catalogues::load().unwrap();
+        let placeholders = |s: &str| {
+            let mut v: Vec<String> =
+                s.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned())).collect();
+            v.sort();
+            v
+        };
+        let en = &c.by_locale[&Locale::En];
+        for locale in [Locale::Pl, Locale::Hu, Locale::It] {
+            for (key, text) in &c.by_locale[&locale] {
+                if let Some(english) = en.get(key) {
+                    assert_eq!(placeholders(text), placeholders(english), "{locale} {key}: {text}");
+                }
+            }
+        }
+    }
 }
