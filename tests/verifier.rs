@@ -8,8 +8,8 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use tessera_domain::{Clock, Role, TenantKind};
 use tessera_storage::repo::centre::{self, Candidate, ComponentScore, Entry, ExamSession, ResultRow};
-use tessera_storage::repo::shares;
 use tessera_storage::repo::tenants::Tenant;
+use tessera_storage::repo::{search_log, shares};
 
 /// A centre with candidates who sat FCE and have results, and two verifier organisations.
 pub struct World {
@@ -282,6 +282,58 @@ async fn index_catches_up_after_a_restart(backend: Backend) {
     srv.stop().await;
 }
 
+/// The daily retention run prunes change-log rows older than 30 days. A process that was down
+/// longer finds its saved position before what is left, rebuilds from the database, and the
+/// log's numbering carries on (the newest row is never pruned).
+async fn index_rebuilds_when_the_log_was_pruned_past_it(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    let d2 = dir.clone();
+    let srv = TestServer::start_with(backend, move |cfg| {
+        cfg.data_dir = d2.clone();
+        if backend == Backend::Sqlite {
+            cfg.database.url = format!("sqlite://{}", d2.join("tessera.db").display());
+        }
+    })
+    .await;
+    let url = srv.database_url.clone();
+    let w = world(&srv);
+    share(&srv, &w, 0, &w.org_a);
+    let a = org_client(&srv, "org-a", "alice@org-a.example").await;
+    until(&a, &srv, "q=kowalski", &["Kowalski"]).await;
+    let db = srv.db().clone();
+    srv.stop().await;
+    // Down for 40 days: two shares made, Kowalski's withdrawn, and the log pruned.
+    let later = start_instant() + chrono::Duration::days(40);
+    {
+        let mut c = db.conn().unwrap();
+        shares::create(&mut c, w.centre.id, &w.entries[1], w.org_a.id, start_instant()).unwrap();
+        shares::create(&mut c, w.centre.id, &w.entries[2], w.org_a.id, start_instant()).unwrap();
+        let first = shares::active_with_verifier(&mut c, w.org_a.id, 0, 10).unwrap();
+        let kowalski = first.iter().find(|s| s.entry_id == w.entries[0]).unwrap();
+        shares::withdraw(&mut c, w.centre.id, &kowalski.id, start_instant()).unwrap();
+        let before = search_log::max_seq(&mut c).unwrap();
+        let pruned = search_log::prune(&mut c, later - chrono::Duration::days(30)).unwrap();
+        assert!(pruned >= 3, "old rows pruned: {pruned}");
+        assert_eq!(search_log::min_seq(&mut c).unwrap(), Some(before), "the newest row stays");
+    }
+    let d3 = dir.clone();
+    let srv = TestServer::start_with(backend, move |cfg| {
+        cfg.data_dir = d3.clone();
+        cfg.database.url = url.clone();
+    })
+    .await;
+    let a = org_client(&srv, "org-a", "alice@org-a.example").await;
+    until(&a, &srv, "", &["Kowalczyk", "Szabó"]).await;
+    // Numbering carries on after the pruning: a new share is found by the running indexer.
+    {
+        let mut c = srv.db().conn().unwrap();
+        shares::create(&mut c, w.centre.id, &w.entries[3], w.org_a.id, start_instant()).unwrap();
+    }
+    until(&a, &srv, "q=bianchi", &["Bianchi"]).await;
+    srv.stop().await;
+}
+
 async fn reindex_rebuilds_from_the_database(backend: Backend) {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
@@ -332,6 +384,7 @@ both_backends!(
     organisations_never_see_each_others_shares,
     withdrawn_share_disappears,
     index_catches_up_after_a_restart,
+    index_rebuilds_when_the_log_was_pruned_past_it,
     reindex_rebuilds_from_the_database,
 );
 

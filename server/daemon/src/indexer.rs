@@ -131,6 +131,20 @@ impl Indexer {
             },
             Err(_) => None,
         };
+        // The daily retention run prunes old log rows; a process that was down for longer has a
+        // saved position before what is left and rebuilds, as if it had none.
+        let oldest = search_log::min_seq(&mut *db.conn()?)?;
+        let saved = match (saved, oldest) {
+            (Some(s), Some(first)) if s.watermark + 1 < first => {
+                tracing::warn!(
+                    watermark = s.watermark,
+                    oldest = first,
+                    "the search change log was pruned past this index's position: rebuilding"
+                );
+                None
+            }
+            (saved, _) => saved,
+        };
         let watermark = match saved {
             Some(s) => s.watermark,
             None => {

@@ -33,6 +33,8 @@ pub struct Worker {
 
 /// The job kind of the daily retention run.
 pub const RETENTION_JOB: &str = "retention";
+/// Days the search change log is kept; the daily retention run prunes older rows.
+pub const SEARCH_LOG_DAYS: i64 = 30;
 
 impl Worker {
     /// Runs until `shutdown` turns true; finishes the job in hand first.
@@ -108,6 +110,11 @@ impl Worker {
                         .map_err(|e| anyhow::anyhow!("{}: {}", t.slug, e.message))?
                         .len();
                     }
+                    let pruned = tessera_storage::repo::search_log::prune(
+                        &mut conn,
+                        now - chrono::Duration::days(SEARCH_LOG_DAYS),
+                    )?;
+                    tracing::info!(pruned, "search change-log rows older than {SEARCH_LOG_DAYS} days pruned");
                     Ok(total)
                 })
                 .await??;

@@ -94,6 +94,27 @@ pub fn since(conn: &mut DbConnection, after: i64, limit: i64) -> StorageResult<V
         .load(conn)?)
 }
 
+/// The lowest position still in the log (None when empty).
+pub fn min_seq(conn: &mut DbConnection) -> StorageResult<Option<i64>> {
+    Ok(search_changes::table.select(diesel::dsl::min(search_changes::seq)).first(conn)?)
+}
+
+/// Deletes log rows written before `before`, except the newest row: on SQLite the next position
+/// is MAX(seq) + 1, and numbering must never go back. Returns how many rows went. An indexer
+/// whose saved position falls before what is left rebuilds its indexes (see the daemon's
+/// indexer), so a process that was down for longer than the retention still ends up right.
+pub fn prune(conn: &mut DbConnection, before: DateTime<Utc>) -> StorageResult<usize> {
+    crate::transaction(conn, |c| {
+        let newest = max_seq(c)?;
+        Ok(diesel::delete(
+            search_changes::table
+                .filter(search_changes::at.lt(before.naive_utc()))
+                .filter(search_changes::seq.lt(newest)),
+        )
+        .execute(c)?)
+    })
+}
+
 /// The highest position in the log (0 when empty).
 pub fn max_seq(conn: &mut DbConnection) -> StorageResult<i64> {
     let max: Option<i64> = search_changes::table.select(diesel::dsl::max(search_changes::seq)).first(conn)?;
