@@ -8,7 +8,13 @@ use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
 /// A confirmed entry (paid, consent on file) in `session`.
-async fn confirmed(http: &reqwest::Client, srv: &TestServer, csrf: &str, session: &str, first: &str) -> String {
+pub(crate) async fn confirmed(
+    http: &reqwest::Client,
+    srv: &TestServer,
+    csrf: &str,
+    session: &str,
+    first: &str,
+) -> String {
     let (status, r) = post(http, srv, csrf, "/api/v1/entries", adult(session, first, "Zając")).await;
     assert_eq!(status, 201, "{r}");
     let e = r["entry_id"].as_str().unwrap().to_owned();

@@ -61,6 +61,19 @@ pub(crate) fn adult(session: &str, first: &str, family: &str) -> Value {
            "id_document_type": "national_id_card", "id_document_number": "ABC123456"})
 }
 
+/// Uploads a board results file (CSV) for `session` through the API; returns the status.
+pub(crate) async fn import_csv(http: &reqwest::Client, srv: &TestServer, csrf: &str, session: &str, csv: &str) -> u16 {
+    let res = http
+        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
+        .header("x-csrf-token", csrf)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap();
+    res.status().as_u16()
+}
+
 pub(crate) async fn create_session(http: &reqwest::Client, srv: &TestServer, csrf: &str, body: Value) -> String {
     let (status, v) = post(http, srv, csrf, "/api/v1/sessions", body).await;
     assert_eq!(status, 201, "{v}");

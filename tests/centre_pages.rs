@@ -3,7 +3,8 @@
 //! list of candidates still without a Confirmation of Entry (R-COE-MISSING). Each form is fetched,
 //! posted with the page's anti-forgery token, and its effect read back.
 
-use crate::centre::{adult, create_session, fce_session, pdf_bytes, polish_centre, post, upload};
+use crate::after_exam::confirmed;
+use crate::centre::{adult, create_session, fce_session, import_csv, polish_centre, post};
 use crate::support::*;
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
@@ -164,18 +165,7 @@ async fn extra_time_needs_a_proper_specialist_report() {
 async fn exam_day_photo_cases_and_enquiry_outcome_from_the_entry_page() {
     let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
-    let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Zofia", "Lis")).await;
-    let entry = r["entry_id"].as_str().unwrap().to_owned();
-    post(
-        &http,
-        &srv,
-        &csrf,
-        &format!("/api/v1/entries/{entry}/payments"),
-        json!({"amount_minor": 81000, "method": "cash"}),
-    )
-    .await;
-    let (_, v) = upload(&http, &srv, &csrf, &entry, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
-    assert_eq!(v["status"], "confirmed", "{v}");
+    let entry = confirmed(&http, &srv, &csrf, &session, "Zofia").await;
     let b = manager_browser(&srv).await;
 
     // The exam-day photo (R-PHOTO-DAY) from the page: a PNG is stored, a text file refused.
@@ -218,15 +208,7 @@ async fn exam_day_photo_cases_and_enquiry_outcome_from_the_entry_page() {
 
     // Results, release, a Stage 1 enquiry, and its outcome typed on the page (R-ENQUIRY).
     let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n0001,graded,172,C,B2,170,175,168,172,175\n";
-    let res = http
-        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(import_csv(&http, &srv, &csrf, &session, csv).await, 200);
     srv.clock.set(Utc.with_ymd_and_hms(2027, 1, 20, 10, 0, 0).unwrap());
     let b = manager_browser(&srv).await;
     let (status, html) = act(&b, &srv, &entry, "enquiry", &[("stage", "1"), ("fee", "150")]).await;
@@ -274,17 +256,7 @@ async fn exam_day_photo_cases_and_enquiry_outcome_from_the_entry_page() {
 async fn home_lists_candidates_still_without_a_coe() {
     let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
-    let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Jerzy", "Sowa")).await;
-    let entry = r["entry_id"].as_str().unwrap().to_owned();
-    post(
-        &http,
-        &srv,
-        &csrf,
-        &format!("/api/v1/entries/{entry}/payments"),
-        json!({"amount_minor": 81000, "method": "cash"}),
-    )
-    .await;
-    upload(&http, &srv, &csrf, &entry, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
+    let entry = confirmed(&http, &srv, &csrf, &session, "Jerzy").await;
     let b = manager_browser(&srv).await;
     let link = format!("/centre/entries/{entry}");
     let home = b.get(srv.url("/centre")).send().await.unwrap().text().await.unwrap();

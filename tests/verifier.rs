@@ -144,6 +144,23 @@ pub async fn search(http: &reqwest::Client, srv: &TestServer, query: &str) -> Ve
 }
 
 /// Waits until `query` returns `expect`; returns how long it took (panics after 5 s).
+/// A server whose data folder is `dir` (the search indexes and their saved position live there),
+/// on the database `url`, or on a new one (SQLite: inside `dir`, so a restart finds it again).
+pub async fn start_in(backend: Backend, dir: &std::path::Path, url: Option<String>) -> TestServer {
+    let dir = dir.to_path_buf();
+    TestServer::start_with(backend, move |cfg| {
+        cfg.data_dir = dir.clone();
+        match url {
+            Some(url) => cfg.database.url = url,
+            None if backend == Backend::Sqlite => {
+                cfg.database.url = format!("sqlite://{}", dir.join("tessera.db").display());
+            }
+            None => {}
+        }
+    })
+    .await
+}
+
 pub async fn until(http: &reqwest::Client, srv: &TestServer, query: &str, expect: &[&str]) -> Duration {
     let t0 = Instant::now();
     loop {
@@ -242,14 +259,7 @@ async fn withdrawn_share_disappears(backend: Backend) {
 async fn index_catches_up_after_a_restart(backend: Backend) {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
-    let d2 = dir.clone();
-    let srv = TestServer::start_with(backend, move |cfg| {
-        cfg.data_dir = d2.clone();
-        if backend == Backend::Sqlite {
-            cfg.database.url = format!("sqlite://{}", d2.join("tessera.db").display());
-        }
-    })
-    .await;
+    let srv = start_in(backend, &dir, None).await;
     let url = srv.database_url.clone();
     let w = world(&srv);
     share(&srv, &w, 0, &w.org_a);
@@ -269,12 +279,7 @@ async fn index_catches_up_after_a_restart(backend: Backend) {
     let position: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("search/indexer.json")).unwrap()).unwrap();
     assert!(position["watermark"].as_i64().unwrap() >= 1, "the position is saved: {position}");
-    let d3 = dir.clone();
-    let srv = TestServer::start_with(backend, move |cfg| {
-        cfg.data_dir = d3.clone();
-        cfg.database.url = url.clone();
-    })
-    .await;
+    let srv = start_in(backend, &dir, Some(url.clone())).await;
     let a = org_client(&srv, "org-a", "alice@org-a.example").await;
     until(&a, &srv, "", &["Szabó"]).await;
     let body: Value = a.get(srv.url("/api/v1/verifier/search")).send().await.unwrap().json().await.unwrap();
@@ -288,14 +293,7 @@ async fn index_catches_up_after_a_restart(backend: Backend) {
 async fn index_rebuilds_when_the_log_was_pruned_past_it(backend: Backend) {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
-    let d2 = dir.clone();
-    let srv = TestServer::start_with(backend, move |cfg| {
-        cfg.data_dir = d2.clone();
-        if backend == Backend::Sqlite {
-            cfg.database.url = format!("sqlite://{}", d2.join("tessera.db").display());
-        }
-    })
-    .await;
+    let srv = start_in(backend, &dir, None).await;
     let url = srv.database_url.clone();
     let w = world(&srv);
     share(&srv, &w, 0, &w.org_a);
@@ -317,12 +315,7 @@ async fn index_rebuilds_when_the_log_was_pruned_past_it(backend: Backend) {
         assert!(pruned >= 3, "old rows pruned: {pruned}");
         assert_eq!(search_log::min_seq(&mut c).unwrap(), Some(before), "the newest row stays");
     }
-    let d3 = dir.clone();
-    let srv = TestServer::start_with(backend, move |cfg| {
-        cfg.data_dir = d3.clone();
-        cfg.database.url = url.clone();
-    })
-    .await;
+    let srv = start_in(backend, &dir, Some(url.clone())).await;
     let a = org_client(&srv, "org-a", "alice@org-a.example").await;
     until(&a, &srv, "", &["Kowalczyk", "Szabó"]).await;
     // Numbering carries on after the pruning: a new share is found by the running indexer.
@@ -337,14 +330,7 @@ async fn index_rebuilds_when_the_log_was_pruned_past_it(backend: Backend) {
 async fn reindex_rebuilds_from_the_database(backend: Backend) {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
-    let d2 = dir.clone();
-    let srv = TestServer::start_with(backend, move |cfg| {
-        cfg.data_dir = d2.clone();
-        if backend == Backend::Sqlite {
-            cfg.database.url = format!("sqlite://{}", d2.join("tessera.db").display());
-        }
-    })
-    .await;
+    let srv = start_in(backend, &dir, None).await;
     let url = srv.database_url.clone();
     let w = world(&srv);
     for i in 0..3 {
@@ -368,12 +354,7 @@ async fn reindex_rebuilds_from_the_database(backend: Backend) {
     let (code, out, err) = tessera(&["reindex"], &env, None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("org-b: 1 shared result(s) indexed"), "{out}");
-    let d3 = dir.clone();
-    let srv = TestServer::start_with(backend, move |cfg| {
-        cfg.data_dir = d3.clone();
-        cfg.database.url = url.clone();
-    })
-    .await;
+    let srv = start_in(backend, &dir, Some(url.clone())).await;
     let a = org_client(&srv, "org-a", "alice@org-a.example").await;
     assert_eq!(search(&a, &srv, "q=kowal&sort=family_name").await, ["Kowalczyk", "Kowalski"]);
     srv.stop().await;

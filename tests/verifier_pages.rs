@@ -208,28 +208,15 @@ both_backends!(
 /// verifiers all give 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exam_day_photo_where_the_centre_policy_allows() {
-    use crate::centre::{adult, create_session, fce_session, pdf_bytes, polish_centre, post, upload};
+    use crate::after_exam::confirmed;
+    use crate::centre::{create_session, fce_session, import_csv, polish_centre};
     use chrono::TimeZone;
     use serde_json::json;
     use tessera_domain::{Role, TenantKind};
     let (srv, http, csrf) = polish_centre(Backend::Sqlite).await;
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
-    let mut entries = Vec::new();
-    for first in ["Ewa", "Adam"] {
-        let (_, r) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, first, "Kos")).await;
-        let e = r["entry_id"].as_str().unwrap().to_owned();
-        post(
-            &http,
-            &srv,
-            &csrf,
-            &format!("/api/v1/entries/{e}/payments"),
-            json!({"amount_minor": 81000, "method": "cash"}),
-        )
-        .await;
-        let (_, v) = upload(&http, &srv, &csrf, &e, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
-        assert_eq!(v["status"], "confirmed", "{v}");
-        entries.push(e);
-    }
+    let entries =
+        [confirmed(&http, &srv, &csrf, &session, "Ewa").await, confirmed(&http, &srv, &csrf, &session, "Adam").await];
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-ewa".to_vec();
     let form = reqwest::multipart::Form::new()
         .part("file", reqwest::multipart::Part::bytes(png.clone()).file_name("ewa.png").mime_str("image/png").unwrap());
@@ -243,15 +230,7 @@ async fn exam_day_photo_where_the_centre_policy_allows() {
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n\
                0001,graded,176,B,B2,170,175,180,172,183\n0002,graded,165,C,B2,160,165,170,162,168\n";
-    let res = http
-        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(import_csv(&http, &srv, &csrf, &session, csv).await, 200);
     srv.clock.set(chrono::Utc.with_ymd_and_hms(2027, 1, 20, 10, 0, 0).unwrap());
 
     let org = srv.tenant("org-p", TenantKind::Verifier);
