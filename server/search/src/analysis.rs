@@ -47,15 +47,21 @@ pub fn register(index: &Index) {
     index.tokenizers().register(FOLDED_PREFIX, folded_prefix());
 }
 
+thread_local! {
+    /// Building an analyzer allocates its filter chain: one per thread serves every call.
+    static FOLDED_ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(folded());
+}
+
 /// The folded words of `text`, as the index sees them.
 pub fn words(text: &str) -> Vec<String> {
-    let mut analyzer = folded();
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
+    FOLDED_ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    })
 }
 
 /// Folds `text` to one lowercase ASCII key without separators (ID numbers, emails).
