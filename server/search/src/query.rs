@@ -95,8 +95,16 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
 }
 
-/// Each word must match in `field` exactly, as a prefix (through `prefix_field`), or with typos.
-fn words_clause(field: Field, prefix_field: Option<Field>, text: &str, fuzzy: bool) -> Option<Box<dyn Query>> {
+/// Each word must match in `field` exactly, as a prefix (through `prefix_field`), or with typos;
+/// or, when `context` is given, in that field of few distinct words (exactly, as a prefix found
+/// by walking its dictionary, or with typos).
+fn words_clause(
+    field: Field,
+    prefix_field: Option<Field>,
+    context: Option<Field>,
+    text: &str,
+    fuzzy: bool,
+) -> Option<Box<dyn Query>> {
     let words: Vec<String> = analysis::words(text).into_iter().take(MAX_WORDS).collect();
     if words.is_empty() {
         return None;
@@ -107,17 +115,35 @@ fn words_clause(field: Field, prefix_field: Option<Field>, text: &str, fuzzy: bo
             let mut alts: Vec<(Occur, Box<dyn Query>)> =
                 vec![(Occur::Should, Box::new(BoostQuery::new(term_query(field, w), 4.0)))];
             let chars = w.chars().count();
+            let digits = w.bytes().any(|b| b.is_ascii_digit());
             if let Some(pf) = prefix_field
                 && chars >= analysis::MIN_PREFIX
             {
-                let prefix: String = w.chars().take(analysis::MAX_PREFIX).collect();
-                alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(pf, &prefix), 2.0))));
+                if digits && chars > analysis::MAX_DIGIT_PREFIX {
+                    // Not indexed as a prefix (see analysis): the whole words it begins.
+                    let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, w), 0, false);
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
+                } else {
+                    let prefix: String = w.chars().take(analysis::MAX_PREFIX).collect();
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(pf, &prefix), 2.0))));
+                }
             }
             // Numbers (ID, SoR) are exact: one digit off is another candidate, not a typo.
-            let d = if w.bytes().any(|b| b.is_ascii_digit()) { 0 } else { typo_distance(chars) };
+            let d = if digits { 0 } else { typo_distance(chars) };
             if fuzzy && d > 0 {
                 let q = FuzzyTermQuery::new(Term::from_field_text(field, w), d, true);
                 alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
+            }
+            if let Some(cf) = context {
+                alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(cf, w), 4.0))));
+                if chars >= analysis::MIN_PREFIX {
+                    let q = FuzzyTermQuery::new_prefix(Term::from_field_text(cf, w), 0, false);
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
+                }
+                if fuzzy && d > 0 {
+                    let q = FuzzyTermQuery::new(Term::from_field_text(cf, w), d, true);
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
+                }
             }
             (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
         })
@@ -148,12 +174,12 @@ pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResu
         return Err(SearchError::BadQuery("text: at most 500 characters".into()));
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![filter(term_query(f.verifier, &tenant.to_string()))];
-    match words_clause(f.all, Some(f.all_prefix), &q.text, true) {
+    match words_clause(f.all, Some(f.all_prefix), Some(f.context), &q.text, true) {
         Some(text) => clauses.push((Occur::Must, text)),
         None => clauses.push(filter(Box::new(AllQuery))),
     }
     if let Some(name) = non_empty(&q.name)
-        && let Some(c) = words_clause(f.name, Some(f.name_prefix), name, true)
+        && let Some(c) = words_clause(f.name, Some(f.name_prefix), None, name, true)
     {
         clauses.push(filter(c));
     }
@@ -170,18 +196,18 @@ pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResu
     }
     if let Some(exam) = non_empty(&q.exam) {
         let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, term_query(f.exam, &analysis::key(exam)))];
-        if let Some(c) = words_clause(f.exam_name, None, exam, false) {
+        if let Some(c) = words_clause(f.exam_name, None, None, exam, false) {
             alts.push((Occur::Should, c));
         }
         clauses.push(filter(Box::new(BooleanQuery::new(alts))));
     }
     if let Some(place) = non_empty(&q.place_of_entry)
-        && let Some(c) = words_clause(f.place, None, place, false)
+        && let Some(c) = words_clause(f.place, None, None, place, false)
     {
         clauses.push(filter(c));
     }
     if let Some(centre) = non_empty(&q.centre)
-        && let Some(c) = words_clause(f.centre, None, centre, true)
+        && let Some(c) = words_clause(f.centre, None, None, centre, true)
     {
         clauses.push(filter(c));
     }
