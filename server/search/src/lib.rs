@@ -338,6 +338,21 @@ impl TenantIndex {
     }
 }
 
+/// Indexing fills buffers of 1 MB. glibc raises its mmap threshold the first time such a buffer
+/// is freed and from then on keeps freed buffers in its arenas, never handed back: after a
+/// rebuild of 1,000,000 documents the server held about 500 MB it no longer used. A fixed
+/// threshold keeps large buffers mapped on their own and returned when freed.
+fn return_large_buffers_when_freed() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only tunes the allocator; 128 KiB is glibc's own starting threshold.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        });
+    }
+}
+
 /// The search indexes of every verifier tenant under one folder.
 pub struct SearchIndexes {
     root: PathBuf,
@@ -353,6 +368,7 @@ impl std::fmt::Debug for SearchIndexes {
 impl SearchIndexes {
     /// The indexes under `root` (created if missing), keeping at most `max_open` open at once.
     pub fn open(root: impl Into<PathBuf>, max_open: usize) -> SearchResult<Self> {
+        return_large_buffers_when_freed();
         let root = root.into();
         std::fs::create_dir_all(&root)?;
         let cap = NonZeroUsize::new(max_open.max(1)).expect("at least one");
