@@ -171,7 +171,16 @@ struct TenantIndex {
     fields: Fields,
     /// Opened on the first write and kept: opening a writer takes the directory's lock.
     writer: Mutex<Option<IndexWriter>>,
+    /// The context field's words for the searcher generation that read them.
+    context_words: Mutex<Option<(u64, ContextWords)>>,
 }
+
+/// The context field's distinct words, if few enough (see [`MAX_CONTEXT_WORDS`]).
+type ContextWords = Option<Arc<Vec<String>>>;
+
+/// Up to this many distinct exam, centre and country words, a typed word is compared with each
+/// of them rather than looked up with an automaton.
+const MAX_CONTEXT_WORDS: usize = 5_000;
 
 /// Memory for the writer of a live index (small batches of changes).
 const LIVE_WRITER_BYTES: usize = 15_000_000;
@@ -210,7 +219,15 @@ impl TenantIndex {
         }
         analysis::register(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { tenant, tenant_text: tenant.to_string(), index, reader, fields, writer: Mutex::new(None) })
+        Ok(Self {
+            tenant,
+            tenant_text: tenant.to_string(),
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(None),
+            context_words: Mutex::new(None),
+        })
     }
 
     fn with_writer<R>(&self, f: impl FnOnce(&mut IndexWriter, &Fields) -> SearchResult<R>) -> SearchResult<R> {
@@ -283,9 +300,36 @@ impl TenantIndex {
         Ok(())
     }
 
+    /// The words of the context field (exam, centre, country), read once per index version;
+    /// `None` when there are too many to compare one by one.
+    fn context_words(&self, searcher: &tantivy::Searcher) -> SearchResult<ContextWords> {
+        let generation = searcher.generation().generation_id();
+        let mut cache = self.context_words.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((g, words)) = cache.as_ref()
+            && *g == generation
+        {
+            return Ok(words.clone());
+        }
+        let mut words = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let dict = segment.inverted_index(self.fields.context)?;
+            let mut terms = dict.terms().stream()?;
+            while terms.advance() {
+                words.insert(String::from_utf8_lossy(terms.key()).into_owned());
+                if words.len() > MAX_CONTEXT_WORDS {
+                    break;
+                }
+            }
+        }
+        let words = (words.len() <= MAX_CONTEXT_WORDS).then(|| Arc::new(words.into_iter().collect()));
+        *cache = Some((generation, words.clone()));
+        Ok(words)
+    }
+
     fn search(&self, q: &SearchQuery) -> SearchResult<SearchPage> {
-        let built = query::build(&self.fields, self.tenant, q)?;
         let searcher = self.reader.searcher();
+        let context = self.context_words(&searcher)?;
+        let built = query::build(&self.fields, self.tenant, q, context.as_deref().map(Vec::as_slice))?;
         let limit = q.limit.clamp(1, query::MAX_LIMIT);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
         let addrs: Vec<tantivy::DocAddress>;

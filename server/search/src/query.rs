@@ -95,13 +95,50 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
 }
 
+/// The field of few distinct words (exam, centre, country) a free-text word may also match, with
+/// its words when they are few enough to be compared one by one.
+#[derive(Clone, Copy)]
+pub(crate) struct Context<'a> {
+    pub field: Field,
+    pub words: Option<&'a [String]>,
+}
+
+/// Whether `a` and `b` are at most `d` edits apart (insertions, deletions, substitutions and
+/// swaps of neighbours, as the fuzzy query counts them).
+fn within_edits(a: &str, b: &str, d: usize) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > d {
+        return false;
+    }
+    let w = b.len() + 1;
+    let mut m = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            m[i * w + j] = if i == 0 {
+                j
+            } else if j == 0 {
+                i
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (m[(i - 1) * w + j] + 1).min(m[i * w + j - 1] + 1).min(m[(i - 1) * w + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(m[(i - 2) * w + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    m[a.len() * w + b.len()] <= d
+}
+
 /// Each word must match in `field` exactly, as a prefix (through `prefix_field`), or with typos;
-/// or, when `context` is given, in that field of few distinct words (exactly, as a prefix found
-/// by walking its dictionary, or with typos).
+/// or, when `context` is given, in that field of few distinct words (exactly, as a prefix, or
+/// with typos: compared with each of its words when they are known, else by walking its
+/// dictionary).
 fn words_clause(
     field: Field,
     prefix_field: Option<Field>,
-    context: Option<Field>,
+    context: Option<Context<'_>>,
     text: &str,
     fuzzy: bool,
 ) -> Option<Box<dyn Query>> {
@@ -134,16 +171,35 @@ fn words_clause(
                 let q = FuzzyTermQuery::new(Term::from_field_text(field, w), d, true);
                 alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
             }
-            if let Some(cf) = context {
-                alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(cf, w), 4.0))));
-                if chars >= analysis::MIN_PREFIX {
-                    let q = FuzzyTermQuery::new_prefix(Term::from_field_text(cf, w), 0, false);
-                    alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
+            match context {
+                // Term queries for the few words that match: an automaton query would cost a
+                // bitset of the whole index for each, usually to find nothing.
+                Some(Context { field: cf, words: Some(known) }) => {
+                    for k in known {
+                        let boost = if k == w {
+                            4.0
+                        } else if chars >= analysis::MIN_PREFIX && k.starts_with(w.as_str()) {
+                            2.0
+                        } else if fuzzy && d > 0 && within_edits(k, w, usize::from(d)) {
+                            1.0
+                        } else {
+                            continue;
+                        };
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(cf, k), boost))));
+                    }
                 }
-                if fuzzy && d > 0 {
-                    let q = FuzzyTermQuery::new(Term::from_field_text(cf, w), d, true);
-                    alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
+                Some(Context { field: cf, words: None }) => {
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(cf, w), 4.0))));
+                    if chars >= analysis::MIN_PREFIX {
+                        let q = FuzzyTermQuery::new_prefix(Term::from_field_text(cf, w), 0, false);
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
+                    }
+                    if fuzzy && d > 0 {
+                        let q = FuzzyTermQuery::new(Term::from_field_text(cf, w), d, true);
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
+                    }
                 }
+                None => {}
             }
             (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
         })
@@ -166,7 +222,12 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 }
 
 /// The query for `q` within `tenant`'s documents.
-pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResult<BooleanQuery> {
+pub(crate) fn build(
+    f: &Fields,
+    tenant: TenantId,
+    q: &SearchQuery,
+    context_words: Option<&[String]>,
+) -> SearchResult<BooleanQuery> {
     if q.offset > MAX_OFFSET {
         return Err(SearchError::BadQuery(format!("offset: at most {MAX_OFFSET}")));
     }
@@ -174,7 +235,13 @@ pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResu
         return Err(SearchError::BadQuery("text: at most 500 characters".into()));
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![filter(term_query(f.verifier, &tenant.to_string()))];
-    match words_clause(f.all, Some(f.all_prefix), Some(f.context), &q.text, true) {
+    match words_clause(
+        f.all,
+        Some(f.all_prefix),
+        Some(Context { field: f.context, words: context_words }),
+        &q.text,
+        true,
+    ) {
         Some(text) => clauses.push((Occur::Must, text)),
         None => clauses.push(filter(Box::new(AllQuery))),
     }
@@ -218,4 +285,20 @@ pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResu
         clauses.push(filter(range(f.exam_date, q.exam_date_from.map(day), q.exam_date_to.map(day))));
     }
     Ok(BooleanQuery::new(clauses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_edits;
+
+    #[test]
+    fn edits_are_counted_like_the_fuzzy_query() {
+        assert!(within_edits("milano", "milano", 0));
+        assert!(within_edits("milano", "milan", 1));
+        assert!(within_edits("milano", "mliano", 1), "a swap is one edit");
+        assert!(within_edits("katowice", "katowize", 1));
+        assert!(!within_edits("katowice", "kotowize", 1));
+        assert!(within_edits("katowice", "kotowize", 2));
+        assert!(!within_edits("poland", "hungary", 2));
+    }
 }
