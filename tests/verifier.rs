@@ -341,7 +341,9 @@ async fn reindex_rebuilds_from_the_database(backend: Backend) {
     // The index is lost; reindex rebuilds it.
     std::fs::remove_dir_all(dir.join("search")).unwrap();
     std::fs::create_dir_all(dir.join("search")).unwrap();
-    std::fs::write(dir.join("search/indexer.json"), r#"{"watermark": 1000000}"#).unwrap();
+    // A position of the current index format, so the server trusts it and reindex alone rebuilds.
+    let position = format!(r#"{{"watermark": 1000000, "format": {}}}"#, tessera_search::INDEX_FORMAT);
+    std::fs::write(dir.join("search/indexer.json"), position).unwrap();
     let env = [("TESSERA_DATA_DIR", dir.to_str().unwrap()), ("TESSERA_DATABASE__URL", url.as_str())];
     let (code, out, err) = tessera(&["reindex", "--tenant", "org-a"], &env, None);
     assert_eq!(code, 0, "{out}{err}");

@@ -37,6 +37,10 @@ const REPLAY_AFTER_REBUILD: i64 = 10_000;
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Saved {
     watermark: i64,
+    /// The index format the position belongs to ([`tessera_search::INDEX_FORMAT`]); a file
+    /// written before formats were numbered reads as 0.
+    #[serde(default)]
+    format: u32,
 }
 
 /// Builds the search document of an index row (place of entry: the centre's country).
@@ -131,6 +135,18 @@ impl Indexer {
             },
             Err(_) => None,
         };
+        // A new index format opens as an empty index: everything is rebuilt.
+        let saved = saved.filter(|s| {
+            let same = s.format == tessera_search::INDEX_FORMAT;
+            if !same {
+                tracing::info!(
+                    from = s.format,
+                    to = tessera_search::INDEX_FORMAT,
+                    "search index format changed: rebuilding"
+                );
+            }
+            same
+        });
         // The daily retention run prunes old log rows; a process that was down for longer has a
         // saved position before what is left and rebuilds, as if it had none.
         let oldest = search_log::min_seq(&mut *db.conn()?)?;
@@ -164,7 +180,8 @@ impl Indexer {
 
     fn save(&self) -> anyhow::Result<()> {
         let tmp = self.state_file.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec(&Saved { watermark: self.watermark })?)?;
+        let saved = Saved { watermark: self.watermark, format: tessera_search::INDEX_FORMAT };
+        std::fs::write(&tmp, serde_json::to_vec(&saved)?)?;
         std::fs::rename(&tmp, &self.state_file)?;
         Ok(())
     }

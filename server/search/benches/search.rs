@@ -5,176 +5,36 @@
 //!     [--pg postgres://postgres@127.0.0.1:54329/postgres]
 //! ```
 //!
-//! A synthetic, deterministic data set of shared results in one verifier tenant: first and family
+//! The data set (`dataset/mod.rs`, shared with the HTTP bench): shared results in one verifier tenant: first and family
 //! names in Polish, Hungarian, Italian and English with their diacritics, family names built
 //! from roots and suffixes (well over 100,000 distinct ones). For each size it measures, in
 //! process and through the search layer (tenant scope and stored fields included), p50 and p95
 //! of exact, prefix, fuzzy and filtered queries; the same queries on SQLite FTS5 and (with
 //! `--pg`) PostgreSQL pg_trgm, as ratios; bulk indexing time, index size and resident memory.
 
-use chrono::{NaiveDate, TimeZone, Utc};
 use std::collections::HashSet;
 use std::time::Instant;
 use tessera_domain::TenantId;
-use tessera_search::{SearchIndexes, SearchQuery, SharedResultDoc, Sort};
+use tessera_search::SearchIndexes;
 
-const SYL: [&[&str]; 4] = [
-    &[
-        "kow", "wiś", "now", "zieł", "łuk", "grab", "maj", "sob", "dąb", "król", "wój", "cik", "szym", "pawł", "lew",
-        "żak", "mił", "bor", "wit", "jas", "rog", "koź", "stęp", "marc", "głow",
-    ],
-    &[
-        "sza", "kov", "nagy", "tót", "hor", "fek", "győ", "bal", "sző", "rác", "vár", "pap", "lak", "ker", "mol", "fü",
-        "bí", "csó", "dé", "gá", "hé", "jó", "kő", "lő", "ör",
-    ],
-    &[
-        "ross", "bianc", "ferr", "esp", "ricc", "mar", "gall", "cost", "font", "bru", "gre", "rom", "col", "de", "lu",
-        "con", "mor", "bar", "sant", "vit", "pel", "fab", "ner", "car", "sal",
-    ],
-    &[
-        "smi", "john", "wil", "bro", "tay", "and", "thom", "harr", "clar", "lew", "rob", "walk", "whit", "hall",
-        "young", "king", "wright", "scott", "green", "bak", "ad", "nel", "hill", "mit", "camp",
-    ],
-];
-const SUFFIX: [&[&str]; 4] = [
-    &["ski", "ska", "czyk", "ak", "ewicz", "owski", "iński", "ała", "ek", "uk"],
-    &["i", "né", "falvi", "házi", "s", "ó", "ényi", "ai", "ősi", "as"],
-    &["i", "elli", "etti", "ini", "one", "ucci", "ato", "esi", "otti", "ano"],
-    &["son", "s", "ton", "ley", "field", "wood", "er", "ford", "ham", "well"],
-];
-const FIRST: [&[&str]; 4] = [
-    &["Łukasz", "Zofia", "Wojciech", "Małgorzata", "Krzysztof", "Agnieszka", "Paweł", "Józef", "Anna", "Bartłomiej"],
-    &["Győző", "Erzsébet", "László", "Zsófia", "Gábor", "Ágnes", "Ödön", "Csilla", "Béla", "Tünde"],
-    &["Giulia", "Niccolò", "Francesca", "Lorenzo", "Chiara", "Mattia", "Beatrice", "Andrea", "Sofia", "Gabriele"],
-    &["Oliver", "Amelia", "George", "Isla", "Harry", "Emily", "Jack", "Grace", "Thomas", "Chloe"],
-];
-const EXAMS: [(&str, &str); 6] = [
-    ("KET", "A2 Key"),
-    ("PET", "B1 Preliminary"),
-    ("FCE", "B2 First"),
-    ("CAE", "C1 Advanced"),
-    ("CPE", "C2 Proficiency"),
-    ("BECV", "B2 Business Vantage"),
-];
-const CENTRES: [(&str, &str); 4] = [
-    ("PL078 International House Integra Katowice", "Poland (PL)"),
-    ("HU012 Budapest Language Centre", "Hungary (HU)"),
-    ("IT045 Centro Linguistico Milano", "Italy (IT)"),
-    ("GB201 Oxford English Centre", "United Kingdom (GB)"),
-];
+mod dataset;
 
-/// A small deterministic hash, so document `i` is the same on every run.
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ceb9fe1a85ec53);
-    x ^ (x >> 33)
-}
+use dataset::{KINDS, Stats, doc, fold, query, search_query, stats, vocabulary};
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
-
-/// The family name number `k` of language `lang`: two or three syllables and a suffix.
-fn family(lang: usize, k: u64) -> String {
-    let syl = SYL[lang];
-    let suf = SUFFIX[lang];
-    let n = syl.len() as u64;
-    let a = syl[(k % n) as usize];
-    let b = syl[((k / n) % n) as usize];
-    let third = (k / (n * n)) % (n + 1);
-    let c = if third == 0 { "" } else { syl[(third - 1) as usize] };
-    let s = suf[((k / (n * n * (n + 1))) % suf.len() as u64) as usize];
-    capitalise(&format!("{a}{b}{c}{s}"))
-}
-
-fn doc(i: u64) -> SharedResultDoc {
-    let h = mix(i);
-    let lang = (h % 4) as usize;
-    let fam = family(lang, mix(h) % 400_000);
-    let first = FIRST[lang][((h >> 8) % 10) as usize];
-    let (code, exam) = EXAMS[((h >> 16) % 6) as usize];
-    let (centre, place) = CENTRES[lang];
-    let dob = NaiveDate::from_ymd_opt(
-        1970 + ((h >> 20) % 40) as i32,
-        1 + ((h >> 28) % 12) as u32,
-        1 + ((h >> 32) % 28) as u32,
-    )
-    .unwrap();
-    let exam_date = NaiveDate::from_ymd_opt(2018 + ((h >> 36) % 9) as i32, 1 + ((h >> 40) % 12) as u32, 10).unwrap();
-    SharedResultDoc {
-        share_id: format!("{i:016x}"),
-        centre_tenant_id: "bench".into(),
-        entry_id: format!("e{i}"),
-        first_name: first.into(),
-        family_name: fam.clone(),
-        date_of_birth: dob,
-        id_number: format!("{}{:07}", &centre[..5], i),
-        email: Some(format!("{}.{}{}@example.org", first.to_lowercase(), fam.to_lowercase(), i % 100)),
-        exam_code: code.into(),
-        exam_name: exam.into(),
-        exam_date,
-        centre_name: centre.into(),
-        place_of_entry: place.into(),
-        sor_number: Some(format!("SOR{i:09}")),
-        shared_at: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()
-            + chrono::Duration::seconds((h >> 12) as i64 % 200_000_000),
-    }
-}
-
-fn fold(s: &str) -> String {
-    tessera_search::analysis::words(s).concat()
-}
-
-/// A typing error: one letter replaced (two for long names).
-fn typo(s: &str) -> String {
-    let mut c: Vec<char> = fold(s).chars().collect();
-    let n = c.len();
-    if n > 3 {
-        c[n / 2] = if c[n / 2] == 'x' { 'q' } else { 'x' };
-    }
-    if n >= 9 {
-        c[1] = if c[1] == 'z' { 'q' } else { 'z' };
-    }
-    c.into_iter().collect()
-}
-
-struct Stats {
-    p50: f64,
-    p95: f64,
-}
-
-fn stats(mut v: Vec<f64>) -> Stats {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let at = |p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
-    Stats { p50: at(0.50), p95: at(0.95) }
-}
-
-fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0))
-        })
-        .unwrap_or(0.0)
-        / 1024.0
-}
-
-const KINDS: [&str; 4] = ["exact", "prefix", "fuzzy", "filtered"];
-
-/// (free text, exam filter) of query `k` of kind `kind`.
-fn query(kind: &str, k: u64, n: u64) -> (String, Option<&'static str>) {
-    let d = doc(mix(k ^ 0xbe9c) % n);
-    match kind {
-        "exact" => (d.family_name.clone(), None),
-        "prefix" => (d.family_name.chars().take(4).collect(), None),
-        "fuzzy" => (typo(&d.family_name), None),
-        _ => (d.family_name.chars().take(4).collect(), Some(EXAMS[(k % 6) as usize].0)),
-    }
+/// Resident memory: in all, and the part that is mapped index files (page cache the kernel may
+/// reclaim) rather than the process's own heap.
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mb = |key: &str| -> f64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    format!("{:.0} MB (heap {:.0} MB, mapped files {:.0} MB)", mb("VmRSS:"), mb("RssAnon:"), mb("RssFile:"))
 }
 
 fn time(queries: usize, mut f: impl FnMut(u64)) -> Stats {
@@ -195,7 +55,7 @@ fn time(queries: usize, mut f: impl FnMut(u64)) -> Stats {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("search bench: [--sizes 100000,1000000] [--queries 500] [--pg URL]");
+        println!("search bench: [--sizes 100000,1000000] [--queries 500] [--pg URL] [--no-baselines]");
         return;
     }
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
@@ -206,52 +66,67 @@ fn main() {
         .collect();
     let queries: usize = arg("--queries").and_then(|s| s.parse().ok()).unwrap_or(500);
     let pg = arg("--pg").or_else(|| std::env::var("TESSERA_BENCH_PG").ok());
+    // While working on the search layer alone: skip the FTS5 and pg_trgm comparisons.
+    let reuse = arg("--reuse");
+    let baselines = !args.iter().any(|a| a == "--no-baselines");
 
     for &n in &sizes {
         println!("\n== {n} shared results in one verifier tenant ==");
         let distinct: HashSet<String> = (0..n).map(|i| doc(i).family_name).collect();
-        let vocabulary: usize = (0..4).map(|l| SYL[l].len().pow(2) * (SYL[l].len() + 1) * SUFFIX[l].len()).sum();
+        let vocabulary = vocabulary();
         println!("distinct family names: {} (vocabulary of the generator: {vocabulary})", distinct.len());
         drop(distinct);
 
         // Tantivy through the search layer.
+        // `--reuse DIR` keeps the index of each size in DIR and queries it again on the next run
+        // (profiling queries without rebuilding; delete DIR after a schema change).
         let dir = tempfile::tempdir().unwrap();
-        let ix = SearchIndexes::open(dir.path(), 4).unwrap();
-        let tenant = TenantId::new();
+        let root = reuse.as_ref().map(|r| std::path::Path::new(r).join(n.to_string()));
+        let ix = SearchIndexes::open(root.as_deref().unwrap_or(dir.path()), 4).unwrap();
+        let tenant_file = root.as_ref().map(|r| r.join("tenant"));
+        let kept = tenant_file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()).and_then(|t| t.parse().ok());
+        let tenant = kept.unwrap_or_else(TenantId::new);
         let t0 = Instant::now();
-        let mut build = ix.rebuild(tenant).unwrap();
-        let mut batch = Vec::with_capacity(10_000);
-        for i in 0..n {
-            batch.push(doc(i));
-            if batch.len() == 10_000 {
-                build.add(&batch).unwrap();
-                batch.clear();
+        if kept.is_none() {
+            let mut build = ix.rebuild(tenant).unwrap();
+            let mut batch = Vec::with_capacity(10_000);
+            for i in 0..n {
+                batch.push(doc(i));
+                if batch.len() == 10_000 {
+                    build.add(&batch).unwrap();
+                    batch.clear();
+                }
+            }
+            build.add(&batch).unwrap();
+            println!("tessera-search: documents handed to the writer in {:.1} s", t0.elapsed().as_secs_f64());
+            build.finish().unwrap();
+            if let Some(f) = &tenant_file {
+                std::fs::write(f, tenant.to_string()).unwrap();
             }
         }
-        build.add(&batch).unwrap();
-        build.finish().unwrap();
         let index_secs = t0.elapsed().as_secs_f64();
         println!(
-            "tessera-search: indexed in {index_secs:.1} s, index {:.0} MB on disk, process RSS {:.0} MB",
+            "tessera-search: indexed in {index_secs:.1} s, index {:.0} MB on disk, process RSS {}",
             ix.size_on_disk(tenant) as f64 / 1e6,
-            rss_mb()
+            rss()
         );
         let mut ours = Vec::new();
         for kind in KINDS {
             let s = time(queries, |k| {
-                let (text, exam) = query(kind, k, n);
-                let mut q = SearchQuery { text, limit: 20, sort: Sort::Relevance, ..Default::default() };
-                if let Some(e) = exam {
-                    q.exam = Some(e.into());
-                    q.shared_from = Some(Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap());
-                }
+                let q = search_query(kind, k, n);
                 std::hint::black_box(ix.search(tenant, &q).unwrap());
             });
             ours.push(s);
         }
-        println!("after queries: process RSS {:.0} MB", rss_mb());
+        println!("after queries: process RSS {}", rss());
 
         // SQLite FTS5 on the same data (diacritics removed by unicode61; no typo tolerance).
+        if !baselines {
+            for (kind, o) in KINDS.iter().zip(&ours) {
+                println!("{kind:<10} p50 {:>7.3} ms  p95 {:>7.3} ms", o.p50, o.p95);
+            }
+            continue;
+        }
         let fts = fts5(n, queries);
         let trgm = pg.as_deref().map(|url| pg_trgm(url, n, queries));
 

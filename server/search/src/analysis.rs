@@ -19,6 +19,11 @@ pub const FOLDED_PREFIX: &str = "tessera_folded_prefix";
 pub const MIN_PREFIX: usize = 2;
 /// The longest prefix indexed; longer typed words match through their whole-word or fuzzy term.
 pub const MAX_PREFIX: usize = 16;
+/// The longest prefix indexed of a word with digits (ID, Statement of Results and similar
+/// numbers): their longer prefixes are nearly unique, so indexing them would add several terms
+/// per document; a longer typed prefix is looked up in the dictionary of whole words instead,
+/// where it matches few.
+pub const MAX_DIGIT_PREFIX: usize = 8;
 
 /// The analyzer of whole words.
 pub fn folded() -> TextAnalyzer {
@@ -47,15 +52,21 @@ pub fn register(index: &Index) {
     index.tokenizers().register(FOLDED_PREFIX, folded_prefix());
 }
 
+thread_local! {
+    /// Building an analyzer allocates its filter chain: one per thread serves every call.
+    static FOLDED_ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(folded());
+}
+
 /// The folded words of `text`, as the index sees them.
 pub fn words(text: &str) -> Vec<String> {
-    let mut analyzer = folded();
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
+    FOLDED_ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    })
 }
 
 /// Folds `text` to one lowercase ASCII key without separators (ID numbers, emails).
@@ -188,11 +199,15 @@ impl<S: TokenStream> TokenStream for EdgeNgramStream<S> {
             self.token = Token { text: String::new(), ..src.clone() };
             self.ends.clear();
             self.next = 0;
-            let boundaries: Vec<usize> =
-                self.word.char_indices().map(|(i, _)| i).skip(1).chain([self.word.len()]).collect();
-            for (n, end) in boundaries.into_iter().enumerate() {
+            let max =
+                if self.word.bytes().any(|b| b.is_ascii_digit()) { self.max.min(MAX_DIGIT_PREFIX) } else { self.max };
+            let boundaries = self.word.char_indices().map(|(i, _)| i).skip(1).chain([self.word.len()]);
+            for (n, end) in boundaries.enumerate() {
                 let chars = n + 1;
-                if chars >= self.min && chars <= self.max {
+                if chars > max {
+                    break;
+                }
+                if chars >= self.min {
                     self.ends.push(end);
                 }
             }
@@ -230,5 +245,6 @@ mod tests {
     fn edge_ngrams() {
         assert_eq!(prefixes("Kós Ab"), ["ko", "kos", "ab"]);
         assert_eq!(prefixes("x").len(), 0);
+        assert_eq!(prefixes("PL07800012"), ["pl", "pl0", "pl07", "pl078", "pl0780", "pl07800", "pl078000"]);
     }
 }

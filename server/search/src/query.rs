@@ -95,8 +95,53 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
 }
 
-/// Each word must match in `field` exactly, as a prefix (through `prefix_field`), or with typos.
-fn words_clause(field: Field, prefix_field: Option<Field>, text: &str, fuzzy: bool) -> Option<Box<dyn Query>> {
+/// The field of few distinct words (exam, centre, country) a free-text word may also match, with
+/// its words when they are few enough to be compared one by one.
+#[derive(Clone, Copy)]
+pub(crate) struct Context<'a> {
+    pub field: Field,
+    pub words: Option<&'a [String]>,
+}
+
+/// Whether `a` and `b` are at most `d` edits apart (insertions, deletions, substitutions and
+/// swaps of neighbours, as the fuzzy query counts them).
+fn within_edits(a: &str, b: &str, d: usize) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > d {
+        return false;
+    }
+    let w = b.len() + 1;
+    let mut m = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            m[i * w + j] = if i == 0 {
+                j
+            } else if j == 0 {
+                i
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut v = (m[(i - 1) * w + j] + 1).min(m[i * w + j - 1] + 1).min(m[(i - 1) * w + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(m[(i - 2) * w + j - 2] + 1);
+                }
+                v
+            };
+        }
+    }
+    m[a.len() * w + b.len()] <= d
+}
+
+/// Each word must match in `field` exactly, as a prefix (through `prefix_field`), or with typos;
+/// or, when `context` is given, in that field of few distinct words (exactly, as a prefix, or
+/// with typos: compared with each of its words when they are known, else by walking its
+/// dictionary).
+fn words_clause(
+    field: Field,
+    prefix_field: Option<Field>,
+    context: Option<Context<'_>>,
+    text: &str,
+    fuzzy: bool,
+) -> Option<Box<dyn Query>> {
     let words: Vec<String> = analysis::words(text).into_iter().take(MAX_WORDS).collect();
     if words.is_empty() {
         return None;
@@ -107,17 +152,54 @@ fn words_clause(field: Field, prefix_field: Option<Field>, text: &str, fuzzy: bo
             let mut alts: Vec<(Occur, Box<dyn Query>)> =
                 vec![(Occur::Should, Box::new(BoostQuery::new(term_query(field, w), 4.0)))];
             let chars = w.chars().count();
+            let digits = w.bytes().any(|b| b.is_ascii_digit());
             if let Some(pf) = prefix_field
                 && chars >= analysis::MIN_PREFIX
             {
-                let prefix: String = w.chars().take(analysis::MAX_PREFIX).collect();
-                alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(pf, &prefix), 2.0))));
+                if digits && chars > analysis::MAX_DIGIT_PREFIX {
+                    // Not indexed as a prefix (see analysis): the whole words it begins.
+                    let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, w), 0, false);
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
+                } else {
+                    let prefix: String = w.chars().take(analysis::MAX_PREFIX).collect();
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(pf, &prefix), 2.0))));
+                }
             }
             // Numbers (ID, SoR) are exact: one digit off is another candidate, not a typo.
-            let d = if w.bytes().any(|b| b.is_ascii_digit()) { 0 } else { typo_distance(chars) };
+            let d = if digits { 0 } else { typo_distance(chars) };
             if fuzzy && d > 0 {
                 let q = FuzzyTermQuery::new(Term::from_field_text(field, w), d, true);
                 alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
+            }
+            match context {
+                // Term queries for the few words that match: an automaton query would cost a
+                // bitset of the whole index for each, usually to find nothing.
+                Some(Context { field: cf, words: Some(known) }) => {
+                    for k in known {
+                        let boost = if k == w {
+                            4.0
+                        } else if chars >= analysis::MIN_PREFIX && k.starts_with(w.as_str()) {
+                            2.0
+                        } else if fuzzy && d > 0 && within_edits(k, w, usize::from(d)) {
+                            1.0
+                        } else {
+                            continue;
+                        };
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(cf, k), boost))));
+                    }
+                }
+                Some(Context { field: cf, words: None }) => {
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(cf, w), 4.0))));
+                    if chars >= analysis::MIN_PREFIX {
+                        let q = FuzzyTermQuery::new_prefix(Term::from_field_text(cf, w), 0, false);
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
+                    }
+                    if fuzzy && d > 0 {
+                        let q = FuzzyTermQuery::new(Term::from_field_text(cf, w), d, true);
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
+                    }
+                }
+                None => {}
             }
             (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
         })
@@ -140,7 +222,12 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 }
 
 /// The query for `q` within `tenant`'s documents.
-pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResult<BooleanQuery> {
+pub(crate) fn build(
+    f: &Fields,
+    tenant: TenantId,
+    q: &SearchQuery,
+    context_words: Option<&[String]>,
+) -> SearchResult<BooleanQuery> {
     if q.offset > MAX_OFFSET {
         return Err(SearchError::BadQuery(format!("offset: at most {MAX_OFFSET}")));
     }
@@ -148,12 +235,18 @@ pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResu
         return Err(SearchError::BadQuery("text: at most 500 characters".into()));
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![filter(term_query(f.verifier, &tenant.to_string()))];
-    match words_clause(f.all, Some(f.all_prefix), &q.text, true) {
+    match words_clause(
+        f.all,
+        Some(f.all_prefix),
+        Some(Context { field: f.context, words: context_words }),
+        &q.text,
+        true,
+    ) {
         Some(text) => clauses.push((Occur::Must, text)),
         None => clauses.push(filter(Box::new(AllQuery))),
     }
     if let Some(name) = non_empty(&q.name)
-        && let Some(c) = words_clause(f.name, Some(f.name_prefix), name, true)
+        && let Some(c) = words_clause(f.name, Some(f.name_prefix), None, name, true)
     {
         clauses.push(filter(c));
     }
@@ -170,18 +263,18 @@ pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResu
     }
     if let Some(exam) = non_empty(&q.exam) {
         let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, term_query(f.exam, &analysis::key(exam)))];
-        if let Some(c) = words_clause(f.exam_name, None, exam, false) {
+        if let Some(c) = words_clause(f.exam_name, None, None, exam, false) {
             alts.push((Occur::Should, c));
         }
         clauses.push(filter(Box::new(BooleanQuery::new(alts))));
     }
     if let Some(place) = non_empty(&q.place_of_entry)
-        && let Some(c) = words_clause(f.place, None, place, false)
+        && let Some(c) = words_clause(f.place, None, None, place, false)
     {
         clauses.push(filter(c));
     }
     if let Some(centre) = non_empty(&q.centre)
-        && let Some(c) = words_clause(f.centre, None, centre, true)
+        && let Some(c) = words_clause(f.centre, None, None, centre, true)
     {
         clauses.push(filter(c));
     }
@@ -192,4 +285,20 @@ pub(crate) fn build(f: &Fields, tenant: TenantId, q: &SearchQuery) -> SearchResu
         clauses.push(filter(range(f.exam_date, q.exam_date_from.map(day), q.exam_date_to.map(day))));
     }
     Ok(BooleanQuery::new(clauses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_edits;
+
+    #[test]
+    fn edits_are_counted_like_the_fuzzy_query() {
+        assert!(within_edits("milano", "milano", 0));
+        assert!(within_edits("milano", "milan", 1));
+        assert!(within_edits("milano", "mliano", 1), "a swap is one edit");
+        assert!(within_edits("katowice", "katowize", 1));
+        assert!(!within_edits("katowice", "kotowize", 1));
+        assert!(within_edits("katowice", "kotowize", 2));
+        assert!(!within_edits("poland", "hungary", 2));
+    }
 }

@@ -222,3 +222,14 @@ fn rebuild_replaces_everything_and_cache_evicts() {
     assert_eq!(ix.count(a).unwrap(), 1);
     assert!(ix.size_on_disk(a) > 0);
 }
+
+#[test]
+fn long_prefixes_of_numbers_match() {
+    let (_d, ix, a, _) = fixture();
+    // Indexed prefixes of words with digits stop at eight characters; longer ones are looked up.
+    assert_eq!(text(&ix, a, "HU0120"), ["Szabó"]);
+    assert_eq!(text(&ix, a, "HU0120000"), ["Szabó"]);
+    assert_eq!(text(&ix, a, "hu01200000"), ["Szabó"]);
+    assert!(text(&ix, a, "HU0120001").is_empty());
+    assert_eq!(text(&ix, a, "giulia.4@exam"), ["Bianchi"]);
+}

@@ -1,0 +1,313 @@
+//! Verifier search over HTTP (issue 6): a real Tessera server on SQLite with N results shared with
+//! one verifier organisation, and 16 concurrent API clients calling `GET /api/v1/verifier/search`.
+//!
+//! ```text
+//! cargo bench -p tessera --bench verifier_search -- [--sizes 100000,1000000] [--clients 16]
+//!     [--queries 2000]
+//! ```
+//!
+//! The data set and the queries are those of the in-process bench (`server/search/benches/
+//! dataset`, included here by path): exact, prefix, fuzzy and filtered. Set-up bulk-inserts
+//! centres, sessions, candidates, entries, results and shares (with their search change-log
+//! rows) straight into the database, then starts the server: with no saved indexer position it
+//! rebuilds the verifier's index from the database before it serves, which is the full reindex
+//! figure. Each request goes the whole way: API token check and rate budget, the search, the
+//! re-check of the hits against the database, JSON. Clients and server share this process (and
+//! the machine's cores), so the figures include the clients' own cost. Nothing is asserted.
+
+#[path = "../../../tests/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+#[path = "../../search/benches/dataset/mod.rs"]
+mod dataset;
+
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::{Backend, start_instant};
+use tessera_daemon::server;
+use tessera_domain::{Country, Locale, ManualClock, TenantId, TenantKind};
+use tessera_search::SearchQuery;
+use tessera_storage::Db;
+use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession, ResultRow, Share};
+use tessera_storage::repo::tenants::{self, NewTenant};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("verifier_search bench: [--sizes 100000,1000000] [--clients 16] [--queries 2000]");
+        return;
+    }
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let sizes: Vec<u64> = arg("--sizes")
+        .unwrap_or_else(|| "100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let clients: usize = arg("--clients").and_then(|s| s.parse().ok()).unwrap_or(16);
+    let queries: u64 = arg("--queries").and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("verifier search over HTTP ({cores} cores, {clients} concurrent clients, {queries} requests per kind)");
+    for n in sizes {
+        rt.block_on(run(n, clients, queries));
+    }
+}
+
+async fn run(n: u64, clients: usize, queries: u64) {
+    println!("\n== {n} results shared with one verifier, SQLite == (load average: {})", load());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = support::test_config(Backend::Sqlite, dir.path());
+    cfg.database.pool_size = tessera_daemon::config::Config::default().database.pool_size;
+    // Each client is its own API client with the highest budget the configuration allows.
+    cfg.verifier.api_requests_per_minute = 100_000;
+    cfg.validate().unwrap();
+    let db = server::open_database(&cfg).unwrap();
+    let t = Instant::now();
+    let (verifier, tokens) = tokio::task::spawn_blocking(move || load_data(&db, n, clients)).await.unwrap();
+    println!("  set-up: {n} shared results bulk-inserted in {:.1} s", t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let clock = Arc::new(ManualClock::new(start_instant()));
+    let running = server::start(&cfg, clock).await.expect("server starts");
+    let reindex = t.elapsed();
+    let state = running.state.clone();
+    let indexed = state.search.count(verifier).unwrap();
+    println!(
+        "  server started in {:.1} s, rebuilding the index from the database ({indexed} documents; goal 30 s: {})",
+        reindex.as_secs_f64(),
+        if reindex < Duration::from_secs(30) { "met" } else { "NOT met" }
+    );
+    println!("  index {:.0} MB on disk; process RSS {}", state.search.size_on_disk(verifier) as f64 / 1e6, rss());
+
+    let base = format!("http://{}", running.addr);
+    println!("\n  {:<10} {:>10} {:>10} {:>10} {:>12}", "query", "p50", "p95", "p99", "requests/s");
+    for kind in dataset::KINDS {
+        let t = Instant::now();
+        let mut tasks = Vec::new();
+        for (c, token) in tokens.iter().enumerate() {
+            let (base, token) = (base.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut times = Vec::new();
+                // Warm-up, then this client's share of the queries.
+                let ks = (1_000_000 + c as u64..1_000_000 + c as u64 + 2).chain((c as u64..queries).step_by(clients));
+                for (i, k) in ks.enumerate() {
+                    let url = format!("{base}/api/v1/verifier/search?{}", params(&dataset::search_query(kind, k, n)));
+                    let t = Instant::now();
+                    let res = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                    let status = res.status();
+                    let body = res.bytes().await.unwrap();
+                    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                    if i >= 2 {
+                        times.push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
+                times
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let count = all.len();
+        let s = dataset::stats(all.clone());
+        all.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let p99 = all[((all.len() as f64 - 1.0) * 0.99).round() as usize];
+        println!(
+            "  {kind:<10} {:>7.2} ms {:>7.2} ms {:>7.2} ms {:>12.0}   goal p95 5 ms: {}",
+            s.p50,
+            s.p95,
+            p99,
+            count as f64 / secs,
+            if s.p95 < 5.0 { "met" } else { "NOT met" }
+        );
+    }
+    println!("\n  after the queries: process RSS {} (load average: {})", rss(), load());
+    running.shutdown().await;
+}
+
+/// The query string of `q`, as a client would send it.
+fn params(q: &SearchQuery) -> String {
+    let mut p = vec![format!("q={}", encode(&q.text)), format!("per_page={}", q.limit)];
+    if let Some(e) = &q.exam {
+        p.push(format!("exam={}", encode(e)));
+    }
+    if let Some(from) = q.shared_from {
+        p.push(format!("shared_from={}", from.format("%Y-%m-%d")));
+    }
+    p.join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The centres, sessions, candidates, entries, results and shares of the data set's first `n`
+/// documents, shared with a new verifier organisation; returns it and `clients` API tokens.
+fn load_data(db: &Db, n: u64, clients: usize) -> (TenantId, Vec<String>) {
+    let mut c = db.conn().unwrap();
+    let now = start_instant();
+    let tenant = |c: &mut tessera_storage::DbConnection, slug: &str, kind, name: &str, country: &str| {
+        let new = NewTenant {
+            slug: slug.into(),
+            kind,
+            name: name.into(),
+            country: Country::parse(country).unwrap(),
+            timezone: chrono_tz::Europe::London,
+            locale: Locale::En,
+            status: "active",
+        };
+        tenants::create(c, &new, now).unwrap()
+    };
+    let verifier = tenant(&mut c, "bench-verifier", TenantKind::Verifier, "Bench Verifier", "GB");
+    // The data set's centres, by name; the country is the code in the place of entry, "Poland (PL)".
+    let mut centres = HashMap::new();
+    for (name, place) in dataset::CENTRES {
+        let code = &place[place.len() - 3..place.len() - 1];
+        let t = tenant(&mut c, &format!("bench-{}", name[..5].to_lowercase()), TenantKind::Centre, name, code);
+        centres.insert(name, t.id.to_string());
+    }
+    let mut sessions: HashMap<(String, &str, NaiveDate), (String, u32)> = HashMap::new();
+    let created = now.naive_utc();
+    let chunk = 20_000u64;
+    for start in (0..n).step_by(chunk as usize) {
+        let (mut new_sessions, mut cands, mut entries, mut results, mut shares) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in start..(start + chunk).min(n) {
+            let d = dataset::doc(i);
+            let centre = centres[d.centre_name.as_str()].clone();
+            let code = dataset::EXAMS.iter().find(|e| e.0 == d.exam_code).unwrap().0;
+            let key = (centre.clone(), code, d.exam_date);
+            let session = sessions.entry(key).or_insert_with(|| {
+                let id = uuid::Uuid::new_v4().to_string();
+                new_sessions.push(ExamSession {
+                    tenant_id: centre.clone(),
+                    id: id.clone(),
+                    exam_code: code.into(),
+                    written_date: d.exam_date,
+                    time_of_day: "AM".into(),
+                    delivery: "PB".into(),
+                    fee_minor: 81_000,
+                    late_fee_minor: 15_000,
+                    currency: "EUR".into(),
+                    registration_opens: d.exam_date - chrono::Duration::days(60),
+                    registration_closes: d.exam_date - chrono::Duration::days(30),
+                    late_entry_deadline: d.exam_date - chrono::Duration::days(5),
+                    capacity: 100_000,
+                    minimum_candidates: 1,
+                    release_at: (d.exam_date + chrono::Duration::days(40)).and_hms_opt(9, 0, 0).unwrap(),
+                    status: "closed".into(),
+                    created_at: created,
+                });
+                (id, 0)
+            });
+            session.1 += 1;
+            let candidate = format!("cand-{i}");
+            cands.push(Candidate {
+                tenant_id: centre.clone(),
+                id: candidate.clone(),
+                first_name: d.first_name.clone(),
+                family_name: d.family_name.clone(),
+                date_of_birth: d.date_of_birth,
+                email: d.email.clone(),
+                phone: None,
+                nationality: None,
+                id_number: d.id_number.clone(),
+                secret_hash: None,
+                user_id: None,
+                created_at: created,
+            });
+            entries.push(Entry {
+                tenant_id: centre.clone(),
+                id: d.entry_id.clone(),
+                session_id: session.0.clone(),
+                candidate_id: candidate,
+                candidate_number: format!("{:04}", session.1),
+                status: "confirmed".into(),
+                fee_minor: 81_000,
+                currency: "EUR".into(),
+                created_at: created,
+            });
+            results.push(ResultRow {
+                tenant_id: centre.clone(),
+                id: format!("res-{i}"),
+                entry_id: d.entry_id.clone(),
+                version: 1,
+                is_current: true,
+                status: "graded".into(),
+                overall_score: Some(170),
+                grade: Some("B".into()),
+                cefr: Some("B2".into()),
+                sor_number: d.sor_number.clone().unwrap_or_default(),
+                created_at: created,
+            });
+            shares.push(Share {
+                tenant_id: centre,
+                id: d.share_id.clone(),
+                entry_id: d.entry_id.clone(),
+                verifier_tenant_id: verifier.id.to_string(),
+                shared_at: d.shared_at.naive_utc(),
+                withdrawn_at: None,
+            });
+        }
+        tessera_storage::transaction(&mut c, |c| {
+            for s in &new_sessions {
+                centre::insert_session(c, s)?;
+            }
+            centre::insert_candidates(c, &cands)?;
+            centre::insert_entries(c, &entries)?;
+            centre::insert_results(c, &results, &[])?;
+            centre::insert_shares(c, &shares)
+        })
+        .unwrap();
+    }
+    let tokens = (0..clients)
+        .map(|i| {
+            let (token, hash, hint) = tessera_web::verifier::new_api_token(verifier.id);
+            tessera_storage::repo::api_clients::create(
+                &mut c,
+                verifier.id,
+                &format!("bench client {i}"),
+                &hash,
+                &hint,
+                "bench",
+                now,
+            )
+            .unwrap();
+            token
+        })
+        .collect();
+    (verifier.id, tokens)
+}
+
+/// Resident memory of this process (server and clients): in all, and how much of it is mapped
+/// index files (page cache the kernel may reclaim) rather than heap.
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mb = |key: &str| -> f64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    format!("{:.0} MB (heap {:.0} MB, mapped files {:.0} MB)", mb("VmRSS:"), mb("RssAnon:"), mb("RssFile:"))
+}
+
+/// The machine's load average: the figures are only as good as the machine was idle.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
