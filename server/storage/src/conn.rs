@@ -13,6 +13,21 @@ use std::time::Duration;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
+/// On SQLite, runs `f` with a page cache of `mib` MiB on this connection (the default is 2 MiB),
+/// then gives the memory back: for bulk work over indexes larger than the default cache, without
+/// every pooled connection keeping a large cache for good. PostgreSQL runs `f` as it is.
+pub fn with_large_cache<R>(conn: &mut DbConnection, mib: u32, f: impl FnOnce(&mut DbConnection) -> R) -> R {
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    if sqlite {
+        let _ = conn.batch_execute(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024));
+    }
+    let out = f(conn);
+    if sqlite {
+        let _ = conn.batch_execute("PRAGMA cache_size = -2000");
+    }
+    out
+}
+
 /// A connection to either backend. Queries written once against `schema` run on both.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -89,12 +104,9 @@ impl ManageConnection for DbManager {
                 // instead of failing; foreign keys are off by default in SQLite. The timeout
                 // comes first: the pool opens connections at once, and on a new file switching
                 // to WAL must wait for the other connections, not fail with "database is locked".
-                // A 32 MiB page cache per connection (SQLite's default is 2 MiB) keeps the upper
-                // levels of the large indexes in memory during bulk imports; it fills only as
-                // pages are read.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(c))

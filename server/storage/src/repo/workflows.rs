@@ -464,105 +464,111 @@ pub fn import_results(
     sor_number: &mut dyn FnMut() -> String,
 ) -> StorageResult<Result<usize, Vec<(usize, String)>>> {
     use std::collections::HashMap;
-    crate::transaction(conn, |c| {
-        let session_entries = crate::repo::centre::session_entries(c, tenant, session_id)?;
-        let by_number: HashMap<&str, &Entry> =
-            session_entries.iter().map(|e| (e.candidate_number.as_str(), e)).collect();
-        let mut unknown = Vec::new();
-        let mut plan = Vec::new();
-        for (line, row) in rows {
-            match by_number.get(row.candidate_number.as_str()) {
-                Some(e) => plan.push((*e, row)),
-                None => unknown
-                    .push((*line, format!("candidate number {} has no entry in this session", row.candidate_number))),
+    // A board file can hold 100,000 lines: their inserts walk indexes far larger than SQLite's
+    // default page cache.
+    crate::conn::with_large_cache(conn, 64, |conn| {
+        crate::transaction(conn, |c| {
+            let session_entries = crate::repo::centre::session_entries(c, tenant, session_id)?;
+            let by_number: HashMap<&str, &Entry> =
+                session_entries.iter().map(|e| (e.candidate_number.as_str(), e)).collect();
+            let mut unknown = Vec::new();
+            let mut plan = Vec::new();
+            for (line, row) in rows {
+                match by_number.get(row.candidate_number.as_str()) {
+                    Some(e) => plan.push((*e, row)),
+                    None => unknown.push((
+                        *line,
+                        format!("candidate number {} has no entry in this session", row.candidate_number),
+                    )),
+                }
             }
-        }
-        if !unknown.is_empty() {
-            return Ok(Err(unknown));
-        }
-        // The newest earlier version of every entry of the session: its number and SoR number.
-        let earlier: Vec<(String, i32, String)> = results::table
-            .filter(results::tenant_id.eq(tid(tenant)))
-            .filter(
-                results::entry_id.eq_any(
-                    entries::table
-                        .filter(entries::tenant_id.eq(tid(tenant)))
-                        .filter(entries::session_id.eq(session_id))
-                        .select(entries::id),
-                ),
-            )
-            .select((results::entry_id, results::version, results::sor_number))
-            .load(c)?;
-        // Per entry: (the next version, the SoR number, the index of its newest row of this file).
-        let mut latest: HashMap<String, (i32, String, Option<usize>)> = HashMap::new();
-        for (entry_id, version, sor) in earlier {
-            let slot = latest.entry(entry_id).or_insert((0, String::new(), None));
-            if version >= slot.0 {
-                *slot = (version + 1, sor, None);
+            if !unknown.is_empty() {
+                return Ok(Err(unknown));
             }
-        }
-        let superseded: Vec<String> = plan
-            .iter()
-            .map(|(e, _)| e.id.clone())
-            .filter(|id| latest.contains_key(id))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        for chunk in superseded.chunks(500) {
-            diesel::update(
-                results::table
-                    .filter(results::tenant_id.eq(tid(tenant)))
-                    .filter(results::is_current.eq(true))
-                    .filter(results::entry_id.eq_any(chunk)),
-            )
-            .set(results::is_current.eq(false))
-            .execute(c)?;
-        }
-        let mut new_results: Vec<ResultRow> = Vec::with_capacity(plan.len());
-        let mut new_components = Vec::new();
-        for (entry, row) in &plan {
-            let slot = latest.entry(entry.id.clone()).or_insert_with(|| (1, sor_number(), None));
-            // The same entry twice in one file: the later line is a newer version.
-            if let Some(previous) = slot.2 {
-                new_results[previous].is_current = false;
+            // The newest earlier version of every entry of the session: its number and SoR number.
+            let earlier: Vec<(String, i32, String)> = results::table
+                .filter(results::tenant_id.eq(tid(tenant)))
+                .filter(
+                    results::entry_id.eq_any(
+                        entries::table
+                            .filter(entries::tenant_id.eq(tid(tenant)))
+                            .filter(entries::session_id.eq(session_id))
+                            .select(entries::id),
+                    ),
+                )
+                .select((results::entry_id, results::version, results::sor_number))
+                .load(c)?;
+            // Per entry: (the next version, the SoR number, the index of its newest row of this file).
+            let mut latest: HashMap<String, (i32, String, Option<usize>)> = HashMap::new();
+            for (entry_id, version, sor) in earlier {
+                let slot = latest.entry(entry_id).or_insert((0, String::new(), None));
+                if version >= slot.0 {
+                    *slot = (version + 1, sor, None);
+                }
             }
-            let result = ResultRow {
-                tenant_id: tid(tenant),
-                // Time-ordered ids: a large import appends to the primary-key and component
-                // indexes instead of splitting pages all over them.
-                id: uuid::Uuid::now_v7().to_string(),
-                entry_id: entry.id.clone(),
-                version: slot.0,
-                is_current: true,
-                status: row.status.clone(),
-                overall_score: row.overall_score,
-                grade: row.grade.clone(),
-                cefr: row.cefr.clone(),
-                sor_number: slot.1.clone(),
-                created_at: now.naive_utc(),
-            };
-            slot.0 += 1;
-            slot.2 = Some(new_results.len());
-            new_components.extend(row.components.iter().map(|(component, score)| ComponentScore {
-                tenant_id: tid(tenant),
-                result_id: result.id.clone(),
-                component: component.clone(),
-                score: *score,
-            }));
-            new_results.push(result);
-        }
-        crate::repo::centre::insert_results(c, &new_results, &new_components)?;
-        diesel::insert_into(result_imports::table)
-            .values((
-                result_imports::tenant_id.eq(tid(tenant)),
-                result_imports::id.eq(uuid::Uuid::new_v4().to_string()),
-                result_imports::session_id.eq(session_id),
-                result_imports::rows_imported.eq(plan.len() as i32),
-                result_imports::imported_by.eq(imported_by),
-                result_imports::created_at.eq(now.naive_utc()),
-            ))
-            .execute(c)?;
-        Ok(Ok(plan.len()))
+            let superseded: Vec<String> = plan
+                .iter()
+                .map(|(e, _)| e.id.clone())
+                .filter(|id| latest.contains_key(id))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            for chunk in superseded.chunks(500) {
+                diesel::update(
+                    results::table
+                        .filter(results::tenant_id.eq(tid(tenant)))
+                        .filter(results::is_current.eq(true))
+                        .filter(results::entry_id.eq_any(chunk)),
+                )
+                .set(results::is_current.eq(false))
+                .execute(c)?;
+            }
+            let mut new_results: Vec<ResultRow> = Vec::with_capacity(plan.len());
+            let mut new_components = Vec::new();
+            for (entry, row) in &plan {
+                let slot = latest.entry(entry.id.clone()).or_insert_with(|| (1, sor_number(), None));
+                // The same entry twice in one file: the later line is a newer version.
+                if let Some(previous) = slot.2 {
+                    new_results[previous].is_current = false;
+                }
+                let result = ResultRow {
+                    tenant_id: tid(tenant),
+                    // Time-ordered ids: a large import appends to the primary-key and component
+                    // indexes instead of splitting pages all over them.
+                    id: uuid::Uuid::now_v7().to_string(),
+                    entry_id: entry.id.clone(),
+                    version: slot.0,
+                    is_current: true,
+                    status: row.status.clone(),
+                    overall_score: row.overall_score,
+                    grade: row.grade.clone(),
+                    cefr: row.cefr.clone(),
+                    sor_number: slot.1.clone(),
+                    created_at: now.naive_utc(),
+                };
+                slot.0 += 1;
+                slot.2 = Some(new_results.len());
+                new_components.extend(row.components.iter().map(|(component, score)| ComponentScore {
+                    tenant_id: tid(tenant),
+                    result_id: result.id.clone(),
+                    component: component.clone(),
+                    score: *score,
+                }));
+                new_results.push(result);
+            }
+            crate::repo::centre::insert_results(c, &new_results, &new_components)?;
+            diesel::insert_into(result_imports::table)
+                .values((
+                    result_imports::tenant_id.eq(tid(tenant)),
+                    result_imports::id.eq(uuid::Uuid::new_v4().to_string()),
+                    result_imports::session_id.eq(session_id),
+                    result_imports::rows_imported.eq(plan.len() as i32),
+                    result_imports::imported_by.eq(imported_by),
+                    result_imports::created_at.eq(now.naive_utc()),
+                ))
+                .execute(c)?;
+            Ok(Ok(plan.len()))
+        })
     })
 }
 
