@@ -40,12 +40,8 @@ fn main() {
         println!("verifier_search bench: [--sizes 100000,1000000] [--clients 16] [--queries 2000]");
         return;
     }
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let sizes: Vec<u64> = arg("--sizes")
-        .unwrap_or_else(|| "100000,1000000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let arg = |name: &str| dataset::arg(&args, name);
+    let sizes = dataset::sizes(&args);
     let clients: usize = arg("--clients").and_then(|s| s.parse().ok()).unwrap_or(16);
     let queries: u64 = arg("--queries").and_then(|s| s.parse().ok()).unwrap_or(2000);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();

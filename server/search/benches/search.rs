@@ -58,12 +58,8 @@ fn main() {
         println!("search bench: [--sizes 100000,1000000] [--queries 500] [--pg URL] [--no-baselines]");
         return;
     }
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let sizes: Vec<u64> = arg("--sizes")
-        .unwrap_or_else(|| "100000,1000000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let arg = |name: &str| dataset::arg(&args, name);
+    let sizes = dataset::sizes(&args);
     let queries: usize = arg("--queries").and_then(|s| s.parse().ok()).unwrap_or(500);
     let pg = arg("--pg").or_else(|| std::env::var("TESSERA_BENCH_PG").ok());
     // While working on the search layer alone: skip the FTS5 and pg_trgm comparisons.

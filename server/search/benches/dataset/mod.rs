@@ -177,3 +177,17 @@ pub fn search_query(kind: &str, k: u64, n: u64) -> SearchQuery {
     }
     q
 }
+
+/// The value that follows `name` on a bench's command line, if any.
+pub fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+/// The data-set sizes a bench runs: `--sizes 100000,1000000` (also the default).
+pub fn sizes(args: &[String]) -> Vec<u64> {
+    arg(args, "--sizes")
+        .unwrap_or_else(|| "100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
