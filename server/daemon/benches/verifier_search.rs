@@ -76,7 +76,11 @@ async fn run(n: u64, clients: usize, queries: u64) {
         reindex.as_secs_f64(),
         if reindex < Duration::from_secs(30) { "met" } else { "NOT met" }
     );
-    println!("  index {:.0} MB on disk; process RSS {}", state.search.size_on_disk(verifier) as f64 / 1e6, rss());
+    println!(
+        "  index {:.0} MB on disk; process RSS {}",
+        state.search.size_on_disk(verifier) as f64 / 1e6,
+        dataset::rss()
+    );
 
     let base = format!("http://{}", running.addr);
     println!("\n  {:<10} {:>10} {:>10} {:>10} {:>12}", "query", "p50", "p95", "p99", "requests/s");
@@ -122,7 +126,7 @@ async fn run(n: u64, clients: usize, queries: u64) {
             if s.p95 < 5.0 { "met" } else { "NOT met" }
         );
     }
-    println!("\n  after the queries: process RSS {} (load average: {})", rss(), load());
+    println!("\n  after the queries: process RSS {} (load average: {})", dataset::rss(), load());
     running.shutdown().await;
 }
 
@@ -283,22 +287,6 @@ fn load_data(db: &Db, n: u64, clients: usize) -> (TenantId, Vec<String>) {
         })
         .collect();
     (verifier.id, tokens)
-}
-
-/// Resident memory of this process (server and clients): in all, and how much of it is mapped
-/// index files (page cache the kernel may reclaim) rather than heap.
-fn rss() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let mb = |key: &str| -> f64 {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    };
-    format!("{:.0} MB (heap {:.0} MB, mapped files {:.0} MB)", mb("VmRSS:"), mb("RssAnon:"), mb("RssFile:"))
 }
 
 /// The machine's load average: the figures are only as good as the machine was idle.

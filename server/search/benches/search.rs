@@ -19,23 +19,7 @@ use tessera_search::SearchIndexes;
 
 mod dataset;
 
-use dataset::{KINDS, Stats, doc, fold, query, search_query, stats, vocabulary};
-
-/// Resident memory: in all, and the part that is mapped index files (page cache the kernel may
-/// reclaim) rather than the process's own heap.
-fn rss() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let mb = |key: &str| -> f64 {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    };
-    format!("{:.0} MB (heap {:.0} MB, mapped files {:.0} MB)", mb("VmRSS:"), mb("RssAnon:"), mb("RssFile:"))
-}
+use dataset::{KINDS, Stats, doc, fold, query, rss, search_query, stats, vocabulary};
 
 fn time(queries: usize, mut f: impl FnMut(u64)) -> Stats {
     for k in 0..20 {

@@ -191,3 +191,19 @@ pub fn sizes(args: &[String]) -> Vec<u64> {
         .filter_map(|s| s.trim().parse().ok())
         .collect()
 }
+
+/// Resident memory of this process: in all, and how much of it is mapped index files (page cache
+/// the kernel may reclaim) rather than heap.
+pub fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mb = |key: &str| -> f64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    format!("{:.0} MB (heap {:.0} MB, mapped files {:.0} MB)", mb("VmRSS:"), mb("RssAnon:"), mb("RssFile:"))
+}
