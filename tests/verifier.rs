@@ -362,6 +362,52 @@ async fn reindex_rebuilds_from_the_database(backend: Backend) {
     srv.stop().await;
 }
 
+async fn reindex_while_the_server_runs(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    let srv = start_in(backend, &dir, None).await;
+    let url = srv.database_url.clone();
+    let w = world(&srv);
+    for i in 0..3 {
+        share(&srv, &w, i, &w.org_a);
+    }
+    let a = org_client(&srv, "org-a", "alice@org-a.example").await;
+    until(&a, &srv, "q=kowalski", &["Kowalski"]).await;
+    // A repair made in the database by hand, outside the change log: the index cannot know.
+    {
+        use diesel::RunQueryDsl;
+        let mut c = srv.db().conn().unwrap();
+        diesel::sql_query("UPDATE candidates SET family_name = 'Zielińska' WHERE family_name = 'Kowalski'")
+            .execute(&mut *c)
+            .unwrap();
+    }
+    assert!(search(&a, &srv, "q=zielinska").await.is_empty());
+    let env = move |args: &'static [&'static str]| {
+        let (dir, url) = (dir.clone(), url.clone());
+        tokio::task::spawn_blocking(move || {
+            tessera(args, &[("TESSERA_DATA_DIR", dir.to_str().unwrap()), ("TESSERA_DATABASE__URL", url.as_str())], None)
+        })
+    };
+    // The server owns the search folder: the command hands it the rebuild and follows it.
+    let (code, out, err) = env(&["reindex", "--tenant", "org-a"]).await.unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("The server on this machine owns the search indexes"), "{out}");
+    assert!(out.contains("org-a: 3 shared result(s) indexed"), "{out}");
+    assert_eq!(search(&a, &srv, "q=zielinska").await, ["Zielińska"]);
+    assert!(search(&a, &srv, "q=kowalski").await.is_empty());
+    // It keeps serving and indexing afterwards.
+    share(&srv, &w, 3, &w.org_a);
+    until(&a, &srv, "q=bianchi", &["Bianchi"]).await;
+    // A second server on the same data folder is refused rather than left to share the indexes.
+    let mut cfg = test_config(backend, &data.path().join("other"));
+    cfg.data_dir = data.path().to_path_buf();
+    cfg.database.url = srv.database_url.clone();
+    let second = tessera_daemon::server::start(&cfg, srv.clock.clone()).await;
+    let why = format!("{:#}", second.err().expect("a second owner of the search folder is refused"));
+    assert!(why.contains("in use by another Tessera process"), "{why}");
+    srv.stop().await;
+}
+
 both_backends!(
     new_share_is_searchable_within_a_second,
     organisations_never_see_each_others_shares,
@@ -369,6 +415,7 @@ both_backends!(
     index_catches_up_after_a_restart,
     index_rebuilds_when_the_log_was_pruned_past_it,
     reindex_rebuilds_from_the_database,
+    reindex_while_the_server_runs,
 );
 
 /// With PostgreSQL, two Tessera processes on one database each keep their own index from the

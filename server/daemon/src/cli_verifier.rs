@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::indexer;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use tessera_domain::TenantKind;
+use tessera_domain::{TenantId, TenantKind};
 
 /// `tessera reindex [--tenant T]`.
 #[derive(Debug, Args)]
@@ -15,11 +15,12 @@ pub struct Reindex {
     pub tenant: Option<String>,
 }
 
-/// Rebuilds search indexes from the database, with a progress bar per index. The indexes belong
-/// to the server process on this machine: stop it first (a running server holds them).
+/// Rebuilds search indexes from the database, with a progress bar per index. When the server on
+/// this machine owns the search folder, the rebuild is handed to it (see
+/// [`indexer::RebuildRequest`]): its searches keep answering from the old index until the new
+/// one is complete.
 pub fn reindex(cfg: &Config, a: Reindex) -> Result<(), CliError> {
     let db = crate::server::open_database(cfg)?;
-    let search = crate::server::open_search(cfg)?;
     let targets = match &a.tenant {
         Some(code) => {
             let t = tenant_by_code(&mut *db.conn()?, code)?;
@@ -36,27 +37,84 @@ pub fn reindex(cfg: &Config, a: Reindex) -> Result<(), CliError> {
     let style = ProgressStyle::with_template("{msg:<16} [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)")
         .expect("a valid template")
         .progress_chars("=> ");
+    let root = crate::server::search_dir(cfg);
+    let search = match tessera_search::SearchIndexes::open(&root, cfg.search.max_open_indexes) {
+        Ok(s) => Some(s),
+        Err(tessera_search::SearchError::FolderInUse(_)) => {
+            println!("The server on this machine owns the search indexes: it rebuilds them.");
+            None
+        }
+        Err(e) => return Err(CliError::new(1, format!("cannot open the search folder {}: {e}", root.display()))),
+    };
     for t in targets {
         let bar = ProgressBar::new(0).with_style(style.clone()).with_message(t.slug.clone());
         let started = std::time::Instant::now();
-        let n = indexer::rebuild(&db, &search, t.id, |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
-        .map_err(|e| match e.downcast_ref::<tessera_search::SearchError>() {
-            Some(tessera_search::SearchError::Busy(_)) => CliError::new(
-                4,
-                format!(
-                    "the search index of `{}` is in use: stop the server on this machine, then run reindex",
-                    t.slug
-                ),
-            ),
-            _ => CliError::new(1, format!("{e:#}")),
-        })?;
+        let n = match &search {
+            Some(search) => indexer::rebuild(&db, search, t.id, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .map_err(|e| CliError::new(1, format!("{e:#}")))?,
+            None => by_the_server(&root, t.id, &t.slug, &bar)?,
+        };
         bar.finish();
         println!("{}: {n} shared result(s) indexed in {:.1} s", t.slug, started.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// How long the server may take to notice a rebuild request (its indexer looks between passes).
+const PICK_UP_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Asks the running server to rebuild `tenant`'s index and follows its progress.
+fn by_the_server(root: &std::path::Path, tenant: TenantId, slug: &str, bar: &ProgressBar) -> Result<u64, CliError> {
+    use indexer::{RebuildRequest, RequestState};
+    let file = indexer::request_file(root, tenant);
+    let id = uuid::Uuid::new_v4().to_string();
+    let request = RebuildRequest { id: id.clone(), state: RequestState::Requested, done: 0, total: 0, error: None };
+    indexer::write_request(&file, &request)
+        .map_err(|e| CliError::new(1, format!("cannot write the rebuild request {}: {e}", file.display())))?;
+    let asked = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let Some(now) = indexer::read_request(&file) else {
+            if file.exists() {
+                continue; // being replaced
+            }
+            return Err(CliError::new(1, format!("the rebuild request of `{slug}` was removed before it finished")));
+        };
+        if now.id != id {
+            return Err(CliError::new(1, format!("another `tessera reindex` took over the rebuild of `{slug}`")));
+        }
+        match now.state {
+            RequestState::Requested if asked.elapsed() > PICK_UP_WITHIN => {
+                let _ = std::fs::remove_file(&file);
+                return Err(CliError::new(
+                    4,
+                    format!(
+                        "the process that owns {} did not take the rebuild of `{slug}` within {} s; is the \
+                         server running and healthy? (nothing was changed)",
+                        root.display(),
+                        PICK_UP_WITHIN.as_secs()
+                    ),
+                ));
+            }
+            RequestState::Requested => {}
+            RequestState::Running => {
+                bar.set_length(now.total.max(now.done));
+                bar.set_position(now.done);
+            }
+            RequestState::Done => {
+                let _ = std::fs::remove_file(&file);
+                return Ok(now.done);
+            }
+            RequestState::Failed => {
+                let _ = std::fs::remove_file(&file);
+                let why = now.error.unwrap_or_default();
+                return Err(CliError::new(1, format!("the server could not rebuild the index of `{slug}`: {why}")));
+            }
+        }
+    }
 }
 
 /// `tessera org ...`: verifier organisations' sign-up requests (R-ORG-SIGNUP).

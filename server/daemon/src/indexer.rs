@@ -104,6 +104,119 @@ pub fn rebuild(
     Ok(build.finish()?)
 }
 
+/// A full rebuild asked of the running server by `tessera reindex`, which cannot open the
+/// search folder while the server owns it. The command writes `<search folder>/reindex/<tenant
+/// id>.json` in state `requested`; the server's indexer takes it on its next pass, rebuilds the
+/// index (the old documents stay searchable meanwhile), and writes its progress and outcome to
+/// the same file, which the command follows and removes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RebuildRequest {
+    /// Chosen by the command, so it knows the file is still its own.
+    pub id: String,
+    /// Where the rebuild stands.
+    pub state: RequestState,
+    /// Documents added so far.
+    #[serde(default)]
+    pub done: u64,
+    /// Documents to add.
+    #[serde(default)]
+    pub total: u64,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The states of a [`RebuildRequest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    /// Written by the command, not taken yet.
+    Requested,
+    /// The server is rebuilding.
+    Running,
+    /// Rebuilt: `done` documents.
+    Done,
+    /// Not rebuilt: see `error`.
+    Failed,
+}
+
+/// The folder of rebuild requests.
+pub fn requests_dir(search: &SearchIndexes) -> PathBuf {
+    search.root().join("reindex")
+}
+
+/// The request file of `tenant`.
+pub fn request_file(search_root: &std::path::Path, tenant: TenantId) -> PathBuf {
+    search_root.join("reindex").join(format!("{tenant}.json"))
+}
+
+/// Reads a request file (`None` when missing or unreadable: a half-written file is retried).
+pub fn read_request(file: &std::path::Path) -> Option<RebuildRequest> {
+    serde_json::from_slice(&std::fs::read(file).ok()?).ok()
+}
+
+/// Writes a request file in one step (a reader never sees half of it).
+pub fn write_request(file: &std::path::Path, r: &RebuildRequest) -> std::io::Result<()> {
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec(r).map_err(std::io::Error::other)?)?;
+    std::fs::rename(&tmp, file)
+}
+
+/// Takes the rebuild requests waiting in the search folder; returns how many it served.
+fn serve_rebuild_requests(db: &Db, search: &SearchIndexes) -> anyhow::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(requests_dir(search)) else { return Ok(0) };
+    let mut served = 0;
+    for entry in entries.flatten() {
+        let file = entry.path();
+        if file.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Some(mut req) = read_request(&file) else { continue };
+        if req.state != RequestState::Requested {
+            continue;
+        }
+        served += 1;
+        let tenant = file.file_stem().and_then(|s| s.to_str()).and_then(|s| s.parse::<TenantId>().ok());
+        let verifier = match tenant {
+            Some(t) => verifier_tenants(db)?.into_iter().find(|v| v.id == t),
+            None => None,
+        };
+        let Some(verifier) = verifier else {
+            req.state = RequestState::Failed;
+            req.error = Some("no verifier organisation has this id".into());
+            write_request(&file, &req)?;
+            continue;
+        };
+        req.state = RequestState::Running;
+        write_request(&file, &req)?;
+        tracing::info!(tenant = %verifier.slug, "search index rebuild asked by `tessera reindex`");
+        let outcome = rebuild(db, search, verifier.id, |done, total| {
+            req.done = done;
+            req.total = total;
+            if let Err(e) = write_request(&file, &req) {
+                tracing::warn!(error = %e, "cannot write the rebuild's progress");
+            }
+        });
+        match outcome {
+            Ok(n) => {
+                req.state = RequestState::Done;
+                req.done = n;
+                tracing::info!(tenant = %verifier.slug, documents = n, "search index rebuilt");
+            }
+            Err(e) => {
+                req.state = RequestState::Failed;
+                req.error = Some(format!("{e:#}"));
+                tracing::warn!(tenant = %verifier.slug, error = %e, "search index rebuild failed");
+            }
+        }
+        write_request(&file, &req)?;
+    }
+    Ok(served)
+}
+
 /// The verifier tenants (every index there is).
 pub fn verifier_tenants(db: &Db) -> anyhow::Result<Vec<tenants::Tenant>> {
     let mut conn = db.conn()?;
@@ -194,6 +307,9 @@ impl Indexer {
     /// One pass: reads the log after the watermark, applies what is new, moves the watermark.
     /// Returns the number of rows applied.
     pub fn step(&mut self) -> anyhow::Result<usize> {
+        // A rebuild rereads the database: the log rows that arrive meanwhile are applied after
+        // it (applying a row twice is harmless).
+        let rebuilt = serve_rebuild_requests(&self.db, &self.search)?;
         let mut conn = self.db.conn()?;
         let rows = search_log::since(&mut conn, self.watermark, BATCH)?;
         let fresh: Vec<_> = rows.iter().filter(|r| !self.applied.contains(&r.seq)).collect();
@@ -244,7 +360,7 @@ impl Indexer {
         if self.watermark != before {
             self.save()?;
         }
-        Ok(applied_now)
+        Ok(applied_now + rebuilt)
     }
 
     /// Runs passes until `stop` turns true.

@@ -69,6 +69,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         policies: open_policies(cfg)?,
         throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
         rate: tessera_web::rate::RateLimits::new(clock.clone()),
+        api_tokens: Default::default(),
         clock,
         settings,
         jobs_wakeup: Arc::new(Notify::new()),
@@ -77,11 +78,18 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
 }
 
 /// Opens the folder of this process's search indexes (creating it).
+/// The first of a folder's owners wins: a second server on the same data folder (or one started
+/// while `tessera reindex` rebuilds) stops with [`tessera_search::SearchError::FolderInUse`].
 pub fn open_search(cfg: &Config) -> anyhow::Result<Arc<tessera_search::SearchIndexes>> {
-    let dir = cfg.search.dir.clone().unwrap_or_else(|| cfg.data_dir.join("search"));
+    let dir = search_dir(cfg);
     let search = tessera_search::SearchIndexes::open(&dir, cfg.search.max_open_indexes)
         .with_context(|| format!("cannot open the search folder {}", dir.display()))?;
     Ok(Arc::new(search))
+}
+
+/// The folder of this process's search indexes.
+pub fn search_dir(cfg: &Config) -> std::path::PathBuf {
+    cfg.search.dir.clone().unwrap_or_else(|| cfg.data_dir.join("search"))
 }
 
 /// A server that is running: its address, and how to stop it.

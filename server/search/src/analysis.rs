@@ -17,13 +17,22 @@ pub const FOLDED_PREFIX: &str = "tessera_folded_prefix";
 /// The shortest prefix indexed: one-letter prefixes would match a large part of any index and
 /// tell the user nothing.
 pub const MIN_PREFIX: usize = 2;
-/// The longest prefix indexed; longer typed words match through their whole-word or fuzzy term.
-pub const MAX_PREFIX: usize = 16;
+/// The longest prefix of a word of letters indexed. Six letters narrow a family name to a few
+/// hundred words at most, so a longer typed word is looked up by walking the dictionary of whole
+/// words from its first letters instead: indexing every prefix up to 16 letters made the prefix
+/// terms most of the index and most of a full rebuild's time.
+pub const MAX_PREFIX: usize = 6;
 /// The longest prefix indexed of a word with digits (ID, Statement of Results and similar
 /// numbers): their longer prefixes are nearly unique, so indexing them would add several terms
 /// per document; a longer typed prefix is looked up in the dictionary of whole words instead,
 /// where it matches few.
 pub const MAX_DIGIT_PREFIX: usize = 8;
+
+/// The longest prefix of `word` (folded) found through a prefix field: longer typed words are
+/// matched against the dictionary of whole words.
+pub fn longest_indexed_prefix(word: &str) -> usize {
+    if word.bytes().any(|b| b.is_ascii_digit()) { MAX_DIGIT_PREFIX } else { MAX_PREFIX }
+}
 
 /// The analyzer of whole words.
 pub fn folded() -> TextAnalyzer {
@@ -42,7 +51,7 @@ pub fn folded_prefix() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(ExtraFolding)
-        .filter(EdgeNgrams { min: MIN_PREFIX, max: MAX_PREFIX })
+        .filter(EdgeNgrams { min: MIN_PREFIX })
         .build()
 }
 
@@ -132,18 +141,17 @@ impl<S: TokenStream> TokenStream for ExtraFoldingStream<S> {
     }
 }
 
-/// Emits every leading prefix of each word, `min..=max` characters long (the whole word too
-/// when it is shorter than `max`).
+/// Emits every leading prefix of each word, `min..=`[`longest_indexed_prefix`] characters long
+/// (the whole word too when it is shorter).
 #[derive(Clone)]
 struct EdgeNgrams {
     min: usize,
-    max: usize,
 }
 
 impl TokenFilter for EdgeNgrams {
     type Tokenizer<T: Tokenizer> = EdgeNgramFilter<T>;
     fn transform<T: Tokenizer>(self, tokenizer: T) -> EdgeNgramFilter<T> {
-        EdgeNgramFilter { inner: tokenizer, min: self.min, max: self.max }
+        EdgeNgramFilter { inner: tokenizer, min: self.min }
     }
 }
 
@@ -151,7 +159,6 @@ impl TokenFilter for EdgeNgrams {
 struct EdgeNgramFilter<T> {
     inner: T,
     min: usize,
-    max: usize,
 }
 
 impl<T: Tokenizer> Tokenizer for EdgeNgramFilter<T> {
@@ -160,7 +167,6 @@ impl<T: Tokenizer> Tokenizer for EdgeNgramFilter<T> {
         EdgeNgramStream {
             inner: self.inner.token_stream(text),
             min: self.min,
-            max: self.max,
             word: String::new(),
             ends: Vec::new(),
             next: 0,
@@ -172,7 +178,6 @@ impl<T: Tokenizer> Tokenizer for EdgeNgramFilter<T> {
 struct EdgeNgramStream<S> {
     inner: S,
     min: usize,
-    max: usize,
     /// The current word and the byte ends of its prefixes still to emit.
     word: String,
     ends: Vec<usize>,
@@ -199,8 +204,7 @@ impl<S: TokenStream> TokenStream for EdgeNgramStream<S> {
             self.token = Token { text: String::new(), ..src.clone() };
             self.ends.clear();
             self.next = 0;
-            let max =
-                if self.word.bytes().any(|b| b.is_ascii_digit()) { self.max.min(MAX_DIGIT_PREFIX) } else { self.max };
+            let max = longest_indexed_prefix(&self.word);
             let boundaries = self.word.char_indices().map(|(i, _)| i).skip(1).chain([self.word.len()]);
             for (n, end) in boundaries.enumerate() {
                 let chars = n + 1;
@@ -244,6 +248,7 @@ mod tests {
     #[test]
     fn edge_ngrams() {
         assert_eq!(prefixes("Kós Ab"), ["ko", "kos", "ab"]);
+        assert_eq!(prefixes("Kowalski"), ["ko", "kow", "kowa", "kowal", "kowals"]);
         assert_eq!(prefixes("x").len(), 0);
         assert_eq!(prefixes("PL07800012"), ["pl", "pl0", "pl07", "pl078", "pl0780", "pl07800", "pl078000"]);
     }

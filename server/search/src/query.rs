@@ -131,13 +131,14 @@ fn within_edits(a: &str, b: &str, d: usize) -> bool {
     m[a.len() * w + b.len()] <= d
 }
 
-/// Each word must match in `field` exactly, as a prefix (through `prefix_field`), or with typos;
+/// Each word must match in `field` exactly, as a prefix (through `prefix_fields`, or `field`'s
+/// dictionary for words longer than the prefixes indexed), or with typos;
 /// or, when `context` is given, in that field of few distinct words (exactly, as a prefix, or
 /// with typos: compared with each of its words when they are known, else by walking its
 /// dictionary).
 fn words_clause(
     field: Field,
-    prefix_field: Option<Field>,
+    prefix_fields: &[Field],
     context: Option<Context<'_>>,
     text: &str,
     fuzzy: bool,
@@ -153,16 +154,16 @@ fn words_clause(
                 vec![(Occur::Should, Box::new(BoostQuery::new(term_query(field, w), 4.0)))];
             let chars = w.chars().count();
             let digits = w.bytes().any(|b| b.is_ascii_digit());
-            if let Some(pf) = prefix_field
-                && chars >= analysis::MIN_PREFIX
-            {
-                if digits && chars > analysis::MAX_DIGIT_PREFIX {
-                    // Not indexed as a prefix (see analysis): the whole words it begins.
+            if !prefix_fields.is_empty() && chars >= analysis::MIN_PREFIX {
+                if chars > analysis::longest_indexed_prefix(w) {
+                    // Not indexed as a prefix (see analysis): the whole words it begins, few
+                    // for a word this long.
                     let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, w), 0, false);
                     alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
                 } else {
-                    let prefix: String = w.chars().take(analysis::MAX_PREFIX).collect();
-                    alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(pf, &prefix), 2.0))));
+                    for &pf in prefix_fields {
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(term_query(pf, w), 2.0))));
+                    }
                 }
             }
             // Numbers (ID, SoR) are exact: one digit off is another candidate, not a typo.
@@ -221,7 +222,16 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// The query for `q` within `tenant`'s documents.
+/// The bounds of `q`'s shared-at filter (seconds), if it has one. It is applied to the hits of
+/// the rest of the query as they are collected, not as a clause: as a clause, a range that most
+/// documents fall in is walked over the whole column to intersect it with a few hits.
+pub(crate) fn shared_range(q: &SearchQuery) -> Option<(i64, i64)> {
+    (q.shared_from.is_some() || q.shared_to.is_some())
+        .then(|| (q.shared_from.map_or(i64::MIN, |t| t.timestamp()), q.shared_to.map_or(i64::MAX, |t| t.timestamp())))
+}
+
+/// The query for `q` within `tenant`'s documents (without the shared-at filter: see
+/// [`shared_range`]).
 pub(crate) fn build(
     f: &Fields,
     tenant: TenantId,
@@ -237,7 +247,7 @@ pub(crate) fn build(
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![filter(term_query(f.verifier, &tenant.to_string()))];
     match words_clause(
         f.all,
-        Some(f.all_prefix),
+        &[f.name_prefix, f.other_prefix],
         Some(Context { field: f.context, words: context_words }),
         &q.text,
         true,
@@ -246,7 +256,7 @@ pub(crate) fn build(
         None => clauses.push(filter(Box::new(AllQuery))),
     }
     if let Some(name) = non_empty(&q.name)
-        && let Some(c) = words_clause(f.name, Some(f.name_prefix), None, name, true)
+        && let Some(c) = words_clause(f.name, &[f.name_prefix], None, name, true)
     {
         clauses.push(filter(c));
     }
@@ -256,25 +266,20 @@ pub(crate) fn build(
     if let Some(id) = non_empty(&q.id_number) {
         clauses.push(filter(term_query(f.id_number, &analysis::key(id))));
     }
-    if q.shared_from.is_some() || q.shared_to.is_some() {
-        let from = q.shared_from.map(|t| t.timestamp());
-        let to = q.shared_to.map(|t| t.timestamp());
-        clauses.push(filter(range(f.shared_at, from, to)));
-    }
     if let Some(exam) = non_empty(&q.exam) {
         let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, term_query(f.exam, &analysis::key(exam)))];
-        if let Some(c) = words_clause(f.exam_name, None, None, exam, false) {
+        if let Some(c) = words_clause(f.exam_name, &[], None, exam, false) {
             alts.push((Occur::Should, c));
         }
         clauses.push(filter(Box::new(BooleanQuery::new(alts))));
     }
     if let Some(place) = non_empty(&q.place_of_entry)
-        && let Some(c) = words_clause(f.place, None, None, place, false)
+        && let Some(c) = words_clause(f.place, &[], None, place, false)
     {
         clauses.push(filter(c));
     }
     if let Some(centre) = non_empty(&q.centre)
-        && let Some(c) = words_clause(f.centre, None, None, centre, true)
+        && let Some(c) = words_clause(f.centre, &[], None, centre, true)
     {
         clauses.push(filter(c));
     }

@@ -233,3 +233,14 @@ fn long_prefixes_of_numbers_match() {
     assert!(text(&ix, a, "HU0120001").is_empty());
     assert_eq!(text(&ix, a, "giulia.4@exam"), ["Bianchi"]);
 }
+
+#[test]
+fn one_owner_per_folder() {
+    let (d, ix, _, _) = fixture();
+    match SearchIndexes::open(d.path(), 2) {
+        Err(SearchError::FolderInUse(p)) => assert_eq!(p, d.path()),
+        other => panic!("a second owner was let in: {other:?}"),
+    }
+    drop(ix);
+    assert!(SearchIndexes::open(d.path(), 2).is_ok(), "the folder is free once its owner closed it");
+}

@@ -118,7 +118,12 @@ impl ManageConnection for DbManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        match conn {
+            // A file in this process cannot go away like a server connection can: no round trip
+            // on every checkout.
+            DbConnection::Sqlite(_) => Ok(()),
+            DbConnection::Pg(_) => conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError),
+        }
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {

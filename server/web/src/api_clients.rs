@@ -8,10 +8,60 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::verifier::new_api_token;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tessera_domain::Role;
 use tessera_storage::repo::api_clients::{self, ApiClient};
 use tessera_storage::repo::audit;
 use utoipa::ToSchema;
+
+/// API tokens this process verified recently, by hash, so a client's burst of requests is not
+/// a burst of database lookups. Rotating or revoking through this process forgets the client's
+/// entries at once; another process (two servers on one PostgreSQL database) sees the change
+/// within [`TokenCache::TTL`].
+#[derive(Default)]
+pub struct TokenCache {
+    verified: Mutex<HashMap<String, (Instant, crate::verifier::ApiCaller)>>,
+}
+
+impl TokenCache {
+    /// How long a verified token is trusted without asking the database again.
+    pub const TTL: Duration = Duration::from_secs(5);
+    /// Entries kept at most (tokens in use at once; a flood of distinct tokens empties it).
+    const MAX: usize = 10_000;
+
+    /// The caller of a token verified less than [`Self::TTL`] ago.
+    pub fn get(&self, hash: &str) -> Option<crate::verifier::ApiCaller> {
+        let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        match v.get(hash) {
+            Some((at, caller)) if at.elapsed() < Self::TTL => Some(caller.clone()),
+            Some(_) => {
+                v.remove(hash);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Remembers a token the database just confirmed.
+    pub fn put(&self, hash: String, caller: crate::verifier::ApiCaller) {
+        let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if v.len() >= Self::MAX {
+            v.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+            if v.len() >= Self::MAX {
+                v.clear();
+            }
+        }
+        v.insert(hash, (Instant::now(), caller));
+    }
+
+    /// Forgets every token of a client (rotated or revoked).
+    pub fn forget_client(&self, client_id: &str) {
+        let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        v.retain(|_, (_, caller)| caller.client_id != client_id);
+    }
+}
 
 /// An API client as listed (its token is never shown again).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -118,6 +168,7 @@ pub async fn rotate(state: &AppState, user: &CurrentUser, id: &str) -> AppResult
             Ok(client)
         })
         .await?;
+    state.api_tokens.forget_client(&client.id);
     Ok(ApiClientToken { client: client.into(), token })
 }
 
@@ -125,6 +176,7 @@ pub async fn rotate(state: &AppState, user: &CurrentUser, id: &str) -> AppResult
 pub async fn revoke(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
     primary_only(user)?;
     let (u, now, id) = (user.clone(), state.clock.now(), id.to_owned());
+    let forget = id.clone();
     state
         .db
         .call(move |c| {
@@ -132,5 +184,6 @@ pub async fn revoke(state: &AppState, user: &CurrentUser, id: &str) -> AppResult
             audit_client(c, &u, "api_client.revoked", &id, now)
         })
         .await?;
+    state.api_tokens.forget_client(&forget);
     Ok(())
 }

@@ -71,6 +71,8 @@ pub struct AppState {
     pub search: Arc<tessera_search::SearchIndexes>,
     /// Request budgets (Statement of Results lookups, API clients).
     pub rate: crate::rate::RateLimits,
+    /// API tokens verified recently.
+    pub api_tokens: crate::api_clients::TokenCache,
 }
 
 /// The shared state as handlers receive it.

@@ -215,17 +215,20 @@ fn search_error(e: SearchError) -> AppError {
 /// Searches the results shared with `verifier` (and still shared).
 pub async fn search(state: &AppState, verifier: TenantId, q: SearchQuery) -> AppResult<SearchResults> {
     let (per_page, page) = (q.limit, q.offset / q.limit.max(1) + 1);
-    let search = state.search.clone();
-    let found = tokio::task::spawn_blocking(move || search.search(verifier, &q))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(search_error)?;
-    let ids: Vec<String> = found.hits.iter().map(|h| h.share_id.clone()).collect();
-    let active: HashSet<String> = if ids.is_empty() {
-        HashSet::new()
-    } else {
-        state.db.call(move |c| search_log::still_active(c, verifier, &ids)).await?.into_iter().collect()
-    };
+    let (search, db) = (state.search.clone(), state.db.clone());
+    // The search and the re-check of its hits against the database in one blocking task.
+    let (found, active) = tokio::task::spawn_blocking(move || -> AppResult<_> {
+        let found = search.search(verifier, &q).map_err(search_error)?;
+        let ids: Vec<String> = found.hits.iter().map(|h| h.share_id.clone()).collect();
+        let active: HashSet<String> = if ids.is_empty() {
+            HashSet::new()
+        } else {
+            search_log::still_active(&mut *db.conn()?, verifier, &ids)?.into_iter().collect()
+        };
+        Ok((found, active))
+    })
+    .await
+    .map_err(AppError::internal)??;
     let dropped = found.hits.len() - found.hits.iter().filter(|h| active.contains(&h.share_id)).count();
     let results: Vec<SharedResultView> =
         found.hits.into_iter().filter(|h| active.contains(&h.share_id)).map(SharedResultView::from).collect();
@@ -609,29 +612,50 @@ pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
     }
     let tenant: TenantId = tenant.parse().map_err(|_| bad())?;
     let hash = crate::auth::token_hash(token);
-    let found = state
-        .db
-        .call(move |c| {
-            let t = tessera_storage::repo::tenants::by_id(c, tenant)?;
-            let client = tessera_storage::repo::api_clients::by_token(c, tenant, &hash)?;
-            Ok((t, client))
-        })
-        .await;
-    let (t, client) = match found {
-        Ok(x) => x,
-        Err(tessera_storage::StorageError::NotFound) => return Err(bad()),
-        Err(e) => return Err(e.into()),
+    let caller = match state.api_tokens.get(&hash) {
+        Some(caller) => caller,
+        None => {
+            let key = hash.clone();
+            let found = state
+                .db
+                .call(move |c| {
+                    let t = tessera_storage::repo::tenants::by_id(c, tenant)?;
+                    let client = tessera_storage::repo::api_clients::by_token(c, tenant, &key)?;
+                    Ok((t, client))
+                })
+                .await;
+            let (t, client) = match found {
+                Ok(x) => x,
+                Err(tessera_storage::StorageError::NotFound) => return Err(bad()),
+                Err(e) => return Err(e.into()),
+            };
+            if t.status != "active" || t.kind != tessera_domain::TenantKind::Verifier {
+                return Err(bad());
+            }
+            let caller = ApiCaller {
+                client_id: client.id.clone(),
+                verifier: Verifier {
+                    tenant: t.id,
+                    actor_id: format!("api:{}", client.id),
+                    actor_name: format!("{} (API, {})", client.name, t.name),
+                    locale: t.locale,
+                },
+            };
+            state.api_tokens.put(hash, caller.clone());
+            caller
+        }
     };
-    if t.status != "active" || t.kind != tessera_domain::TenantKind::Verifier {
-        return Err(bad());
-    }
     let budget =
         crate::rate::Budget { max: state.settings.api_requests_per_minute, window: chrono::Duration::minutes(1) };
-    state.rate.take(&[(format!("api:{}", client.id), budget)]).map_err(AppError::too_many)?;
-    Ok(Verifier {
-        tenant: t.id,
-        actor_id: format!("api:{}", client.id),
-        actor_name: format!("{} (API, {})", client.name, t.name),
-        locale: t.locale,
-    })
+    state.rate.take(&[(caller.verifier.actor_id.clone(), budget)]).map_err(AppError::too_many)?;
+    Ok(caller.verifier)
+}
+
+/// An API client as its token was verified.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    /// The client's id.
+    pub client_id: String,
+    /// Who it acts as.
+    pub verifier: Verifier,
 }
