@@ -37,33 +37,48 @@ use tessera_storage::repo::tenants::{self, NewTenant};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("verifier_search bench: [--sizes 100000,1000000] [--clients 16] [--queries 2000]");
+        println!("verifier_search bench: [--sizes 100000,1000000] [--clients 16] [--queries 2000] [--keep DIR]");
         return;
     }
     let arg = |name: &str| dataset::arg(&args, name);
     let sizes = dataset::sizes(&args);
     let clients: usize = arg("--clients").and_then(|s| s.parse().ok()).unwrap_or(16);
     let queries: u64 = arg("--queries").and_then(|s| s.parse().ok()).unwrap_or(2000);
+    // `--keep DIR` keeps each size's database in DIR and loads it again on the next run (the
+    // search index is still rebuilt from it), to measure the server without the long set-up.
+    let keep = arg("--keep").map(std::path::PathBuf::from);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("verifier search over HTTP ({cores} cores, {clients} concurrent clients, {queries} requests per kind)");
     for n in sizes {
-        rt.block_on(run(n, clients, queries));
+        rt.block_on(run(n, clients, queries, keep.as_deref()));
     }
 }
 
-async fn run(n: u64, clients: usize, queries: u64) {
+async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path>) {
     println!("\n== {n} results shared with one verifier, SQLite == (load average: {})", load());
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = support::test_config(Backend::Sqlite, dir.path());
+    let temp = tempfile::tempdir().unwrap();
+    let dir = keep.map_or_else(|| temp.path().to_path_buf(), |k| k.join(n.to_string()));
+    let kept = dir.join("tessera.db").exists();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cfg = support::test_config(Backend::Sqlite, &dir);
+    cfg.database.url = format!("sqlite://{}", dir.join("tessera.db").display());
     cfg.database.pool_size = tessera_daemon::config::Config::default().database.pool_size;
     // Each client is its own API client with the highest budget the configuration allows.
     cfg.verifier.api_requests_per_minute = 100_000;
     cfg.validate().unwrap();
     let db = server::open_database(&cfg).unwrap();
     let t = Instant::now();
-    let (verifier, tokens) = tokio::task::spawn_blocking(move || load_data(&db, n, clients)).await.unwrap();
-    println!("  set-up: {n} shared results bulk-inserted in {:.1} s", t.elapsed().as_secs_f64());
+    let (verifier, tokens) = if kept {
+        // No saved indexer position: the server rebuilds the index as it would the first time.
+        let _ = std::fs::remove_dir_all(dir.join("search"));
+        let v = tenants::by_slug(&mut db.conn().unwrap(), "bench-verifier").unwrap();
+        (v.id, api_tokens(&db, v.id, clients))
+    } else {
+        let r = tokio::task::spawn_blocking(move || load_data(&db, n, clients)).await.unwrap();
+        println!("  set-up: {n} shared results bulk-inserted in {:.1} s", t.elapsed().as_secs_f64());
+        r
+    };
 
     let t = Instant::now();
     let clock = Arc::new(ManualClock::new(start_instant()));
@@ -270,23 +285,22 @@ fn load_data(db: &Db, n: u64, clients: usize) -> (TenantId, Vec<String>) {
         })
         .unwrap();
     }
-    let tokens = (0..clients)
+    drop(c);
+    (verifier.id, api_tokens(db, verifier.id, clients))
+}
+
+/// New API clients of `verifier`; their tokens.
+fn api_tokens(db: &Db, verifier: TenantId, clients: usize) -> Vec<String> {
+    let mut c = db.conn().unwrap();
+    (0..clients)
         .map(|i| {
-            let (token, hash, hint) = tessera_web::verifier::new_api_token(verifier.id);
-            tessera_storage::repo::api_clients::create(
-                &mut c,
-                verifier.id,
-                &format!("bench client {i}"),
-                &hash,
-                &hint,
-                "bench",
-                now,
-            )
-            .unwrap();
+            let (token, hash, hint) = tessera_web::verifier::new_api_token(verifier);
+            let name = format!("bench client {i} {}", uuid::Uuid::new_v4());
+            tessera_storage::repo::api_clients::create(&mut c, verifier, &name, &hash, &hint, "bench", start_instant())
+                .unwrap();
             token
         })
-        .collect();
-    (verifier.id, tokens)
+        .collect()
 }
 
 /// The machine's load average: the figures are only as good as the machine was idle.

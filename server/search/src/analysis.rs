@@ -22,16 +22,19 @@ pub const MIN_PREFIX: usize = 2;
 /// words from its first letters instead: indexing every prefix up to 16 letters made the prefix
 /// terms most of the index and most of a full rebuild's time.
 pub const MAX_PREFIX: usize = 6;
-/// The longest prefix indexed of a word with digits (ID, Statement of Results and similar
-/// numbers): their longer prefixes are nearly unique, so indexing them would add several terms
-/// per document; a longer typed prefix is looked up in the dictionary of whole words instead,
-/// where it matches few.
+/// The prefixes indexed of a word with digits (ID, Statement of Results and similar numbers).
+/// Their first characters are shared by every candidate of a centre or a year, so a short prefix
+/// tells no one apart and is not indexed; longer ones are nearly unique, so a typed prefix of
+/// more than eight characters is looked up in the dictionary of whole words instead, where it
+/// matches few.
+pub const MIN_DIGIT_PREFIX: usize = 6;
+/// See [`MIN_DIGIT_PREFIX`].
 pub const MAX_DIGIT_PREFIX: usize = 8;
 
-/// The longest prefix of `word` (folded) found through a prefix field: longer typed words are
-/// matched against the dictionary of whole words.
-pub fn longest_indexed_prefix(word: &str) -> usize {
-    if word.bytes().any(|b| b.is_ascii_digit()) { MAX_DIGIT_PREFIX } else { MAX_PREFIX }
+/// The lengths of `word`'s (folded) prefixes found through a prefix field: a longer typed word
+/// is matched against the dictionary of whole words, a shorter one only as a whole word.
+pub fn indexed_prefixes(word: &str) -> std::ops::RangeInclusive<usize> {
+    if word.bytes().any(|b| b.is_ascii_digit()) { MIN_DIGIT_PREFIX..=MAX_DIGIT_PREFIX } else { MIN_PREFIX..=MAX_PREFIX }
 }
 
 /// The analyzer of whole words.
@@ -51,7 +54,7 @@ pub fn folded_prefix() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(ExtraFolding)
-        .filter(EdgeNgrams { min: MIN_PREFIX })
+        .filter(EdgeNgrams)
         .build()
 }
 
@@ -141,24 +144,21 @@ impl<S: TokenStream> TokenStream for ExtraFoldingStream<S> {
     }
 }
 
-/// Emits every leading prefix of each word, `min..=`[`longest_indexed_prefix`] characters long
-/// (the whole word too when it is shorter).
+/// Emits the leading prefixes of each word whose lengths [`indexed_prefixes`] names (the whole
+/// word too when it is in that range).
 #[derive(Clone)]
-struct EdgeNgrams {
-    min: usize,
-}
+struct EdgeNgrams;
 
 impl TokenFilter for EdgeNgrams {
     type Tokenizer<T: Tokenizer> = EdgeNgramFilter<T>;
     fn transform<T: Tokenizer>(self, tokenizer: T) -> EdgeNgramFilter<T> {
-        EdgeNgramFilter { inner: tokenizer, min: self.min }
+        EdgeNgramFilter { inner: tokenizer }
     }
 }
 
 #[derive(Clone)]
 struct EdgeNgramFilter<T> {
     inner: T,
-    min: usize,
 }
 
 impl<T: Tokenizer> Tokenizer for EdgeNgramFilter<T> {
@@ -166,7 +166,6 @@ impl<T: Tokenizer> Tokenizer for EdgeNgramFilter<T> {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         EdgeNgramStream {
             inner: self.inner.token_stream(text),
-            min: self.min,
             word: String::new(),
             ends: Vec::new(),
             next: 0,
@@ -177,7 +176,6 @@ impl<T: Tokenizer> Tokenizer for EdgeNgramFilter<T> {
 
 struct EdgeNgramStream<S> {
     inner: S,
-    min: usize,
     /// The current word and the byte ends of its prefixes still to emit.
     word: String,
     ends: Vec<usize>,
@@ -204,14 +202,14 @@ impl<S: TokenStream> TokenStream for EdgeNgramStream<S> {
             self.token = Token { text: String::new(), ..src.clone() };
             self.ends.clear();
             self.next = 0;
-            let max = longest_indexed_prefix(&self.word);
+            let lengths = indexed_prefixes(&self.word);
             let boundaries = self.word.char_indices().map(|(i, _)| i).skip(1).chain([self.word.len()]);
             for (n, end) in boundaries.enumerate() {
                 let chars = n + 1;
-                if chars > max {
+                if chars > *lengths.end() {
                     break;
                 }
-                if chars >= self.min {
+                if lengths.contains(&chars) {
                     self.ends.push(end);
                 }
             }
@@ -250,6 +248,7 @@ mod tests {
         assert_eq!(prefixes("Kós Ab"), ["ko", "kos", "ab"]);
         assert_eq!(prefixes("Kowalski"), ["ko", "kow", "kowa", "kowal", "kowals"]);
         assert_eq!(prefixes("x").len(), 0);
-        assert_eq!(prefixes("PL07800012"), ["pl", "pl0", "pl07", "pl078", "pl0780", "pl07800", "pl078000"]);
+        assert_eq!(prefixes("PL07800012"), ["pl0780", "pl07800", "pl078000"]);
+        assert_eq!(prefixes("sor12"), Vec::<String>::new());
     }
 }

@@ -193,7 +193,7 @@ const REBUILD_WRITER_BYTES: usize = 256_000_000;
 /// The on-disk format of an index (schema, analyzers, store settings). An index of another
 /// format is deleted when opened and must be rebuilt: callers that remember their position
 /// (the daemon's indexer) compare this number and rebuild every index when it changed.
-pub const INDEX_FORMAT: u32 = 4;
+pub const INDEX_FORMAT: u32 = 5;
 /// The file in a tenant's index folder that names its format.
 const FORMAT_FILE: &str = "tessera-format";
 
@@ -553,19 +553,51 @@ impl Rebuild {
         Ok(())
     }
 
-    /// Commits the new set, merges it into one segment (a query then walks one term dictionary,
-    /// not one per segment), and makes it visible; returns the documents added.
+    /// Commits the new set, merges it into as many segments as the machine has cores for (up to
+    /// [`REBUILD_SEGMENTS`]; a query walks one term dictionary per segment, and a merge runs on
+    /// one core), and makes it visible; returns the documents added.
     pub fn finish(self) -> SearchResult<u64> {
+        let started = std::time::Instant::now();
         let mut writer = self.writer;
         writer.commit()?;
-        let segments = self.ix.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
+        let committed = started.elapsed();
+        // Only ids and sizes are kept: a live segment meta keeps its files from being deleted.
+        let sizes: Vec<_> = self.ix.index.searchable_segment_metas()?.iter().map(|m| (m.id(), m.num_docs())).collect();
+        let segments = sizes.len();
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, REBUILD_SEGMENTS);
+        let groups = balanced_groups(sizes, parts);
+        let merges: Vec<_> = groups.iter().filter(|g| g.len() > 1).map(|g| writer.merge(g)).collect();
+        for m in merges {
+            m.wait()?;
         }
-        writer.wait_merging_threads()?;
+        // The merged-away segments are deleted once no searcher holds them.
         self.ix.reader.reload()?;
+        writer.garbage_collect_files().wait()?;
+        writer.wait_merging_threads()?;
+        tracing::debug!(
+            segments,
+            into = groups.len(),
+            commit_ms = committed.as_millis() as u64,
+            merge_ms = (started.elapsed() - committed).as_millis() as u64,
+            "search index rebuild finished"
+        );
         Ok(self.added)
     }
+}
+
+/// A rebuilt index is merged into at most this many segments, each merge on its own core.
+pub const REBUILD_SEGMENTS: usize = 2;
+
+/// Splits segments (id, documents) into at most `parts` groups of about equal documents.
+fn balanced_groups(mut segments: Vec<(tantivy::index::SegmentId, u32)>, parts: usize) -> Vec<Vec<tantivy::index::SegmentId>> {
+    segments.sort_by_key(|&(_, docs)| std::cmp::Reverse(docs));
+    let mut groups: Vec<(u64, Vec<tantivy::index::SegmentId>)> = vec![(0, Vec::new()); parts.min(segments.len())];
+    for (id, docs) in segments {
+        let lightest = groups.iter_mut().min_by_key(|(n, _)| *n).expect("at least one group");
+        lightest.0 += u64::from(docs);
+        lightest.1.push(id);
+    }
+    groups.into_iter().map(|(_, ids)| ids).collect()
 }
 
 #[cfg(test)]

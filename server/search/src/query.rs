@@ -154,8 +154,9 @@ fn words_clause(
                 vec![(Occur::Should, Box::new(BoostQuery::new(term_query(field, w), 4.0)))];
             let chars = w.chars().count();
             let digits = w.bytes().any(|b| b.is_ascii_digit());
-            if !prefix_fields.is_empty() && chars >= analysis::MIN_PREFIX {
-                if chars > analysis::longest_indexed_prefix(w) {
+            let lengths = analysis::indexed_prefixes(w);
+            if !prefix_fields.is_empty() && chars >= *lengths.start() {
+                if chars > *lengths.end() {
                     // Not indexed as a prefix (see analysis): the whole words it begins, few
                     // for a word this long.
                     let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, w), 0, false);
