@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo bench -p tessera --bench verifier_search -- [--sizes 100000,1000000] [--clients 16]
-//!     [--queries 2000]
+//!     [--queries 2000] [--keep DIR] [--kinds exact,prefix,fuzzy,filtered]
 //! ```
 //!
 //! The data set and the queries are those of the in-process bench (`server/search/benches/
@@ -37,7 +37,9 @@ use tessera_storage::repo::tenants::{self, NewTenant};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("verifier_search bench: [--sizes 100000,1000000] [--clients 16] [--queries 2000] [--keep DIR]");
+        println!(
+            "verifier_search bench: [--sizes 100000,1000000] [--clients 16] [--queries 2000] [--keep DIR] [--kinds exact,prefix]"
+        );
         return;
     }
     let arg = |name: &str| dataset::arg(&args, name);
@@ -99,7 +101,9 @@ async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path
 
     let base = format!("http://{}", running.addr);
     println!("\n  {:<10} {:>10} {:>10} {:>10} {:>12}", "query", "p50", "p95", "p99", "requests/s");
-    for kind in dataset::KINDS {
+    let only = std::env::args().collect::<Vec<_>>();
+    let only = dataset::arg(&only, "--kinds");
+    for kind in dataset::KINDS.into_iter().filter(|k| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == *k))) {
         let t = Instant::now();
         let mut tasks = Vec::new();
         for (c, token) in tokens.iter().enumerate() {
