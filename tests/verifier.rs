@@ -256,6 +256,38 @@ async fn withdrawn_share_disappears(backend: Backend) {
     srv.stop().await;
 }
 
+async fn withdrawal_counts_before_the_indexer_applies_it(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    let srv = start_in(backend, &dir, None).await;
+    let url = srv.database_url.clone();
+    let w = world(&srv);
+    let id = share(&srv, &w, 3, &w.org_a);
+    share(&srv, &w, 0, &w.org_a);
+    let a = org_client(&srv, "org-a", "alice@org-a.example").await;
+    until(&a, &srv, "", &["Bianchi", "Kowalski"]).await;
+    srv.stop().await;
+    // The same data with an indexer that looks at the log once at start, then sleeps for an hour.
+    let srv = TestServer::start_tweaked(backend, false, move |cfg| {
+        cfg.data_dir = dir.clone();
+        cfg.database.url = url;
+        cfg.search.poll_interval_ms = 3_600_000;
+    })
+    .await;
+    let a = org_client(&srv, "org-a", "alice@org-a.example").await;
+    assert_eq!(search(&a, &srv, "q=bianchi").await, ["Bianchi"]);
+    let mut c = srv.db().conn().unwrap();
+    shares::withdraw(&mut c, w.centre.id, &id, srv.clock.now()).unwrap();
+    // The index still holds the share, but the log says it changed: the hits are checked.
+    let state = srv.running.as_ref().unwrap().state.clone();
+    assert_eq!(state.search.count(w.org_a.id).unwrap(), 2);
+    assert!(search(&a, &srv, "q=bianchi").await.is_empty());
+    let body: Value = a.get(srv.url("/api/v1/verifier/search")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["total"], 1, "{body}");
+    assert_eq!(body["results"][0]["family_name"], "Kowalski", "{body}");
+    srv.stop().await;
+}
+
 async fn index_catches_up_after_a_restart(backend: Backend) {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
@@ -412,6 +444,7 @@ both_backends!(
     new_share_is_searchable_within_a_second,
     organisations_never_see_each_others_shares,
     withdrawn_share_disappears,
+    withdrawal_counts_before_the_indexer_applies_it,
     index_catches_up_after_a_restart,
     index_rebuilds_when_the_log_was_pruned_past_it,
     reindex_rebuilds_from_the_database,

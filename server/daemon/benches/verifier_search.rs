@@ -13,7 +13,9 @@
 //! rebuilds the verifier's index from the database before it serves, which is the full reindex
 //! figure. Each request goes the whole way: API token check and rate budget, the search, the
 //! re-check of the hits against the database, JSON. Clients and server share this process (and
-//! the machine's cores), so the figures include the clients' own cost. Nothing is asserted.
+//! the machine's cores), so the figures include the clients' own cost; the first row, `floor`,
+//! is the same clients on `GET /healthz`, which does nothing: what that part costs here.
+//! Nothing is asserted.
 
 #[path = "../../../tests/support.rs"]
 #[allow(dead_code)]
@@ -49,6 +51,10 @@ fn main() {
     // `--keep DIR` keeps each size's database in DIR and loads it again on the next run (the
     // search index is still rebuilt from it), to measure the server without the long set-up.
     let keep = arg("--keep").map(std::path::PathBuf::from);
+    // RUST_LOG=info shows the server's log (the rebuild's phases, for instance).
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("verifier search over HTTP ({cores} cores, {clients} concurrent clients, {queries} requests per kind)");
@@ -103,7 +109,10 @@ async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path
     println!("\n  {:<10} {:>10} {:>10} {:>10} {:>12}", "query", "p50", "p95", "p99", "requests/s");
     let only = std::env::args().collect::<Vec<_>>();
     let only = dataset::arg(&only, "--kinds");
-    for kind in dataset::KINDS.into_iter().filter(|k| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == *k))) {
+    // First the floor: the same clients on `GET /healthz`, which does nothing, so what the HTTP
+    // stack and the clients themselves cost on this machine is printed beside the searches.
+    let kinds = std::iter::once("floor").chain(dataset::KINDS);
+    for kind in kinds.filter(|k| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == *k))) {
         let t = Instant::now();
         let mut tasks = Vec::new();
         for (c, token) in tokens.iter().enumerate() {
@@ -114,7 +123,11 @@ async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path
                 // Warm-up, then this client's share of the queries.
                 let ks = (1_000_000 + c as u64..1_000_000 + c as u64 + 2).chain((c as u64..queries).step_by(clients));
                 for (i, k) in ks.enumerate() {
-                    let url = format!("{base}/api/v1/verifier/search?{}", params(&dataset::search_query(kind, k, n)));
+                    let url = if kind == "floor" {
+                        format!("{base}/healthz")
+                    } else {
+                        format!("{base}/api/v1/verifier/search?{}", params(&dataset::search_query(kind, k, n)))
+                    };
                     let t = Instant::now();
                     let res = http.get(&url).bearer_auth(&token).send().await.unwrap();
                     let status = res.status();
@@ -136,13 +149,16 @@ async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path
         let s = dataset::stats(all.clone());
         all.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let p99 = all[((all.len() as f64 - 1.0) * 0.99).round() as usize];
+        let verdict = match kind {
+            "floor" => "(GET /healthz: the HTTP stack and clients alone)".to_owned(),
+            _ => format!("goal p95 5 ms: {}", if s.p95 < 5.0 { "met" } else { "NOT met" }),
+        };
         println!(
-            "  {kind:<10} {:>7.2} ms {:>7.2} ms {:>7.2} ms {:>12.0}   goal p95 5 ms: {}",
+            "  {kind:<10} {:>7.2} ms {:>7.2} ms {:>7.2} ms {:>12.0}   {verdict}",
             s.p50,
             s.p95,
             p99,
-            count as f64 / secs,
-            if s.p95 < 5.0 { "met" } else { "NOT met" }
+            count as f64 / secs
         );
     }
     println!("\n  after the queries: process RSS {} (load average: {})", dataset::rss(), load());

@@ -86,22 +86,43 @@ pub fn rebuild(
     tenant: TenantId,
     mut progress: impl FnMut(u64, u64),
 ) -> anyhow::Result<u64> {
+    let started = Instant::now();
     let mut conn = db.conn()?;
     let total = search_log::active_count(&mut conn, tenant)? as u64;
     let mut build = search.rebuild(tenant)?;
     let mut after = String::new();
     let mut done = 0u64;
+    let (mut reading, mut adding) = (Duration::ZERO, Duration::ZERO);
     progress(0, total);
-    loop {
-        let rows = search_log::page(&mut conn, tenant, &after, 5_000)?;
-        let Some(last) = rows.last() else { break };
-        after = last.share_id.clone();
-        let docs: Vec<SharedResultDoc> = rows.into_iter().map(document).collect();
-        done += docs.len() as u64;
-        build.add(&docs)?;
-        progress(done, total.max(done));
-    }
-    Ok(build.finish()?)
+    // Each row joins six tables: with SQLite's default 2 MiB page cache their indexes are read
+    // from the file again and again.
+    tessera_storage::conn::with_large_cache(&mut conn, 64, |conn| -> anyhow::Result<()> {
+        loop {
+            let t = Instant::now();
+            let rows = search_log::page(conn, tenant, &after, 5_000)?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = last.share_id.clone();
+            let docs: Vec<SharedResultDoc> = rows.into_iter().map(document).collect();
+            reading += t.elapsed();
+            let t = Instant::now();
+            done += docs.len() as u64;
+            build.add(&docs)?;
+            adding += t.elapsed();
+            progress(done, total.max(done));
+        }
+    })?;
+    let t = Instant::now();
+    let n = build.finish()?;
+    tracing::info!(
+        %tenant,
+        documents = n,
+        seconds = started.elapsed().as_secs_f64(),
+        reading_database = reading.as_secs_f64(),
+        handing_to_the_writer = adding.as_secs_f64(),
+        committing_and_merging = t.elapsed().as_secs_f64(),
+        "search index rebuilt"
+    );
+    Ok(n)
 }
 
 /// A full rebuild asked of the running server by `tessera reindex`, which cannot open the
@@ -204,7 +225,6 @@ fn serve_rebuild_requests(db: &Db, search: &SearchIndexes) -> anyhow::Result<usi
             Ok(n) => {
                 req.state = RequestState::Done;
                 req.done = n;
-                tracing::info!(tenant = %verifier.slug, documents = n, "search index rebuilt");
             }
             Err(e) => {
                 req.state = RequestState::Failed;
@@ -227,6 +247,8 @@ pub fn verifier_tenants(db: &Db) -> anyhow::Result<Vec<tenants::Tenant>> {
 pub struct Indexer {
     db: Db,
     search: Arc<SearchIndexes>,
+    /// Where the watermark is published for searches (see `AppState::search_watermark`).
+    published: Arc<std::sync::atomic::AtomicI64>,
     state_file: PathBuf,
     watermark: i64,
     applied: BTreeSet<i64>,
@@ -236,7 +258,11 @@ pub struct Indexer {
 impl Indexer {
     /// Loads the saved position; without one (a new data folder, or a lost file), rebuilds every
     /// verifier's index first.
-    pub fn start(db: Db, search: Arc<SearchIndexes>) -> anyhow::Result<Self> {
+    pub fn start(
+        db: Db,
+        search: Arc<SearchIndexes>,
+        published: Arc<std::sync::atomic::AtomicI64>,
+    ) -> anyhow::Result<Self> {
         let state_file = search.root().join("indexer.json");
         let saved: Option<Saved> = match std::fs::read_to_string(&state_file) {
             Ok(text) => match serde_json::from_str(&text) {
@@ -279,19 +305,19 @@ impl Indexer {
             None => {
                 let head = search_log::max_seq(&mut *db.conn()?)?;
                 for t in verifier_tenants(&db)? {
-                    let n = rebuild(&db, &search, t.id, |_, _| {})
+                    rebuild(&db, &search, t.id, |_, _| {})
                         .with_context(|| format!("cannot rebuild the search index of {}", t.slug))?;
-                    tracing::info!(tenant = %t.slug, documents = n, "search index rebuilt");
                 }
                 (head - REPLAY_AFTER_REBUILD).max(0)
             }
         };
-        let me = Self { db, search, state_file, watermark, applied: BTreeSet::new(), gaps: BTreeMap::new() };
+        let me = Self { db, search, published, state_file, watermark, applied: BTreeSet::new(), gaps: BTreeMap::new() };
         me.save()?;
         Ok(me)
     }
 
     fn save(&self) -> anyhow::Result<()> {
+        self.published.store(self.watermark, std::sync::atomic::Ordering::Release);
         let tmp = self.state_file.with_extension("json.tmp");
         let saved = Saved { watermark: self.watermark, format: tessera_search::INDEX_FORMAT };
         std::fs::write(&tmp, serde_json::to_vec(&saved)?)?;

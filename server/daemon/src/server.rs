@@ -70,6 +70,8 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
         rate: tessera_web::rate::RateLimits::new(clock.clone()),
         api_tokens: Default::default(),
+        search_pool: tessera_web::state::SearchPool::new(std::thread::available_parallelism().map_or(2, |n| n.get()))?,
+        search_watermark: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
         clock,
         settings,
         jobs_wakeup: Arc::new(Notify::new()),
@@ -156,8 +158,8 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     )));
 
     let indexer = {
-        let (db, search) = (db.clone(), state.search.clone());
-        tokio::task::spawn_blocking(move || crate::indexer::Indexer::start(db, search)).await??
+        let (db, search, published) = (db.clone(), state.search.clone(), state.search_watermark.clone());
+        tokio::task::spawn_blocking(move || crate::indexer::Indexer::start(db, search, published)).await??
     };
     tasks.push(tokio::spawn(indexer.run(Duration::from_millis(cfg.search.poll_interval_ms), stop_rx.clone())));
 

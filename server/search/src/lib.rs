@@ -414,7 +414,10 @@ where
 /// 1,000,000 documents the server held about 500 MB it no longer used. A threshold fixed at the
 /// page size keeps those pages mapped on their own and returned when freed. (Not lower: a query's
 /// typo automaton and document bitset take a few hundred KiB, and mapping and unmapping them on
-/// every query cost a third of the CPU of a search request in page faults.)
+/// every query cost a third of the CPU of a search request in page faults.) Fixing it also fixes
+/// the trim threshold at its 128 KiB start, so the heap's free top was handed back after nearly
+/// every query and faulted in again by the next: 8 MiB are kept (page faults of a search
+/// workload down by two thirds).
 fn return_large_buffers_when_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -422,6 +425,7 @@ fn return_large_buffers_when_freed() {
         // SAFETY: mallopt only tunes the allocator.
         ONCE.call_once(|| unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
         });
     }
 }

@@ -73,6 +73,47 @@ pub struct AppState {
     pub rate: crate::rate::RateLimits,
     /// API tokens verified recently.
     pub api_tokens: crate::api_clients::TokenCache,
+    /// The threads searches run on.
+    pub search_pool: SearchPool,
+    /// The search change-log position this process's indexes have applied everything up to
+    /// (published by the indexer; `i64::MIN` until it starts).
+    pub search_watermark: Arc<std::sync::atomic::AtomicI64>,
+}
+
+/// A fixed set of threads, one per core, that run searches in turn. Searches are short (well
+/// under a millisecond) and CPU-bound: on tokio's blocking pool every concurrent request got a
+/// thread of its own, and a dozen threads taking turns on two cores evicted each other's index
+/// pages from the caches.
+pub struct SearchPool {
+    jobs: crossbeam_channel::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl SearchPool {
+    /// Starts `threads` threads.
+    pub fn new(threads: usize) -> std::io::Result<Self> {
+        let (jobs, queue) = crossbeam_channel::unbounded::<Box<dyn FnOnce() + Send>>();
+        for i in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new().name(format!("search-{i}")).spawn(move || {
+                // Ends when the pool (the sender) is dropped.
+                for job in queue {
+                    job();
+                }
+            })?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Runs `f` on one of the pool's threads; `None` if it panicked.
+    pub async fn run<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = move || {
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(out.ok());
+        };
+        self.jobs.send(Box::new(job)).ok()?;
+        rx.await.ok().flatten()
+    }
 }
 
 /// The shared state as handlers receive it.

@@ -217,18 +217,20 @@ pub async fn search(state: &AppState, verifier: TenantId, q: SearchQuery) -> App
     let (per_page, page) = (q.limit, q.offset / q.limit.max(1) + 1);
     let (search, db) = (state.search.clone(), state.db.clone());
     // The search and the re-check of its hits against the database in one blocking task.
-    let (found, active) = tokio::task::spawn_blocking(move || -> AppResult<_> {
-        let found = search.search(verifier, &q).map_err(search_error)?;
-        let ids: Vec<String> = found.hits.iter().map(|h| h.share_id.clone()).collect();
-        let active: HashSet<String> = if ids.is_empty() {
-            HashSet::new()
-        } else {
-            search_log::still_active(&mut *db.conn()?, verifier, &ids)?.into_iter().collect()
-        };
-        Ok((found, active))
-    })
-    .await
-    .map_err(AppError::internal)??;
+    let (found, active) = state
+        .search_pool
+        .run(move || -> AppResult<_> {
+            let found = search.search(verifier, &q).map_err(search_error)?;
+            let ids: Vec<String> = found.hits.iter().map(|h| h.share_id.clone()).collect();
+            let active: HashSet<String> = if ids.is_empty() {
+                HashSet::new()
+            } else {
+                search_log::still_active(&mut *db.conn()?, verifier, &ids)?.into_iter().collect()
+            };
+            Ok((found, active))
+        })
+        .await
+        .ok_or_else(|| AppError::internal("a search failed"))??;
     let dropped = found.hits.len() - found.hits.iter().filter(|h| active.contains(&h.share_id)).count();
     let results: Vec<SharedResultView> =
         found.hits.into_iter().filter(|h| active.contains(&h.share_id)).map(SharedResultView::from).collect();

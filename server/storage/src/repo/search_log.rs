@@ -226,6 +226,18 @@ pub fn still_active(conn: &mut DbConnection, verifier: TenantId, share_ids: &[St
         .load(conn)?)
 }
 
+/// Whether the log holds rows for `verifier` after `watermark`: changes a search index that has
+/// applied everything up to `watermark` may not show yet.
+pub fn pending(conn: &mut DbConnection, verifier: TenantId, watermark: i64) -> StorageResult<bool> {
+    let first: Option<i64> = search_changes::table
+        .filter(search_changes::seq.gt(watermark))
+        .filter(search_changes::tenant_id.eq(tid(verifier)))
+        .select(search_changes::seq)
+        .first(conn)
+        .optional()?;
+    Ok(first.is_some())
+}
+
 /// A page of the active shares with `verifier`, newest first (the shared list, R-SHARED-LIST).
 pub fn newest(conn: &mut DbConnection, verifier: TenantId, offset: i64, limit: i64) -> StorageResult<Vec<IndexRow>> {
     Ok(index_rows!(tid(verifier))
