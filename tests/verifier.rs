@@ -359,15 +359,22 @@ async fn index_rebuilds_when_the_log_was_pruned_past_it(backend: Backend) {
     srv.stop().await;
 }
 
-async fn reindex_rebuilds_from_the_database(backend: Backend) {
+/// A server in a data folder of its own (returned, with its database URL) whose organisation
+/// org-a has the first three entries shared with it.
+async fn three_shared_with_org_a(backend: Backend) -> (tempfile::TempDir, TestServer, String, World) {
     let data = tempfile::tempdir().unwrap();
-    let dir = data.path().to_path_buf();
-    let srv = start_in(backend, &dir, None).await;
+    let srv = start_in(backend, data.path(), None).await;
     let url = srv.database_url.clone();
     let w = world(&srv);
     for i in 0..3 {
         share(&srv, &w, i, &w.org_a);
     }
+    (data, srv, url, w)
+}
+
+async fn reindex_rebuilds_from_the_database(backend: Backend) {
+    let (data, srv, url, w) = three_shared_with_org_a(backend).await;
+    let dir = data.path().to_path_buf();
     share(&srv, &w, 3, &w.org_b);
     srv.stop().await;
     // The index is lost; reindex rebuilds it.
@@ -395,14 +402,8 @@ async fn reindex_rebuilds_from_the_database(backend: Backend) {
 }
 
 async fn reindex_while_the_server_runs(backend: Backend) {
-    let data = tempfile::tempdir().unwrap();
+    let (data, srv, url, w) = three_shared_with_org_a(backend).await;
     let dir = data.path().to_path_buf();
-    let srv = start_in(backend, &dir, None).await;
-    let url = srv.database_url.clone();
-    let w = world(&srv);
-    for i in 0..3 {
-        share(&srv, &w, i, &w.org_a);
-    }
     let a = org_client(&srv, "org-a", "alice@org-a.example").await;
     until(&a, &srv, "q=kowalski", &["Kowalski"]).await;
     // A repair made in the database by hand, outside the change log: the index cannot know.

@@ -161,14 +161,12 @@ pub enum RequestState {
     Failed,
 }
 
-/// The folder of rebuild requests.
-pub fn requests_dir(search: &SearchIndexes) -> PathBuf {
-    search.root().join("reindex")
-}
+/// The folder of rebuild requests, in the search folder.
+const REQUESTS: &str = "reindex";
 
 /// The request file of `tenant`.
 pub fn request_file(search_root: &std::path::Path, tenant: TenantId) -> PathBuf {
-    search_root.join("reindex").join(format!("{tenant}.json"))
+    search_root.join(REQUESTS).join(format!("{tenant}.json"))
 }
 
 /// Reads a request file (`None` when missing or unreadable: a half-written file is retried).
@@ -188,7 +186,7 @@ pub fn write_request(file: &std::path::Path, r: &RebuildRequest) -> std::io::Res
 
 /// Takes the rebuild requests waiting in the search folder; returns how many it served.
 fn serve_rebuild_requests(db: &Db, search: &SearchIndexes) -> anyhow::Result<usize> {
-    let Ok(entries) = std::fs::read_dir(requests_dir(search)) else { return Ok(0) };
+    let Ok(entries) = std::fs::read_dir(search.root().join(REQUESTS)) else { return Ok(0) };
     let mut served = 0;
     for entry in entries.flatten() {
         let file = entry.path();
