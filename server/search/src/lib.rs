@@ -430,6 +430,17 @@ fn return_large_buffers_when_freed() {
     }
 }
 
+/// Hands the heap's free pages back to the system once a rebuild is over: the writer's
+/// documents and buffers below the mmap threshold were freed all over the heap, not at its top,
+/// where the trim threshold would return them.
+fn give_back_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The search indexes of every verifier tenant under one folder.
 pub struct SearchIndexes {
     root: PathBuf,
@@ -580,6 +591,7 @@ impl Rebuild {
         self.ix.reader.reload()?;
         writer.garbage_collect_files().wait()?;
         writer.wait_merging_threads()?;
+        give_back_free_memory();
         tracing::debug!(
             segments,
             into = groups.len(),
