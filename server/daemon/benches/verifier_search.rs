@@ -93,6 +93,11 @@ async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path
     let running = server::start(&cfg, clock).await.expect("server starts");
     let reindex = t.elapsed();
     let state = running.state.clone();
+    // Measured once the indexer has caught up with the change log (the steady state).
+    let head = tessera_storage::repo::search_log::max_seq(&mut state.db.conn().unwrap()).unwrap();
+    while state.search_watermark.load(std::sync::atomic::Ordering::Acquire) < head {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let indexed = state.search.count(verifier).unwrap();
     println!(
         "  server started in {:.1} s, rebuilding the index from the database ({indexed} documents; goal 30 s: {})",

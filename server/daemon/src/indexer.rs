@@ -29,8 +29,9 @@ pub const GAP_GRACE: Duration = Duration::from_secs(30);
 /// Log rows read per pass.
 const BATCH: i64 = 2_000;
 /// When a process starts without a saved position it rebuilds every index from the database;
-/// it then re-applies this many of the latest log rows, so a change that committed during the
-/// rebuild but was numbered before its start is not lost.
+/// on PostgreSQL it then re-applies this many of the latest log rows, so a change that committed
+/// during the rebuild but was numbered before its start is not lost. (SQLite numbers and commits
+/// writes one at a time: what commits during the rebuild is numbered after its start.)
 const REPLAY_AFTER_REBUILD: i64 = 10_000;
 
 /// The saved position.
@@ -306,7 +307,8 @@ impl Indexer {
                     rebuild(&db, &search, t.id, |_, _| {})
                         .with_context(|| format!("cannot rebuild the search index of {}", t.slug))?;
                 }
-                (head - REPLAY_AFTER_REBUILD).max(0)
+                let replay = if db.is_sqlite() { 0 } else { REPLAY_AFTER_REBUILD };
+                (head - replay).max(0)
             }
         };
         let me = Self { db, search, published, state_file, watermark, applied: BTreeSet::new(), gaps: BTreeMap::new() };
