@@ -99,6 +99,34 @@ fn main() {
             ours.push(s);
         }
         println!("after queries: process RSS {}", rss());
+        // The same queries from one thread per core at once: what a busy server's searches cost
+        // when they share the cores and their caches.
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        if cores > 1 {
+            for kind in KINDS {
+                let t = Instant::now();
+                let per: Vec<Stats> = std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..cores as u64)
+                        .map(|c| {
+                            let ix = &ix;
+                            s.spawn(move || {
+                                time(queries, |k| {
+                                    let q = search_query(kind, k * cores as u64 + c, n);
+                                    std::hint::black_box(ix.search(tenant, &q).unwrap());
+                                })
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap()).collect()
+                });
+                let rate = (cores * queries) as f64 / t.elapsed().as_secs_f64();
+                let p50 = per.iter().map(|s| s.p50).sum::<f64>() / per.len() as f64;
+                let p95 = per.iter().map(|s| s.p95).fold(0.0, f64::max);
+                println!(
+                    "{kind:<10} {cores} threads at once: p50 {p50:>7.3} ms  p95 {p95:>7.3} ms  {rate:>7.0} queries/s"
+                );
+            }
+        }
 
         // SQLite FTS5 on the same data (diacritics removed by unicode61; no typo tolerance).
         if !baselines {
