@@ -257,11 +257,8 @@ async fn withdrawn_share_disappears(backend: Backend) {
 }
 
 async fn withdrawal_counts_before_the_indexer_applies_it(backend: Backend) {
-    let data = tempfile::tempdir().unwrap();
+    let (data, srv, url, w) = in_own_folder(backend).await;
     let dir = data.path().to_path_buf();
-    let srv = start_in(backend, &dir, None).await;
-    let url = srv.database_url.clone();
-    let w = world(&srv);
     let id = share(&srv, &w, 3, &w.org_a);
     share(&srv, &w, 0, &w.org_a);
     let a = org_client(&srv, "org-a", "alice@org-a.example").await;
@@ -289,11 +286,8 @@ async fn withdrawal_counts_before_the_indexer_applies_it(backend: Backend) {
 }
 
 async fn index_catches_up_after_a_restart(backend: Backend) {
-    let data = tempfile::tempdir().unwrap();
+    let (data, srv, url, w) = in_own_folder(backend).await;
     let dir = data.path().to_path_buf();
-    let srv = start_in(backend, &dir, None).await;
-    let url = srv.database_url.clone();
-    let w = world(&srv);
     share(&srv, &w, 0, &w.org_a);
     let a = org_client(&srv, "org-a", "alice@org-a.example").await;
     until(&a, &srv, "q=kowalski", &["Kowalski"]).await;
@@ -323,11 +317,8 @@ async fn index_catches_up_after_a_restart(backend: Backend) {
 /// longer finds its saved position before what is left, rebuilds from the database, and the
 /// log's numbering carries on (the newest row is never pruned).
 async fn index_rebuilds_when_the_log_was_pruned_past_it(backend: Backend) {
-    let data = tempfile::tempdir().unwrap();
+    let (data, srv, url, w) = in_own_folder(backend).await;
     let dir = data.path().to_path_buf();
-    let srv = start_in(backend, &dir, None).await;
-    let url = srv.database_url.clone();
-    let w = world(&srv);
     share(&srv, &w, 0, &w.org_a);
     let a = org_client(&srv, "org-a", "alice@org-a.example").await;
     until(&a, &srv, "q=kowalski", &["Kowalski"]).await;
@@ -359,13 +350,19 @@ async fn index_rebuilds_when_the_log_was_pruned_past_it(backend: Backend) {
     srv.stop().await;
 }
 
-/// A server in a data folder of its own (returned, with its database URL) whose organisation
-/// org-a has the first three entries shared with it.
-async fn three_shared_with_org_a(backend: Backend) -> (tempfile::TempDir, TestServer, String, World) {
+/// A server in a data folder of its own (returned, with its database URL: a restart finds both
+/// again) and its world.
+async fn in_own_folder(backend: Backend) -> (tempfile::TempDir, TestServer, String, World) {
     let data = tempfile::tempdir().unwrap();
     let srv = start_in(backend, data.path(), None).await;
     let url = srv.database_url.clone();
     let w = world(&srv);
+    (data, srv, url, w)
+}
+
+/// [`in_own_folder`], with the first three entries shared with org-a.
+async fn three_shared_with_org_a(backend: Backend) -> (tempfile::TempDir, TestServer, String, World) {
+    let (data, srv, url, w) = in_own_folder(backend).await;
     for i in 0..3 {
         share(&srv, &w, i, &w.org_a);
     }

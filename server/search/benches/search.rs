@@ -9,7 +9,8 @@
 //! names in Polish, Hungarian, Italian and English with their diacritics, family names built
 //! from roots and suffixes (well over 100,000 distinct ones). For each size it measures, in
 //! process and through the search layer (tenant scope and stored fields included), p50 and p95
-//! of exact, prefix, fuzzy and filtered queries; the same queries on SQLite FTS5 and (with
+//! of exact, prefix, fuzzy and filtered queries, then the same from one thread per core at once
+//! (the most searches a second the machine can do); the same queries on SQLite FTS5 and (with
 //! `--pg`) PostgreSQL pg_trgm, as ratios; bulk indexing time, index size and resident memory.
 
 use std::collections::HashSet;
