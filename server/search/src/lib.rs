@@ -38,8 +38,9 @@ pub enum SearchError {
     /// The index folder could not be used.
     #[error("search index folder: {0}")]
     Io(#[from] std::io::Error),
-    /// Another process writes this index (a running server holds it).
-    #[error("the search index of tenant {0} is in use by another process (stop the server first)")]
+    /// Something else holds this index's writer lock (the folder's owner lock keeps other
+    /// Tessera processes out, so this is a process outside Tessera, or a lock file left behind).
+    #[error("the search index of tenant {0} is locked by another writer")]
     Busy(TenantId),
     /// A query input is not acceptable.
     #[error("{0}")]
@@ -346,30 +347,19 @@ impl TenantIndex {
         let limit = q.limit.clamp(1, query::MAX_LIMIT);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
         let shared = query::shared_range(q);
-        let (total, addrs): (usize, Vec<tantivy::DocAddress>) = match (q.sort, q.has_text()) {
-            (Sort::Relevance, true) => {
-                let (n, docs) = collect(&searcher, &built, shared, (Count, top.order_by_score()))?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
-            }
+        let (total, addrs) = match (q.sort, q.has_text()) {
+            (Sort::Relevance, true) => collect(&searcher, &built, shared, top.order_by_score())?,
             (Sort::Relevance | Sort::SharedNewest, _) => {
-                let by = top.order_by_fast_field::<i64>("shared_at", Order::Desc);
-                let (n, docs) = collect(&searcher, &built, shared, (Count, by))?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
+                collect(&searcher, &built, shared, top.order_by_fast_field::<i64>("shared_at", Order::Desc))?
             }
             (Sort::SharedOldest, _) => {
-                let by = top.order_by_fast_field::<i64>("shared_at", Order::Asc);
-                let (n, docs) = collect(&searcher, &built, shared, (Count, by))?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
+                collect(&searcher, &built, shared, top.order_by_fast_field::<i64>("shared_at", Order::Asc))?
             }
             (Sort::ExamDate, _) => {
-                let by = top.order_by_fast_field::<i64>("exam_date", Order::Desc);
-                let (n, docs) = collect(&searcher, &built, shared, (Count, by))?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
+                collect(&searcher, &built, shared, top.order_by_fast_field::<i64>("exam_date", Order::Desc))?
             }
             (Sort::FamilyName, _) => {
-                let by = top.order_by_string_fast_field("sort_name", Order::Asc);
-                let (n, docs) = collect(&searcher, &built, shared, (Count, by))?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
+                collect(&searcher, &built, shared, top.order_by_string_fast_field("sort_name", Order::Asc))?
             }
         };
         let mut hits = Vec::with_capacity(addrs.len());
@@ -389,24 +379,26 @@ impl TenantIndex {
     }
 }
 
-/// Runs `collector` over the hits of `query`, keeping only those shared within `shared` (seconds,
-/// inclusive) when given.
-fn collect<C>(
+/// The number of hits of `query` and the addresses of those `top` keeps, counting and keeping
+/// only those shared within `shared` (seconds, inclusive) when given.
+fn collect<C, K>(
     searcher: &tantivy::Searcher,
     query: &dyn tantivy::query::Query,
     shared: Option<(i64, i64)>,
-    collector: C,
-) -> tantivy::Result<C::Fruit>
+    top: C,
+) -> tantivy::Result<(usize, Vec<tantivy::DocAddress>)>
 where
-    C: tantivy::collector::Collector + Send + Sync,
+    C: tantivy::collector::Collector<Fruit = Vec<(K, tantivy::DocAddress)>> + Send + Sync,
 {
-    match shared {
-        None => searcher.search(query, &collector),
+    let both = (Count, top);
+    let (n, docs) = match shared {
+        None => searcher.search(query, &both)?,
         Some((from, to)) => {
             let within = move |at: i64| (from..=to).contains(&at);
-            searcher.search(query, &tantivy::collector::FilterCollector::new("shared_at".into(), within, collector))
+            searcher.search(query, &tantivy::collector::FilterCollector::new("shared_at".into(), within, both))?
         }
-    }
+    };
+    Ok((n, docs.into_iter().map(|(_, a)| a).collect()))
 }
 
 /// Indexing fills pages of 1 MiB. glibc raises its mmap threshold the first time such a page is

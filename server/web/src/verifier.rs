@@ -216,7 +216,7 @@ fn search_error(e: SearchError) -> AppError {
 pub async fn search(state: &AppState, verifier: TenantId, q: SearchQuery) -> AppResult<SearchResults> {
     let (per_page, page) = (q.limit, q.offset / q.limit.max(1) + 1);
     let (search, db) = (state.search.clone(), state.db.clone());
-    // The search and the re-check of its hits against the database in one blocking task.
+    // The search and the re-check of its hits against the database, on a search thread.
     let (found, active) = state
         .search_pool
         .run(move || -> AppResult<_> {
