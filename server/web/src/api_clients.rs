@@ -13,7 +13,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tessera_domain::Role;
 use tessera_storage::repo::api_clients::{self, ApiClient};
-use tessera_storage::repo::audit;
 use utoipa::ToSchema;
 
 /// API tokens this process verified recently, by hash, so a client's burst of requests is not
@@ -108,23 +107,6 @@ fn primary_only(user: &CurrentUser) -> AppResult<()> {
     user.require(&[Role::VerifierPrimary])
 }
 
-fn audit_client(
-    c: &mut tessera_storage::DbConnection,
-    user: &CurrentUser,
-    action: &str,
-    id: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> tessera_storage::StorageResult<()> {
-    let ev = audit::AuditEvent {
-        actor: Some(&user.user.id),
-        action,
-        target: Some(id),
-        details: serde_json::json!({}),
-        request_id: None,
-    };
-    audit::append(c, user.tenant_id(), &ev, now)
-}
-
 /// The organisation's API clients, revoked ones included.
 pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<ApiClientView>> {
     primary_only(user)?;
@@ -148,7 +130,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, name: &str) -> AppResu
         .db
         .call(move |c| {
             let client = api_clients::create(c, u.tenant_id(), &name, &hash, &hint, &u.user.id, now)?;
-            audit_client(c, &u, "api_client.created", &client.id, now)?;
+            u.audit(c, "api_client.created", &client.id, now)?;
             Ok(client)
         })
         .await?;
@@ -164,7 +146,7 @@ pub async fn rotate(state: &AppState, user: &CurrentUser, id: &str) -> AppResult
         .db
         .call(move |c| {
             let client = api_clients::rotate(c, u.tenant_id(), &id, &hash, &hint, now)?;
-            audit_client(c, &u, "api_client.rotated", &client.id, now)?;
+            u.audit(c, "api_client.rotated", &client.id, now)?;
             Ok(client)
         })
         .await?;
@@ -181,7 +163,7 @@ pub async fn revoke(state: &AppState, user: &CurrentUser, id: &str) -> AppResult
         .db
         .call(move |c| {
             api_clients::revoke(c, u.tenant_id(), &id, now)?;
-            audit_client(c, &u, "api_client.revoked", &id, now)
+            u.audit(c, "api_client.revoked", &id, now)
         })
         .await?;
     state.api_tokens.forget_client(&forget);

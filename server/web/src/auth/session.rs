@@ -39,6 +39,24 @@ impl CurrentUser {
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
         if roles.contains(&self.role) { Ok(()) } else { Err(AppError::not_found()) }
     }
+
+    /// Records in the tenant's audit log that this user did `action` to `target`.
+    pub fn audit(
+        &self,
+        c: &mut tessera_storage::DbConnection,
+        action: &str,
+        target: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> tessera_storage::StorageResult<()> {
+        let ev = tessera_storage::repo::audit::AuditEvent {
+            actor: Some(&self.user.id),
+            action,
+            target: Some(target),
+            details: serde_json::json!({}),
+            request_id: None,
+        };
+        tessera_storage::repo::audit::append(c, self.tenant_id(), &ev, now)
+    }
 }
 
 /// The signed-in user, if any.

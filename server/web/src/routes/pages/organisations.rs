@@ -15,7 +15,7 @@ use minijinja::context;
 use serde::Deserialize;
 use tessera_domain::{DomainError, Role};
 use tessera_storage::repo::organisations::{self as orgs, Person};
-use tessera_storage::repo::{audit, tenants};
+use tessera_storage::repo::tenants;
 
 /// `GET /organisations/signup`.
 pub(super) async fn signup_form(
@@ -214,23 +214,6 @@ impl CsrfProtected for AddUser {
     }
 }
 
-fn audit_user_change(
-    c: &mut tessera_storage::DbConnection,
-    user: &CurrentUser,
-    action: &str,
-    target: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> tessera_storage::StorageResult<()> {
-    let ev = audit::AuditEvent {
-        actor: Some(&user.user.id),
-        action,
-        target: Some(target),
-        details: serde_json::json!({}),
-        request_id: None,
-    };
-    audit::append(c, user.tenant_id(), &ev, now)
-}
-
 /// `POST /verifier/users`: the primary adds an admin user, who gets a set-password email.
 pub(super) async fn add_user(
     State(state): State<SharedState>,
@@ -287,7 +270,7 @@ pub(super) async fn add_user(
                     "email/org_user_added.txt",
                     now,
                 )?;
-                audit_user_change(c, &u, "organisation.user_added", &added.id, now)
+                u.audit(c, "organisation.user_added", &added.id, now)
             })
         })
         .await?;
@@ -308,7 +291,7 @@ pub(super) async fn remove_user(
         .db
         .call(move |c| {
             orgs::remove_admin(c, u.tenant_id(), &id)?;
-            audit_user_change(c, &u, "organisation.user_removed", &id, now)
+            u.audit(c, "organisation.user_removed", &id, now)
         })
         .await?;
     Ok(Redirect::to("/verifier/users").into_response())
@@ -327,7 +310,7 @@ pub(super) async fn hand_over(
         .db
         .call(move |c| {
             orgs::hand_over(c, u.tenant_id(), &u.user.id, &id)?;
-            audit_user_change(c, &u, "organisation.primary_handed_over", &id, now)
+            u.audit(c, "organisation.primary_handed_over", &id, now)
         })
         .await?;
     Ok(Redirect::to("/verifier/users").into_response())
