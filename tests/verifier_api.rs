@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::verifier::{share, until, world};
 use serde_json::{Value, json};
 use tessera_domain::{Clock, Role};
-use tessera_storage::repo::{api_clients, shares};
+use tessera_storage::repo::{api_clients, audit, shares};
 
 async fn api_clients_authenticate_and_are_scoped(backend: Backend) {
     let srv = TestServer::start_with(backend, |c| c.verifier.api_requests_per_minute = 30).await;
@@ -133,6 +133,14 @@ async fn api_clients_authenticate_and_are_scoped(backend: Backend) {
     assert_eq!(bearer(&format!("/api/v1/verifier/results/{id_a}/statement.pdf"), &token).await.unwrap().status(), 404);
     let body: Value = bearer("/api/v1/verifier/search?q=kowalski", &token).await.unwrap().json().await.unwrap();
     assert!(body["results"].as_array().unwrap().is_empty());
+    // Every change to the clients is in the organisation's audit log, by the primary user.
+    let mut c = srv.db().conn().unwrap();
+    for action in ["api_client.created", "api_client.rotated", "api_client.revoked"] {
+        let rows = audit::recent(&mut c, w.org_a.id, Some(action), 10).unwrap();
+        assert!(!rows.is_empty(), "{action} is audited");
+        assert!(rows.iter().all(|r| r.actor.as_deref().is_some_and(|a| !a.is_empty()) && r.target.is_some()));
+    }
+    assert!(audit::recent(&mut c, w.org_b.id, Some("api_client.created"), 10).unwrap().is_empty());
     srv.stop().await;
 }
 

@@ -4,7 +4,7 @@
 use crate::both_backends;
 use crate::support::*;
 use tessera_domain::{Role, TenantKind};
-use tessera_storage::repo::{organisations, tenants};
+use tessera_storage::repo::{audit, organisations, tenants};
 
 const PUBLIC: &str = "https://tessera.example";
 
@@ -218,6 +218,17 @@ async fn organisation_users_have_exactly_one_primary(backend: Backend) {
     assert_eq!(organisations::members(&mut srv.db().conn().unwrap(), org.id).unwrap().len(), 1);
     // Her session ended with her account.
     assert_eq!(primary.get(srv.url("/api/v1/verifier/shared")).send().await.unwrap().status(), 401);
+    // Each change is in the organisation's audit log, naming who was changed.
+    let target = |action: &str| -> Vec<Option<String>> {
+        audit::recent(&mut srv.db().conn().unwrap(), org.id, Some(action), 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.target)
+            .collect()
+    };
+    assert!(!target("organisation.user_added").is_empty());
+    assert_eq!(target("organisation.primary_handed_over"), [Some(luca.user_id.clone())]);
+    assert_eq!(target("organisation.user_removed"), [Some(maria.clone())]);
     srv.stop().await;
 }
 
