@@ -51,6 +51,7 @@ fn main() {
     // `--keep DIR` keeps each size's database in DIR and loads it again on the next run (the
     // search index is still rebuilt from it), to measure the server without the long set-up.
     let keep = arg("--keep").map(std::path::PathBuf::from);
+    let kinds = arg("--kinds");
     // RUST_LOG=info shows the server's log (the rebuild's phases, for instance).
     if std::env::var_os("RUST_LOG").is_some() {
         tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
@@ -59,11 +60,11 @@ fn main() {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("verifier search over HTTP ({cores} cores, {clients} concurrent clients, {queries} requests per kind)");
     for n in sizes {
-        rt.block_on(run(n, clients, queries, keep.as_deref()));
+        rt.block_on(run(n, clients, queries, keep.as_deref(), kinds.as_deref()));
     }
 }
 
-async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path>) {
+async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path>, only: Option<&str>) {
     println!("\n== {n} results shared with one verifier, SQLite == (load average: {})", load());
     let temp = tempfile::tempdir().unwrap();
     let dir = keep.map_or_else(|| temp.path().to_path_buf(), |k| k.join(n.to_string()));
@@ -112,12 +113,10 @@ async fn run(n: u64, clients: usize, queries: u64, keep: Option<&std::path::Path
 
     let base = format!("http://{}", running.addr);
     println!("\n  {:<10} {:>10} {:>10} {:>10} {:>12}", "query", "p50", "p95", "p99", "requests/s");
-    let only = std::env::args().collect::<Vec<_>>();
-    let only = dataset::arg(&only, "--kinds");
     // First the floor: the same clients on `GET /healthz`, which does nothing, so what the HTTP
     // stack and the clients themselves cost on this machine is printed beside the searches.
     let kinds = std::iter::once("floor").chain(dataset::KINDS);
-    for kind in kinds.filter(|k| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == *k))) {
+    for kind in kinds.filter(|k| only.is_none_or(|o| o.split(',').any(|x| x == *k))) {
         let t = Instant::now();
         let mut tasks = Vec::new();
         for (c, token) in tokens.iter().enumerate() {
