@@ -622,3 +622,34 @@ pub struct FeeQuote {
     /// The rules applied.
     pub reasons: Vec<Reason>,
 }
+
+// ---------------------------------------------------------------- typed calls
+
+/// Ties a kind's facts to the decision a plugin answers with, so that a host asks with typed
+/// facts and gets a typed decision back (`decide::<RefundFacts>(..) -> RefundDecision`): no
+/// decision field can be lost to a hand-built JSON value.
+pub trait Facts: Serialize {
+    /// The kind these facts are for.
+    const KIND: DecisionKind;
+    /// What a plugin answers for them.
+    type Decision: serde::de::DeserializeOwned;
+}
+
+macro_rules! facts_of {
+    ($($facts:ty => $kind:ident, $decision:ty;)*) => {
+        $(impl Facts for $facts {
+            const KIND: DecisionKind = DecisionKind::$kind;
+            type Decision = $decision;
+        })*
+    };
+}
+
+facts_of! {
+    RefundFacts => Refund, RefundDecision;
+    PhotoFacts => Photo, PhotoPolicy;
+    IdentityFacts => Identity, IdentityDecision;
+    EligibilityFacts => Eligibility, EligibilityDecision;
+    DeadlineFacts => Deadlines, Deadlines;
+    RetentionFacts => Retention, RetentionSchedule;
+    FeeFacts => Fees, FeeQuote;
+}

@@ -8,7 +8,9 @@ pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod refunds;
 pub mod results;
+pub mod special_arrangements;
 pub mod tenant;
 
 pub use clock::{Clock, ManualClock, SystemClock};

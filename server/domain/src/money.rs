@@ -62,8 +62,37 @@ impl Money {
 
     /// The share of this amount given in basis points (10,000 = 100%), rounded down to a minor unit.
     pub fn basis_points(&self, bp: u32) -> Money {
-        Money { minor: self.minor * i64::from(bp) / 10_000, currency: self.currency }
+        // In i128 so no amount times no share can overflow; the result is at most the amount
+        // when `bp` is at most 10,000.
+        let scaled = i128::from(self.minor) * i128::from(bp) / 10_000;
+        Money { minor: i64::try_from(scaled).unwrap_or(i64::MAX), currency: self.currency }
     }
+}
+
+/// The largest amount one payment, fee or refund may have: 10,000,000.00 in major units
+/// (1,000,000,000 minor units). Far above any exam fee, and far enough below `i64::MAX` that
+/// the sum of every amount an entry can carry cannot overflow.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000;
+
+/// One amount as a person or client gives it (a payment, a fee): positive and at most
+/// [`MAX_AMOUNT_MINOR`]. `field` names the input in the error.
+pub fn check_amount(field: &str, minor: i64) -> Result<i64, DomainError> {
+    if minor <= 0 {
+        return Err(DomainError::field(field, "must be positive"));
+    }
+    if minor > MAX_AMOUNT_MINOR {
+        return Err(DomainError::field(field, "must be at most 10,000,000.00"));
+    }
+    Ok(minor)
+}
+
+/// The total of several amounts in minor units, or an error when it would overflow (it cannot
+/// for amounts checked by [`check_amount`], but stored rows are not trusted blindly).
+pub fn total_minor(amounts: impl IntoIterator<Item = i64>) -> Result<i64, DomainError> {
+    amounts
+        .into_iter()
+        .try_fold(0i64, i64::checked_add)
+        .ok_or_else(|| DomainError::rule("the amounts add up to more than can be recorded"))
 }
 
 impl fmt::Display for Money {
@@ -85,5 +114,19 @@ mod tests {
         assert_eq!(fee.to_string(), "810.00 PLN");
         assert_eq!(fee.basis_points(6_000).minor, 48_600);
         assert!(Currency::parse("pln").is_err());
+    }
+
+    #[test]
+    fn r_money_amounts_are_bounded_and_totals_checked() {
+        assert_eq!(check_amount("amount_minor", 81_000), Ok(81_000));
+        assert!(check_amount("amount_minor", 0).is_err());
+        assert!(check_amount("amount_minor", -5).is_err());
+        assert_eq!(check_amount("amount_minor", MAX_AMOUNT_MINOR), Ok(MAX_AMOUNT_MINOR));
+        let err = check_amount("amount_minor", i64::MAX).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("amount_minor"));
+        assert_eq!(total_minor([1, 2, 3]), Ok(6));
+        assert!(total_minor([i64::MAX, 1]).is_err());
+        let pln = Currency::parse("PLN").unwrap();
+        assert_eq!(Money::new(i64::MAX, pln).basis_points(10_000).minor, i64::MAX);
     }
 }

@@ -99,6 +99,28 @@ where
     }
 }
 
+/// [`transaction`] for callers whose errors are not storage errors (a workflow's, with a policy
+/// decision inside): every write of `f` is committed when it returns `Ok`, none when it returns
+/// `Err`, and a database failure comes back as `E::from(StorageError)`.
+pub fn atomically<R, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<R, E>) -> Result<R, E>
+where
+    E: From<StorageError>,
+{
+    enum Failure<E> {
+        Database(diesel::result::Error),
+        Caller(E),
+    }
+    impl<E> From<diesel::result::Error> for Failure<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Failure::Database(e)
+        }
+    }
+    transaction(conn, |c| f(c).map_err(Failure::Caller)).map_err(|e| match e {
+        Failure::Database(d) => E::from(StorageError::from(d)),
+        Failure::Caller(e) => e,
+    })
+}
+
 /// Inside a transaction, locks the tenant's row until the transaction ends, so that a
 /// read-then-write step of that tenant (capacity, the next candidate or ID number) does not race
 /// another one. PostgreSQL takes a row lock (`FOR UPDATE`); SQLite needs nothing, as

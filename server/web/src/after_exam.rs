@@ -3,7 +3,7 @@
 //! certificates and name corrections, and the retention purge. Country rules come from the
 //! tenant's identity, photo, deadlines and retention policies.
 
-use crate::centre::{Upload, audit_event, policy_exam, store_document, today};
+use crate::centre::{Upload, audit_event, exam_of, store_document, today};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -11,8 +11,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::{DomainError, TenantId};
-use tessera_plugin_sdk::kinds::{Deadlines, IdentityDecision, PhotoPolicy, RetentionSchedule};
-use tessera_policy::{DecisionKind, PolicyRegistry};
+use tessera_plugin_sdk::kinds::{
+    DeadlineFacts, Deadlines, IdDocument, IdentityFacts, PhotoFacts, PhotoPolicy, RetentionFacts,
+};
+use tessera_policy::PolicyRegistry;
 use tessera_storage::repo::after_exam::{self as store, Attendance, Case, Certificate, Enquiry};
 use tessera_storage::repo::centre::{self, Entry, ExamSession};
 use tessera_storage::repo::tenants::Tenant;
@@ -98,17 +100,21 @@ pub async fn record_attendance(
             return Err(field("id_document_shown", "name the ID document the candidate showed"));
         }
         let school_copy = docs.iter().find(|d| d.kind == "school_id_copy").map(|d| d.received_on);
-        let facts = json!({
-            "candidate_date_of_birth": cand.date_of_birth,
-            "registration_date": form.registration_date.unwrap_or(session.registration_closes),
-            "last_registration_day": session.registration_closes,
-            "documents_on_hand": [shown],
-            "school_id_copy_received": school_copy,
-        });
-        let d: IdentityDecision = crate::policy::decide(state, tid, DecisionKind::Identity, facts, Some(actor.clone()))
-            .await?
-            .typed()
-            .map_err(AppError::internal)?;
+        let shown_document: IdDocument =
+            serde_json::from_value(serde_json::Value::String(shown.clone())).map_err(|_| {
+                field(
+                    "id_document_shown",
+                    "expected national_id_card, passport, driving_licence, residence_permit, school_id or student_id",
+                )
+            })?;
+        let facts = IdentityFacts {
+            candidate_date_of_birth: cand.date_of_birth,
+            registration_date: form.registration_date.unwrap_or(session.registration_closes),
+            last_registration_day: session.registration_closes,
+            documents_on_hand: vec![shown_document],
+            school_id_copy_received: school_copy,
+        };
+        let d = crate::policy::decide(state, tid, facts, Some(actor.clone())).await?;
         let accepted =
             d.accepted.iter().filter_map(|a| serde_json::to_value(a).ok()).any(|v| v.as_str() == Some(shown.as_str()));
         reasons.extend(
@@ -171,11 +177,12 @@ pub async fn upload_exam_photo(
             ))
         })
         .await?;
-    let facts = json!({"exam": policy_exam(&session.exam_code), "candidate_date_of_birth": cand.date_of_birth, "registration_date": form.registration_date.unwrap_or(session.registration_closes)});
-    let policy: PhotoPolicy = crate::policy::decide(state, tid, DecisionKind::Photo, facts, Some(actor.clone()))
-        .await?
-        .typed()
-        .map_err(AppError::internal)?;
+    let facts = PhotoFacts {
+        exam: exam_of(&session.exam_code),
+        candidate_date_of_birth: cand.date_of_birth,
+        registration_date: form.registration_date.unwrap_or(session.registration_closes),
+    };
+    let policy = crate::policy::decide(state, tid, facts, Some(actor.clone())).await?;
     if !policy.required {
         return Err(refused(
             "photo_not_required",
@@ -189,7 +196,8 @@ pub async fn upload_exam_photo(
         return Err(AppError::bad_request("exam-day photos are JPEG or PNG images")
             .with(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"));
     }
-    store_document(state, tenant, entry_id, Upload { kind: "exam_photo".into(), ..upload }, &actor).await?;
+    store_document(state, tenant, entry_id, Upload { kind: "exam_photo".into(), ..upload }, &actor, |_, _| Ok(()))
+        .await?;
     Ok(policy)
 }
 
@@ -217,17 +225,14 @@ async fn deadlines(
         .first()
         .map(|l| l.day)
         .unwrap_or(session.written_date);
-    let facts = json!({
-        "exam": policy_exam(&session.exam_code),
-        "written_exam_date": session.written_date,
-        "first_component_date": first.min(session.written_date),
-        "last_registration_day": session.registration_closes,
-        "results_release": session.release_at.and_utc(),
-    });
-    crate::policy::decide(state, tid, DecisionKind::Deadlines, facts, Some(actor.to_owned()))
-        .await?
-        .typed()
-        .map_err(AppError::internal)
+    let facts = DeadlineFacts {
+        exam: exam_of(&session.exam_code),
+        written_exam_date: session.written_date,
+        first_component_date: first.min(session.written_date),
+        last_registration_day: session.registration_closes,
+        results_release: Some(session.release_at.and_utc()),
+    };
+    crate::policy::decide(state, tid, facts, Some(actor.to_owned())).await
 }
 
 /// Opens a case. A special-consideration case only before results are released
@@ -865,15 +870,13 @@ pub fn run_retention(
     for session in centre::sessions(conn, tid)? {
         for entry in centre::session_entries(conn, tid, &session.id)? {
             let cert = certs.iter().find(|c| c.entry_id == entry.id);
-            let facts = json!({
-                "written_exam_date": session.written_date,
-                "certificate_first_collection_day": cert.map(|c| c.arrived_on),
-                "certificate_collected": cert.is_some_and(|c| c.collected_on.is_some()),
-            });
-            let decision =
-                crate::policy::decide_blocking(conn, registry, tid, DecisionKind::Retention, &facts, None, now)
-                    .map_err(AppError::from)?;
-            let schedule: RetentionSchedule = decision.typed().map_err(AppError::internal)?;
+            let facts = RetentionFacts {
+                written_exam_date: session.written_date,
+                certificate_first_collection_day: cert.map(|c| c.arrived_on),
+                certificate_collected: cert.is_some_and(|c| c.collected_on.is_some()),
+            };
+            let (schedule, _) =
+                crate::policy::decide_in(conn, registry, tid, &facts, None, now).map_err(AppError::from)?;
             for rule in schedule.rules.iter().filter(|r| !r.indefinite) {
                 let Some(due) = rule.delete_on.filter(|d| *d <= day) else { continue };
                 let class = serde_json::to_value(rule.data_class)

@@ -4,16 +4,24 @@
 
 use crate::error::AppError;
 use crate::outbox::{EmailAttachment, EmailJob, email_job, queue_email};
+use crate::policy::{Decider, write_with_decisions};
 use crate::state::AppState;
 use base64::Engine;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tessera_domain::money::{check_amount, total_minor};
+use tessera_domain::refunds::{RefundStatus, RefundStep, one_open_refund, refundable_minor};
+use tessera_domain::special_arrangements::{SaItem, r_sa_deadline};
 use tessera_domain::tenant::{parse_email, parse_name};
 use tessera_domain::{DomainError, TenantId};
-use tessera_plugin_sdk::kinds::{EligibilityDecision, FeeQuote, PhotoPolicy, RefundDecision};
-use tessera_policy::DecisionKind;
+use tessera_plugin_sdk::kinds::{
+    CandidateFacts, DateRange, DeadlineFacts, Deadlines, EligibilityFacts, EntryFacts, ExtraTimeRequest, FeeFacts,
+    OtherEntry, PhotoFacts, RefundDocument, RefundFacts, RefundReason, SpecialistReport,
+};
+use tessera_plugin_sdk::{BasisPoints, Exam};
+use tessera_storage::DbConnection;
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
@@ -21,24 +29,28 @@ use tessera_storage::repo::jobs;
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows::{self, EntryForm, EntryRefusal, SessionExtras, TimetableLine};
 
-/// The policy plugins' name for an exam of the catalogue.
-pub fn policy_exam(code: &str) -> &'static str {
+/// The exam of the catalogue as the policy plugins know it.
+pub fn exam_of(code: &str) -> Exam {
     match code {
-        "KET" => "ket",
-        "KETS" => "ket_for_schools",
-        "PET" => "pet",
-        "PETS" => "pet_for_schools",
-        "FCE" => "fce",
-        "FCES" => "fce_for_schools",
-        "CAE" => "cae",
-        "CPE" => "cpe",
-        "BECP" => "bec_preliminary",
-        "BECV" => "bec_vantage",
-        "BECH" => "bec_higher",
-        "DELTA1" => "delta_module_one",
-        "TKT" => "tkt",
-        _ => "yle",
+        "KET" => Exam::Ket,
+        "KETS" => Exam::KetForSchools,
+        "PET" => Exam::Pet,
+        "PETS" => Exam::PetForSchools,
+        "FCE" => Exam::Fce,
+        "FCES" => Exam::FceForSchools,
+        "CAE" => Exam::Cae,
+        "CPE" => Exam::Cpe,
+        "BECP" => Exam::BecPreliminary,
+        "BECV" => Exam::BecVantage,
+        "BECH" => Exam::BecHigher,
+        "DELTA1" => Exam::DeltaModuleOne,
+        "TKT" => Exam::Tkt,
+        _ => Exam::Yle,
     }
+}
+
+fn sdk_money(minor: i64, currency: &str) -> tessera_plugin_sdk::Money {
+    tessera_plugin_sdk::Money::new(minor, currency)
 }
 
 fn field(name: &str, msg: impl Into<String>) -> AppError {
@@ -450,23 +462,19 @@ pub async fn submit_entry(
         ));
     }
     let late = day > session.registration_closes;
-    let exam = policy_exam(&session.exam_code);
-
-    let fee_facts = json!({
-        "exam": exam,
-        "base_fee": {"amount_minor": session.fee_minor, "currency": session.currency},
-        "late_fee": {"amount_minor": session.late_fee_minor, "currency": session.currency},
-        "registration_date": day,
-        "last_registration_day": session.registration_closes,
-        "late_entry_deadline": session.late_entry_deadline,
-        "promotional_period": extras.promotion_ends.map(|end| json!({"start": session.registration_opens, "end": end})),
-        "student_discount": extras.student_discount_bp,
-        "student_discount_claimed": input.student_discount_claimed,
-    });
-    let quote: FeeQuote = crate::policy::decide(state, tid, DecisionKind::Fees, fee_facts, actor.clone())
-        .await?
-        .typed()
-        .map_err(AppError::internal)?;
+    let exam = exam_of(&session.exam_code);
+    let fee_facts = FeeFacts {
+        exam,
+        base_fee: sdk_money(session.fee_minor, &session.currency),
+        late_fee: Some(sdk_money(session.late_fee_minor, &session.currency)),
+        registration_date: day,
+        last_registration_day: session.registration_closes,
+        late_entry_deadline: Some(session.late_entry_deadline),
+        promotional_period: extras.promotion_ends.map(|end| DateRange { start: session.registration_opens, end }),
+        student_discount: extras.student_discount_bp.map(|bp| BasisPoints(u32::try_from(bp).unwrap_or(0))),
+        student_discount_claimed: input.student_discount_claimed,
+    };
+    let quote = crate::policy::decide(state, tid, fee_facts, actor.clone()).await?;
     if !quote.accepted {
         let why: Vec<_> = quote.reasons.iter().map(|r| r.message.clone()).collect();
         return Err(AppError::bad_request(format!("the entry cannot be accepted: {}", why.join("; ")))
@@ -514,28 +522,34 @@ pub async fn submit_entry(
     };
     let prefix: String =
         tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(5).collect::<String>().to_uppercase();
-    let stored = state.db.call(move |c| workflows::create_entry(c, tid, &prefix, &candidate, &entry, &form)).await?;
-    let entry = match stored {
-        Ok(e) => e,
-        Err(EntryRefusal::Full) => {
-            return Err(AppError::conflict("the session is full (R-SESSION-CAPACITY)")
-                .with(axum::http::StatusCode::CONFLICT, "session_full"));
-        }
-        Err(EntryRefusal::NotOpen) => {
-            return Err(AppError::conflict("the session is not open for entries")
-                .with(axum::http::StatusCode::CONFLICT, "session_closed"));
-        }
-    };
-    audit_event(
-        state,
-        tid,
-        actor.clone(),
-        "entry.submit",
-        Some(entry.id.clone()),
-        json!({"session": session.id, "late": late, "amount_minor": entry.fee_minor}),
-    )
+    // The entry and the decisions on it are one unit: a failed eligibility or photo decision
+    // stores no entry, so a retry does not create a second one.
+    let (t, sid, by) = (tenant.clone(), session.id.clone(), actor.clone());
+    let stored = write_with_decisions(state, tid, actor.clone(), move |c, decider| {
+        let entry = match workflows::create_entry(c, tid, &prefix, &candidate, &entry, &form)? {
+            Ok(e) => e,
+            Err(EntryRefusal::Full) => {
+                return Err(AppError::conflict("the session is full (R-SESSION-CAPACITY)")
+                    .with(axum::http::StatusCode::CONFLICT, "session_full"));
+            }
+            Err(EntryRefusal::NotOpen) => {
+                return Err(AppError::conflict("the session is not open for entries")
+                    .with(axum::http::StatusCode::CONFLICT, "session_closed"));
+            }
+        };
+        let ev = AuditEvent {
+            actor: by.as_deref(),
+            action: "entry.submit",
+            target: Some(&entry.id),
+            details: json!({"session": sid, "late": late, "amount_minor": entry.fee_minor}),
+            request_id: None,
+        };
+        audit::append(c, tid, &ev, decider.now())?;
+        let status = entry_status_in(c, decider, &t, &entry.id)?;
+        Ok((entry, status))
+    })
     .await?;
-    let status = recompute_status(state, tenant, &entry.id, actor).await?;
+    let (entry, status) = stored;
     let amount = tessera_domain::Money::new(entry.fee_minor, tessera_domain::Currency::parse(&entry.currency)?);
     let (subject, body) = state
         .templates
@@ -589,63 +603,68 @@ pub async fn recompute_status(
     entry_id: &str,
     actor: Option<String>,
 ) -> Result<EntryStatus, AppError> {
+    let (t, eid) = (tenant.clone(), entry_id.to_owned());
+    write_with_decisions(state, tenant.id, actor, move |c, decider| entry_status_in(c, decider, &t, &eid)).await
+}
+
+/// [`recompute_status`] inside the caller's transaction: the write that changed the entry and
+/// the status it leads to commit together, or neither does when a decision fails.
+pub(crate) fn entry_status_in(
+    c: &mut DbConnection,
+    decider: &Decider,
+    tenant: &Tenant,
+    entry_id: &str,
+) -> Result<EntryStatus, AppError> {
     let tid = tenant.id;
-    let eid = entry_id.to_owned();
-    let (entry, form, cand, session, pays, docs, others) = state
-        .db
-        .call(move |c| {
-            let entry = centre::entry(c, tid, &eid)?;
-            let form = workflows::entry_form(c, tid, &eid)?;
-            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
-            let session = centre::session(c, tid, &entry.session_id)?;
-            let pays = workflows::payments(c, tid, &eid)?;
-            let docs = workflows::documents(c, tid, &eid)?;
-            let others = other_entries(c, tid, &cand, &entry.id)?;
-            Ok((entry, form, cand, session, pays, docs, others))
-        })
-        .await?;
+    let entry = centre::entry(c, tid, entry_id)?;
     if entry.status == "cancelled" {
         return Ok(EntryStatus { status: entry.status, reasons: vec![], warnings: vec![] });
     }
+    let form = workflows::entry_form(c, tid, entry_id)?;
+    let cand = centre::candidate(c, tid, &entry.candidate_id)?;
+    let session = centre::session(c, tid, &entry.session_id)?;
+    let extras = workflows::session_extras(c, tid, &session.id)?;
+    let pays = workflows::payments(c, tid, entry_id)?;
+    let docs = workflows::documents(c, tid, entry_id)?;
+    let others = other_entries(c, tid, &cand, &entry.id)?;
     let registration_date = form.registration_date.unwrap_or(session.registration_closes);
-    let exam = policy_exam(&session.exam_code);
-    let photo: PhotoPolicy = crate::policy::decide(
-        state,
-        tid,
-        DecisionKind::Photo,
-        json!({"exam": exam, "candidate_date_of_birth": cand.date_of_birth, "registration_date": registration_date}),
-        actor.clone(),
-    )
-    .await?
-    .typed()
-    .map_err(AppError::internal)?;
-    let paid: i64 = pays.iter().map(|p| p.amount_minor).sum();
+    let exam = exam_of(&session.exam_code);
+    let photo =
+        decider.decide(c, &PhotoFacts { exam, candidate_date_of_birth: cand.date_of_birth, registration_date })?;
+    let paid = total_minor(pays.iter().map(|p| p.amount_minor))?;
     let consent = docs.iter().any(|d| d.kind == "photo_consent");
-    let facts = json!({
-        "candidate": {"date_of_birth": cand.date_of_birth, "nationality": cand.nationality.clone().unwrap_or_default()},
-        "entry": {
-            "exam": exam,
-            "session_date": session.written_date,
-            "registration_date": registration_date,
-            "last_registration_day": session.registration_closes,
-            "late_entry_deadline": session.late_entry_deadline,
-            "form_submitted": true,
-            "fee_paid": paid >= entry.fee_minor,
-            "photo_consent_required": photo.consent_needed,
-            "photo_consent_received": consent,
-            "guardian_registered": form.guardian_name.is_some(),
-            "student_discount_claimed": form.student_discount_claimed,
-            "extra_time": form.extra_time_condition.as_ref().map(|condition| json!({
-                "condition": condition,
-                "report": form.extra_time_report.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
-            })),
+    let report = match form.extra_time_report.as_deref() {
+        Some(r) => Some(serde_json::from_str::<SpecialistReport>(r).map_err(AppError::internal)?),
+        None => None,
+    };
+    let facts = EligibilityFacts {
+        candidate: CandidateFacts {
+            date_of_birth: cand.date_of_birth,
+            nationality: cand.nationality.clone().unwrap_or_default(),
         },
-        "other_entries": others,
-    });
-    let decision: EligibilityDecision = crate::policy::decide(state, tid, DecisionKind::Eligibility, facts, actor)
-        .await?
-        .typed()
-        .map_err(AppError::internal)?;
+        entry: EntryFacts {
+            exam,
+            session_date: session.written_date,
+            registration_date,
+            last_registration_day: session.registration_closes,
+            late_entry_deadline: Some(session.late_entry_deadline),
+            form_submitted: true,
+            fee_paid: paid >= entry.fee_minor,
+            photo_consent_required: photo.consent_needed,
+            photo_consent_received: consent,
+            guardian_registered: form.guardian_name.is_some(),
+            student_discount_claimed: form.student_discount_claimed,
+            promotional_period_end: extras.promotion_ends,
+            // No record of a student card shown exists yet: the policy sees "not shown".
+            student_card_shown: None,
+            extra_time: form
+                .extra_time_condition
+                .as_ref()
+                .map(|condition| ExtraTimeRequest { condition: condition.clone(), report: report.clone() }),
+        },
+        other_entries: others,
+    };
+    let decision = decider.decide(c, &facts)?;
     // The policy says whether the candidate may sit; the entry is confirmed only once every item
     // has arrived (form, fee, photo consent where needed: R-PL-ENTRY-COMPLETE); until then it is
     // pending, and a policy that refuses (an item missing after the deadline) makes it refused.
@@ -662,57 +681,66 @@ pub async fn recompute_status(
     let reasons: Vec<String> = decision.violations.iter().map(reason_text).collect();
     let mut warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
     if form.special_arrangements.is_some() {
-        warnings.extend(special_arrangements_check(state, tenant, &session, &docs).await?);
+        let day = today(tenant, decider.now());
+        warnings.extend(special_arrangements_check(c, decider, &session, registration_date, &docs, day)?);
     }
     let stored = serde_json::to_string(&json!({"violations": reasons, "warnings": warnings})).unwrap_or_default();
-    let (eid, st) = (entry.id.clone(), status.to_owned());
-    state.db.call(move |c| workflows::set_entry_status(c, tid, &eid, &st, &stored)).await?;
+    workflows::set_entry_status(c, tid, entry_id, status, &stored)?;
     Ok(EntryStatus { status: status.into(), reasons, warnings })
 }
 
-/// Special arrangements (section 5): the signed request and the medical documents must arrive by
-/// the deadlines policy's date (R-PL-SA-DEADLINE, R-HU-SA-DEADLINE); major arrangements such as
-/// Braille need contact much earlier (R-PL-SA-MAJOR). Returns what is missing or late.
-async fn special_arrangements_check(
-    state: &AppState,
-    tenant: &Tenant,
+/// Special arrangements (section 5): the request and the documents must arrive by the deadlines
+/// policy's date (R-PL-SA-DEADLINE, R-HU-SA-DEADLINE), compared with the day each of them first
+/// arrived, so what came late stays flagged; major arrangements such as Braille need contact
+/// much earlier (R-PL-SA-MAJOR). Returns what is missing or late, each with its rule id.
+fn special_arrangements_check(
+    c: &mut DbConnection,
+    decider: &Decider,
     session: &ExamSession,
+    request_day: NaiveDate,
     docs: &[workflows::Document],
+    day: NaiveDate,
 ) -> Result<Vec<String>, AppError> {
-    let facts = json!({
-        "exam": policy_exam(&session.exam_code),
-        "written_exam_date": session.written_date,
-        "first_component_date": session.written_date,
-        "last_registration_day": session.registration_closes,
-        "results_release": session.release_at.and_utc(),
-    });
-    let d: tessera_plugin_sdk::kinds::Deadlines =
-        crate::policy::decide(state, tenant.id, DecisionKind::Deadlines, facts, None)
-            .await?
-            .typed()
-            .map_err(AppError::internal)?;
+    let facts = DeadlineFacts {
+        exam: exam_of(&session.exam_code),
+        written_exam_date: session.written_date,
+        first_component_date: session.written_date,
+        last_registration_day: session.registration_closes,
+        results_release: Some(session.release_at.and_utc()),
+    };
+    let d: Deadlines = decider.decide(c, &facts)?;
     let rule = d
         .reasons
         .iter()
         .find_map(|r| r.rule.clone().filter(|id| id.contains("SA-DEADLINE")))
         .unwrap_or_else(|| "special arrangements".into());
-    let has_form = docs.iter().any(|x| x.kind == "special_arrangements_form");
-    let has_medical = docs.iter().any(|x| x.kind == "medical_certificate");
-    let day = today(tenant, state.clock.now());
+    let first_of = |kind: &str| docs.iter().filter(|x| x.kind == kind).map(|x| x.received_on).min();
+    let check = r_sa_deadline(
+        d.special_arrangements,
+        request_day,
+        first_of("special_arrangements_form"),
+        first_of("medical_certificate"),
+        day,
+    );
+    let name = |item: &SaItem| match item {
+        SaItem::Request => "the request",
+        SaItem::SignedForm => "the signed request",
+        SaItem::MedicalCertificate => "the medical certificate (unless the disability is visible)",
+    };
+    let list = |items: &[SaItem]| items.iter().map(name).collect::<Vec<_>>().join(" and ");
     let mut out = Vec::new();
-    if !(has_form && has_medical) {
-        let missing = [
-            (!has_form).then_some("the signed request"),
-            (!has_medical).then_some("the medical certificate (unless the disability is visible)"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" and ");
-        if day > d.special_arrangements {
-            out.push(format!("{rule}: {missing} did not arrive by {}: the arrangements cannot be guaranteed (only sudden cases such as a fracture)", d.special_arrangements));
+    if !check.late.is_empty() {
+        out.push(format!(
+            "{rule}: late: {} arrived after {}: the arrangements cannot be guaranteed (only sudden cases such as a fracture)",
+            list(&check.late),
+            check.deadline
+        ));
+    }
+    if !check.missing.is_empty() {
+        if check.overdue {
+            out.push(format!("{rule}: {} did not arrive by {}: the arrangements cannot be guaranteed (only sudden cases such as a fracture)", list(&check.missing), check.deadline));
         } else {
-            out.push(format!("{rule}: {missing} must arrive by {}", d.special_arrangements));
+            out.push(format!("{rule}: {} must arrive by {}", list(&check.missing), check.deadline));
         }
     }
     if let Some(major) = d.special_arrangements_major {
@@ -728,7 +756,7 @@ fn other_entries(
     tid: TenantId,
     cand: &Candidate,
     except: &str,
-) -> Result<Vec<Value>, StorageError> {
+) -> Result<Vec<OtherEntry>, StorageError> {
     let mut out = Vec::new();
     for s in centre::sessions(c, tid)? {
         for e in centre::session_entries(c, tid, &s.id)? {
@@ -740,7 +768,7 @@ fn other_entries(
                 && other.family_name == cand.family_name
                 && other.date_of_birth == cand.date_of_birth
             {
-                out.push(json!({"exam": policy_exam(&s.exam_code), "session_date": s.written_date}));
+                out.push(OtherEntry { exam: exam_of(&s.exam_code), session_date: s.written_date });
             }
         }
     }
@@ -759,7 +787,8 @@ pub struct PaymentInput {
     pub received_on: Option<String>,
 }
 
-/// Records a payment and recomputes the entry's status.
+/// Records a payment and recomputes the entry's status, in one transaction: when the status
+/// decision fails, the payment is not stored either.
 pub async fn record_payment(
     state: &AppState,
     tenant: &Tenant,
@@ -767,9 +796,7 @@ pub async fn record_payment(
     input: PaymentInput,
     actor: String,
 ) -> Result<EntryStatus, AppError> {
-    if input.amount_minor <= 0 {
-        return Err(field("amount_minor", "must be positive"));
-    }
+    let amount = check_amount("amount_minor", input.amount_minor)?;
     if !matches!(input.method.as_str(), "cash" | "card" | "bank_transfer") {
         return Err(field("method", "expected cash, card or bank_transfer"));
     }
@@ -777,44 +804,44 @@ pub async fn record_payment(
     if input.method == "bank_transfer" && title.is_none() {
         return Err(field("transfer_title", "a bank transfer needs its title (\"<full name>, <exam short name>\")"));
     }
+    if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(field("transfer_title", "must be at most 200 characters"));
+    }
     let now = state.clock.now();
     let received = match &input.received_on {
         Some(d) if !d.trim().is_empty() => date("received_on", d)?,
         _ => today(tenant, now),
     };
-    let (tid, eid) = (tenant.id, entry_id.to_owned());
-    let by = actor.clone();
-    state
-        .db
-        .call(move |c| {
-            let entry = centre::entry(c, tid, &eid)?;
-            workflows::add_payment(
-                c,
-                &workflows::Payment {
-                    tenant_id: tid.to_string(),
-                    id: uuid::Uuid::new_v4().to_string(),
-                    entry_id: entry.id,
-                    amount_minor: input.amount_minor,
-                    currency: entry.currency,
-                    method: input.method,
-                    transfer_title: title,
-                    received_on: received,
-                    recorded_by: by,
-                    created_at: now.naive_utc(),
-                },
-            )
-        })
-        .await?;
-    audit_event(
-        state,
-        tid,
-        Some(actor.clone()),
-        "entry.payment",
-        Some(entry_id.to_owned()),
-        json!({"amount_minor": input.amount_minor}),
-    )
-    .await?;
-    recompute_status(state, tenant, entry_id, Some(actor)).await
+    let (t, eid) = (tenant.clone(), entry_id.to_owned());
+    write_with_decisions(state, tenant.id, Some(actor.clone()), move |c, decider| {
+        let tid = t.id;
+        let entry = centre::entry(c, tid, &eid)?;
+        workflows::add_payment(
+            c,
+            &workflows::Payment {
+                tenant_id: tid.to_string(),
+                id: uuid::Uuid::new_v4().to_string(),
+                entry_id: entry.id.clone(),
+                amount_minor: amount,
+                currency: entry.currency,
+                method: input.method,
+                transfer_title: title,
+                received_on: received,
+                recorded_by: actor.clone(),
+                created_at: now.naive_utc(),
+            },
+        )?;
+        let ev = AuditEvent {
+            actor: Some(&actor),
+            action: "entry.payment",
+            target: Some(&eid),
+            details: json!({"amount_minor": amount}),
+            request_id: None,
+        };
+        audit::append(c, tid, &ev, now)?;
+        entry_status_in(c, decider, &t, &eid)
+    })
+    .await
 }
 
 /// The extra-time condition as given on the form: trimmed, lower case, at most 60 characters.
@@ -865,10 +892,20 @@ pub async fn record_extra_time_report(
         "names_diagnostic_tests": input.names_diagnostic_tests,
         "stamped_and_signed": input.stamped_and_signed,
     });
-    let (eid, stored) = (entry_id.to_owned(), report.to_string());
-    state.db.call(move |c| workflows::set_extra_time_report(c, tid, &eid, &stored)).await?;
-    audit_event(state, tid, Some(actor.clone()), "entry.extra_time_report", Some(entry_id.to_owned()), report).await?;
-    recompute_status(state, tenant, entry_id, Some(actor)).await
+    let (t, eid, stored) = (tenant.clone(), entry_id.to_owned(), report.to_string());
+    write_with_decisions(state, tid, Some(actor.clone()), move |c, decider| {
+        workflows::set_extra_time_report(c, tid, &eid, &stored)?;
+        let ev = AuditEvent {
+            actor: Some(&actor),
+            action: "entry.extra_time_report",
+            target: Some(&eid),
+            details: report,
+            request_id: None,
+        };
+        audit::append(c, tid, &ev, decider.now())?;
+        entry_status_in(c, decider, &t, &eid)
+    })
+    .await
 }
 
 /// Document kinds an entry may carry.
@@ -919,18 +956,27 @@ pub async fn upload_document(
     if !DOCUMENT_KINDS.contains(&upload.kind.as_str()) {
         return Err(field("kind", format!("expected one of {}", DOCUMENT_KINDS.join(", "))));
     }
-    store_document(state, tenant, entry_id, upload, &actor).await?;
-    recompute_status(state, tenant, entry_id, Some(actor)).await
+    let t = tenant.clone();
+    let eid = entry_id.to_owned();
+    store_document(state, tenant, entry_id, upload, &actor, move |c, decider| entry_status_in(c, decider, &t, &eid))
+        .await
 }
 
-/// Checks an upload (size, type) and stores it in the tenant's folder, recorded against the entry.
-pub(crate) async fn store_document(
+/// Checks an upload (size, type) and stores it in the tenant's folder, recorded against the entry;
+/// `then` runs in the same transaction as the record (the entry's new status, say), so that
+/// when its decisions fail the document is neither recorded nor kept on disk.
+pub(crate) async fn store_document<R, F>(
     state: &AppState,
     tenant: &Tenant,
     entry_id: &str,
     upload: Upload,
     actor: &str,
-) -> Result<(), AppError> {
+    then: F,
+) -> Result<R, AppError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut DbConnection, &Decider) -> Result<R, AppError> + Send + 'static,
+{
     let Upload { kind, filename, content_type, bytes } = upload;
     let (kind, content_type) = (kind.as_str(), content_type.as_str());
     if bytes.len() > MAX_DOCUMENT_BYTES {
@@ -976,20 +1022,25 @@ pub(crate) async fn store_document(
         received_on: today(tenant, now),
         created_at: now.naive_utc(),
     };
-    let stored = state.db.call(move |c| workflows::add_document(c, &doc)).await;
-    if let Err(e) = stored {
+    let by = actor.to_owned();
+    let stored = write_with_decisions(state, tid, Some(by.clone()), move |c, decider| {
+        let target = doc.entry_id.clone();
+        workflows::add_document(c, &doc)?;
+        let ev = AuditEvent {
+            actor: Some(&by),
+            action: "entry.document",
+            target: Some(&target),
+            details: json!({"kind": doc.kind, "size": size}),
+            request_id: None,
+        };
+        audit::append(c, tid, &ev, decider.now())?;
+        then(c, decider)
+    })
+    .await;
+    if stored.is_err() {
         let _ = std::fs::remove_file(&path);
-        return Err(e.into());
     }
-    audit_event(
-        state,
-        tid,
-        Some(actor.to_owned()),
-        "entry.document",
-        Some(entry_id.to_owned()),
-        json!({"kind": kind, "size": size}),
-    )
-    .await
+    stored
 }
 
 /// The path of a stored document's bytes.
@@ -1415,7 +1466,9 @@ pub struct RefundInput {
 }
 
 /// Asks the refund policy about a request for an entry and stores its decision for staff to
-/// confirm; the decision records the plugin and version that made it.
+/// confirm; the decision records the plugin and version that made it. One transaction: at most
+/// one request per entry is open at a time, and what earlier refunds paid back is not offered
+/// again.
 pub async fn request_refund(
     state: &AppState,
     tenant: &Tenant,
@@ -1423,68 +1476,101 @@ pub async fn request_refund(
     input: RefundInput,
     actor: String,
 ) -> Result<workflows::RefundRequest, AppError> {
-    let (tid, eid) = (tenant.id, entry_id.to_owned());
-    let (entry, session, pays) = state
-        .db
-        .call(move |c| {
-            let entry = centre::entry(c, tid, &eid)?;
-            let session = centre::session(c, tid, &entry.session_id)?;
-            let pays = workflows::payments(c, tid, &eid)?;
-            Ok((entry, session, pays))
-        })
-        .await?;
-    let paid: i64 = pays.iter().map(|p| p.amount_minor).sum();
-    if paid == 0 {
-        return Err(AppError::conflict("nothing was paid for this entry: there is nothing to refund")
-            .with(axum::http::StatusCode::CONFLICT, "nothing_paid"));
-    }
     let now = state.clock.now();
+    let reason: RefundReason = serde_json::from_value(input.reason.clone()).map_err(|e| {
+        field("reason", format!("not a refund reason such as {{\"type\": \"illness\"}}: {}", bounded(&e.to_string())))
+    })?;
+    let documents = input
+        .documents
+        .iter()
+        .map(|d| {
+            serde_json::from_value::<RefundDocument>(Value::String(d.clone()))
+                .map_err(|_| field("documents", format!("`{}` is not a refund document", bounded(d))))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let request_date = match &input.request_date {
         Some(d) if !d.trim().is_empty() => date("request_date", d)?,
         _ => today(tenant, now),
     };
-    let facts = json!({
-        "reason": input.reason,
-        "paid": {"amount_minor": paid, "currency": entry.currency},
-        "request_date": request_date,
-        "last_registration_day": session.registration_closes,
-        "written_exam_date": session.written_date,
-        "documents_received_date": opt_date("documents_received_date", &input.documents_received_date)?,
-        "documents": input.documents,
-    });
-    let decision = crate::policy::decide(state, tid, DecisionKind::Refund, facts.clone(), Some(actor.clone())).await?;
-    let typed: RefundDecision = decision.typed().map_err(AppError::internal)?;
-    let outcome =
-        serde_json::to_value(typed.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let req = workflows::RefundRequest {
-        tenant_id: tid.to_string(),
-        id: uuid::Uuid::new_v4().to_string(),
-        entry_id: entry.id.clone(),
-        facts: facts.to_string(),
-        decision: decision.output.to_string(),
-        plugin: decision.plugin.clone(),
-        plugin_version: decision.version.clone(),
-        outcome,
-        amount_minor: typed.amount.amount_minor,
-        currency: typed.amount.currency.clone(),
-        pay_by: typed.pay_by,
-        status: "decided".into(),
-        confirmed_by: None,
-        paid_at: None,
-        created_at: now.naive_utc(),
-    };
-    let stored = req.clone();
-    state.db.call(move |c| workflows::add_refund(c, &stored)).await?;
-    audit_event(
-        state,
-        tid,
-        Some(actor),
-        "refund.decided",
-        Some(req.id.clone()),
-        json!({"entry": entry.id, "plugin": decision.plugin, "version": decision.version, "basis_points": typed.basis_points, "amount_minor": typed.amount.amount_minor}),
-    )
-    .await?;
-    Ok(req)
+    let documents_received_date = opt_date("documents_received_date", &input.documents_received_date)?;
+    let (tid, eid) = (tenant.id, entry_id.to_owned());
+    let by = actor.clone();
+    write_with_decisions(state, tid, Some(actor), move |c, decider| {
+        workflows::lock_entry(c, tid, &eid)?;
+        let entry = centre::entry(c, tid, &eid)?;
+        let session = centre::session(c, tid, &entry.session_id)?;
+        let earlier = workflows::refunds_for_entry(c, tid, &eid)?;
+        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::parse(&r.status))).map_err(|e| {
+            AppError::conflict(e.message).with(axum::http::StatusCode::CONFLICT, "refund_already_open")
+        })?;
+        let paid = total_minor(workflows::payments(c, tid, &eid)?.iter().map(|p| p.amount_minor))?;
+        let refunded = total_minor(
+            earlier.iter().filter(|r| r.status == RefundStatus::Paid.code()).map(|r| r.amount_minor),
+        )?;
+        let refundable = refundable_minor(paid, refunded);
+        if refundable == 0 {
+            return Err(AppError::conflict("nothing was paid for this entry: there is nothing to refund")
+                .with(axum::http::StatusCode::CONFLICT, "nothing_paid"));
+        }
+        let facts = RefundFacts {
+            reason,
+            paid: sdk_money(refundable, &entry.currency),
+            request_date,
+            last_registration_day: session.registration_closes,
+            written_exam_date: session.written_date,
+            documents_received_date,
+            documents,
+        };
+        let (decision, origin) = decider.decide_from(c, &facts)?;
+        let outcome = serde_json::to_value(decision.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        // A policy never pays back more than is refundable, whatever its arithmetic.
+        if decision.amount.amount_minor > refundable || decision.amount.amount_minor < 0 {
+            return Err(AppError::internal(format!(
+                "the refund policy offered {} of {refundable} refundable",
+                decision.amount.amount_minor
+            )));
+        }
+        let req = workflows::RefundRequest {
+            tenant_id: tid.to_string(),
+            id: uuid::Uuid::new_v4().to_string(),
+            entry_id: entry.id.clone(),
+            facts: serde_json::to_string(&facts).map_err(AppError::internal)?,
+            decision: serde_json::to_string(&decision).map_err(AppError::internal)?,
+            plugin: origin.plugin,
+            plugin_version: origin.version,
+            outcome,
+            amount_minor: decision.amount.amount_minor,
+            currency: decision.amount.currency.clone(),
+            pay_by: decision.pay_by,
+            status: RefundStatus::Decided.code().into(),
+            confirmed_by: None,
+            paid_at: None,
+            created_at: now.naive_utc(),
+        };
+        workflows::add_refund(c, &req)?;
+        let ev = AuditEvent {
+            actor: Some(&by),
+            action: "refund.decided",
+            target: Some(&req.id),
+            details: json!({"entry": entry.id, "plugin": req.plugin, "version": req.plugin_version, "basis_points": decision.basis_points, "amount_minor": decision.amount.amount_minor, "cancel_entry": decision.cancel_entry}),
+            request_id: None,
+        };
+        audit::append(c, tid, &ev, now)?;
+        Ok(req)
+    })
+    .await
+}
+
+/// At most 40 characters of a value a client sent, for echoing it in an error.
+fn bounded(v: &str) -> String {
+    let mut out: String = v.chars().take(40).collect();
+    if v.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 /// One refund of a cancelled session.
@@ -1529,8 +1615,9 @@ pub async fn cancel_session(
     let mut refunds = Vec::new();
     for e in entries.iter().filter(|e| e.status != "cancelled") {
         let eid = e.id.clone();
-        let paid: i64 =
-            state.db.call(move |c| workflows::payments(c, tid, &eid)).await?.iter().map(|p| p.amount_minor).sum();
+        let paid = total_minor(
+            state.db.call(move |c| workflows::payments(c, tid, &eid)).await?.iter().map(|p| p.amount_minor),
+        )?;
         if paid > 0 {
             let input = RefundInput {
                 reason: json!({"type": "session_below_minimum"}),
@@ -1538,13 +1625,19 @@ pub async fn cancel_session(
                 documents_received_date: None,
                 documents: vec![],
             };
-            let r = request_refund(state, &user.tenant, &e.id, input, user.user.id.clone()).await?;
-            refunds.push(CancellationRefund {
-                entry: e.id.clone(),
-                refund: r.id,
-                amount_minor: r.amount_minor,
-                outcome: r.outcome,
-            });
+            // An entry whose refund is already open keeps that request: staff decide it.
+            match request_refund(state, &user.tenant, &e.id, input, user.user.id.clone()).await {
+                Err(err) if err.code == "refund_already_open" => {}
+                other => {
+                    let r = other?;
+                    refunds.push(CancellationRefund {
+                        entry: e.id.clone(),
+                        refund: r.id,
+                        amount_minor: r.amount_minor,
+                        outcome: r.outcome,
+                    });
+                }
+            }
         }
         let eid = e.id.clone();
         state
@@ -1575,6 +1668,9 @@ pub async fn cancel_session(
 }
 
 /// Moves a refund request on: `confirm` the policy's decision, record the `payout`, or `reject` it.
+/// Confirming a decision that cancels the entry (R-HU-REFUND-MEDICAL, R-ENTRY-VOID) cancels it in
+/// the same transaction: it gets no result from then on, its place is freed, and the candidate is
+/// emailed.
 pub async fn advance_refund(
     state: &AppState,
     tenant: &Tenant,
@@ -1582,23 +1678,97 @@ pub async fn advance_refund(
     step: &str,
     actor: String,
 ) -> Result<(), AppError> {
-    let (from, to) = match step {
-        "confirm" => ("decided", "confirmed"),
-        "payout" => ("confirmed", "paid"),
-        "reject" => ("decided", "rejected"),
-        _ => return Err(field("step", "expected confirm, payout or reject")),
-    };
-    let tid = tenant.id;
-    let (rid, by, now) = (refund_id.to_owned(), actor.clone(), state.clock.now());
-    let moved = state
+    let step = RefundStep::parse(step)?;
+    let (from, to) = step.transition();
+    let (t, rid, by, now) = (tenant.clone(), refund_id.to_owned(), actor.clone(), state.clock.now());
+    let templates = state.templates.clone();
+    let queued = state
         .db
         .call(move |c| {
-            workflows::refund(c, tid, &rid)?;
-            workflows::advance_refund(c, tid, &rid, from, to, &by, now)
+            Ok(tessera_storage::atomically(c, |c| -> Result<bool, AppError> {
+                let tid = t.id;
+                let refund = workflows::refund(c, tid, &rid)?;
+                if !workflows::advance_refund(c, tid, &rid, from.code(), to.code(), &by, now)? {
+                    return Err(AppError::conflict(format!(
+                        "the refund request is not `{}`: it cannot be moved to `{}`",
+                        from.code(),
+                        to.code()
+                    ))
+                    .with(axum::http::StatusCode::CONFLICT, "refund_wrong_state"));
+                }
+                let ev = AuditEvent {
+                    actor: Some(&by),
+                    action: "refund.step",
+                    target: Some(&rid),
+                    details: json!({"to": to.code()}),
+                    request_id: None,
+                };
+                audit::append(c, tid, &ev, now)?;
+                if step != RefundStep::Confirm {
+                    return Ok(false);
+                }
+                let decision: tessera_plugin_sdk::kinds::RefundDecision =
+                    serde_json::from_str(&refund.decision).map_err(AppError::internal)?;
+                if !decision.cancel_entry {
+                    return Ok(false);
+                }
+                cancel_entry_for_refund(c, &templates, &t, &refund, &decision, &by, now)
+            }))
         })
-        .await?;
-    if !moved {
-        return Err(AppError::conflict(format!("the refund request is not `{from}`: it cannot be moved to `{to}`")));
+        .await??;
+    if queued {
+        state.jobs_wakeup.notify_one();
     }
-    audit_event(state, tid, Some(actor), "refund.step", Some(refund_id.to_owned()), json!({"to": to})).await
+    Ok(())
+}
+
+/// Cancels the entry of a confirmed refund whose decision says so, records why with the rules the
+/// policy cited, and queues the candidate's email. True when an email was queued.
+fn cancel_entry_for_refund(
+    c: &mut DbConnection,
+    templates: &crate::templates::Templates,
+    tenant: &Tenant,
+    refund: &workflows::RefundRequest,
+    decision: &tessera_plugin_sdk::kinds::RefundDecision,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let tid = tenant.id;
+    let entry = centre::entry(c, tid, &refund.entry_id)?;
+    if entry.status == "cancelled" {
+        return Ok(false);
+    }
+    let rules: Vec<String> = decision.reasons.iter().filter_map(|r| r.rule.clone()).collect();
+    let why = format!(
+        "{}: the entry was cancelled with the refund; no result is issued (R-ENTRY-VOID)",
+        if rules.is_empty() { "refund".to_owned() } else { rules.join(", ") }
+    );
+    let reasons = serde_json::to_string(&json!({"violations": [why], "warnings": []})).map_err(AppError::internal)?;
+    workflows::set_entry_status(c, tid, &entry.id, "cancelled", &reasons)?;
+    let ev = AuditEvent {
+        actor: Some(actor),
+        action: "entry.cancel",
+        target: Some(&entry.id),
+        details: json!({"refund": refund.id, "rules": rules}),
+        request_id: None,
+    };
+    audit::append(c, tid, &ev, now)?;
+    let cand = centre::candidate(c, tid, &entry.candidate_id)?;
+    let Some(to) = cand.email.clone() else { return Ok(false) };
+    let session = centre::session(c, tid, &entry.session_id)?;
+    let refund_text = tessera_domain::Currency::parse(&refund.currency)
+        .ok()
+        .map(|cur| tessera_domain::Money::new(refund.amount_minor, cur).to_string())
+        .filter(|_| refund.amount_minor > 0);
+    let (subject, body) = templates
+        .render_email(
+            "email/entry_cancelled.txt",
+            tenant.locale,
+            context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string(), refund => refund_text },
+        )
+        .map_err(AppError::internal)?;
+    let job =
+        email_job(format!("entry-cancelled:{}", entry.id), &EmailJob { to, subject, body, attachments: vec![] }, now)?;
+    jobs::enqueue(c, tid, &job, now)?;
+    Ok(true)
 }

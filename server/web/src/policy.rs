@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use tessera_domain::TenantId;
+use tessera_plugin_sdk::kinds::Facts;
 use tessera_policy::{BASELINE_PLUGIN, Decision, DecisionInput, DecisionKind, PolicyError, PolicyRegistry};
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::{policy as assignments, tenants};
@@ -52,7 +53,8 @@ impl From<DecideError> for AppError {
     }
 }
 
-/// Decides `kind` for `tenant` on the calling thread (the CLI; handlers use [`decide`]).
+/// Decides `kind` for `tenant` on the calling thread from facts as JSON (the CLI's `plugin run`
+/// and the API's decision endpoint; workflows use the typed [`decide_in`] and [`decide`]).
 pub fn decide_blocking(
     conn: &mut DbConnection,
     registry: &PolicyRegistry,
@@ -81,18 +83,73 @@ pub fn decide_blocking(
         Err(e) => {
             metrics::counter!(FAILURES, "kind" => kind.as_str(), "plugin" => e.plugin.clone(), "cause" => e.code())
                 .increment(1);
-            let details = json!({"plugin": e.plugin, "version": e.version, "kind": kind.as_str(), "cause": e.code(), "detail": e.detail});
-            let ev =
-                AuditEvent { actor, action: "policy.failure", target: Some(kind.as_str()), details, request_id: None };
-            audit::append(conn, tenant, &ev, now)?;
+            audit_failure(conn, tenant, kind, &e, actor, now)?;
             tracing::warn!(tenant = %tenant, error = %e, "policy decision failed");
             Err(DecideError::Policy(e))
         }
     }
 }
 
-/// Decides `kind` for `tenant` off the async runtime.
-pub async fn decide(
+/// Writes a failed decision to the tenant's audit log.
+fn audit_failure(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    kind: DecisionKind,
+    e: &PolicyError,
+    actor: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StorageError> {
+    let details =
+        json!({"plugin": e.plugin, "version": e.version, "kind": kind.as_str(), "cause": e.code(), "detail": e.detail});
+    let ev = AuditEvent { actor, action: "policy.failure", target: Some(kind.as_str()), details, request_id: None };
+    audit::append(conn, tenant, &ev, now)
+}
+
+/// Which plugin made a decision: recorded with what the decision led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The plugin's name.
+    pub plugin: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// Decides for `tenant` on the calling thread with typed facts: the kind follows from the facts'
+/// type and the answer is that kind's decision, every field of it, with the plugin that made it.
+pub fn decide_in<F: Facts>(
+    conn: &mut DbConnection,
+    registry: &PolicyRegistry,
+    tenant: TenantId,
+    facts: &F,
+    actor: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(F::Decision, Origin), DecideError> {
+    let value = serde_json::to_value(facts)
+        .map_err(|e| DecideError::Storage(StorageError::Unavailable(format!("facts did not serialise: {e}"))))?;
+    let decision = decide_blocking(conn, registry, tenant, F::KIND, &value, actor, now)?;
+    let typed = decision.typed().map_err(DecideError::Policy)?;
+    Ok((typed, Origin { plugin: decision.plugin, version: decision.version }))
+}
+
+/// Decides off the async runtime with typed facts (see [`decide_in`]).
+pub async fn decide<F>(
+    state: &AppState,
+    tenant: TenantId,
+    facts: F,
+    actor: Option<String>,
+) -> Result<F::Decision, AppError>
+where
+    F: Facts + Send + 'static,
+    F::Decision: Send + 'static,
+{
+    let registry = state.policies.clone();
+    let now = state.clock.now();
+    let outcome = state.db.call(move |c| Ok(decide_in(c, &registry, tenant, &facts, actor.as_deref(), now))).await?;
+    Ok(outcome?.0)
+}
+
+/// Decides `kind` off the async runtime from facts as JSON (the API's decision endpoint).
+pub async fn decide_raw(
     state: &AppState,
     tenant: TenantId,
     kind: DecisionKind,
@@ -104,6 +161,86 @@ pub async fn decide(
     let outcome =
         state.db.call(move |c| Ok(decide_blocking(c, &registry, tenant, kind, &facts, actor.as_deref(), now))).await?;
     Ok(outcome?)
+}
+
+/// The policy decisions a write needs, taken inside the write's transaction (see
+/// [`write_with_decisions`]).
+pub struct Decider {
+    registry: PolicyRegistry,
+    tenant: TenantId,
+    actor: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+    failed: std::sync::Mutex<Option<(DecisionKind, PolicyError)>>,
+}
+
+impl Decider {
+    /// Decides with typed facts on the write's connection; the decision's audit record commits
+    /// with the write.
+    pub fn decide<F: Facts>(&self, conn: &mut DbConnection, facts: &F) -> Result<F::Decision, AppError> {
+        self.decide_from(conn, facts).map(|(d, _)| d)
+    }
+
+    /// [`Decider::decide`], with the plugin that decided.
+    pub fn decide_from<F: Facts>(&self, conn: &mut DbConnection, facts: &F) -> Result<(F::Decision, Origin), AppError> {
+        match decide_in(conn, &self.registry, self.tenant, facts, self.actor.as_deref(), self.now) {
+            Ok(d) => Ok(d),
+            Err(DecideError::Policy(e)) => {
+                let error = AppError::from(DecideError::Policy(e.clone()));
+                if let Ok(mut slot) = self.failed.lock() {
+                    *slot = Some((F::KIND, e));
+                }
+                Err(error)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The instant of the write.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now
+    }
+
+    /// Who writes.
+    pub fn actor(&self) -> Option<&str> {
+        self.actor.as_deref()
+    }
+}
+
+/// Runs `write` in one transaction with a [`Decider`] for the policy decisions it needs. The
+/// writes and the decisions' audit records commit together; when a decision fails (a runaway or
+/// broken plugin), nothing the write did is stored, so a client that retries does not record it
+/// twice, and the failure alone is written to the audit log.
+pub async fn write_with_decisions<R, W>(
+    state: &AppState,
+    tenant: TenantId,
+    actor: Option<String>,
+    write: W,
+) -> Result<R, AppError>
+where
+    R: Send + 'static,
+    W: FnOnce(&mut DbConnection, &Decider) -> Result<R, AppError> + Send + 'static,
+{
+    let decider = Decider {
+        registry: state.policies.clone(),
+        tenant,
+        actor,
+        now: state.clock.now(),
+        failed: std::sync::Mutex::new(None),
+    };
+    state
+        .db
+        .call(move |c| {
+            let outcome = tessera_storage::atomically(c, |c| write(c, &decider));
+            // The failure's audit record was rolled back with the write: record it on its own.
+            let failed = decider.failed.lock().ok().and_then(|mut slot| slot.take());
+            if outcome.is_err()
+                && let Some((kind, e)) = failed
+            {
+                audit_failure(c, tenant, kind, &e, decider.actor.as_deref(), decider.now)?;
+            }
+            Ok(outcome)
+        })
+        .await?
 }
 
 /// What to assign: `plugin` decides `kind`, with the tenant's `config` (a JSON object or null).

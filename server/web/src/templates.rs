@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "documents/statement_of_results.txt",
     "documents/confirmation_of_entry.txt",
     "email/entry_received.txt",
+    "email/entry_cancelled.txt",
     "email/coe.txt",
     "centre_session_new.html",
     "centre_session.html",

@@ -486,16 +486,12 @@ async fn visible_photo(
     let Some(doc) = docs.into_iter().filter(|d| d.kind == "exam_photo").max_by_key(|d| d.created_at) else {
         return Ok(None);
     };
-    let facts = serde_json::json!({
-        "exam": crate::centre::policy_exam(&sheet.session.exam_code),
-        "candidate_date_of_birth": sheet.candidate.date_of_birth,
-        "registration_date": form.registration_date.unwrap_or(sheet.session.registration_closes),
-    });
-    let policy: tessera_plugin_sdk::kinds::PhotoPolicy =
-        crate::policy::decide(state, centre, tessera_policy::DecisionKind::Photo, facts, None)
-            .await?
-            .typed()
-            .map_err(AppError::internal)?;
+    let facts = tessera_plugin_sdk::kinds::PhotoFacts {
+        exam: crate::centre::exam_of(&sheet.session.exam_code),
+        candidate_date_of_birth: sheet.candidate.date_of_birth,
+        registration_date: form.registration_date.unwrap_or(sheet.session.registration_closes),
+    };
+    let policy = crate::policy::decide(state, centre, facts, None).await?;
     Ok(policy.visible_to_verifiers.then_some(doc))
 }
 

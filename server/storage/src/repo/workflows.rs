@@ -475,6 +475,14 @@ pub fn import_results(
             let mut plan = Vec::new();
             for (line, row) in rows {
                 match by_number.get(row.candidate_number.as_str()) {
+                    // R-ENTRY-VOID: a cancelled entry gets no result.
+                    Some(e) if e.status == "cancelled" => unknown.push((
+                        *line,
+                        format!(
+                            "candidate number {} belongs to a cancelled entry: it gets no result (R-ENTRY-VOID)",
+                            row.candidate_number
+                        ),
+                    )),
                     Some(e) => plan.push((*e, row)),
                     None => unknown.push((
                         *line,
@@ -622,6 +630,20 @@ pub fn result_versions(conn: &mut DbConnection, tenant: TenantId, entry_id: &str
         .order(results::version.desc())
         .select(ResultRow::as_select())
         .load(conn)?)
+}
+
+/// Inside a transaction, locks an entry's row until the transaction ends, so that two requests
+/// on one entry (two refund requests, say) run one after the other. PostgreSQL takes a row lock;
+/// SQLite needs nothing, as [`crate::transaction`] holds the database's write lock.
+pub fn lock_entry(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<()> {
+    use diesel::sql_types::Text;
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT 1 FROM entries WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+            .bind::<Text, _>(tid(tenant))
+            .bind::<Text, _>(entry_id)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// A refund request and the policy decision on it.

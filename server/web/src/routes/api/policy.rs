@@ -114,7 +114,7 @@ pub async fn decide(
     user.require(&[Role::InstallationAdmin])?;
     let kind = kind(&kind_s)?;
     let tenant = tenant_by_slug(&state, slug).await?;
-    let d = crate::policy::decide(&state, tenant.id, kind, facts, Some(user.user.id.clone())).await?;
+    let d = crate::policy::decide_raw(&state, tenant.id, kind, facts, Some(user.user.id.clone())).await?;
     Ok(Json(DecisionView {
         plugin: d.plugin,
         version: d.version,
