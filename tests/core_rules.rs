@@ -18,6 +18,27 @@ both_backends!(
     a_failed_decision_stores_nothing
 );
 
+/// A Polish centre with one FCE session and one entry; returns the entry.
+async fn polish_entry(backend: Backend) -> (TestServer, reqwest::Client, String, String, String) {
+    let (srv, http, csrf) = crate::centre::polish_centre(backend).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(20, 1)).await;
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Adam", "Wróbel")).await;
+    let entry = v["entry_id"].as_str().unwrap().to_owned();
+    (srv, http, csrf, session, entry)
+}
+
+/// Records a cash payment of `amount` minor units.
+async fn pay(http: &reqwest::Client, srv: &TestServer, csrf: &str, entry: &str, amount: Value) -> (u16, Value) {
+    post(
+        http,
+        srv,
+        csrf,
+        &format!("/api/v1/entries/{entry}/payments"),
+        json!({"amount_minor": amount, "method": "cash"}),
+    )
+    .await
+}
+
 async fn entry_view(http: &reqwest::Client, srv: &TestServer, entry: &str) -> Value {
     let res = http.get(srv.url(&format!("/api/v1/entries/{entry}/details"))).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -40,14 +61,7 @@ async fn hungarian_paid_entry(backend: Backend) -> (TestServer, reqwest::Client,
     let (status, v) = post(&http, &srv, &csrf, "/api/v1/entries", who).await;
     assert_eq!(status, 201, "{v}");
     let entry = v["entry_id"].as_str().unwrap().to_owned();
-    let (status, v) = post(
-        &http,
-        &srv,
-        &csrf,
-        &format!("/api/v1/entries/{entry}/payments"),
-        json!({"amount_minor": 81000, "method": "cash"}),
-    )
-    .await;
+    let (status, v) = pay(&http, &srv, &csrf, &entry, json!(81000)).await;
     assert_eq!(status, 200, "{v}");
     (srv, http, csrf, entry, session)
 }
@@ -166,14 +180,7 @@ async fn special_arrangements_late_stay_late(backend: Backend) {
     assert!(w.contains("R-PL-SA-DEADLINE") && w.contains("late") && w.contains("medical certificate"), "{v}");
     assert!(!w.contains("signed request"), "the form came on time: {v}");
     // Still flagged after the next change to the entry.
-    let (_, v) = post(
-        &http,
-        &srv,
-        &csrf,
-        &format!("/api/v1/entries/{entry}/payments"),
-        json!({"amount_minor": 81000, "method": "cash"}),
-    )
-    .await;
+    let (_, v) = pay(&http, &srv, &csrf, &entry, json!(81000)).await;
     assert!(v["warnings"].to_string().contains("R-PL-SA-DEADLINE"), "{v}");
     srv.stop().await;
 }
@@ -181,12 +188,8 @@ async fn special_arrangements_late_stay_late(backend: Backend) {
 /// Money is checked: an amount above the documented maximum is refused by name, and the entry
 /// keeps working (no status recompute overflows).
 async fn payments_are_bounded_and_checked(backend: Backend) {
-    let (srv, http, csrf) = crate::centre::polish_centre(backend).await;
-    let session = create_session(&http, &srv, &csrf, fce_session(20, 1)).await;
-    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Adam", "Wróbel")).await;
-    let entry = v["entry_id"].as_str().unwrap().to_owned();
-    let path = format!("/api/v1/entries/{entry}/payments");
-    let pay = |amount: Value| post(&http, &srv, &csrf, &path, json!({"amount_minor": amount, "method": "cash"}));
+    let (srv, http, csrf, _, entry) = polish_entry(backend).await;
+    let pay = |amount: Value| pay(&http, &srv, &csrf, &entry, amount);
     let (status, v) = pay(json!(i64::MAX)).await;
     assert_eq!((status, v["error"]["field"].as_str()), (400, Some("amount_minor")), "{v}");
     let (status, v) = pay(json!(1_000_000_001i64)).await;
@@ -204,22 +207,9 @@ async fn payments_are_bounded_and_checked(backend: Backend) {
 /// A policy decision that fails (a plugin that never stops) leaves nothing stored: no payment,
 /// no document, no entry; the failure alone is audited, and a retry does not record twice.
 async fn a_failed_decision_stores_nothing(backend: Backend) {
-    let (srv, http, csrf) = crate::centre::polish_centre(backend).await;
-    let session = create_session(&http, &srv, &csrf, fce_session(20, 1)).await;
-    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Adam", "Wróbel")).await;
-    let entry = v["entry_id"].as_str().unwrap().to_owned();
-
+    let (srv, http, csrf, session, entry) = polish_entry(backend).await;
     let state = srv.running.as_ref().unwrap().state.clone();
-    let dir = state.policies.dir().to_path_buf();
-    let spin = wat::parse_str(
-        r#"(module (memory (export "memory") 1) (func (export "tessera_abi_v1"))
-           (func (export "tessera_alloc") (param i32) (result i32) (i32.const 1024))
-           (func (export "tessera_decide") (param i32 i32) (result i64) (loop $l (br $l)) (i64.const 0)))"#,
-    )
-    .unwrap();
-    std::fs::write(dir.join("spin.wasm"), spin).unwrap();
-    std::fs::write(dir.join("spin.toml"), "name = \"spin\"\nversion = \"0.1.0\"\nabi = 1\nkinds = [\"eligibility\"]\n")
-        .unwrap();
+    write_spinning_plugin(state.policies.dir(), "eligibility");
     for _ in 0..100 {
         if state.policies.info("spin").is_some() {
             break;
@@ -231,14 +221,7 @@ async fn a_failed_decision_stores_nothing(backend: Backend) {
     srv.assign(&centre, "spin", &["eligibility"]);
 
     for _ in 0..2 {
-        let (status, v) = post(
-            &http,
-            &srv,
-            &csrf,
-            &format!("/api/v1/entries/{entry}/payments"),
-            json!({"amount_minor": 81000, "method": "cash"}),
-        )
-        .await;
+        let (status, v) = pay(&http, &srv, &csrf, &entry, json!(81000)).await;
         assert_eq!((status, v["error"]["code"].as_str()), (422, Some("policy_failed")), "{v}");
         let (status, _) =
             upload(&http, &srv, &csrf, &entry, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;

@@ -215,15 +215,7 @@ async fn hot_reload_under_a_running_server() {
     assert_eq!(d["version"], "1.1.0", "the old version stays in service");
 
     // A hostile plugin that never stops: contained, fails closed, audited, server still serves.
-    let spin = wat::parse_str(
-        r#"(module (memory (export "memory") 1) (func (export "tessera_abi_v1"))
-           (func (export "tessera_alloc") (param i32) (result i32) (i32.const 1024))
-           (func (export "tessera_decide") (param i32 i32) (result i64) (loop $l (br $l)) (i64.const 0)))"#,
-    )
-    .unwrap();
-    std::fs::write(plugins.join("spin.wasm"), spin).unwrap();
-    std::fs::write(plugins.join("spin.toml"), "name = \"spin\"\nversion = \"0.1.0\"\nabi = 1\nkinds = [\"photo\"]\n")
-        .unwrap();
+    write_spinning_plugin(&plugins, "photo");
     let mut assigned = 0;
     for _ in 0..50 {
         let res = http

@@ -355,6 +355,23 @@ impl Drop for SmtpSink {
     }
 }
 
+/// Writes a hostile plugin named `spin` deciding `kind` into `dir`: its decision loops forever
+/// (the host stops it when its fuel runs out).
+pub fn write_spinning_plugin(dir: &Path, kind: &str) {
+    let spin = wat::parse_str(
+        r#"(module (memory (export "memory") 1) (func (export "tessera_abi_v1"))
+           (func (export "tessera_alloc") (param i32) (result i32) (i32.const 1024))
+           (func (export "tessera_decide") (param i32 i32) (result i64) (loop $l (br $l)) (i64.const 0)))"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("spin.wasm"), spin).unwrap();
+    std::fs::write(
+        dir.join("spin.toml"),
+        format!("name = \"spin\"\nversion = \"0.1.0\"\nabi = 1\nkinds = [\"{kind}\"]\n"),
+    )
+    .unwrap();
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -775,6 +775,68 @@ fn other_entries(
     Ok(out)
 }
 
+/// Why an entry has its status: the policy's violations and warnings, as stored with it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StatusReasons {
+    /// What stops the entry.
+    #[serde(default)]
+    pub violations: Vec<String>,
+    /// What staff should know.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// One entry with everything staff see about it: the one read model of an entry, for the page
+/// and for the API alike.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryDetails {
+    pub entry: Entry,
+    pub session: ExamSession,
+    pub form: EntryForm,
+    pub candidate: Candidate,
+    pub payments: Vec<workflows::Payment>,
+    pub documents: Vec<workflows::Document>,
+    pub refunds: Vec<workflows::RefundRequest>,
+    /// Every version of the entry's result, newest last.
+    pub result_versions: Vec<centre::ResultRow>,
+    pub cases: Vec<tessera_storage::repo::after_exam::Case>,
+    pub enquiries: Vec<tessera_storage::repo::after_exam::Enquiry>,
+    pub reasons: StatusReasons,
+    /// What staff checked on the specialist's report behind an extra-time request.
+    pub extra_time_report: Option<SpecialistReport>,
+}
+
+/// Reads one entry of `tenant` with everything staff see about it.
+pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -> Result<EntryDetails, AppError> {
+    let id = entry_id.to_owned();
+    let details = state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tenant, &id)?;
+            let session = centre::session(c, tenant, &entry.session_id)?;
+            let form = workflows::entry_form(c, tenant, &id)?;
+            let candidate = centre::candidate(c, tenant, &entry.candidate_id)?;
+            let reasons = serde_json::from_str(&form.status_reasons).unwrap_or_default();
+            let extra_time_report = form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
+            Ok(EntryDetails {
+                payments: workflows::payments(c, tenant, &id)?,
+                documents: workflows::documents(c, tenant, &id)?,
+                refunds: workflows::refunds_for_entry(c, tenant, &id)?,
+                result_versions: workflows::result_versions(c, tenant, &id)?,
+                cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?,
+                enquiries: tessera_storage::repo::after_exam::enquiries(c, tenant, &id)?,
+                entry,
+                session,
+                form,
+                candidate,
+                reasons,
+                extra_time_report,
+            })
+        })
+        .await?;
+    Ok(details)
+}
+
 /// A payment as staff record it.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct PaymentInput {

@@ -187,23 +187,9 @@ pub async fn entry_details(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<ops::EntryDetails>> {
     user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let v = state
-        .db
-        .call(move |c| {
-            let entry = centre::entry(c, tid, &id)?;
-            let form = workflows::entry_form(c, tid, &id)?;
-            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
-            let pays = workflows::payments(c, tid, &id)?;
-            let docs = workflows::documents(c, tid, &id)?;
-            let refunds = workflows::refunds_for_entry(c, tid, &id)?;
-            let versions = workflows::result_versions(c, tid, &id)?;
-            Ok(json!({"entry": entry, "form": form, "candidate": cand, "payments": pays, "documents": docs, "refunds": refunds, "result_versions": versions}))
-        })
-        .await?;
-    Ok(Json(v))
+    Ok(Json(ops::entry_details(&state, user.tenant_id(), &id).await?))
 }
 
 /// Records a payment (cash, card, bank transfer with its title); the entry's status is recomputed.

@@ -352,27 +352,7 @@ async fn entry_page(
     extra: minijinja::Value,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let v = state
-        .db
-        .call(move |c| {
-            let entry = centre::entry(c, tid, &id)?;
-            let session = centre::session(c, tid, &entry.session_id)?;
-            let form = workflows::entry_form(c, tid, &id)?;
-            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
-            let pays = workflows::payments(c, tid, &id)?;
-            let docs = workflows::documents(c, tid, &id)?;
-            let refunds = workflows::refunds_for_entry(c, tid, &id)?;
-            let versions = workflows::result_versions(c, tid, &id)?;
-            let cases = tessera_storage::repo::after_exam::cases(c, tid, &id)?;
-            let enquiries = tessera_storage::repo::after_exam::enquiries(c, tid, &id)?;
-            let reasons: serde_json::Value = serde_json::from_str(&form.status_reasons).unwrap_or_default();
-            let report: serde_json::Value =
-                form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
-            Ok(json!({"entry": entry, "session": session, "form": form, "candidate": cand, "payments": pays, "documents": docs, "refunds": refunds,
-                "versions": versions, "reasons": reasons, "cases": cases, "enquiries": enquiries, "extra_time_report": report}))
-        })
-        .await?;
+    let v = ops::entry_details(state, user.tenant_id(), &id).await?;
     let locale = user.tenant.locale;
     render(
         state,
