@@ -8,7 +8,12 @@ use crate::centre::{adult, create_session, fce_session, polish_centre, post};
 use crate::support::*;
 use serde_json::Value;
 
-both_backends!(results_import_checks_lines_against_the_exam, results_import_takes_only_csv);
+both_backends!(
+    results_import_checks_grades_and_levels_against_the_exam,
+    results_import_refuses_scores_on_a_status_line,
+    results_import_bounds_what_it_echoes,
+    results_import_takes_only_csv
+);
 
 const HEADER: &str =
     "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n";
@@ -61,7 +66,7 @@ async fn versions(http: &reqwest::Client, srv: &TestServer, entry: &str) -> Vec<
     d["result_versions"].as_array().unwrap().clone()
 }
 
-async fn results_import_checks_lines_against_the_exam(backend: Backend) {
+async fn results_import_checks_grades_and_levels_against_the_exam(backend: Backend) {
     let (srv, http, csrf, session, entries) = session_with_three(backend).await;
     let csv = Some("text/csv");
 
@@ -84,33 +89,6 @@ async fn results_import_checks_lines_against_the_exam(backend: Backend) {
     assert_eq!(faults(&v), [(2, "grade".into()), (2, "cefr".into()), (3, "overall_score".into())], "{v}");
     assert!(v["error"]["lines"][0]["message"].as_str().unwrap().contains("gives grade B"), "{v}");
 
-    // R-RESULT-CODES: an X line with scores is refused, not stripped of them.
-    let body = format!("{HEADER}0001,X,,,,170,175,180,172,183\n0002,Z,160,C,B2,,,,,\n");
-    let (status, v, _) = import(&http, &srv, &csrf, &session, csv, body).await;
-    assert_eq!(status, 422, "{v}");
-    assert_eq!(faults(&v), [(2, "Reading".into()), (3, "overall_score".into())], "{v}");
-    assert!(v["error"]["lines"][0]["message"].as_str().unwrap().contains("R-RESULT-CODES"), "{v}");
-
-    // A 5 MB cell is quoted 40 characters long, not echoed.
-    let huge = "7".repeat(5 * 1024 * 1024);
-    let body = format!("{HEADER}0001,graded,{huge},B,B2,170,175,180,172,183\n");
-    let (status, v, len) = import(&http, &srv, &csrf, &session, csv, body).await;
-    assert_eq!(status, 422, "{v}");
-    assert!(len < 4096, "the answer is {len} bytes");
-    let message = v["error"]["lines"][0]["message"].as_str().unwrap();
-    assert!(message.contains(&format!("`{}…`", "7".repeat(40))), "{message}");
-
-    // 150 bad lines: the first 100 errors are listed, the other 50 counted.
-    let mut body = HEADER.to_owned();
-    for _ in 0..150 {
-        body.push_str("12,graded,176,B,B2,170,175,180,172,183\n");
-    }
-    let (status, v, _) = import(&http, &srv, &csrf, &session, csv, body).await;
-    assert_eq!(status, 422, "{v}");
-    assert_eq!((v["error"]["lines"].as_array().unwrap().len(), v["error"]["more"].as_u64()), (100, Some(50)));
-    assert_eq!(faults(&v)[99], (101, "candidate_number".into()));
-    assert!(v["error"]["message"].as_str().unwrap().contains("150 error(s)"), "{v}");
-
     // All or nothing: none of the refused files left a result behind.
     for e in &entries {
         assert!(versions(&http, &srv, e).await.is_empty(), "nothing was imported");
@@ -125,6 +103,44 @@ async fn results_import_checks_lines_against_the_exam(backend: Backend) {
     assert_eq!((first[0]["grade"].as_str(), first[0]["cefr"].as_str()), (Some("B"), Some("B2")), "{first:?}");
     let second = versions(&http, &srv, &entries[1]).await;
     assert_eq!(second[0]["status"], "X");
+}
+
+async fn results_import_refuses_scores_on_a_status_line(backend: Backend) {
+    let (srv, http, csrf, session, entries) = session_with_three(backend).await;
+    // R-RESULT-CODES: an X line with scores is refused, not stripped of them.
+    let body = format!("{HEADER}0001,X,,,,170,175,180,172,183\n0002,Z,160,C,B2,,,,,\n");
+    let (status, v, _) = import(&http, &srv, &csrf, &session, Some("text/csv"), body).await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(faults(&v), [(2, "Reading".into()), (3, "overall_score".into())], "{v}");
+    assert!(v["error"]["lines"][0]["message"].as_str().unwrap().contains("R-RESULT-CODES"), "{v}");
+    for e in &entries {
+        assert!(versions(&http, &srv, e).await.is_empty(), "nothing was imported");
+    }
+}
+
+async fn results_import_bounds_what_it_echoes(backend: Backend) {
+    let (srv, http, csrf, session, entries) = session_with_three(backend).await;
+    let csv = Some("text/csv");
+    // A 5 MB cell is quoted 40 characters long, not echoed.
+    let huge = "7".repeat(5 * 1024 * 1024);
+    let body = format!("{HEADER}0001,graded,{huge},B,B2,170,175,180,172,183\n");
+    let (status, v, len) = import(&http, &srv, &csrf, &session, csv, body).await;
+    assert_eq!(status, 422, "{}", v.to_string().chars().take(200).collect::<String>());
+    assert!(len < 4096, "the answer is {len} bytes");
+    let message = v["error"]["lines"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("`{}…`", "7".repeat(40))), "{message}");
+
+    // 150 bad lines: the first 100 errors are listed, the other 50 counted.
+    let mut body = HEADER.to_owned();
+    for _ in 0..150 {
+        body.push_str("12,graded,176,B,B2,170,175,180,172,183\n");
+    }
+    let (status, v, _) = import(&http, &srv, &csrf, &session, csv, body).await;
+    assert_eq!(status, 422, "{v}");
+    assert_eq!((v["error"]["lines"].as_array().unwrap().len(), v["error"]["more"].as_u64()), (100, Some(50)));
+    assert_eq!(faults(&v)[99], (101, "candidate_number".into()));
+    assert!(v["error"]["message"].as_str().unwrap().contains("150 error(s)"), "{v}");
+    assert!(versions(&http, &srv, &entries[0]).await.is_empty(), "nothing was imported");
 }
 
 async fn results_import_takes_only_csv(backend: Backend) {
