@@ -508,9 +508,10 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             tessera_web::policy::assign_blocking(&mut conn, &registry, t.id, what, None, chrono::Utc::now()).map_err(
                 |e| {
                     // The settings are `config` in the API; here they are the flag the user typed.
-                    let message = match e.field.as_deref().and_then(|f| f.strip_prefix("config")) {
+                    let field = e.field.as_deref().unwrap_or_default();
+                    let message = match field.strip_prefix("config") {
                         Some(key) => {
-                            let why = e.message.split_once(": ").map_or(e.message.as_str(), |(_, why)| why);
+                            let why = e.message.strip_prefix(&format!("{field}: ")).unwrap_or(&e.message);
                             match key.strip_prefix('.') {
                                 Some(key) => format!("{flag}: key `{key}`: {why}"),
                                 None => format!("{flag}: {why}"),
