@@ -639,7 +639,10 @@ async fn centre_pages_without_javascript() {
     let form = reqwest::multipart::Form::new().text("csrf", token.clone()).part("file", file);
     let res = staff.post(srv.url(&format!("/centre/sessions/{session}/results"))).multipart(form).send().await.unwrap();
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("line 2: candidate_number `1`"), "the bad line is named");
+    assert!(
+        res.text().await.unwrap().contains("line 2, column candidate_number: candidate_number `1`"),
+        "the bad line is named"
+    );
     let file = reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("results.csv").mime_str("text/csv").unwrap();
     let form = reqwest::multipart::Form::new().text("csrf", "0".repeat(32)).part("file", file);
     let res = staff.post(srv.url(&format!("/centre/sessions/{session}/results"))).multipart(form).send().await.unwrap();

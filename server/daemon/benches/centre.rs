@@ -308,12 +308,14 @@ fn bulk_entries(
     .unwrap();
 }
 
-/// A board results file for candidates 0001..`n` (graded, all components).
+/// A board results file for candidates 0001..`n` (graded, all components, the grade and level
+/// the score gives in B2 First).
 fn results_csv(n: usize) -> String {
     let mut s = format!("candidate_number,status,overall_score,grade,cefr,{}\n", COMPONENTS.join(","));
     for i in 1..=n {
-        let score = 160 + (i % 60);
-        s.push_str(&format!("{i:04},graded,{score},B,B2,{score},{score},{score},{score},{score}\n"));
+        let score = 160 + (i % 40) as i32;
+        let (grade, cefr) = tessera_domain::results::grade_for("FCE", score).expect("160 to 199 is in the FCE band");
+        s.push_str(&format!("{i:04},graded,{score},{grade},{cefr},{score},{score},{score},{score},{score}\n"));
     }
     s
 }

@@ -97,9 +97,14 @@ pub enum PluginCommand {
         /// refund, photo, identity, eligibility, deadlines, retention or fees.
         #[arg(long)]
         kind: String,
-        /// The tenant's configuration of the plugin, as a JSON object.
-        #[arg(long)]
-        config: Option<String>,
+        /// The tenant's settings for the plugin, as a JSON object overlaid on the manifest's
+        /// `[config]` defaults, e.g. '{"medical_basis_points": 7500}'. The plugin checks them
+        /// before anything is stored.
+        #[arg(long, value_name = "JSON", conflicts_with = "settings_file")]
+        settings: Option<String>,
+        /// Read the settings (a JSON object) from FILE instead.
+        #[arg(long, value_name = "FILE")]
+        settings_file: Option<PathBuf>,
         /// The plugin's name.
         plugin: String,
     },
@@ -478,11 +483,21 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             println!("installed plugin `{}` v{} into {}", info.name, info.version, registry.dir().display());
             Ok(())
         }
-        PluginCommand::Assign { tenant, kind, config, plugin } => {
+        PluginCommand::Assign { tenant, kind, settings, settings_file, plugin } => {
             let kind = decision_kind(&kind)?;
-            let config: serde_json::Value = match config {
+            let (flag, text) = match (settings, settings_file) {
+                (Some(text), _) => ("--settings", Some(text)),
+                (None, Some(file)) => (
+                    "--settings-file",
+                    Some(std::fs::read_to_string(&file).map_err(|e| {
+                        CliError::new(2, format!("--settings-file: cannot read {}: {e}", file.display()))
+                    })?),
+                ),
+                (None, None) => ("--settings", None),
+            };
+            let config: serde_json::Value = match text {
                 Some(text) => {
-                    serde_json::from_str(&text).map_err(|e| CliError::new(2, format!("--config: not JSON: {e}")))?
+                    serde_json::from_str(&text).map_err(|e| CliError::new(2, format!("{flag}: not JSON: {e}")))?
                 }
                 None => serde_json::Value::Null,
             };
@@ -490,8 +505,23 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             let mut conn = db.conn()?;
             let t = tenant_by_code(&mut conn, &tenant)?;
             let what = tessera_web::policy::AssignRequest { kind, plugin: &plugin, config: &config };
-            tessera_web::policy::assign_blocking(&mut conn, &registry, t.id, what, None, chrono::Utc::now())
-                .map_err(|e| CliError::new(if e.status.as_u16() == 404 { 5 } else { 2 }, e.message))?;
+            tessera_web::policy::assign_blocking(&mut conn, &registry, t.id, what, None, chrono::Utc::now()).map_err(
+                |e| {
+                    // The settings are `config` in the API; here they are the flag the user typed.
+                    let field = e.field.as_deref().unwrap_or_default();
+                    let message = match field.strip_prefix("config") {
+                        Some(key) => {
+                            let why = e.message.strip_prefix(&format!("{field}: ")).unwrap_or(&e.message);
+                            match key.strip_prefix('.') {
+                                Some(key) => format!("{flag}: key `{key}`: {why}"),
+                                None => format!("{flag}: {why}"),
+                            }
+                        }
+                        None => e.message,
+                    };
+                    CliError::new(if e.status.as_u16() == 404 { 5 } else { 2 }, message)
+                },
+            )?;
             println!("`{}` now decides {kind} for `{}`", plugin, t.slug);
             Ok(())
         }

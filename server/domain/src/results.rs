@@ -1,6 +1,7 @@
 //! Results and their status codes (R-RESULT-CODES).
 
 use crate::DomainError;
+use crate::error::quote;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -48,9 +49,22 @@ impl FromStr for ResultStatus {
             "Withheld" => Ok(Self::Withheld),
             _ => Err(DomainError::field(
                 "status",
-                format!("`{s}` is not a result status: expected graded, X, Z, Pending or Withheld"),
+                format!("{} is not a result status: expected graded, X, Z, Pending or Withheld", quote(s)),
             )),
         }
+    }
+}
+
+/// The base of the Cambridge English Scale band an exam type reports and the index of its CEFR
+/// level in `A1..C2`; `None` for an exam type not reported on the scale.
+fn scale_band(exam_type: &str) -> Option<(i32, usize)> {
+    match exam_type {
+        "KET" => Some((100, 1)),
+        "PET" | "BECP" => Some((120, 2)),
+        "FCE" | "BECV" => Some((140, 3)),
+        "CAE" | "BECH" => Some((160, 4)),
+        "CPE" => Some((180, 5)),
+        _ => None,
     }
 }
 
@@ -61,14 +75,7 @@ impl FromStr for ResultStatus {
 /// Returns `None` for an exam type without a scale or a score below the reported band.
 pub fn grade_for(exam_type: &str, score: i32) -> Option<(&'static str, &'static str)> {
     const LEVELS: [&str; 6] = ["A1", "A2", "B1", "B2", "C1", "C2"];
-    let (base, level) = match exam_type {
-        "KET" => (100, 1),
-        "PET" | "BECP" => (120, 2),
-        "FCE" | "BECV" => (140, 3),
-        "CAE" | "BECH" => (160, 4),
-        "CPE" => (180, 5),
-        _ => return None,
-    };
+    let (base, level) = scale_band(exam_type)?;
     let above = LEVELS.get(level + 1).copied().unwrap_or(LEVELS[level]);
     match score - base {
         d if !(0..=60).contains(&d) => None,
@@ -77,6 +84,202 @@ pub fn grade_for(exam_type: &str, score: i32) -> Option<(&'static str, &'static 
         d if d >= 20 => Some(("C", LEVELS[level])),
         _ => Some(("Level below", LEVELS[level - 1])),
     }
+}
+
+/// The CEFR levels, lowest first.
+pub const CEFR_LEVELS: [&str; 7] = ["Pre A1", "A1", "A2", "B1", "B2", "C1", "C2"];
+
+/// The lowest and highest Cambridge English Scale score a result file may carry.
+pub const SCALE_RANGE: std::ops::RangeInclusive<i32> = 80..=230;
+
+/// The grades of the exams whose results are not reported on the Cambridge English Scale (no
+/// [`grade_for`] band): DELTA Module One's pass grades, TKT's bands and the Young Learners'
+/// total of shields (three papers of one to five shields each).
+pub fn named_grades(exam_type: &str) -> &'static [&'static str] {
+    match exam_type {
+        "DELTA1" => &["Pass with Distinction", "Pass with Merit", "Pass", "Fail"],
+        "TKT" => &["Band 1", "Band 2", "Band 3", "Band 4"],
+        "YLE" => &["3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"],
+        _ => &[],
+    }
+}
+
+/// The exam a result line is checked against: its type as the scale knows it (`FCE` for both
+/// B2 First and B2 First for Schools), its CEFR level (none for DELTA and TKT) and its
+/// components in the catalogue's order.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultExam<'a> {
+    /// The exam type, e.g. `FCE`, `BECV`, `DELTA1`.
+    pub exam_type: &'a str,
+    /// The exam's CEFR level, e.g. `B2`; `None` for an exam without one.
+    pub cefr: Option<&'a str>,
+    /// The component names, e.g. `Reading`, `Use of English`.
+    pub components: &'a [&'a str],
+}
+
+/// One line of the board's results file as text, column by column.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultLine<'a> {
+    /// The `status` column.
+    pub status: &'a str,
+    /// The `overall_score` column.
+    pub overall_score: &'a str,
+    /// The `grade` column.
+    pub grade: &'a str,
+    /// The `cefr` column.
+    pub cefr: &'a str,
+    /// The component columns, in the exam's order: (component, text).
+    pub components: &'a [(&'a str, &'a str)],
+}
+
+/// A result line that passed [`check_result_line`]: what is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedResult {
+    /// The status.
+    pub status: ResultStatus,
+    /// The Cambridge English Scale score (graded results only).
+    pub overall_score: Option<i32>,
+    /// The grade as the scale names it (graded results only).
+    pub grade: Option<String>,
+    /// The CEFR level as written in [`CEFR_LEVELS`] (graded results only).
+    pub cefr: Option<String>,
+    /// One score per component (graded results only).
+    pub components: Vec<(String, i32)>,
+}
+
+/// DOMAIN.md section 8 and R-RESULT-CODES: a result is either graded (an overall Cambridge
+/// English Scale score, a grade, a CEFR level and one score per component) or a status code (X,
+/// Z, Pending, Withheld) with none of these. A graded line's grade and CEFR level must be those
+/// its score gives in the exam ([`grade_for`]); for an exam without a scale band the grade is one
+/// of [`named_grades`] and the CEFR level is the exam's own (empty for an exam without one).
+/// Grades and levels are matched without regard to case and returned as the scale writes them.
+///
+/// Every broken rule is returned, each naming its column (`field`); values are quoted at most
+/// [`crate::error::QUOTED_CHARS`] characters long.
+pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result<CheckedResult, Vec<DomainError>> {
+    let status: ResultStatus = line.status.parse().map_err(|e| vec![e])?;
+    if status != ResultStatus::Graded {
+        // R-RESULT-CODES: a status code carries no scores; refusing them beats dropping them.
+        let given: Vec<&str> = [("overall_score", line.overall_score), ("grade", line.grade), ("cefr", line.cefr)]
+            .into_iter()
+            .chain(line.components.iter().copied())
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(c, _)| c)
+            .collect();
+        if let Some(first) = given.first() {
+            return Err(vec![DomainError::field(
+                *first,
+                format!(
+                    "a result with status {} has no scores, grade or CEFR level (R-RESULT-CODES): leave {} empty, or send status graded",
+                    status.as_str(),
+                    given.join(", ")
+                ),
+            )]);
+        }
+        return Ok(CheckedResult { status, overall_score: None, grade: None, cefr: None, components: vec![] });
+    }
+    let mut errors = Vec::new();
+    let overall = match line.overall_score.parse::<i32>() {
+        Ok(v) if SCALE_RANGE.contains(&v) => Some(v),
+        _ => {
+            errors.push(DomainError::field(
+                "overall_score",
+                format!(
+                    "{} is not a Cambridge English Scale score ({} to {})",
+                    quote(line.overall_score),
+                    SCALE_RANGE.start(),
+                    SCALE_RANGE.end()
+                ),
+            ));
+            None
+        }
+    };
+    let mut components = Vec::with_capacity(line.components.len());
+    for (name, text) in line.components {
+        match text.parse::<i32>() {
+            Ok(s) if (0..=*SCALE_RANGE.end()).contains(&s) => components.push(((*name).to_owned(), s)),
+            _ => errors.push(DomainError::field(
+                *name,
+                format!("{name} score {} is not a number from 0 to {}", quote(text), SCALE_RANGE.end()),
+            )),
+        }
+    }
+    let canonical =
+        |allowed: &[&'static str], given: &str| allowed.iter().find(|a| a.eq_ignore_ascii_case(given)).copied();
+    let mut grade = None;
+    let mut cefr = None;
+    if scale_band(exam.exam_type).is_some() {
+        // The score decides both; without a readable score there is nothing to compare with.
+        if let Some(score) = overall {
+            match grade_for(exam.exam_type, score) {
+                None => errors.push(DomainError::field(
+                    "overall_score",
+                    format!(
+                        "{score} is outside the band the {} results report: no grade is given for it",
+                        exam.exam_type
+                    ),
+                )),
+                Some((g, c)) => {
+                    if line.grade.eq_ignore_ascii_case(g) {
+                        grade = Some(g);
+                    } else {
+                        errors.push(DomainError::field(
+                            "grade",
+                            format!("{} does not match overall_score {score}: it gives grade {g}", quote(line.grade)),
+                        ));
+                    }
+                    if line.cefr.eq_ignore_ascii_case(c) {
+                        cefr = Some(c);
+                    } else {
+                        errors.push(DomainError::field(
+                            "cefr",
+                            format!(
+                                "{} does not match overall_score {score}: it gives CEFR level {c}",
+                                quote(line.cefr)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    } else {
+        let grades = named_grades(exam.exam_type);
+        match canonical(grades, line.grade) {
+            Some(g) => grade = Some(g),
+            None if grades.is_empty() => errors.push(DomainError::field(
+                "grade",
+                format!("the exam type {} has no grade scale: its results cannot be graded", exam.exam_type),
+            )),
+            None => errors.push(DomainError::field(
+                "grade",
+                format!("{} is not a grade of this exam: expected one of {}", quote(line.grade), grades.join(", ")),
+            )),
+        }
+        match (exam.cefr, line.cefr) {
+            (None, "") => {}
+            (None, other) => errors.push(DomainError::field(
+                "cefr",
+                format!("{}: this exam reports no CEFR level; leave cefr empty", quote(other)),
+            )),
+            (Some(level), given) => match canonical(&CEFR_LEVELS, level) {
+                Some(c) if c.eq_ignore_ascii_case(given) => cefr = Some(c),
+                _ => errors.push(DomainError::field(
+                    "cefr",
+                    format!("{} is not the CEFR level of this exam: expected {level}", quote(given)),
+                )),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(CheckedResult {
+        status,
+        overall_score: overall,
+        grade: grade.map(str::to_owned),
+        cefr: cefr.map(str::to_owned),
+        components,
+    })
 }
 
 #[cfg(test)]
@@ -99,5 +302,85 @@ mod tests {
         for s in [ResultStatus::X, ResultStatus::Z, ResultStatus::Pending, ResultStatus::Withheld] {
             assert!(!s.shows_components());
         }
+    }
+
+    const FCE: ResultExam<'static> = ResultExam {
+        exam_type: "FCE",
+        cefr: Some("B2"),
+        components: &["Reading", "Use of English", "Writing", "Listening", "Speaking"],
+    };
+
+    fn line<'a>(
+        status: &'a str,
+        score: &'a str,
+        grade: &'a str,
+        cefr: &'a str,
+        comps: &'a [(&'a str, &'a str)],
+    ) -> ResultLine<'a> {
+        ResultLine { status, overall_score: score, grade, cefr, components: comps }
+    }
+
+    const SCORES: [(&str, &str); 5] =
+        [("Reading", "170"), ("Use of English", "175"), ("Writing", "180"), ("Listening", "172"), ("Speaking", "183")];
+    const EMPTY: [(&str, &str); 5] =
+        [("Reading", ""), ("Use of English", ""), ("Writing", ""), ("Listening", ""), ("Speaking", "")];
+
+    fn fields(r: Result<CheckedResult, Vec<DomainError>>) -> Vec<String> {
+        r.unwrap_err().into_iter().map(|e| e.field.unwrap()).collect()
+    }
+
+    #[test]
+    fn r_result_codes_graded_line_follows_its_score() {
+        let ok = check_result_line(&FCE, &line("graded", "176", "b", "b2", &SCORES)).unwrap();
+        assert_eq!((ok.overall_score, ok.grade.as_deref(), ok.cefr.as_deref()), (Some(176), Some("B"), Some("B2")));
+        assert_eq!(ok.components.len(), 5);
+        // A grade or level the score does not give, or text that is no grade at all.
+        assert_eq!(fields(check_result_line(&FCE, &line("graded", "176", "A", "B2", &SCORES))), ["grade"]);
+        assert_eq!(fields(check_result_line(&FCE, &line("graded", "176", "B", "C1", &SCORES))), ["cefr"]);
+        assert_eq!(
+            fields(check_result_line(&FCE, &line("graded", "176", "=1+1", "<script>", &SCORES))),
+            ["grade", "cefr"]
+        );
+        assert_eq!(fields(check_result_line(&FCE, &line("graded", "176", "ZZ", "ZZ", &SCORES))), ["grade", "cefr"]);
+        // A score outside the exam's band has no grade; a score that is no score is named.
+        assert_eq!(fields(check_result_line(&FCE, &line("graded", "120", "C", "B1", &SCORES))), ["overall_score"]);
+        assert_eq!(fields(check_result_line(&FCE, &line("graded", "999", "A", "C1", &SCORES))), ["overall_score"]);
+        let mut bad = SCORES;
+        bad[2].1 = "lots";
+        assert_eq!(fields(check_result_line(&FCE, &line("graded", "176", "B", "B2", &bad))), ["Writing"]);
+    }
+
+    #[test]
+    fn r_result_codes_status_lines_carry_no_scores() {
+        for s in ["X", "Z", "Pending", "Withheld"] {
+            let ok = check_result_line(&FCE, &line(s, "", "", "", &EMPTY)).unwrap();
+            assert_eq!((ok.overall_score, ok.components.len()), (None, 0));
+        }
+        // Scores on an X line are refused, never dropped.
+        let err = check_result_line(&FCE, &line("X", "", "", "", &SCORES)).unwrap_err();
+        assert_eq!(err[0].field.as_deref(), Some("Reading"));
+        assert!(err[0].message.contains("Reading, Use of English, Writing, Listening, Speaking"), "{}", err[0].message);
+        assert_eq!(fields(check_result_line(&FCE, &line("Z", "160", "", "", &EMPTY))), ["overall_score"]);
+        assert_eq!(fields(check_result_line(&FCE, &line("Absent", "", "", "", &EMPTY))), ["status"]);
+    }
+
+    #[test]
+    fn r_result_codes_exams_without_a_scale_band() {
+        let delta = ResultExam { exam_type: "DELTA1", cefr: None, components: &[] };
+        let ok = check_result_line(&delta, &line("graded", "180", "pass with merit", "", &[])).unwrap();
+        assert_eq!(ok.grade.as_deref(), Some("Pass with Merit"));
+        assert_eq!(fields(check_result_line(&delta, &line("graded", "180", "A", "", &[]))), ["grade"]);
+        assert_eq!(fields(check_result_line(&delta, &line("graded", "180", "Pass", "C1", &[]))), ["cefr"]);
+        let movers = ResultExam { exam_type: "YLE", cefr: Some("A1"), components: &[] };
+        assert!(check_result_line(&movers, &line("graded", "120", "12", "A1", &[])).is_ok());
+        assert_eq!(fields(check_result_line(&movers, &line("graded", "120", "12", "A2", &[]))), ["cefr"]);
+    }
+
+    #[test]
+    fn a_refusal_quotes_at_most_forty_characters() {
+        let huge = "9".repeat(5_000_000);
+        let err = check_result_line(&FCE, &line("graded", &huge, "B", "B2", &SCORES)).unwrap_err();
+        assert!(err[0].message.len() < 200, "{}", err[0].message.len());
+        assert!(err[0].message.contains('…'));
     }
 }

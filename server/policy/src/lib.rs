@@ -15,7 +15,7 @@ mod registry;
 mod sandbox;
 
 pub use error::{Cause, PolicyError};
-pub use registry::{Decision, DecisionInput, PluginInfo, PolicyRegistry, ReloadReport, WatchHandle};
+pub use registry::{ConfigRefusal, Decision, DecisionInput, PluginInfo, PolicyRegistry, ReloadReport, WatchHandle};
 pub use sandbox::Limits;
 pub use tessera_plugin_sdk::DecisionKind;
 

@@ -74,6 +74,15 @@ impl Decision {
     }
 }
 
+/// A tenant configuration a plugin refused (see [`PolicyRegistry::check_config`]).
+#[derive(Debug, Clone)]
+pub struct ConfigRefusal {
+    /// The top-level key the plugin refuses on its own, when one is.
+    pub key: Option<String>,
+    /// The plugin's refusal (cause `invalid_config`), with its own message.
+    pub error: PolicyError,
+}
+
 /// The outcome of a reload: what changed and what failed (failed plugins keep their old version).
 #[derive(Debug, Default)]
 pub struct ReloadReport {
@@ -410,6 +419,42 @@ impl PolicyRegistry {
             output,
             fuel_used: outcome.fuel_used,
         })
+    }
+
+    /// Asks `plugin` whether it accepts `tenant_config` (overlaid on its manifest defaults) for
+    /// `kind`, deciding nothing: the probe carries `facts: null`, and a plugin reads its
+    /// configuration before its facts (the SDK's dispatch does), so it answers `invalid_config`
+    /// for a configuration its own config type refuses and `invalid_facts` otherwise. The
+    /// plugin's config type is the only schema there is (a manifest lists defaults, not every
+    /// key a plugin reads), so the plugin is the judge. Only an `invalid_config` answer is a
+    /// refusal: any other failure (a trap, a runaway module) says nothing about the configuration
+    /// and is left to the decisions, which fail closed.
+    ///
+    /// The refusal names the first top-level key the plugin refuses on its own, when one is.
+    pub fn check_config(
+        &self,
+        plugin: &str,
+        kind: DecisionKind,
+        tenant_config: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), ConfigRefusal> {
+        /// Keys probed one by one to find the one at fault; a config is a handful of keys.
+        const MAX_KEYS_PROBED: usize = 64;
+        let refused = |config: &serde_json::Value| {
+            let input = DecisionInput { facts: &serde_json::Value::Null, tenant_config: config, now, today: None };
+            match self.decide(plugin, kind, &input) {
+                Err(e) if e.cause == Cause::InvalidConfig => Some(e),
+                _ => None,
+            }
+        };
+        let Some(error) = refused(tenant_config) else { return Ok(()) };
+        let key = tenant_config.as_object().and_then(|map| {
+            map.iter().take(MAX_KEYS_PROBED).find_map(|(k, v)| {
+                let alone = serde_json::Value::Object([(k.clone(), v.clone())].into_iter().collect());
+                refused(&alone).map(|_| k.clone())
+            })
+        });
+        Err(ConfigRefusal { key, error })
     }
 
     /// Run a raw request through `plugin`'s module with no manifest or schema checks, and

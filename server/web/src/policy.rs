@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tessera_domain::TenantId;
+use tessera_domain::{DomainError, TenantId};
 use tessera_plugin_sdk::kinds::Facts;
 use tessera_policy::{BASELINE_PLUGIN, Decision, DecisionInput, DecisionKind, PolicyError, PolicyRegistry};
 use tessera_storage::repo::audit::{self, AuditEvent};
@@ -277,17 +277,34 @@ pub fn assign_blocking(
         )));
     }
     if !(config.is_object() || config.is_null()) {
-        return Err(AppError::bad_request("config: expected a JSON object"));
+        return Err(DomainError::field("config", "expected a JSON object").into());
     }
     let config = if config.is_null() { json!({}) } else { config.clone() };
-    assignments::assign(conn, tenant, kind.as_str(), plugin, &config, now)?;
-    let ev = AuditEvent {
-        actor,
-        action: "policy.assign",
-        target: Some(kind.as_str()),
-        details: json!({"plugin": plugin, "version": info.version, "config": config}),
-        request_id: None,
-    };
-    audit::append(conn, tenant, &ev, now)?;
+    // The plugin judges its configuration before anything is stored: a configuration it cannot
+    // read would otherwise only fail at the tenant's first decision.
+    if let Err(refusal) = registry.check_config(plugin, kind, &config, now) {
+        // The plugin's message may quote a value of any size: keep the start of it.
+        let mut detail: String = refusal.error.detail.chars().take(300).collect();
+        if detail.len() < refusal.error.detail.len() {
+            detail.push('…');
+        }
+        let message = format!("plugin `{plugin}` v{} refuses this configuration: {detail}", info.version);
+        let field = match &refusal.key {
+            Some(k) => format!("config.{}", k.chars().take(40).collect::<String>()),
+            None => "config".to_owned(),
+        };
+        return Err(DomainError::field(field, message).into());
+    }
+    tessera_storage::transaction(conn, |conn| {
+        assignments::assign(conn, tenant, kind.as_str(), plugin, &config, now)?;
+        let ev = AuditEvent {
+            actor,
+            action: "policy.assign",
+            target: Some(kind.as_str()),
+            details: json!({"plugin": plugin, "version": info.version, "config": config}),
+            request_id: None,
+        };
+        audit::append(conn, tenant, &ev, now)
+    })?;
     Ok(())
 }

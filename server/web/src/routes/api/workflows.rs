@@ -322,31 +322,57 @@ pub async fn coe_missing(
     Ok(Json(json!(rows.into_iter().map(|(e, s)| json!({"entry": e.id, "candidate_number": e.candidate_number, "session": s.id, "exam": s.exam_code, "written_date": s.written_date})).collect::<Vec<_>>())))
 }
 
-/// Imports the board's results file for a session (CSV body): all or nothing; every bad line is
-/// reported with its number; each line becomes a new result version (R-RESULT-VERSIONS).
+/// Imports the board's results file for a session (CSV body: `text/csv`, `application/csv` or
+/// `text/plain`; anything else is 415): all or nothing. Grades, CEFR levels and status lines are
+/// checked against the exam (R-RESULT-CODES); every bad line is reported with its number and
+/// column (the first 100, and how many more); each line becomes a new result version
+/// (R-RESULT-VERSIONS).
 #[utoipa::path(post, path = "/v1/sessions/{id}/results", tag = "centre", params(("id" = String, Path)), request_body(content = String, content_type = "text/csv"),
-    responses((status = 200), (status = 422)))]
+    responses((status = 200), (status = 415, body = ErrorBody), (status = 422, body = RefusedResultsBody)))]
 pub async fn import_results(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?"));
+    if !content_type.is_some_and(ops::is_csv_type) {
+        return Err(ops::not_csv(content_type));
+    }
     match ops::import_results_file(&state, &user.tenant, &id, &body, user.user.id.clone()).await? {
         Ok(n) => Ok(Json(json!({"imported": n})).into_response()),
-        Err(errors) => Ok(line_errors(errors)),
+        Err(refused) => Ok(line_errors(refused)),
     }
 }
 
-fn line_errors(errors: Vec<(usize, String)>) -> Response {
-    let lines: Vec<_> = errors.iter().map(|(l, m)| json!({"line": l, "message": m})).collect();
-    let message = format!("the file was not imported: {} bad line(s); nothing was changed", errors.len());
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"error": {"code": "invalid_results_file", "message": message, "lines": lines}})),
-    )
-        .into_response()
+/// The body of a refused results file.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RefusedResultsBody {
+    /// The refusal.
+    pub error: RefusedResults,
+}
+
+/// Why a results file was refused: `invalid_results_file`, with its bad lines.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RefusedResults {
+    /// `invalid_results_file`.
+    pub code: &'static str,
+    /// A summary for a person.
+    pub message: String,
+    /// The first 100 errors, in line order.
+    pub lines: Vec<ops::LineError>,
+    /// How many more errors the file has beyond `lines`.
+    pub more: usize,
+}
+
+fn line_errors(refused: ops::RefusedFile) -> Response {
+    let message = format!("the file was not imported: {} error(s); nothing was changed", refused.total());
+    let body = RefusedResultsBody {
+        error: RefusedResults { code: "invalid_results_file", message, more: refused.more, lines: refused.errors },
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
 /// The speaking-test groups of a session: pairs, one trio when the number is odd (R-SPEAKING-PAIRS).

@@ -312,6 +312,7 @@ pub(super) async fn session(
 }
 
 /// `POST /centre/sessions/{id}/results` (multipart: `csrf`, `file`): imports the results file.
+/// The file part must be CSV: a `.csv` name or a CSV media type (else 415).
 pub(super) async fn import_results(
     State(state): State<SharedState>,
     user: CurrentUser,
@@ -324,19 +325,39 @@ pub(super) async fn import_results(
     while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
         match part.name() {
             Some("csrf") => csrf = part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?,
-            Some("file") => file = Some(part.bytes().await.map_err(|e| AppError::bad_request(e.body_text()))?),
+            Some("file") => {
+                let named_csv = part.file_name().is_some_and(|n| n.to_ascii_lowercase().ends_with(".csv"));
+                let content_type = part.content_type().map(str::to_owned);
+                let bytes = part.bytes().await.map_err(|e| AppError::bad_request(e.body_text()))?;
+                file = Some((named_csv || content_type.as_deref().is_some_and(ops::is_csv_type), content_type, bytes));
+            }
             _ => {}
         }
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
-    let file = file.ok_or_else(|| AppError::bad_request("choose a results file"))?;
+    let (is_csv, content_type, file) = file.ok_or_else(|| AppError::bad_request("choose a results file"))?;
+    if !is_csv {
+        let refusal = ops::not_csv(content_type.as_deref());
+        let lines = vec![refusal.message.clone()];
+        return session_page(&state, user, jar, id, refusal.status, context! { import_errors => lines }).await;
+    }
     match ops::import_results_file(&state, &user.tenant, &id, &file, user.user.id.clone()).await? {
         Ok(n) => {
             session_page(&state, user, jar, id, StatusCode::OK, context! { notice => format!("{n} results imported.") })
                 .await
         }
-        Err(errors) => {
-            let lines: Vec<_> = errors.into_iter().map(|(l, m)| format!("line {l}: {m}")).collect();
+        Err(refused) => {
+            let mut lines: Vec<_> = refused
+                .errors
+                .iter()
+                .map(|e| match &e.column {
+                    Some(c) => format!("line {}, column {c}: {}", e.line, e.message),
+                    None => format!("line {}: {}", e.line, e.message),
+                })
+                .collect();
+            if refused.more > 0 {
+                lines.push(format!("… and {} more error(s).", refused.more));
+            }
             session_page(&state, user, jar, id, StatusCode::UNPROCESSABLE_ENTITY, context! { import_errors => lines })
                 .await
         }
