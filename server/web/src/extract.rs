@@ -108,7 +108,13 @@ impl From<FormRejection> for AppError {
     fn from(r: FormRejection) -> Self {
         let text = r.body_text();
         let field = field_of(&text);
-        rejected(r.status(), text, field, "invalid_input")
+        // A form that does not deserialise is malformed (400), as pages have always answered.
+        let status = match r.status() {
+            s @ (StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE) => s,
+            s if s.is_server_error() => s,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        rejected(status, text, field, "invalid_input")
     }
 }
 
