@@ -30,6 +30,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    unknown_login_failures (tenant_id, login) {
+        tenant_id -> Text,
+        login -> Text,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     auth_sessions (tenant_id, token_hash) {
         tenant_id -> Text,
         token_hash -> Text,
@@ -232,6 +241,7 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,
+    unknown_login_failures,
     auth_sessions,
     password_resets,
     policy_assignments,

@@ -205,6 +205,7 @@ pub async fn upload_exam_photo(
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct CaseInput {
     /// `special_consideration`, `malpractice`, `conduct_complaint` or `timetable_change`.
+    #[schema(example = "special_consideration")]
     pub kind: String,
     /// What happened.
     pub description: String,
@@ -355,13 +356,17 @@ pub async fn close_case(
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct TimetableChangeInput {
     /// The component to move: only `Speaking` can move.
+    #[schema(example = "Speaking")]
     pub component: String,
     /// The new day, `YYYY-MM-DD`.
+    #[schema(example = "2027-03-02")]
     pub day: String,
     /// The serious reason.
+    #[schema(example = "illness")]
     pub reason: String,
     /// Whether the reason is documented (e.g. a medical certificate is on file).
     #[serde(default)]
+    #[schema(example = true)]
     pub documented: bool,
 }
 
@@ -517,8 +522,11 @@ pub async fn open_enquiry(
 /// The outcome of an enquiry: the result after the re-check or re-mark.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct EnquiryOutcomeInput {
+    #[schema(example = 180)]
     pub overall_score: i32,
+    #[schema(example = "A")]
     pub grade: String,
+    #[schema(example = "C2")]
     pub cefr: String,
     /// Component scores by name (Speaking is not re-marked at Stage 2).
     #[serde(default)]
@@ -608,6 +616,8 @@ pub async fn certificates_arrived(
         .db
         .call(move |c| {
             tessera_storage::transaction(c, |c| {
+                // Another tenant's or a made-up session is not found, and nothing is written.
+                centre::session(c, tid, &sid)?;
                 let mut out = Vec::new();
                 for e in centre::session_entries(c, tid, &sid)? {
                     let Ok((r, _)) = centre::current_result(c, tid, &e.id) else { continue };

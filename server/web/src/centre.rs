@@ -840,8 +840,10 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
 /// A payment as staff record it.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct PaymentInput {
+    #[schema(example = 81000)]
     pub amount_minor: i64,
     /// `cash`, `card` or `bank_transfer`.
+    #[schema(example = "card")]
     pub method: String,
     /// For bank transfers: the title, expected "<full name>, <exam short name>" (R-PL-ENTRY-COMPLETE).
     pub transfer_title: Option<String>,
@@ -920,6 +922,7 @@ fn extra_time_condition(given: Option<&str>) -> Result<Option<String>, AppError>
 #[serde(deny_unknown_fields)]
 pub struct ExtraTimeReportInput {
     /// The day the report was made, YYYY-MM-DD.
+    #[schema(example = "2026-10-01")]
     pub made_on: String,
     /// The report states the severity.
     pub states_severity: bool,
@@ -1042,11 +1045,8 @@ where
     let Upload { kind, filename, content_type, bytes } = upload;
     let (kind, content_type) = (kind.as_str(), content_type.as_str());
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(AppError::bad_request(format!(
-            "documents may be at most {} MiB",
-            MAX_DOCUMENT_BYTES / 1024 / 1024
-        ))
-        .with(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+        return Err(field("file", format!("documents may be at most {} MiB", MAX_DOCUMENT_BYTES / 1024 / 1024))
+            .with(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
     }
     if bytes.is_empty() {
         return Err(field("file", "the file is empty"));

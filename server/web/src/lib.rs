@@ -12,6 +12,7 @@ pub mod candidate;
 pub mod centre;
 pub mod documents;
 pub mod error;
+pub mod extract;
 pub mod i18n;
 pub mod notify;
 pub mod openapi;

@@ -134,6 +134,67 @@ pub fn register_failed_login(
     })
 }
 
+/// Until when a login that belongs to nobody in `tenant` is "locked" (R-LOCKOUT applied to unknown
+/// logins, so that sign-in answers alike whether the login exists), if it is at `now`.
+pub fn unknown_login_locked_at(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    login: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<Option<DateTime<Utc>>> {
+    use crate::schema::unknown_login_failures as f;
+    let until: Option<Option<chrono::NaiveDateTime>> = f::table
+        .filter(f::tenant_id.eq(tid(tenant)))
+        .filter(f::login.eq(login))
+        .select(f::locked_until)
+        .first(conn)
+        .optional()?;
+    Ok(until.flatten().map(super::utc).filter(|until| *until > now))
+}
+
+/// Records a wrong password for a login that belongs to nobody, counted in the database exactly
+/// as `register_failed_login` counts an account's (so every server process on the database sees
+/// the same count). Returns the instant until which the login is now "locked", if this failure
+/// locked it.
+pub fn register_failed_unknown_login(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    login: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<Option<DateTime<Utc>>> {
+    use crate::schema::unknown_login_failures as f;
+    crate::transaction(conn, |c| {
+        // A lock that has run out with no failure since is the same as no row: forget it.
+        diesel::delete(
+            f::table
+                .filter(f::tenant_id.eq(tid(tenant)))
+                .filter(f::failed_logins.eq(0))
+                .filter(f::locked_until.lt(super::naive(now))),
+        )
+        .execute(c)?;
+        let row = (f::tenant_id.eq(tid(tenant)), f::login.eq(login), f::failed_logins.eq(0));
+        // Concurrent first failures from several processes: the loser's insert does nothing.
+        match c {
+            DbConnection::Sqlite(s) => {
+                diesel::insert_into(f::table).values(row).on_conflict_do_nothing().execute(s)?;
+            }
+            DbConnection::Pg(p) => {
+                diesel::insert_into(f::table).values(row).on_conflict_do_nothing().execute(p)?;
+            }
+        }
+        let scope = || f::table.filter(f::tenant_id.eq(tid(tenant))).filter(f::login.eq(login));
+        diesel::update(scope()).set(f::failed_logins.eq(f::failed_logins + 1)).execute(c)?;
+        let failed: i32 = scope().select(f::failed_logins).first(c)?;
+        let (_, lock) = tessera_domain::auth::after_failed_login(failed - 1, now);
+        if let Some(until) = lock {
+            diesel::update(scope())
+                .set((f::failed_logins.eq(0), f::locked_until.eq(Some(super::naive(until)))))
+                .execute(c)?;
+        }
+        Ok(lock)
+    })
+}
+
 /// A successful sign-in clears the failure counter and any expired lock.
 pub fn record_successful_login(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<()> {
     diesel::update(users::table.filter(users::tenant_id.eq(tid(tenant))).filter(users::id.eq(id)))

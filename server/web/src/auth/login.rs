@@ -50,19 +50,22 @@ pub async fn authenticate(
     }
     let login = normalise_login(login);
     let tid = tenant.id;
-    let found = state
-        .db
-        .call(move |c| match users::by_login(c, tid, &login) {
-            Ok(u) => Ok(Some(u)),
-            Err(StorageError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        })
-        .await?;
     let now = state.clock.now();
-    if let Some(user) = &found
-        && let Some(until) = user.locked_at(now)
-    {
-        audit_refusal(state, tenant, Some(&user.id), "login.locked", addr).await;
+    // A login that belongs to nobody is counted and "locked" like an account (R-LOCKOUT), so the
+    // answers (status, message, time taken) never tell whether a login exists.
+    let (found, unknown_lock) = {
+        let login = login.clone();
+        state
+            .db
+            .call(move |c| match users::by_login(c, tid, &login) {
+                Ok(u) => Ok((Some(u), None)),
+                Err(StorageError::NotFound) => Ok((None, users::unknown_login_locked_at(c, tid, &login, now)?)),
+                Err(e) => Err(e),
+            })
+            .await?
+    };
+    if let Some(until) = found.as_ref().and_then(|u| u.locked_at(now)).or(unknown_lock) {
+        audit_refusal(state, tenant, found.as_ref().map(|u| u.id.as_str()), "login.locked", addr).await;
         return Err(locked(state, locale, until));
     }
     let ok = state.hasher.verify(password.to_owned(), found.as_ref().and_then(|u| u.password_hash.clone())).await?;
@@ -96,12 +99,15 @@ pub async fn authenticate(
         other => {
             state.throttle.record_failure(addr);
             let user_id = other.as_ref().map(|u| u.id.clone());
-            let locked_now = match &user_id {
-                Some(uid) => {
-                    let (uid, t) = (uid.clone(), tenant.id);
-                    state.db.call(move |c| users::register_failed_login(c, t, &uid, now)).await?
-                }
-                None => None,
+            let locked_now = {
+                let uid = user_id.clone();
+                state
+                    .db
+                    .call(move |c| match uid {
+                        Some(uid) => users::register_failed_login(c, tid, &uid, now),
+                        None => users::register_failed_unknown_login(c, tid, &login, now),
+                    })
+                    .await?
             };
             audit_refusal(
                 state,

@@ -1,7 +1,7 @@
 //! Liveness and readiness for supervisors and load balancers.
 
+use crate::extract::Json;
 use crate::state::SharedState;
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;

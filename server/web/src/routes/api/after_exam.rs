@@ -7,9 +7,9 @@ use crate::after_exam::{
 };
 use crate::centre::Upload;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::{Json, Multipart, Path};
 use crate::state::SharedState;
-use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use tessera_domain::Role;
@@ -29,8 +29,18 @@ pub async fn attendance(
     Ok(Json(ops::record_attendance(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
 }
 
+/// The form of an exam-day photo upload (`multipart/form-data`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the form for the OpenAPI document; the handler reads the part.
+pub struct PhotoUpload {
+    /// The photo: JPEG or PNG.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Uploads the exam-day photo (multipart `file`, JPEG or PNG) where the photo policy requires it (R-PHOTO-DAY).
-#[utoipa::path(post, path = "/v1/entries/{id}/photo", tag = "exam day", params(("id" = String, Path)), responses((status = 200), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/v1/entries/{id}/photo", tag = "exam day", params(("id" = String, Path)),
+    request_body(content = PhotoUpload, content_type = "multipart/form-data"), responses((status = 200), (status = 409, body = ErrorBody)))]
 pub async fn photo(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
@@ -39,11 +49,11 @@ pub async fn photo(
 ) -> AppResult<Json<Value>> {
     user.require(STAFF)?;
     let mut file = None;
-    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+    while let Some(part) = form.next_field().await? {
         if part.name() == Some("file") {
             let name = part.file_name().unwrap_or("photo").to_owned();
             let ct = part.content_type().unwrap_or("application/octet-stream").to_owned();
-            file = Some((name, ct, part.bytes().await.map_err(|e| AppError::bad_request(e.body_text()))?));
+            file = Some((name, ct, part.bytes().await?));
         }
     }
     let (filename, content_type, bytes) = file.ok_or_else(|| AppError::bad_request("file: missing"))?;

@@ -6,9 +6,9 @@ use crate::candidate::{
     self, CandidateEmailChange, CandidateExamView, CandidateShare, CandidateSignup, DirectoryEntry,
 };
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::{Json, Path, Query};
 use crate::state::SharedState;
-use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

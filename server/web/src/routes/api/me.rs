@@ -2,9 +2,9 @@
 
 use super::ApiUser;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::{Json, Path, Query};
 use crate::state::SharedState;
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tessera_domain::Role;
 use tessera_storage::repo::audit::{self, AuditRecord};

@@ -23,7 +23,9 @@ use crate::error::AppError;
 use crate::state::SharedState;
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -119,10 +121,38 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
 pub(super) fn router() -> Router<SharedState> {
     let (routes, doc) = api();
     let json = doc.to_pretty_json().expect("the OpenAPI document serialises");
-    routes.route(
-        "/openapi.json",
-        get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }),
-    )
+    routes
+        .route(
+            "/openapi.json",
+            get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }),
+        )
+        .fallback(|| async { AppError::not_found() })
+        .layer(axum::middleware::map_response(framework_errors))
+}
+
+/// Answers the framework's own refusals (405, a rejection not converted by `crate::extract`) in
+/// the error shape. Every error of ours is JSON already and passes unchanged.
+async fn framework_errors(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error())
+        || is_json
+        || res.extensions().get::<AppError>().is_some()
+    {
+        return res;
+    }
+    let (parts, _) = res.into_parts();
+    let mut shaped = crate::extract::framework_error(status).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.get(&name) {
+            shaped.headers_mut().insert(name, v.clone());
+        }
+    }
+    shaped
 }
 
 /// The caller of an API endpoint: a signed-in user whose writes carry the anti-forgery header.

@@ -3,9 +3,9 @@
 
 use super::ApiUser;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::{Json, Path};
 use crate::state::SharedState;
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tessera_domain::Role;
 use tessera_policy::DecisionKind;

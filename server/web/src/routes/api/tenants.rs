@@ -2,8 +2,8 @@
 
 use super::ApiUser;
 use crate::error::{AppResult, ErrorBody};
+use crate::extract::Json;
 use crate::state::SharedState;
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};

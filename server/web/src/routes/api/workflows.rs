@@ -4,10 +4,9 @@
 use super::ApiUser;
 use crate::centre::{self as ops, EntryInput, EntryReceipt, PaymentInput, RefundInput, SessionCreated, SessionInput};
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::{Json, Multipart, Path, RawBody};
 use crate::state::SharedState;
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -219,8 +218,22 @@ pub async fn record_extra_time_report(
     Ok(Json(ops::record_extra_time_report(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
 }
 
+/// The form of a document upload (`multipart/form-data`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the form for the OpenAPI document; the handler reads the parts.
+pub struct DocumentUpload {
+    /// What the document is: photo_consent, id_copy, school_id_copy, medical_certificate or
+    /// special_arrangements_form.
+    #[schema(example = "id_copy")]
+    kind: String,
+    /// The file: PDF, JPEG or PNG.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Uploads a document (multipart: `kind`, then `file`); PDF, JPEG or PNG, at most 5 MiB.
 #[utoipa::path(post, path = "/v1/entries/{id}/documents", tag = "centre", params(("id" = String, Path)),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
     responses((status = 200), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn add_document(
     State(state): State<SharedState>,
@@ -230,15 +243,13 @@ pub async fn add_document(
 ) -> AppResult<Json<ops::EntryStatus>> {
     user.require(STAFF)?;
     let (mut kind, mut file) = (None, None);
-    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+    while let Some(part) = form.next_field().await? {
         match part.name() {
-            Some("kind") => kind = Some(part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?),
+            Some("kind") => kind = Some(part.text().await?),
             Some("file") => {
                 let name = part.file_name().unwrap_or("document").to_owned();
                 let ct = part.content_type().unwrap_or("application/octet-stream").to_owned();
-                let bytes = part.bytes().await.map_err(|e| {
-                    AppError::bad_request(e.body_text()).with(StatusCode::PAYLOAD_TOO_LARGE, "too_large")
-                })?;
+                let bytes = part.bytes().await?;
                 file = Some((name, ct, bytes));
             }
             _ => {}
@@ -334,7 +345,7 @@ pub async fn import_results(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?"));
@@ -395,6 +406,8 @@ pub async fn speaking_groups(
     let people = state
         .db
         .call(move |c| {
+            // Another tenant's or a made-up session is not found (not an empty list).
+            centre::session(c, tid, &id)?;
             let mut out = Vec::new();
             for e in centre::session_entries(c, tid, &id)?.into_iter().filter(|e| e.status == "confirmed") {
                 let cand = centre::candidate(c, tid, &e.candidate_id)?;

@@ -6,8 +6,9 @@ use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, check_csrf};
 use crate::centre::{self as ops, EntryInput, PaymentInput, RefundInput, SessionInput, TimetableInput};
 use crate::error::{AppError, AppResult};
+use crate::extract::{Multipart, Path};
 use crate::state::SharedState;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -322,13 +323,13 @@ pub(super) async fn import_results(
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let (mut csrf, mut file) = (String::new(), None);
-    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+    while let Some(part) = form.next_field().await? {
         match part.name() {
-            Some("csrf") => csrf = part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?,
+            Some("csrf") => csrf = part.text().await?,
             Some("file") => {
                 let named_csv = part.file_name().is_some_and(|n| n.to_ascii_lowercase().ends_with(".csv"));
                 let content_type = part.content_type().map(str::to_owned);
-                let bytes = part.bytes().await.map_err(|e| AppError::bad_request(e.body_text()))?;
+                let bytes = part.bytes().await?;
                 file = Some((named_csv || content_type.as_deref().is_some_and(ops::is_csv_type), content_type, bytes));
             }
             _ => {}
@@ -439,14 +440,14 @@ pub(super) async fn add_document(
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
-    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+    while let Some(part) = form.next_field().await? {
         match part.name() {
-            Some("csrf") => csrf = part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?,
-            Some("kind") => kind = part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?,
+            Some("csrf") => csrf = part.text().await?,
+            Some("kind") => kind = part.text().await?,
             Some("file") => {
                 let name = part.file_name().unwrap_or("document").to_owned();
                 let ct = part.content_type().unwrap_or("application/octet-stream").to_owned();
-                let bytes = part.bytes().await.map_err(|e| AppError::bad_request(e.body_text()))?;
+                let bytes = part.bytes().await?;
                 file = Some((name, ct, bytes));
             }
             _ => {}

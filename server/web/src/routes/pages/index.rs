@@ -3,8 +3,9 @@
 use super::{render, visitor_locale};
 use crate::auth::MaybeUser;
 use crate::error::AppResult;
+use crate::extract::Query;
 use crate::state::SharedState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;

@@ -6,8 +6,9 @@ use crate::auth::{
     login::{authenticate, tenant_for_login},
 };
 use crate::error::{AppError, AppResult};
+use crate::extract::Path;
 use crate::state::SharedState;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;

@@ -82,6 +82,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/verifier/users", get(organisations::users).post(organisations::add_user))
         .route("/verifier/users/{id}/remove", post(organisations::remove_user))
         .route("/verifier/users/{id}/primary", post(organisations::hand_over))
+        .fallback(|| async { AppError::not_found() })
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 
@@ -148,12 +149,23 @@ pub(crate) fn visitor_locale(headers: &axum::http::HeaderMap) -> Locale {
         .unwrap_or(Locale::En)
 }
 
+fn is_html(res: &Response) -> bool {
+    res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/html"))
+}
+
 /// Turns errors from page handlers into pages: 401 sends the visitor to sign in, the rest show
 /// the message in a page with the same status.
 async fn html_errors(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let locale = visitor_locale(req.headers());
     let res = next.run(req).await;
-    let Some(err) = res.extensions().get::<AppError>().cloned() else { return res };
+    let err = match res.extensions().get::<AppError>() {
+        Some(err) => err.clone(),
+        // The framework's own refusals (405 and the like) get a page too.
+        None if (res.status().is_client_error() || res.status().is_server_error()) && !is_html(&res) => {
+            crate::extract::framework_error(res.status())
+        }
+        None => return res,
+    };
     if err.status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/").into_response();
     }

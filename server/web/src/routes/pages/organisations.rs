@@ -4,10 +4,11 @@
 use super::{render, visitor_locale};
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::{AppError, AppResult};
+use crate::extract::Path;
 use crate::organisations::{self, ORG_TYPES, SignupForm};
 use crate::outbox::{EmailJob, queue_email};
 use crate::state::SharedState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;

@@ -3,9 +3,10 @@
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, MaybeUser, login::tenant_for_login, random_token, token_hash};
 use crate::error::{AppError, AppResult};
+use crate::extract::Path;
 use crate::outbox::{EmailJob, queue_email};
 use crate::state::SharedState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;

@@ -5,10 +5,11 @@
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::{AppError, AppResult};
+use crate::extract::{Path, Query};
 use crate::routes::api::pdf_response;
 use crate::state::SharedState;
 use crate::verifier::{self, SearchParams, Verifier};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;

@@ -4,10 +4,11 @@
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::AppResult;
+use crate::extract::Query;
 use crate::notify;
 use crate::state::SharedState;
 use crate::verifier::Verifier;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
