@@ -1,6 +1,6 @@
 //! Results and their status codes (R-RESULT-CODES).
 
-use crate::DomainError;
+use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -46,10 +46,10 @@ impl FromStr for ResultStatus {
             "Z" => Ok(Self::Z),
             "Pending" => Ok(Self::Pending),
             "Withheld" => Ok(Self::Withheld),
-            _ => Err(DomainError::field(
-                "status",
-                format!("`{s}` is not a result status: expected graded, X, Z, Pending or Withheld"),
-            )),
+            _ => Err(DomainError::new(ErrorCode::InvalidChoice)
+                .on("status")
+                .arg("value", s)
+                .arg("choices", "graded, X, Z, Pending, Withheld")),
         }
     }
 }

@@ -33,7 +33,9 @@ where
         let jar = CookieJar::from_headers(&parts.headers);
         let user = MaybeUser::from_request_parts(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
-        let Form(form) = Form::<T>::from_request(req, state).await.map_err(|e| AppError::bad_request(e.body_text()))?;
+        let Form(form) = Form::<T>::from_request(req, state)
+            .await
+            .map_err(|e| AppError::unreadable(e.status(), state.settings.body_limit_bytes))?;
         check_csrf(&jar, &user, form.csrf())?;
         Ok(CsrfForm(form))
     }

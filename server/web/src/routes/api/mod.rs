@@ -36,7 +36,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[openapi(
     info(
         title = "Tessera API",
-        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`. Verifier endpoints also accept an API client token as `Authorization: Bearer <token>` or `X-API-Key: <token>`; too many requests are answered 429 with Retry-After."
+        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`: `code` is stable (the `ErrorDetail` schema lists every code), `message` is in the caller's language (`Accept-Language`, else the language of the signed-in user's centre or organisation), `field` names the input at fault. Verifier endpoints also accept an API client token as `Authorization: Bearer <token>` or `X-API-Key: <token>`; too many requests are answered 429 with Retry-After."
     ),
     components(schemas(crate::error::ErrorBody))
 )]
@@ -119,10 +119,12 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
 pub(super) fn router() -> Router<SharedState> {
     let (routes, doc) = api();
     let json = doc.to_pretty_json().expect("the OpenAPI document serialises");
-    routes.route(
-        "/openapi.json",
-        get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }),
-    )
+    routes
+        .route(
+            "/openapi.json",
+            get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }),
+        )
+        .layer(axum::middleware::from_fn(crate::error::localise_errors))
 }
 
 /// The caller of an API endpoint: a signed-in user whose writes carry the anti-forgery header.

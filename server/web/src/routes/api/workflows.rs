@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tessera_domain::Role;
+use tessera_domain::{ErrorCode, Role};
 use tessera_storage::repo::centre;
 use tessera_storage::repo::tenants;
 use tessera_storage::repo::workflows;
@@ -145,16 +145,12 @@ pub async fn change_entry(
     if let Some(target) = change.session_id
         && target != entry.session_id
     {
-        return Err(AppError::conflict("an entry or its fee cannot move to another session, date or level (R-NO-TRANSFER): withdraw and enter again").with(StatusCode::CONFLICT, "no_transfer"));
+        return Err(AppError::at(ErrorCode::NoTransfer, "session_id"));
     }
     if let Some(phone) = change.phone {
         let phone = phone.trim().to_owned();
         if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c)) {
-            return Err(tessera_domain::DomainError::field(
-                "phone",
-                "at most 40 characters of digits, spaces and + - ( ) /",
-            )
-            .into());
+            return Err(AppError::at(ErrorCode::InvalidPhone, "phone"));
         }
         let candidate = entry.candidate_id.clone();
         state
@@ -244,22 +240,29 @@ pub async fn add_document(
 ) -> AppResult<Json<ops::EntryStatus>> {
     user.require(STAFF)?;
     let (mut kind, mut file) = (None, None);
-    while let Some(part) = form.next_field().await.map_err(|e| AppError::bad_request(e.body_text()))? {
+    while let Some(part) =
+        form.next_field().await.map_err(|e| AppError::unreadable(e.status(), state.settings.body_limit_bytes))?
+    {
         match part.name() {
-            Some("kind") => kind = Some(part.text().await.map_err(|e| AppError::bad_request(e.body_text()))?),
+            Some("kind") => {
+                kind = Some(
+                    part.text().await.map_err(|e| AppError::unreadable(e.status(), state.settings.body_limit_bytes))?,
+                )
+            }
             Some("file") => {
                 let name = part.file_name().unwrap_or("document").to_owned();
                 let ct = part.content_type().unwrap_or("application/octet-stream").to_owned();
-                let bytes = part.bytes().await.map_err(|e| {
-                    AppError::bad_request(e.body_text()).with(StatusCode::PAYLOAD_TOO_LARGE, "too_large")
-                })?;
+                let bytes = part
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::unreadable(e.status(), state.settings.body_limit_bytes))?;
                 file = Some((name, ct, bytes));
             }
             _ => {}
         }
     }
-    let kind = kind.ok_or_else(|| AppError::bad_request("kind: missing"))?;
-    let (name, ct, bytes) = file.ok_or_else(|| AppError::bad_request("file: missing"))?;
+    let kind = kind.ok_or_else(|| AppError::at(ErrorCode::Required, "kind"))?;
+    let (name, ct, bytes) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
     Ok(Json(
         ops::upload_document(
             &state,
@@ -355,11 +358,9 @@ pub async fn import_results(
 
 fn line_errors(errors: Vec<(usize, String)>) -> Response {
     let lines: Vec<_> = errors.iter().map(|(l, m)| json!({"line": l, "message": m})).collect();
-    let message = format!("the file was not imported: {} bad line(s); nothing was changed", errors.len());
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"error": {"code": "invalid_results_file", "message": message, "lines": lines}})),
-    )
+    let error = tessera_domain::DomainError::new(ErrorCode::InvalidResultsFile).arg("count", errors.len());
+    let message = error.message(tessera_domain::Locale::En);
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"error": {"code": error.code, "message": message, "lines": lines}})))
         .into_response()
 }
 

@@ -150,16 +150,20 @@ pub(crate) fn visitor_locale(headers: &axum::http::HeaderMap) -> Locale {
 
 /// Turns errors from page handlers into pages: 401 sends the visitor to sign in, the rest show
 /// the message in a page with the same status.
-async fn html_errors(State(state): State<SharedState>, req: Request, next: Next) -> Response {
-    let locale = visitor_locale(req.headers());
+async fn html_errors(State(state): State<SharedState>, mut req: Request, next: Next) -> Response {
+    let asked = visitor_locale(req.headers());
+    let caller = crate::error::CallerLocale::default();
+    req.extensions_mut().insert(caller.clone());
     let res = next.run(req).await;
     let Some(err) = res.extensions().get::<AppError>().cloned() else { return res };
     if err.status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/").into_response();
     }
+    // The signed-in user's language, as on every page; else the visitor's.
+    let locale = caller.get().unwrap_or(asked);
     let ctx = context! {
         title => state.templates.text(locale, "error.title"),
-        message => err.message.clone(),
+        message => err.text(locale),
         is_error => true,
     };
     match state.templates.render("message.html", locale, ctx) {
