@@ -316,7 +316,9 @@ impl AppError {
             Ok(c) => {
                 self.error.code = c;
                 self.status = status_of(c);
-                debug_assert_eq!(self.status, status, "{code}: the status follows from the code");
+                if self.status != status {
+                    tracing::warn!(code, asked = %status, used = %self.status, "the status follows from the code");
+                }
             }
             Err(()) => {
                 tracing::warn!(code, "an error code missing from ErrorCode");
