@@ -139,13 +139,7 @@ fn no_store() -> [(header::HeaderName, &'static str); 1] {
 
 /// The locale a visitor prefers, from `Accept-Language`, for pages outside any tenant.
 pub(crate) fn visitor_locale(headers: &axum::http::HeaderMap) -> Locale {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',').find_map(|part| part.split(';').next().and_then(|tag| tag.trim().parse::<Locale>().ok()))
-        })
-        .unwrap_or(Locale::En)
+    crate::error::accept_language(headers).unwrap_or(Locale::En)
 }
 
 /// Turns errors from page handlers into pages: 401 sends the visitor to sign in, the rest show
