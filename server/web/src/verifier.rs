@@ -98,7 +98,7 @@ impl SearchParams {
         }
         let page = self.page.unwrap_or(1);
         if page == 0 {
-            return Err(AppError::at(ErrorCode::OutOfRange, "page").arg("min", 1).arg("max", usize::MAX));
+            return Err(AppError::at(ErrorCode::NotPositive, "page"));
         }
         let offset = (page - 1).saturating_mul(per_page);
         if offset > tessera_search::MAX_OFFSET {
@@ -297,7 +297,7 @@ pub struct SharedList {
 pub async fn shared_list(state: &AppState, v: &Verifier, page: i64, per_page: i64) -> AppResult<SharedList> {
     if page < 1 || !(1..=200).contains(&per_page) {
         return Err(if page < 1 {
-            AppError::at(ErrorCode::OutOfRange, "page").arg("min", 1).arg("max", i64::MAX)
+            AppError::at(ErrorCode::NotPositive, "page")
         } else {
             AppError::at(ErrorCode::OutOfRange, "per_page").arg("min", 1).arg("max", 200)
         });
