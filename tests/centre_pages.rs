@@ -234,7 +234,7 @@ async fn exam_day_photo_cases_and_enquiry_outcome_from_the_entry_page() {
     };
     let (status, html) = post_outcome(outcome("Writing: lots")).await;
     assert_eq!(status, 400);
-    assert!(html.contains("is not a whole number"), "{html}");
+    assert!(html.contains("Component scores: `Writing: lots`"), "{html}");
     let (status, html) = post_outcome(outcome("Writing: 178")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Enquiry completed: higher. The fee is refunded."), "{html}");

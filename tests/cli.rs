@@ -126,7 +126,7 @@ fn tenants_and_users_from_the_command_line() {
         &[],
     );
     assert_eq!(code, 2);
-    assert!(err.contains("--kind") && err.contains("centre or verifier"), "{err}");
+    assert!(err.contains("--kind") && err.contains("centre, verifier"), "{err}");
     let (code, _, err) = run(
         d,
         &["tenant", "create", "--kind", "centre", "--name", "X", "--country", "PL", "--timezone", "Europe/Katowice"],

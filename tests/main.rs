@@ -16,6 +16,7 @@ mod centre_pages;
 mod cli;
 mod core_rules;
 mod edge;
+mod errors;
 mod isolation;
 mod jobs;
 mod ops;

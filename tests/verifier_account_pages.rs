@@ -48,7 +48,10 @@ async fn notification_setting_is_saved_and_shown(backend: Backend) {
             .unwrap();
         assert_eq!(res.status(), 400, "{bad:?}");
         let html = res.text().await.unwrap();
-        assert!(html.contains("class=\"error\"") && html.contains("expected off, each, daily or weekly"), "{html}");
+        assert!(
+            html.contains("class=\"error-summary") && html.contains("expected one of off, each, daily, weekly"),
+            "{html}"
+        );
         assert!(html.contains("value=\"weekly\" checked"), "{html}");
     }
     let res = http
@@ -109,7 +112,8 @@ async fn api_clients_page_for_the_primary_user_only(backend: Backend) {
         let res = http.post(srv.url("/verifier/api-clients")).form(&[("csrf", c), ("name", bad)]).send().await.unwrap();
         assert_eq!(res.status(), 400);
         let html = res.text().await.unwrap();
-        assert!(html.contains("class=\"error\"") && html.contains("name: 1 to 100 characters"), "{html}");
+        assert!(html.contains("class=\"error-summary") && html.contains("Name: 1 to 100 characters."), "{html}");
+        assert!(html.contains("aria-describedby=\"name-error\""), "the name is marked: {html}");
         assert!(token_of(&html).is_none());
     }
     assert!(page(&http, &srv, "/verifier/api-clients").await.contains("no API clients yet"));

@@ -85,12 +85,12 @@ async fn bulk_download_pages_with_templates_and_history(backend: Backend) {
         post_form(&http, &srv, "/verifier/downloads", &[("csrf", c), ("format", "pdf"), ("template", "default")]).await;
     assert_eq!(res.status(), 400);
     let html = res.text().await.unwrap();
-    assert!(html.contains("class=\"error\"") && html.contains("tick 1 to 500 results"), "{html}");
+    assert!(html.contains("class=\"error-summary") && html.contains("Selected results: choose 1 to 500."), "{html}");
     assert!(html.contains("Nothing has been downloaded yet."), "{html}");
     let res =
         post_form(&http, &srv, "/verifier/downloads", &[("csrf", c), ("share_ids", &ids[0]), ("format", "doc")]).await;
     assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("format: expected pdf, csv or xlsx"));
+    assert!(res.text().await.unwrap().contains("Format: `doc` is not accepted: expected one of pdf, csv, xlsx."));
     let res =
         post_form(&http, &srv, "/verifier/downloads", &[("csrf", c), ("share_ids", &other), ("format", "csv")]).await;
     assert_eq!(res.status(), 404);
@@ -148,15 +148,15 @@ async fn bulk_download_pages_with_templates_and_history(backend: Backend) {
         f
     };
     for (form, message) in [
-        (filled("Admissions", &[]), "choose 1 to 50 fields"),
-        (filled("Admissions", &[("family_name", "first", "Surname")]), "must be a whole number from 1 to 99"),
-        (filled("Admissions", &[("family_name", "1", " ")]), "every header needs 1 to 100 characters"),
-        (filled(" ", &[("family_name", "1", "Surname")]), "name: 1 to 100 characters"),
+        (filled("Admissions", &[]), "Fields: choose 1 to 50."),
+        (filled("Admissions", &[("family_name", "first", "Surname")]), "Column order: expected a number from 1 to 99."),
+        (filled("Admissions", &[("family_name", "1", " ")]), "Fields: 1 to 100 characters."),
+        (filled(" ", &[("family_name", "1", "Surname")]), "Name: 1 to 100 characters."),
     ] {
         let res = http.post(srv.url("/verifier/download-templates")).form(&form).send().await.unwrap();
         assert_eq!(res.status(), 400, "{message}");
         let html = res.text().await.unwrap();
-        assert!(html.contains("class=\"error\"") && html.contains(message), "{message}: {html}");
+        assert!(html.contains("class=\"error-summary") && html.contains(message), "{message}: {html}");
     }
     let res = http
         .post(srv.url("/verifier/download-templates"))

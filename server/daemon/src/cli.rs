@@ -219,14 +219,14 @@ impl From<ConfigError> for CliError {
 impl From<DomainError> for CliError {
     fn from(e: DomainError) -> Self {
         let arg = e.field.as_deref().map(|f| format!("--{}: ", f.replace('_', "-"))).unwrap_or_default();
-        Self::new(2, format!("{arg}{}", e.message))
+        Self::new(2, format!("{arg}{e}"))
     }
 }
 
 impl From<StorageError> for CliError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::Conflict(m) => Self::new(4, m),
+            StorageError::Conflict(e) => Self::new(4, e.to_string()),
             StorageError::NotFound => Self::new(5, "not found"),
             other => Self::new(1, other.to_string()),
         }
@@ -391,8 +391,10 @@ fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
             format!("--role: a {} tenant has no {role} users; expected one of {}", tenant.kind, allowed.join(", ")),
         ));
     }
-    let hash =
-        password.map(|p| tessera_web::auth::hash_blocking(&p)).transpose().map_err(|e| CliError::new(1, e.message))?;
+    let hash = password
+        .map(|p| tessera_web::auth::hash_blocking(&p))
+        .transpose()
+        .map_err(|e| CliError::new(1, e.text(tessera_domain::Locale::En)))?;
     let has_password = hash.is_some();
     let now = chrono::Utc::now();
     let user = users::create(
@@ -508,16 +510,13 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             tessera_web::policy::assign_blocking(&mut conn, &registry, t.id, what, None, chrono::Utc::now()).map_err(
                 |e| {
                     // The settings are `config` in the API; here they are the flag the user typed.
-                    let field = e.field.as_deref().unwrap_or_default();
-                    let message = match field.strip_prefix("config") {
-                        Some(key) => {
-                            let why = e.message.strip_prefix(&format!("{field}: ")).unwrap_or(&e.message);
-                            match key.strip_prefix('.') {
-                                Some(key) => format!("{flag}: key `{key}`: {why}"),
-                                None => format!("{flag}: {why}"),
-                            }
-                        }
-                        None => e.message,
+                    let field = e.error.field.clone().unwrap_or_default();
+                    let message = match (field.strip_prefix("config"), &e.error.detail) {
+                        (Some(key), Some(why)) => match key.strip_prefix('.') {
+                            Some(key) => format!("{flag}: key `{key}`: {why}"),
+                            None => format!("{flag}: {why}"),
+                        },
+                        _ => e.text(tessera_domain::Locale::En),
                     };
                     CliError::new(if e.status.as_u16() == 404 { 5 } else { 2 }, message)
                 },

@@ -27,7 +27,10 @@ pub fn run(cfg: &Config, tenant: Option<String>, dry_run: bool) -> Result<(), Cl
     for t in chosen {
         let day = now.with_timezone(&t.timezone).date_naive();
         let purged = tessera_web::after_exam::run_retention(&mut conn, &registry, &t, &cfg.data_dir, day, now, dry_run)
-            .map_err(|e| CliError { code: if e.code == "policy_failed" { 6 } else { 1 }, message: e.message })?;
+            .map_err(|e| CliError {
+                code: if e.code() == tessera_domain::ErrorCode::PolicyFailed { 6 } else { 1 },
+                message: e.text(tessera_domain::Locale::En),
+            })?;
         for p in &purged {
             println!(
                 "{}{:<10} entry {} {:<24} due {} {}",

@@ -107,7 +107,7 @@ impl Worker {
                         total += tessera_web::after_exam::run_retention(
                             &mut conn, &registry, &t, &data_dir, day, now, false,
                         )
-                        .map_err(|e| anyhow::anyhow!("{}: {}", t.slug, e.message))?
+                        .map_err(|e| anyhow::anyhow!("{}: {}", t.slug, e.text(tessera_domain::Locale::En)))?
                         .len();
                     }
                     let pruned = tessera_storage::repo::search_log::prune(

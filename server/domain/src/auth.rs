@@ -1,6 +1,6 @@
 //! Rules about passwords and sign-in (R-PASSWORD, R-LOCKOUT).
 
-use crate::DomainError;
+use crate::{DomainError, ErrorCode};
 use chrono::{DateTime, Duration, Utc};
 
 /// Longest password accepted: hashing cost must stay bounded whatever a client sends.
@@ -18,15 +18,12 @@ pub fn lockout_duration() -> Duration {
 pub fn check_password(password: &str) -> Result<(), DomainError> {
     let chars = password.chars().count();
     if chars > MAX_PASSWORD_CHARS {
-        return Err(DomainError::field("password", format!("must be at most {MAX_PASSWORD_CHARS} characters")));
+        return Err(DomainError::new(ErrorCode::PasswordTooLong).on("password").arg("max", MAX_PASSWORD_CHARS));
     }
     let digits = password.chars().filter(char::is_ascii_digit).count();
     let letters = password.chars().filter(|c| c.is_alphabetic()).count();
     if chars < 8 || digits < 2 || letters == 0 {
-        return Err(DomainError::field(
-            "password",
-            "must be at least 8 characters long and contain letters and at least 2 digits",
-        ));
+        return Err(DomainError::new(ErrorCode::WeakPassword).on("password"));
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ pub mod special_arrangements;
 pub mod tenant;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::DomainError;
+pub use error::{DomainError, ErrorCode};
 pub use ids::*;
 pub use money::{Currency, Money};
 pub use tenant::{Country, Locale, Role, TenantKind};

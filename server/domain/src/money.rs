@@ -1,6 +1,6 @@
 //! Money as integer minor units with an ISO 4217 currency: no floating point anywhere near fees.
 
-use crate::DomainError;
+use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -16,7 +16,7 @@ impl Currency {
         if b.len() == 3 && b.iter().all(u8::is_ascii_uppercase) {
             Ok(Self([b[0], b[1], b[2]]))
         } else {
-            Err(DomainError::field("currency", format!("`{code}` is not a three-letter ISO 4217 code such as PLN")))
+            Err(DomainError::new(ErrorCode::InvalidCurrency).on("currency").arg("value", code))
         }
     }
 

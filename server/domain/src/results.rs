@@ -1,7 +1,7 @@
 //! Results and their status codes (R-RESULT-CODES).
 
-use crate::DomainError;
 use crate::error::quote;
+use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -47,10 +47,10 @@ impl FromStr for ResultStatus {
             "Z" => Ok(Self::Z),
             "Pending" => Ok(Self::Pending),
             "Withheld" => Ok(Self::Withheld),
-            _ => Err(DomainError::field(
-                "status",
-                format!("{} is not a result status: expected graded, X, Z, Pending or Withheld", quote(s)),
-            )),
+            _ => Err(DomainError::new(ErrorCode::InvalidChoice)
+                .on("status")
+                .arg("value", quote(s))
+                .arg("choices", "graded, X, Z, Pending, Withheld")),
         }
     }
 }

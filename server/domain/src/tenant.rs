@@ -1,6 +1,6 @@
 //! Tenants, their kinds, and the roles people hold in them.
 
-use crate::DomainError;
+use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -45,7 +45,10 @@ impl FromStr for TenantKind {
             "installation" => Ok(Self::Installation),
             "centre" | "center" => Ok(Self::Centre),
             "verifier" => Ok(Self::Verifier),
-            _ => Err(DomainError::field("kind", format!("`{s}` is not a tenant kind: expected centre or verifier"))),
+            _ => Err(DomainError::new(ErrorCode::InvalidChoice)
+                .on("kind")
+                .arg("value", s)
+                .arg("choices", "centre, verifier")),
         }
     }
 }
@@ -118,7 +121,7 @@ impl FromStr for Role {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
             let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            DomainError::field("role", format!("`{s}` is not a role: expected one of {}", names.join(", ")))
+            DomainError::new(ErrorCode::InvalidChoice).on("role").arg("value", s).arg("choices", names.join(", "))
         })
     }
 }
@@ -142,7 +145,7 @@ impl Country {
         if b.len() == 2 && b.iter().all(u8::is_ascii_uppercase) {
             Ok(Self([b[0], b[1]]))
         } else {
-            Err(DomainError::field("country", format!("`{code}` is not a two-letter ISO 3166 country code such as PL")))
+            Err(DomainError::new(ErrorCode::InvalidCountry).on("country").arg("value", code))
         }
     }
 
@@ -205,9 +208,10 @@ impl FromStr for Locale {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
         let lang = lower.split(['-', '_']).next().unwrap_or("");
-        Locale::ALL.into_iter().find(|l| l.as_str() == lang).ok_or_else(|| {
-            DomainError::field("locale", format!("`{s}` is not a supported locale: expected en, pl, hu or it"))
-        })
+        Locale::ALL
+            .into_iter()
+            .find(|l| l.as_str() == lang)
+            .ok_or_else(|| DomainError::new(ErrorCode::InvalidLocale).on("locale").arg("value", s))
     }
 }
 
@@ -220,7 +224,7 @@ impl fmt::Display for Locale {
 /// Checks an IANA time zone name such as `Europe/Warsaw`.
 pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, DomainError> {
     name.parse::<chrono_tz::Tz>()
-        .map_err(|_| DomainError::field("timezone", format!("`{name}` is not an IANA time zone such as Europe/Warsaw")))
+        .map_err(|_| DomainError::new(ErrorCode::InvalidTimezone).on("timezone").arg("value", name))
 }
 
 /// Checks a tenant's short code (used in URLs): lower-case letters, digits and dashes, 2 to 40 long.
@@ -229,16 +233,7 @@ pub fn parse_slug(slug: &str) -> Result<String, DomainError> {
         && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-');
-    if ok {
-        Ok(slug.to_owned())
-    } else {
-        Err(DomainError::field(
-            "slug",
-            format!(
-                "`{slug}` is not a valid tenant code: use 2 to 40 lower-case letters, digits and dashes, e.g. pl078"
-            ),
-        ))
-    }
+    if ok { Ok(slug.to_owned()) } else { Err(DomainError::new(ErrorCode::InvalidSlug).on("slug").arg("value", slug)) }
 }
 
 /// Turns a tenant name into a code for URLs: `PL078 International House` -> `pl078-international-house`.
@@ -276,13 +271,13 @@ fn fold_ascii(c: char) -> char {
 pub fn parse_name(field: &str, name: &str) -> Result<String, DomainError> {
     let t = name.trim();
     if t.is_empty() {
-        return Err(DomainError::field(field, "must not be empty"));
+        return Err(DomainError::new(ErrorCode::Required).on(field));
     }
     if t.chars().count() > 200 {
-        return Err(DomainError::field(field, "must be at most 200 characters"));
+        return Err(DomainError::new(ErrorCode::TooLong).on(field).arg("max", 200));
     }
     if t.chars().any(char::is_control) {
-        return Err(DomainError::field(field, "must not contain control characters"));
+        return Err(DomainError::new(ErrorCode::ControlCharacters).on(field));
     }
     Ok(t.to_owned())
 }
@@ -302,7 +297,7 @@ pub fn parse_email(email: &str) -> Result<String, DomainError> {
             }
             None => false,
         };
-    if ok { Ok(e.to_lowercase()) } else { Err(DomainError::field("email", format!("`{e}` is not an email address"))) }
+    if ok { Ok(e.to_lowercase()) } else { Err(DomainError::new(ErrorCode::InvalidEmail).on("email").arg("value", e)) }
 }
 
 #[cfg(test)]
@@ -354,7 +349,10 @@ impl TenantSpec {
     ) -> Result<Self, DomainError> {
         let kind: TenantKind = kind.parse()?;
         if kind == TenantKind::Installation {
-            return Err(DomainError::field("kind", "expected centre or verifier"));
+            return Err(DomainError::new(ErrorCode::InvalidChoice)
+                .on("kind")
+                .arg("value", kind)
+                .arg("choices", "centre, verifier"));
         }
         let name = parse_name("name", name)?;
         let country = Country::parse(country)?;
@@ -362,15 +360,11 @@ impl TenantSpec {
         let locale = locale.parse()?;
         let slug = match slug.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_slug(s)?,
-            None => parse_slug(&slug_from_name(&name)).map_err(|_| {
-                DomainError::field(
-                    "slug",
-                    format!("no code can be derived from the name `{name}`: give one, e.g. pl078"),
-                )
-            })?,
+            None => parse_slug(&slug_from_name(&name))
+                .map_err(|_| DomainError::new(ErrorCode::InvalidSlug).on("slug").arg("value", slug_from_name(&name)))?,
         };
         if slug == "installation" {
-            return Err(DomainError::field("slug", "`installation` is reserved"));
+            return Err(DomainError::new(ErrorCode::ReservedSlug).on("slug").arg("value", slug));
         }
         Ok(Self { kind, name, slug, country, timezone, locale })
     }

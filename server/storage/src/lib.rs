@@ -29,9 +29,9 @@ pub enum StorageError {
     /// The row asked for does not exist in this tenant.
     #[error("not found")]
     NotFound,
-    /// A unique constraint refused the write.
-    #[error("already exists: {0}")]
-    Conflict(String),
+    /// The write conflicts with stored data (a unique constraint, or a rule checked on write).
+    #[error("{0}")]
+    Conflict(tessera_domain::DomainError),
     /// Stored data did not parse back (a bug or a hand-edited row).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
@@ -45,7 +45,10 @@ impl From<diesel::result::Error> for StorageError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => Self::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict(info.message().to_owned()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::debug!(cause = info.message(), "unique constraint");
+                Self::Conflict(tessera_domain::ErrorCode::Conflict.into())
+            }
             other => Self::Query(other),
         }
     }

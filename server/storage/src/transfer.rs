@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 use std::collections::{BTreeMap, BTreeSet};
+use tessera_domain::{DomainError, ErrorCode};
 
 /// One table copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,9 +143,9 @@ pub fn copy_sqlite_to_postgres(
             let cols = names(src, "SELECT name FROM pragma_table_info(?) ORDER BY cid", t)?;
             let tenant_owned = t == "tenants" || cols.iter().any(|c| c == "tenant_id");
             if tenant_owned && count_pg(dst, t)? > 0 {
-                return Err(StorageError::Conflict(format!(
-                    "the target database already holds data (table {t} is not empty): migrate into a new, empty database"
-                )));
+                return Err(StorageError::Conflict(
+                    DomainError::new(ErrorCode::ConflictTargetNotEmpty).arg("table", t),
+                ));
             }
             columns.insert(t.clone(), cols);
         }
@@ -182,9 +183,12 @@ pub fn copy_sqlite_to_postgres(
                 }
                 let (rows, copied) = (count_sqlite(src, t)?, count_pg(dst, t)?);
                 if rows != copied {
-                    return Err(StorageError::Conflict(format!(
-                        "table {t}: {rows} row(s) in the source but {copied} in the target; nothing was written"
-                    )));
+                    return Err(StorageError::Conflict(
+                        DomainError::new(ErrorCode::ConflictRowCount)
+                            .arg("table", t)
+                            .arg("rows", rows)
+                            .arg("copied", copied),
+                    ));
                 }
                 let c = TableCount { table: t.clone(), rows };
                 progress(&c);

@@ -6,11 +6,10 @@
 use crate::centre::{Upload, audit_event, exam_of, store_document, today};
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tessera_domain::{DomainError, TenantId};
+use tessera_domain::{DomainError, ErrorCode, TenantId};
 use tessera_plugin_sdk::kinds::{
     DeadlineFacts, Deadlines, IdDocument, IdentityFacts, PhotoFacts, PhotoPolicy, RetentionFacts,
 };
@@ -20,14 +19,6 @@ use tessera_storage::repo::centre::{self, Entry, ExamSession};
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows::{self, ImportedResult};
 use tessera_storage::{DbConnection, StorageError};
-
-fn field(name: &str, msg: impl Into<String>) -> AppError {
-    DomainError::field(name, msg).into()
-}
-
-fn refused(code: &'static str, msg: impl Into<String>) -> AppError {
-    AppError::conflict(msg).with(StatusCode::CONFLICT, code)
-}
 
 async fn entry_and_session(state: &AppState, tid: TenantId, entry_id: &str) -> Result<(Entry, ExamSession), AppError> {
     let eid = entry_id.to_owned();
@@ -71,15 +62,14 @@ pub async fn record_attendance(
     let tid = tenant.id;
     let (entry, session) = entry_and_session(state, tid, entry_id).await?;
     if entry.status != "confirmed" {
-        return Err(refused(
-            "entry_not_confirmed",
-            format!("only confirmed entries sit the exam; this entry is {} (R-PL-ENTRY-COMPLETE)", entry.status),
-        ));
+        return Err(AppError::new(ErrorCode::EntryNotConfirmed));
     }
     let exams = state.db.call(centre::exams).await?;
     let exam = exams.iter().find(|e| e.code == session.exam_code).ok_or_else(AppError::not_found)?;
     if !exam.components.split(',').any(|c| c == input.component.trim()) {
-        return Err(field("component", format!("expected one of {}", exam.components.replace(',', ", "))));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "component")
+            .arg("value", &input.component)
+            .arg("choices", exam.components.replace(',', ", ")));
     }
     let eid = entry.id.clone();
     let (form, cand, docs) = state
@@ -97,7 +87,7 @@ pub async fn record_attendance(
     if input.present {
         let shown = input.id_document_shown.clone().unwrap_or_default();
         if shown.is_empty() {
-            return Err(field("id_document_shown", "name the ID document the candidate showed"));
+            return Err(AppError::at(ErrorCode::Required, "id_document_shown"));
         }
         let school_copy = docs.iter().find(|d| d.kind == "school_id_copy").map(|d| d.received_on);
         let shown_document: IdDocument =
@@ -184,17 +174,13 @@ pub async fn upload_exam_photo(
     };
     let policy = crate::policy::decide(state, tid, facts, Some(actor.clone())).await?;
     if !policy.required {
-        return Err(refused(
-            "photo_not_required",
-            format!("{} candidates are not photographed here (R-PHOTO-DAY)", session.exam_code),
-        ));
+        return Err(AppError::new(ErrorCode::PhotoNotRequired).arg("exam", &session.exam_code));
     }
     if policy.consent_needed && !docs.iter().any(|d| d.kind == "photo_consent") {
-        return Err(refused("no_photo_consent", "no photo consent is on file for this candidate (R-PHOTO-CONSENT)"));
+        return Err(AppError::new(ErrorCode::NoPhotoConsent));
     }
     if upload.content_type == "application/pdf" {
-        return Err(AppError::bad_request("exam-day photos are JPEG or PNG images")
-            .with(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"));
+        return Err(AppError::at(ErrorCode::UnsupportedType, "file").arg("allowed", "JPEG, PNG"));
     }
     store_document(state, tenant, entry_id, Upload { kind: "exam_photo".into(), ..upload }, &actor, |_, _| Ok(()))
         .await?;
@@ -251,31 +237,23 @@ pub async fn open_case(
         input.kind.as_str(),
         "special_consideration" | "malpractice" | "conduct_complaint" | "timetable_change"
     ) {
-        return Err(field(
-            "kind",
-            "expected special_consideration, malpractice, conduct_complaint or timetable_change",
-        ));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "kind")
+            .arg("value", &input.kind)
+            .arg("choices", "special_consideration, malpractice, conduct_complaint, timetable_change"));
     }
     let description = tessera_domain::tenant::parse_name("description", &input.description)?;
     let (entry, session) = entry_and_session(state, tid, entry_id).await?;
     let now = state.clock.now();
     match input.kind.as_str() {
         "special_consideration" if now >= session.release_at.and_utc() => {
-            return Err(refused(
-                "results_released",
-                "results are released: a special-consideration case can only be opened before release (R-SPECIAL-CONSIDERATION)",
-            ));
+            return Err(AppError::new(ErrorCode::ResultsReleased));
         }
         "conduct_complaint" => {
             let d = deadlines(state, tenant, &session, &actor).await?;
             if today(tenant, now) > d.conduct_complaint {
-                return Err(refused(
-                    "too_late",
-                    format!(
-                        "written complaints about the conduct of the exam are accepted until {} (R-CONDUCT-COMPLAINT)",
-                        d.conduct_complaint
-                    ),
-                ));
+                return Err(AppError::new(ErrorCode::TooLate)
+                    .arg("deadline", d.conduct_complaint)
+                    .arg("rule", "R-CONDUCT-COMPLAINT"));
             }
         }
         _ => {}
@@ -348,7 +326,7 @@ pub async fn close_case(
                 .await?;
             Ok(case)
         }
-        Err(_) => Err(refused("case_closed", "the case is already closed")),
+        Err(_) => Err(AppError::new(ErrorCode::CaseClosed)),
     }
 }
 
@@ -383,21 +361,12 @@ pub async fn change_speaking_day(
 ) -> Result<NaiveDate, AppError> {
     let tid = tenant.id;
     if input.component.trim() != "Speaking" {
-        return Err(refused(
-            "date_fixed",
-            format!(
-                "the {} date never changes: only the speaking test can move (R-TIMETABLE-CHANGE)",
-                input.component.trim()
-            ),
-        ));
+        return Err(AppError::new(ErrorCode::DateFixed).arg("component", input.component.trim()));
     }
-    let day =
-        NaiveDate::parse_from_str(input.day.trim(), "%Y-%m-%d").map_err(|_| field("day", "expected YYYY-MM-DD"))?;
+    let day = NaiveDate::parse_from_str(input.day.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::at(ErrorCode::InvalidDate, "day").arg("value", &input.day))?;
     if !input.documented || input.reason.trim().is_empty() {
-        return Err(field(
-            "documented",
-            "a speaking date moves only for a serious, documented reason (R-TIMETABLE-CHANGE)",
-        ));
+        return Err(AppError::at(ErrorCode::ReasonRequired, "documented"));
     }
     let (entry, session) = entry_and_session(state, tid, entry_id).await?;
     let sid = session.id.clone();
@@ -405,25 +374,17 @@ pub async fn change_speaking_day(
     match (extras.speaking_window_start, extras.speaking_window_end) {
         (Some(a), Some(b)) if (a..=b).contains(&day) => {}
         (Some(a), Some(b)) => {
-            return Err(refused(
-                "outside_window",
-                format!(
-                    "the speaking test can move only within the session's speaking window, {a} to {b} (R-TIMETABLE-CHANGE)"
-                ),
-            ));
+            return Err(AppError::at(ErrorCode::OutsideWindow, "day").arg("start", a).arg("end", b));
         }
         _ => {
-            return Err(refused(
-                "outside_window",
-                "this session has no speaking window to move within (R-TIMETABLE-CHANGE)",
-            ));
+            return Err(AppError::new(ErrorCode::NoSpeakingWindow));
         }
     }
     let d = deadlines(state, tenant, &session, &actor).await?;
     if let Some(by) = d.timetable_change_request
         && today(tenant, state.clock.now()) > by
     {
-        return Err(refused("too_late", format!("timetable requests reach the board by {by} (R-TIMETABLE-CHANGE)")));
+        return Err(AppError::new(ErrorCode::TooLate).arg("deadline", by).arg("rule", "R-TIMETABLE-CHANGE"));
     }
     let eid = entry.id.clone();
     state.db.call(move |c| workflows::set_speaking_day(c, tid, &eid, day)).await?;
@@ -459,28 +420,22 @@ pub async fn open_enquiry(
 ) -> Result<Enquiry, AppError> {
     let tid = tenant.id;
     if !(1..=2).contains(&input.stage) {
-        return Err(field("stage", "expected 1 (clerical re-check) or 2 (re-mark)"));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "stage").arg("value", input.stage).arg("choices", "1, 2"));
     }
     if input.fee_minor < 0 {
-        return Err(field("fee_minor", "cannot be negative"));
+        return Err(AppError::at(ErrorCode::Negative, "fee_minor"));
     }
     let (entry, session) = entry_and_session(state, tid, entry_id).await?;
     let now = state.clock.now();
     if now < session.release_at.and_utc() {
-        return Err(refused(
-            "not_released",
-            "results are not released yet: there is nothing to enquire about (R-RELEASE)",
-        ));
+        return Err(AppError::new(ErrorCode::NotReleased));
     }
     let d = deadlines(state, tenant, &session, &actor).await?;
     let day = today(tenant, now);
     if let Some(end) = d.enquiry_window_end
         && day > end
     {
-        return Err(refused(
-            "enquiry_window_closed",
-            format!("results enquiries were accepted until {end} (R-ENQUIRY)"),
-        ));
+        return Err(AppError::new(ErrorCode::EnquiryWindowClosed).arg("date", end));
     }
     let eid = entry.id.clone();
     let (previous, results) = state
@@ -488,16 +443,13 @@ pub async fn open_enquiry(
         .call(move |c| Ok((store::enquiries(c, tid, &eid)?, workflows::result_versions(c, tid, &eid)?)))
         .await?;
     if results.is_empty() {
-        return Err(refused("no_result", "this entry has no result"));
+        return Err(AppError::new(ErrorCode::NoResult));
     }
     if previous.iter().any(|e| e.status == "open") {
-        return Err(refused("enquiry_open", "an enquiry is already open for this result"));
+        return Err(AppError::new(ErrorCode::EnquiryOpen));
     }
     if input.stage == 2 && !previous.iter().any(|e| e.stage == 1 && e.status == "completed") {
-        return Err(refused(
-            "stage_one_first",
-            "a Stage 2 re-mark needs a completed Stage 1 clerical re-check (R-ENQUIRY)",
-        ));
+        return Err(AppError::new(ErrorCode::StageOneFirst));
     }
     let enquiry = Enquiry {
         tenant_id: tid.to_string(),
@@ -545,7 +497,7 @@ pub async fn complete_enquiry(
 ) -> Result<Enquiry, AppError> {
     let (tid, qid, now) = (tenant.id, enquiry_id.to_owned(), state.clock.now());
     if !(80..=230).contains(&input.overall_score) {
-        return Err(field("overall_score", "a Cambridge English Scale score from 80 to 230"));
+        return Err(AppError::at(ErrorCode::OutOfRange, "overall_score").arg("min", 80).arg("max", 230));
     }
     let outcome = state
         .db
@@ -589,7 +541,7 @@ pub async fn complete_enquiry(
             })
         })
         .await?;
-    let enquiry = outcome.ok_or_else(|| refused("enquiry_closed", "the enquiry is already completed"))?;
+    let enquiry = outcome.ok_or_else(|| AppError::new(ErrorCode::EnquiryClosed))?;
     audit_event(
         state,
         tid,
@@ -706,33 +658,37 @@ pub async fn collect_certificate(
         .call(move |c| Ok((store::certificate(c, tid, &eid)?, centre::current_result(c, tid, &eid)?.0)))
         .await?;
     if current.status == "Withheld" {
-        return Err(refused("withheld", "the result is withheld: the certificate is withheld too (R-MALPRACTICE)"));
+        return Err(AppError::new(ErrorCode::Withheld));
     }
     if cert.collected_on.is_some() {
-        return Err(refused("collected", "this certificate was already collected"));
+        return Err(AppError::new(ErrorCode::Collected));
     }
     if cert.destroyed_on.is_some() {
-        return Err(refused("destroyed", "this uncollected certificate was destroyed (R-PL-CERT-RETENTION)"));
+        return Err(AppError::new(ErrorCode::Destroyed));
     }
     let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     match input.by.as_str() {
         "candidate" | "authorised_person" => {
             if nonempty(&input.collector_id_document).is_none() {
-                return Err(field("collector_id_document", "collection needs a photo ID (R-CERT-COLLECTION)"));
+                return Err(AppError::at(ErrorCode::CollectionNeedsId, "collector_id_document"));
             }
             if !input.signature_recorded {
-                return Err(field("signature_recorded", "the collector signs for the certificate (R-CERT-COLLECTION)"));
+                return Err(AppError::at(ErrorCode::CollectionNeedsSignature, "signature_recorded"));
             }
             if input.by == "authorised_person" && nonempty(&input.collector_name).is_none() {
-                return Err(field("collector_name", "name the person on the authorisation form"));
+                return Err(AppError::at(ErrorCode::Required, "collector_name"));
             }
         }
         "courier" => {
             if nonempty(&input.courier_address).is_none() {
-                return Err(field("courier_address", "give the address for the courier"));
+                return Err(AppError::at(ErrorCode::Required, "courier_address"));
             }
         }
-        _ => return Err(field("by", "expected candidate, authorised_person or courier")),
+        _ => {
+            return Err(AppError::at(ErrorCode::InvalidChoice, "by")
+                .arg("value", &input.by)
+                .arg("choices", "candidate, authorised_person, courier"));
+        }
     }
     cert.collected_on = Some(today(tenant, state.clock.now()));
     cert.collected_by = Some(input.by.clone());
@@ -774,18 +730,18 @@ pub async fn replace_certificate(
     let day = today(tenant, state.clock.now());
     let five_years = cert.arrived_on.with_year(cert.arrived_on.year() + 5).unwrap_or(cert.arrived_on);
     let why = if !input.accidental_damage {
-        Some("a replacement is given only for accidental damage")
+        Some("reason.replacement_not_accidental")
     } else if !input.original_returned {
-        Some("the damaged original must be returned")
+        Some("reason.replacement_original_not_returned")
     } else if day > five_years {
-        Some("the original was issued more than 5 years ago")
+        Some("reason.replacement_too_old")
     } else if !input.fee_paid || !input.id_checked {
-        Some("the replacement fee and an ID check are required")
+        Some("reason.replacement_fee_and_id")
     } else {
         None
     };
     if let Some(why) = why {
-        return Err(refused("replacement_refused", format!("{why} (R-CERT-REPLACEMENT)")));
+        return Err(AppError::new(ErrorCode::ReplacementRefused).arg_term("reason", why));
     }
     cert.replacements += 1;
     let saved = cert.clone();

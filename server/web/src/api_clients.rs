@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use tessera_domain::ErrorCode;
 use tessera_domain::Role;
 use tessera_storage::repo::api_clients::{self, ApiClient};
 use utoipa::ToSchema;
@@ -120,9 +121,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, name: &str) -> AppResu
     primary_only(user)?;
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        let mut e = AppError::bad_request("name: 1 to 100 characters");
-        e.field = Some("name".into());
-        return Err(e);
+        return Err(AppError::at(ErrorCode::Length, "name").arg("min", 1).arg("max", 100));
     }
     let (token, hash, hint) = new_api_token(user.tenant_id());
     let (u, now) = (user.clone(), state.clock.now());

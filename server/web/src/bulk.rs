@@ -8,6 +8,7 @@ use crate::state::AppState;
 use crate::verifier::{Verifier, file_safe, record, shared_sheet};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
+use tessera_domain::ErrorCode;
 use tessera_storage::repo::downloads::{self, Download};
 use utoipa::ToSchema;
 
@@ -52,19 +53,17 @@ pub fn default_columns() -> Vec<Column> {
 /// Checks a custom template's columns.
 pub fn check_columns(cols: &[Column]) -> AppResult<()> {
     if cols.is_empty() || cols.len() > 50 {
-        return Err(AppError::bad_request("fields: choose 1 to 50 fields"));
+        return Err(AppError::at(ErrorCode::SelectionSize, "fields").arg("min", 1).arg("max", 50));
     }
     for c in cols {
         if !FIELDS.iter().any(|(f, _)| *f == c.field) {
             let names: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
-            return Err(AppError::bad_request(format!(
-                "fields: unknown field `{}` (available: {})",
-                c.field,
-                names.join(", ")
-            )));
+            return Err(AppError::at(ErrorCode::InvalidChoice, "fields")
+                .arg("value", &c.field)
+                .arg("choices", names.join(", ")));
         }
         if c.header.trim().is_empty() || c.header.chars().count() > 100 {
-            return Err(AppError::bad_request("fields: every header needs 1 to 100 characters"));
+            return Err(AppError::at(ErrorCode::Length, "fields").arg("min", 1).arg("max", 100));
         }
     }
     Ok(())
@@ -188,7 +187,11 @@ async fn build(
                 bytes,
             }
         }
-        other => return Err(AppError::bad_request(format!("format: expected pdf, csv or xlsx, got `{other}`"))),
+        other => {
+            return Err(AppError::at(ErrorCode::InvalidChoice, "format")
+                .arg("value", other)
+                .arg("choices", "pdf, csv, xlsx"));
+        }
     };
     for (share, _, _) in &rows {
         record(state, v, &share.id, "download").await?;
@@ -202,9 +205,7 @@ async fn columns(state: &AppState, v: &Verifier, template_id: Option<&str>) -> A
         Some(id) => {
             let (tenant, id) = (v.tenant, id.to_owned());
             let t = state.db.call(move |c| downloads::template(c, tenant, &id)).await.map_err(|e| match e {
-                tessera_storage::StorageError::NotFound => {
-                    AppError::not_found().message("template_id: no such data-file template (was it deleted?)")
-                }
+                tessera_storage::StorageError::NotFound => AppError::at(ErrorCode::TemplateNotFound, "template_id"),
                 other => other.into(),
             })?;
             serde_json::from_str(&t.fields).map_err(AppError::internal)
@@ -230,15 +231,17 @@ pub async fn create(state: &AppState, v: &Verifier, req: BulkRequest) -> AppResu
     ids.sort();
     ids.dedup();
     if ids.is_empty() || ids.len() > MAX_SELECTION {
-        return Err(AppError::bad_request(format!("share_ids: tick 1 to {MAX_SELECTION} results")));
+        return Err(AppError::at(ErrorCode::SelectionSize, "share_ids").arg("min", 1).arg("max", MAX_SELECTION));
     }
     if !matches!(req.format.as_str(), "pdf" | "csv" | "xlsx") {
-        return Err(AppError::bad_request(format!("format: expected pdf, csv or xlsx, got `{}`", req.format)));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "format")
+            .arg("value", &req.format)
+            .arg("choices", "pdf, csv, xlsx"));
     }
     let cols = columns(state, v, req.template_id.as_deref()).await?;
     let (file, count) = build(state, v, &ids, &req.format, &cols).await?;
     if count == 0 {
-        return Err(AppError::not_found().message("None of these results is shared with your organisation."));
+        return Err(AppError::new(ErrorCode::NothingShared));
     }
     let d = Download {
         tenant_id: v.tenant.to_string(),
@@ -351,9 +354,7 @@ pub async fn create_template(
 ) -> AppResult<TemplateView> {
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        let mut e = AppError::bad_request("name: 1 to 100 characters");
-        e.field = Some("name".into());
-        return Err(e);
+        return Err(AppError::at(ErrorCode::Length, "name").arg("min", 1).arg("max", 100));
     }
     check_columns(&fields)?;
     let json = serde_json::to_string(&fields).map_err(AppError::internal)?;

@@ -7,7 +7,6 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::outbox::{EMAIL_JOB, EmailJob, queue_email};
 use crate::state::AppState;
-use axum::http::StatusCode;
 use chrono::{Duration, NaiveDateTime};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use tessera_domain::results::ResultStatus;
-use tessera_domain::{Role, TenantId, TenantKind};
+use tessera_domain::{ErrorCode, Role, TenantId, TenantKind};
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::candidate::{self as repo, Activation, CandidateExam, ShareRefusal};
@@ -58,12 +57,6 @@ pub struct CandidateSignup {
     /// Marketing updates by email (optional opt-in).
     #[serde(default)]
     pub marketing: bool,
-}
-
-fn field_error(field: &str, message: String) -> AppError {
-    let mut e = AppError::bad_request(message);
-    e.field = Some(field.to_owned());
-    e
 }
 
 /// The candidate record behind a signed-in candidate; anyone else gets 404.
@@ -117,34 +110,24 @@ pub async fn signup(
     req: &CandidateSignup,
     addr: IpAddr,
 ) -> Result<users::User, AppError> {
-    let locale = tenant.locale;
-    let text = |key: &str| state.templates.text(locale, key);
     let id_number = req.id_number.trim().to_uppercase();
     let secret: String = req.secret_number.chars().filter(|c| !c.is_whitespace()).collect();
     if id_number.is_empty() || id_number.chars().count() > 32 {
-        return Err(field_error("id_number", text("signup.error.id_number")));
+        return Err(AppError::at(ErrorCode::InvalidIdNumber, "id_number"));
     }
     if secret.is_empty() || secret.chars().count() > 64 {
-        return Err(field_error("secret_number", text("signup.error.secret_number")));
+        return Err(AppError::at(ErrorCode::InvalidSecretNumber, "secret_number"));
     }
-    let email = tessera_domain::tenant::parse_email(&req.email)
-        .map_err(|_| field_error("email", text("signup.error.email")))?;
+    let email = tessera_domain::tenant::parse_email(&req.email).map_err(AppError::from)?;
     if tessera_domain::tenant::parse_email(&req.email_confirm).ok().as_deref() != Some(email.as_str()) {
-        return Err(field_error("email_confirm", text("signup.error.email_mismatch")));
+        return Err(AppError::at(ErrorCode::EmailMismatch, "email_confirm"));
     }
-    if let Err(e) = tessera_domain::auth::check_password(&req.password) {
-        let msg = if req.password.chars().count() > tessera_domain::auth::MAX_PASSWORD_CHARS {
-            e.message
-        } else {
-            text("password.rule")
-        };
-        return Err(field_error("password", msg));
-    }
+    tessera_domain::auth::check_password(&req.password)?;
     if req.password != req.password_confirm {
-        return Err(field_error("password_confirm", text("reset.mismatch")));
+        return Err(AppError::at(ErrorCode::PasswordMismatch, "password_confirm"));
     }
     if !req.accept_terms {
-        return Err(field_error("accept_terms", text("signup.error.terms")));
+        return Err(AppError::at(ErrorCode::TermsNotAccepted, "accept_terms"));
     }
 
     let by_id = format!("id:{id_number}");
@@ -173,7 +156,7 @@ pub async fn signup(
     // Always one argon2 verification, found or not, so timing does not tell which part was wrong.
     let secret_ok = state.hasher.verify(secret, found.as_ref().and_then(|c| c.secret_hash.clone())).await?;
     let now = state.clock.now();
-    let refused = || AppError::bad_request(text("signup.refused")).with(StatusCode::BAD_REQUEST, "signup_refused");
+    let refused = || AppError::new(ErrorCode::SignupRefused);
     let cand = match found {
         Some(c) if secret_ok && c.user_id.is_none() => c,
         other => {
@@ -201,7 +184,7 @@ pub async fn signup(
 
     // Only someone holding valid credentials learns that an address is taken. One address per
     // account at a centre keeps "forgotten password" (by email) unambiguous.
-    email_available(state, tid, &email, None, locale).await?;
+    email_available(state, tid, &email, None).await?;
     let password_hash = state.hasher.hash(req.password.clone()).await?;
     let act = Activation {
         candidate_id: cand.id.clone(),
@@ -220,7 +203,7 @@ pub async fn signup(
         .templates
         .render_email(
             "email/candidate_signup.txt",
-            locale,
+            tenant.locale,
             context! {
                 name => user.display_name.clone(),
                 tenant_name => tenant.name.clone(),
@@ -246,7 +229,6 @@ async fn email_available(
     tenant: TenantId,
     email: &str,
     own_user: Option<&str>,
-    locale: tessera_domain::Locale,
 ) -> Result<(), AppError> {
     let lookup = email.to_owned();
     let holder = state
@@ -258,9 +240,7 @@ async fn email_available(
         })
         .await?;
     match holder {
-        Some(id) if Some(id.as_str()) != own_user => {
-            Err(field_error("email", state.templates.text(locale, "signup.error.email_taken")))
-        }
+        Some(id) if Some(id.as_str()) != own_user => Err(AppError::at(ErrorCode::EmailTaken, "email")),
         _ => Ok(()),
     }
 }
@@ -508,17 +488,16 @@ pub async fn share(
     verifier: &str,
     entry_ids: &[String],
 ) -> Result<Vec<String>, AppError> {
-    let locale = user.tenant.locale;
     let mut ids: Vec<String> = entry_ids.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
     ids.sort();
     ids.dedup();
     if ids.is_empty() {
-        return Err(field_error("entry_ids", state.templates.text(locale, "shares.error.no_result")));
+        return Err(AppError::at(ErrorCode::NoResultChosen, "entry_ids"));
     }
     if ids.len() > MAX_SHARE_BATCH {
-        return Err(field_error("entry_ids", format!("at most {MAX_SHARE_BATCH} results at once")));
+        return Err(AppError::at(ErrorCode::SelectionSize, "entry_ids").arg("min", 1).arg("max", MAX_SHARE_BATCH));
     }
-    let bad_verifier = || field_error("verifier", state.templates.text(locale, "shares.error.verifier"));
+    let bad_verifier = || AppError::at(ErrorCode::UnknownVerifier, "verifier");
     let verifier_id: TenantId = verifier.trim().parse().map_err(|_| bad_verifier())?;
     let verifier = match state.db.call(move |c| tenants::by_id(c, verifier_id)).await {
         Ok(t) if t.kind == TenantKind::Verifier && t.status == "active" => t,
@@ -529,9 +508,7 @@ pub async fn share(
     let vid = verifier.id;
     match state.db.call(move |c| repo::share_results(c, tid, &cid, vid, &ids, &uid, now)).await? {
         Ok(ids) => Ok(ids),
-        Err(ShareRefusal::NotShareable(_)) => {
-            Err(field_error("entry_ids", state.templates.text(locale, "shares.error.not_shareable")))
-        }
+        Err(ShareRefusal::NotShareable(_)) => Err(AppError::at(ErrorCode::NotShareable, "entry_ids")),
     }
 }
 
@@ -563,15 +540,14 @@ pub async fn change_email(
     req: &CandidateEmailChange,
 ) -> Result<String, AppError> {
     user.require(&[Role::Candidate])?;
-    let locale = user.tenant.locale;
-    let text = |key: &str| state.templates.text(locale, key);
-    let email = tessera_domain::tenant::parse_email(&req.email)
-        .map_err(|_| field_error("email", text("signup.error.email")))?;
+    let email = tessera_domain::tenant::parse_email(&req.email).map_err(AppError::from)?;
     if tessera_domain::tenant::parse_email(&req.email_confirm).ok().as_deref() != Some(email.as_str()) {
-        return Err(field_error("email_confirm", text("signup.error.email_mismatch")));
+        return Err(AppError::at(ErrorCode::EmailMismatch, "email_confirm"));
     }
     if req.password.chars().count() > tessera_domain::auth::MAX_PASSWORD_CHARS {
-        return Err(field_error("password", text("login.too_long")));
+        return Err(
+            AppError::at(ErrorCode::PasswordTooLong, "password").arg("max", tessera_domain::auth::MAX_PASSWORD_CHARS)
+        );
     }
     let (tid, uid, now) = (user.tenant_id(), user.user.id.clone(), state.clock.now());
     // The stored hash, not the session's copy: the password may have changed since sign-in.
@@ -594,12 +570,9 @@ pub async fn change_email(
                 audit::append(c, tid, &ev, now)
             })
             .await?;
-        let mut e =
-            AppError::forbidden().with(StatusCode::FORBIDDEN, "wrong_password").message(text("account.wrong_password"));
-        e.field = Some("password".into());
-        return Err(e);
+        return Err(AppError::at(ErrorCode::WrongPassword, "password"));
     }
-    email_available(state, tid, &email, Some(&uid), locale).await?;
+    email_available(state, tid, &email, Some(&uid)).await?;
     let (new, u) = (email.clone(), uid.clone());
     state.db.call(move |c| repo::change_email(c, tid, &u, &new, now)).await?;
     if let Some(old) = stored.email.filter(|old| *old != email) {
@@ -607,7 +580,7 @@ pub async fn change_email(
             .templates
             .render_email(
                 "email/email_changed.txt",
-                locale,
+                user.tenant.locale,
                 context! { name => stored.display_name.clone(), tenant_name => user.tenant.name.clone(), email => email.clone() },
             )
             .map_err(AppError::internal)?;

@@ -15,7 +15,7 @@ use tessera_domain::money::{check_amount, total_minor};
 use tessera_domain::refunds::{RefundStatus, RefundStep, one_open_refund, refundable_minor};
 use tessera_domain::special_arrangements::{SaItem, r_sa_deadline};
 use tessera_domain::tenant::{parse_email, parse_name};
-use tessera_domain::{DomainError, TenantId};
+use tessera_domain::{DomainError, ErrorCode, TenantId};
 use tessera_plugin_sdk::kinds::{
     CandidateFacts, DateRange, DeadlineFacts, Deadlines, EligibilityFacts, EntryFacts, ExtraTimeRequest, FeeFacts,
     OtherEntry, PhotoFacts, RefundDocument, RefundFacts, RefundReason, SpecialistReport,
@@ -59,7 +59,7 @@ fn field(name: &str, msg: impl Into<String>) -> AppError {
 
 fn date(name: &str, s: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| field(name, format!("`{s}` is not a date: expected YYYY-MM-DD")))
+        .map_err(|_| AppError::at(ErrorCode::InvalidDate, name).arg("value", s))
 }
 
 fn opt_date(name: &str, s: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
@@ -165,10 +165,7 @@ pub async fn update_session(
         || session.delivery != existing.delivery
         || session.time_of_day != existing.time_of_day
     {
-        return Err(AppError::conflict(
-            "a session's exam, date and delivery cannot change: create a new session instead (R-NO-TRANSFER)",
-        )
-        .with(axum::http::StatusCode::CONFLICT, "no_transfer"));
+        return Err(AppError::new(ErrorCode::NoTransfer));
     }
     session.created_at = existing.created_at;
     session.status = existing.status;
@@ -191,93 +188,92 @@ pub fn check_session(
     now: DateTime<Utc>,
 ) -> Result<(ExamSession, SessionExtras, Vec<TimetableLine>), AppError> {
     let exam = exams.iter().find(|e| e.code == input.exam_code.trim()).ok_or_else(|| {
-        field(
-            "exam_code",
-            format!(
-                "`{}` is not an exam of the catalogue: expected one of {}",
-                input.exam_code,
-                exams.iter().map(|e| e.code.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        )
+        AppError::at(ErrorCode::InvalidChoice, "exam_code")
+            .arg("value", &input.exam_code)
+            .arg("choices", exams.iter().map(|e| e.code.as_str()).collect::<Vec<_>>().join(", "))
     })?;
     let written = date("written_date", &input.written_date)?;
     if !matches!(input.time_of_day.as_str(), "AM" | "PM") {
-        return Err(field("time_of_day", "expected AM or PM"));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "time_of_day")
+            .arg("value", &input.time_of_day)
+            .arg("choices", "AM, PM"));
     }
     if !matches!(input.delivery.as_str(), "PB" | "CB") {
-        return Err(field("delivery", "expected PB (paper-based) or CB (computer-based)"));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "delivery")
+            .arg("value", &input.delivery)
+            .arg("choices", "PB, CB"));
     }
-    if input.fee_minor < 0 || input.late_fee_minor < 0 {
-        return Err(field("fee_minor", "fees cannot be negative"));
+    if input.fee_minor < 0 {
+        return Err(AppError::at(ErrorCode::Negative, "fee_minor"));
+    }
+    if input.late_fee_minor < 0 {
+        return Err(AppError::at(ErrorCode::Negative, "late_fee_minor"));
     }
     let currency = tessera_domain::Currency::parse(input.currency.trim())?;
     let opens = date("registration_opens", &input.registration_opens)?;
     let closes = date("registration_closes", &input.registration_closes)?;
     let late = date("late_entry_deadline", &input.late_entry_deadline)?;
     if opens > closes {
-        return Err(field("registration_closes", "must not be before registration_opens"));
+        return Err(AppError::at(ErrorCode::DateOrder, "registration_closes").arg_field("other", "registration_opens"));
     }
     if late < closes {
-        return Err(field("late_entry_deadline", "must not be before registration_closes"));
+        return Err(AppError::at(ErrorCode::DateOrder, "late_entry_deadline").arg_field("other", "registration_closes"));
     }
     if late > written {
-        return Err(field("late_entry_deadline", "must be on or before the written date"));
+        return Err(AppError::at(ErrorCode::DateAfter, "late_entry_deadline").arg_field("other", "written_date"));
     }
     if input.capacity < 1 {
-        return Err(field("capacity", "must be at least 1"));
+        return Err(AppError::at(ErrorCode::NotPositive, "capacity"));
     }
     if input.minimum_candidates < 0 || input.minimum_candidates > input.capacity {
-        return Err(field("minimum_candidates", "must be from 0 to the capacity"));
+        return Err(AppError::at(ErrorCode::OutOfRange, "minimum_candidates").arg("min", 0).arg("max", input.capacity));
     }
     let tz = match input.release_timezone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(name) => tessera_domain::tenant::parse_timezone(name).map_err(|e| field("release_timezone", e.message))?,
+        Some(name) => {
+            tessera_domain::tenant::parse_timezone(name).map_err(|e| AppError::from(e).on("release_timezone"))?
+        }
         None => tenant.timezone,
     };
-    let local = NaiveDateTime::parse_from_str(input.release_at.trim(), "%Y-%m-%d %H:%M").map_err(|_| {
-        field("release_at", format!("`{}` is not a local time: expected YYYY-MM-DD HH:MM", input.release_at))
-    })?;
+    let local = NaiveDateTime::parse_from_str(input.release_at.trim(), "%Y-%m-%d %H:%M")
+        .map_err(|_| AppError::at(ErrorCode::InvalidDateTime, "release_at").arg("value", &input.release_at))?;
     let release = tz
         .from_local_datetime(&local)
         .earliest()
-        .ok_or_else(|| field("release_at", "this local time does not exist in that time zone"))?;
+        .ok_or_else(|| AppError::at(ErrorCode::NonexistentLocalTime, "release_at"))?;
     let release = release.with_timezone(&Utc);
     if release.date_naive() < written {
-        return Err(field("release_at", "results cannot be released before the exam"));
+        return Err(AppError::at(ErrorCode::DateOrder, "release_at").arg_field("other", "written_date"));
     }
     let speaking_start = opt_date("speaking_window_start", &input.speaking_window_start)?;
     let speaking_end = opt_date("speaking_window_end", &input.speaking_window_end)?;
     if let (Some(a), Some(b)) = (speaking_start, speaking_end)
         && a > b
     {
-        return Err(field("speaking_window_end", "must not be before speaking_window_start"));
+        return Err(
+            AppError::at(ErrorCode::DateOrder, "speaking_window_end").arg_field("other", "speaking_window_start")
+        );
     }
     let promotion_ends = opt_date("promotion_ends", &input.promotion_ends)?;
     if let Some(bp) = input.student_discount_bp
         && !(0..=10_000).contains(&bp)
     {
-        return Err(field("student_discount_bp", "basis points from 0 to 10000"));
+        return Err(AppError::at(ErrorCode::OutOfRange, "student_discount_bp").arg("min", 0).arg("max", 10_000));
     }
     let components: Vec<&str> = exam.components.split(',').collect();
     let mut timetable = Vec::new();
     for (i, line) in input.timetable.iter().enumerate() {
         let name = format!("timetable[{i}]");
         if !components.contains(&line.component.trim()) {
-            return Err(field(
-                &name,
-                format!(
-                    "`{}` is not a component of {}: expected one of {}",
-                    line.component,
-                    exam.code,
-                    components.join(", ")
-                ),
-            ));
+            return Err(AppError::at(ErrorCode::InvalidChoice, &name)
+                .arg("value", &line.component)
+                .arg("choices", components.join(", ")));
         }
         let day = date(&name, &line.day)?;
         if chrono::NaiveTime::parse_from_str(line.starts_at.trim(), "%H:%M").is_err() {
-            return Err(field(&name, format!("`{}` is not a time: expected HH:MM", line.starts_at)));
+            return Err(AppError::at(ErrorCode::InvalidTime, &name).arg("value", &line.starts_at));
         }
         if timetable.iter().any(|l: &TimetableLine| l.component == line.component.trim()) {
-            return Err(field(&name, format!("{} appears twice", line.component)));
+            return Err(AppError::at(ErrorCode::Duplicate, &name).arg("value", &line.component));
         }
         timetable.push(TimetableLine {
             tenant_id: tenant.id.to_string(),
@@ -420,12 +416,14 @@ pub async fn submit_entry(
     let family = parse_name("family_name", &input.family_name)?;
     let dob = date("date_of_birth", &input.date_of_birth)?;
     if dob >= day || age_on(dob, day) > 120 {
-        return Err(field("date_of_birth", "is not a plausible date of birth"));
+        return Err(AppError::at(ErrorCode::ImplausibleBirthDate, "date_of_birth"));
     }
     let email = parse_email(&input.email)?;
     let id_type = input.id_document_type.trim().to_owned();
     if !id_type.is_empty() && !ID_DOCUMENTS.contains(&id_type.as_str()) {
-        return Err(field("id_document_type", format!("expected one of {}", ID_DOCUMENTS.join(", "))));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "id_document_type")
+            .arg("value", &id_type)
+            .arg("choices", ID_DOCUMENTS.join(", ")));
     }
     let nationality = if input.nationality.trim().is_empty() {
         None
@@ -435,14 +433,11 @@ pub async fn submit_entry(
     let minor = age_on(dob, day) < 18;
     let guardian_name = input.guardian_name.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     if minor && guardian_name.is_none() {
-        return Err(field(
-            "guardian_name",
-            "a candidate under 18 on the registration date is registered by a legal guardian (R-MINOR-GUARDIAN): give the guardian's name and contact",
-        ));
+        return Err(AppError::at(ErrorCode::GuardianRequired, "guardian_name"));
     }
     let (tid, sid) = (tenant.id, input.session_id.clone());
     let session = state.db.call(move |c| centre::session(c, tid, &sid)).await.map_err(|e| match e {
-        StorageError::NotFound => field("session_id", "no such session at this centre"),
+        StorageError::NotFound => AppError::at(ErrorCode::NotFound, "session_id"),
         other => other.into(),
     })?;
     let extras = {
@@ -450,16 +445,12 @@ pub async fn submit_entry(
         state.db.call(move |c| workflows::session_extras(c, tid, &sid)).await?
     };
     if day < session.registration_opens {
-        return Err(field("session_id", format!("registration opens on {}", session.registration_opens)));
+        return Err(AppError::at(ErrorCode::RegistrationNotOpen, "session_id").arg("date", session.registration_opens));
     }
     if day > session.late_entry_deadline {
-        return Err(field(
-            "session_id",
-            format!(
-                "registration closed on {}; the late-entry deadline was {}",
-                session.registration_closes, session.late_entry_deadline
-            ),
-        ));
+        return Err(AppError::at(ErrorCode::RegistrationClosed, "session_id")
+            .arg("closed", session.registration_closes)
+            .arg("late", session.late_entry_deadline));
     }
     let late = day > session.registration_closes;
     let exam = exam_of(&session.exam_code);
@@ -477,8 +468,7 @@ pub async fn submit_entry(
     let quote = crate::policy::decide(state, tid, fee_facts, actor.clone()).await?;
     if !quote.accepted {
         let why: Vec<_> = quote.reasons.iter().map(|r| r.message.clone()).collect();
-        return Err(AppError::bad_request(format!("the entry cannot be accepted: {}", why.join("; ")))
-            .with(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "entry_refused"));
+        return Err(AppError::new(ErrorCode::EntryRefused).arg("reasons", why.join("; ")));
     }
     let candidate = Candidate {
         tenant_id: tid.to_string(),
@@ -529,12 +519,10 @@ pub async fn submit_entry(
         let entry = match workflows::create_entry(c, tid, &prefix, &candidate, &entry, &form)? {
             Ok(e) => e,
             Err(EntryRefusal::Full) => {
-                return Err(AppError::conflict("the session is full (R-SESSION-CAPACITY)")
-                    .with(axum::http::StatusCode::CONFLICT, "session_full"));
+                return Err(AppError::new(ErrorCode::SessionFull));
             }
             Err(EntryRefusal::NotOpen) => {
-                return Err(AppError::conflict("the session is not open for entries")
-                    .with(axum::http::StatusCode::CONFLICT, "session_closed"));
+                return Err(AppError::new(ErrorCode::SessionClosed));
             }
         };
         let ev = AuditEvent {
@@ -862,11 +850,13 @@ pub async fn record_payment(
 ) -> Result<EntryStatus, AppError> {
     let amount = check_amount("amount_minor", input.amount_minor)?;
     if !matches!(input.method.as_str(), "cash" | "card" | "bank_transfer") {
-        return Err(field("method", "expected cash, card or bank_transfer"));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "method")
+            .arg("value", &input.method)
+            .arg("choices", "cash, card, bank_transfer"));
     }
     let title = input.transfer_title.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     if input.method == "bank_transfer" && title.is_none() {
-        return Err(field("transfer_title", "a bank transfer needs its title (\"<full name>, <exam short name>\")"));
+        return Err(AppError::at(ErrorCode::TransferTitleRequired, "transfer_title"));
     }
     if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
         return Err(field("transfer_title", "must be at most 200 characters"));
@@ -912,7 +902,7 @@ pub async fn record_payment(
 fn extra_time_condition(given: Option<&str>) -> Result<Option<String>, AppError> {
     let Some(c) = given.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(None) };
     if c.chars().count() > 60 || c.chars().any(char::is_control) {
-        return Err(field("extra_time_condition", "name the difficulty in at most 60 characters, e.g. dyslexia"));
+        return Err(AppError::at(ErrorCode::Length, "extra_time_condition").arg("min", 1).arg("max", 60));
     }
     Ok(Some(c.to_lowercase()))
 }
@@ -943,13 +933,12 @@ pub async fn record_extra_time_report(
 ) -> Result<EntryStatus, AppError> {
     let made_on = date("made_on", &input.made_on)?;
     if made_on > today(tenant, state.clock.now()) {
-        return Err(field("made_on", "the report cannot be made in the future"));
+        return Err(AppError::at(ErrorCode::InFuture, "made_on"));
     }
     let (tid, eid) = (tenant.id, entry_id.to_owned());
     let form = state.db.call(move |c| workflows::entry_form(c, tid, &eid)).await?;
     if form.extra_time_condition.is_none() {
-        return Err(AppError::conflict("this entry did not ask for extra time: there is no report to record")
-            .with(axum::http::StatusCode::CONFLICT, "no_extra_time_request"));
+        return Err(AppError::new(ErrorCode::NoExtraTimeRequest));
     }
     let report = json!({
         "made_on": made_on,
@@ -988,12 +977,12 @@ pub fn sniff_document(content_type: &str, bytes: &[u8]) -> Result<(), AppError> 
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         "image/png"
     } else {
-        return Err(AppError::bad_request("documents must be PDF, JPEG or PNG files")
-            .with(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"));
+        return Err(AppError::at(ErrorCode::UnsupportedType, "file").arg("allowed", "PDF, JPEG, PNG"));
     };
     if content_type != actual {
-        return Err(AppError::bad_request(format!("the file is {actual} but was sent as {content_type}"))
-            .with(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"));
+        return Err(AppError::at(ErrorCode::FileTypeMismatch, "file")
+            .arg("actual", actual)
+            .arg("declared", content_type));
     }
     Ok(())
 }
@@ -1019,7 +1008,9 @@ pub async fn upload_document(
     actor: String,
 ) -> Result<EntryStatus, AppError> {
     if !DOCUMENT_KINDS.contains(&upload.kind.as_str()) {
-        return Err(field("kind", format!("expected one of {}", DOCUMENT_KINDS.join(", "))));
+        return Err(AppError::at(ErrorCode::InvalidChoice, "kind")
+            .arg("value", &upload.kind)
+            .arg("choices", DOCUMENT_KINDS.join(", ")));
     }
     let t = tenant.clone();
     let eid = entry_id.to_owned();
@@ -1045,11 +1036,10 @@ where
     let Upload { kind, filename, content_type, bytes } = upload;
     let (kind, content_type) = (kind.as_str(), content_type.as_str());
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(field("file", format!("documents may be at most {} MiB", MAX_DOCUMENT_BYTES / 1024 / 1024))
-            .with(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+        return Err(AppError::at(ErrorCode::TooLarge, "file").arg("max_mib", MAX_DOCUMENT_BYTES / 1024 / 1024));
     }
     if bytes.is_empty() {
-        return Err(field("file", "the file is empty"));
+        return Err(AppError::at(ErrorCode::Required, "file"));
     }
     sniff_document(content_type, &bytes)?;
     let (tid, eid) = (tenant.id, entry_id.to_owned());
@@ -1173,11 +1163,7 @@ pub async fn issue_coe(
         })
         .await?;
     if entry.status != "confirmed" {
-        return Err(AppError::conflict(format!(
-            "a Confirmation of Entry is issued once the entry is confirmed; this entry is {}",
-            entry.status
-        ))
-        .with(axum::http::StatusCode::CONFLICT, "entry_not_confirmed"));
+        return Err(AppError::new(ErrorCode::CoeNeedsConfirmed));
     }
     let secret = {
         use rand::Rng;
@@ -1599,17 +1585,15 @@ pub async fn request_refund(
         let entry = centre::entry(c, tid, &eid)?;
         let session = centre::session(c, tid, &entry.session_id)?;
         let earlier = workflows::refunds_for_entry(c, tid, &eid)?;
-        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::parse(&r.status))).map_err(|e| {
-            AppError::conflict(e.message).with(axum::http::StatusCode::CONFLICT, "refund_already_open")
-        })?;
+        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::parse(&r.status)))
+            .map_err(|_| AppError::new(ErrorCode::RefundAlreadyOpen))?;
         let paid = total_minor(workflows::payments(c, tid, &eid)?.iter().map(|p| p.amount_minor))?;
         let refunded = total_minor(
             earlier.iter().filter(|r| r.status == RefundStatus::Paid.code()).map(|r| r.amount_minor),
         )?;
         let refundable = refundable_minor(paid, refunded);
         if refundable == 0 {
-            return Err(AppError::conflict("nothing was paid for this entry: there is nothing to refund")
-                .with(axum::http::StatusCode::CONFLICT, "nothing_paid"));
+            return Err(AppError::new(ErrorCode::NothingPaid));
         }
         let facts = RefundFacts {
             reason,
@@ -1702,14 +1686,12 @@ pub async fn cancel_session(
         })
         .await?;
     if session.status == "cancelled" {
-        return Err(AppError::conflict("the session is already cancelled"));
+        return Err(AppError::new(ErrorCode::SessionCancelled));
     }
     if active >= i64::from(session.minimum_candidates) {
-        return Err(AppError::conflict(format!(
-            "the session has {active} active entries, not below its minimum of {}: it is held (R-SESSION-MINIMUM)",
-            session.minimum_candidates
-        ))
-        .with(axum::http::StatusCode::CONFLICT, "minimum_reached"));
+        return Err(AppError::new(ErrorCode::MinimumReached)
+            .arg("active", active)
+            .arg("minimum", session.minimum_candidates));
     }
     let mut refunds = Vec::new();
     for e in entries.iter().filter(|e| e.status != "cancelled") {
@@ -1726,7 +1708,7 @@ pub async fn cancel_session(
             };
             // An entry whose refund is already open keeps that request: staff decide it.
             match request_refund(state, &user.tenant, &e.id, input, user.user.id.clone()).await {
-                Err(err) if err.code == "refund_already_open" => {}
+                Err(err) if err.code() == ErrorCode::RefundAlreadyOpen => {}
                 other => {
                     let r = other?;
                     refunds.push(CancellationRefund {
@@ -1788,12 +1770,7 @@ pub async fn advance_refund(
                 let tid = t.id;
                 let refund = workflows::refund(c, tid, &rid)?;
                 if !workflows::advance_refund(c, tid, &rid, from.code(), to.code(), &by, now)? {
-                    return Err(AppError::conflict(format!(
-                        "the refund request is not `{}`: it cannot be moved to `{}`",
-                        from.code(),
-                        to.code()
-                    ))
-                    .with(axum::http::StatusCode::CONFLICT, "refund_wrong_state"));
+                    return Err(AppError::new(ErrorCode::RefundWrongState));
                 }
                 let ev = AuditEvent {
                     actor: Some(&by),

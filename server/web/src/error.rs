@@ -1,23 +1,144 @@
-//! One error type for every handler. API callers get one JSON shape with a stable code; people
-//! get a page in their language.
+//! One error type for every handler: a typed refusal ([`DomainError`]: code, parameters, field)
+//! with its HTTP status. API callers get one JSON shape with a stable code and a message in their
+//! language; people get the message on the page, beside the field at fault.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tessera_domain::DomainError;
+use std::sync::{Arc, OnceLock};
+use tessera_domain::{DomainError, ErrorCode, Locale};
 use tessera_storage::StorageError;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+
+/// The HTTP status of each code: the one place it is decided.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode as C;
+    match code {
+        C::NotFound | C::UnknownPlugin | C::ResetLinkInvalid | C::LookupNoMatch | C::NothingShared => {
+            StatusCode::NOT_FOUND
+        }
+        C::TemplateNotFound | C::UnknownOrganisation => StatusCode::NOT_FOUND,
+        C::Unauthenticated | C::InvalidCredentials | C::InvalidToken => StatusCode::UNAUTHORIZED,
+        C::Forbidden | C::CsrfFailed | C::WrongPassword => StatusCode::FORBIDDEN,
+        C::AccountLocked => StatusCode::LOCKED,
+        C::ResetLinkUsed | C::ResetLinkExpired => StatusCode::GONE,
+        C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        C::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        C::TooLarge | C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::UnsupportedType | C::FileTypeMismatch | C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::PolicyFailed | C::EntryRefused | C::InvalidResultsFile => StatusCode::UNPROCESSABLE_ENTITY,
+        C::Conflict
+        | C::SessionFull
+        | C::SessionClosed
+        | C::NoTransfer
+        | C::SessionCancelled
+        | C::MinimumReached
+        | C::NoExtraTimeRequest
+        | C::NothingPaid
+        | C::CoeNeedsConfirmed
+        | C::RefundWrongState
+        | C::RefundAlreadyOpen
+        | C::EntryNotConfirmed
+        | C::PhotoNotRequired
+        | C::NoPhotoConsent
+        | C::ResultsReleased
+        | C::TooLate
+        | C::CaseClosed
+        | C::DateFixed
+        | C::OutsideWindow
+        | C::NoSpeakingWindow
+        | C::NotReleased
+        | C::EnquiryWindowClosed
+        | C::NoResult
+        | C::EnquiryOpen
+        | C::StageOneFirst
+        | C::EnquiryClosed
+        | C::Withheld
+        | C::Collected
+        | C::Destroyed
+        | C::ReplacementRefused
+        | C::ConflictLogin
+        | C::ConflictAccount
+        | C::ConflictTenantCode
+        | C::ConflictOrganisationName
+        | C::ConflictAlreadyDecided
+        | C::ConflictNotAdmin
+        | C::ConflictPrimary
+        | C::ConflictTargetNotEmpty
+        | C::ConflictRowCount => StatusCode::CONFLICT,
+        C::InvalidInput
+        | C::MalformedRequest
+        | C::InvalidJson
+        | C::PluginKindUnsupported
+        | C::InvalidConfig
+        | C::SignupRefused
+        | C::Required
+        | C::TooLong
+        | C::Length
+        | C::ControlCharacters
+        | C::InvalidDate
+        | C::InvalidTime
+        | C::InvalidDateTime
+        | C::NonexistentLocalTime
+        | C::InvalidAmount
+        | C::InvalidNumber
+        | C::InvalidPercentage
+        | C::OutOfRange
+        | C::NotPositive
+        | C::Negative
+        | C::InvalidChoice
+        | C::SelectionSize
+        | C::Duplicate
+        | C::DateOrder
+        | C::DateAfter
+        | C::InFuture
+        | C::InvalidEmail
+        | C::EmailMismatch
+        | C::EmailTaken
+        | C::PasswordMismatch
+        | C::WeakPassword
+        | C::PasswordTooLong
+        | C::InvalidCountry
+        | C::InvalidTimezone
+        | C::InvalidLocale
+        | C::InvalidCurrency
+        | C::InvalidSlug
+        | C::ReservedSlug
+        | C::InvalidWebsite
+        | C::InvalidPhone
+        | C::InvalidTimetableLine
+        | C::InvalidComponents
+        | C::BadQuery
+        | C::PageTooDeep
+        | C::ImplausibleBirthDate
+        | C::GuardianRequired
+        | C::TransferTitleRequired
+        | C::InvalidIdNumber
+        | C::InvalidSecretNumber
+        | C::TermsNotAccepted
+        | C::NoResultChosen
+        | C::NotShareable
+        | C::UnknownVerifier
+        | C::CollectionNeedsId
+        | C::CollectionNeedsSignature
+        | C::ReasonRequired
+        | C::RegistrationNotOpen
+        | C::RegistrationClosed => StatusCode::BAD_REQUEST,
+    }
+}
 
 /// An error a handler returns.
 #[derive(Debug, Clone)]
 pub struct AppError {
-    /// The HTTP status.
+    /// The HTTP status, from the code (see [`status_of`]).
     pub status: StatusCode,
-    /// A stable machine-readable code, e.g. `not_found`, `invalid_input`.
-    pub code: &'static str,
-    /// A message for a person.
-    pub message: String,
-    /// The input at fault, when there is one.
-    pub field: Option<String>,
+    /// What was refused: code, parameters and the field at fault.
+    pub error: DomainError,
     /// Seconds to wait before retrying (429 and 503).
     pub retry_after: Option<u64>,
 }
@@ -32,110 +153,213 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code.
-    pub code: String,
-    /// Human-readable message.
+    /// Stable machine-readable code (see the README for the list).
+    #[schema(schema_with = error_code_schema)]
+    pub code: ErrorCode,
+    /// The message for a person, in the caller's language (`Accept-Language`, else the language
+    /// of the signed-in user's centre or organisation, else English).
     pub message: String,
-    /// The input at fault, if any.
+    /// The input at fault, if any (its key, e.g. `late_entry_deadline`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
 
+/// `code` as an enum of every code in the OpenAPI document.
+fn error_code_schema() -> impl Into<RefOr<Schema>> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+        .description(Some("Stable machine-readable error code."))
+}
+
+/// What a page needs to show a refusal: the message and the field it belongs beside.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageError {
+    /// The translated message.
+    pub message: String,
+    /// The form field at fault (its `name`, which is also its element `id`), if any.
+    pub field: Option<String>,
+}
+
+impl PageError {
+    /// `error` in `locale`, beside the form control named after its field. Forms show money in
+    /// units and lists as one text box, so `fee_minor`, `student_discount_bp` and `timetable[2]`
+    /// are the controls `fee`, `student_discount` and `timetable`.
+    pub fn new(error: &DomainError, locale: Locale) -> Self {
+        let field = error.field.as_deref().map(|f| {
+            let f = f.split('[').next().unwrap_or(f);
+            f.strip_suffix("_minor").or_else(|| f.strip_suffix("_bp")).unwrap_or(f).to_owned()
+        });
+        Self { message: error.message(locale), field }
+    }
+}
+
+/// A refusal waiting for the page's language (see [`AppError::for_page`]).
+#[derive(Debug)]
+pub struct Refusal(pub DomainError);
+
+impl minijinja::value::Object for Refusal {}
+
 impl AppError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None }
+    /// An error with `code` (its status follows from the code).
+    pub fn new(code: ErrorCode) -> Self {
+        DomainError::new(code).into()
+    }
+
+    /// About the input `field`.
+    pub fn on(mut self, field: impl Into<String>) -> Self {
+        self.error.field = Some(field.into());
+        self
+    }
+
+    /// With the message parameter `{name}`.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
+        self.error = self.error.arg(name, value);
+        self
+    }
+
+    /// With the message parameter `{name}` naming the field `key` by its label.
+    pub fn arg_field(mut self, name: &'static str, key: impl Into<String>) -> Self {
+        self.error = self.error.arg_field(name, key);
+        self
+    }
+
+    /// With the message parameter `{name}` shown as the catalogue text `key`, translated.
+    pub fn arg_term(mut self, name: &'static str, key: impl Into<String>) -> Self {
+        self.error = self.error.arg_term(name, key);
+        self
+    }
+
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        self.error.code
+    }
+
+    /// The input at fault, if any.
+    pub fn field(&self) -> Option<&str> {
+        self.error.field.as_deref()
+    }
+
+    /// The message in `locale`.
+    pub fn text(&self, locale: Locale) -> String {
+        self.error.message(locale)
+    }
+
+    /// The refusal for a page template's `error`: rendered in the page's language by
+    /// [`crate::templates::Templates::render`] into a [`PageError`].
+    pub fn for_page(&self) -> minijinja::Value {
+        minijinja::Value::from_object(Refusal(self.error.clone()))
     }
 
     /// 404: the resource does not exist for this caller (also what other tenants' data looks like).
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "There is nothing here.")
+        Self::new(ErrorCode::NotFound)
     }
 
-    /// 400: a bad input.
+    /// A refusal with `code` about the input `field`.
+    pub fn at(code: ErrorCode, field: impl Into<String>) -> Self {
+        Self::new(code).on(field)
+    }
+
+    /// 400: a bad input, described in English by the caller. Prefer a specific code.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
+        DomainError::rule(message).into()
+    }
+
+    /// 400: the request body could not be read (a rejected form or multipart body with
+    /// `status`); 413 when it is larger than `limit_bytes`.
+    pub fn unreadable(status: StatusCode, limit_bytes: usize) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::new(ErrorCode::TooLarge).arg("max_mib", limit_bytes.div_ceil(1024 * 1024))
+        } else {
+            Self::new(ErrorCode::MalformedRequest)
+        }
     }
 
     /// 401: sign in first.
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Please sign in.")
+        Self::new(ErrorCode::Unauthenticated)
     }
 
     /// 403: signed in, but not allowed.
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "You are not allowed to do this.")
+        Self::new(ErrorCode::Forbidden)
     }
 
     /// 403: the form's anti-forgery token is missing or wrong.
     pub fn csrf() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "csrf_failed",
-            "This form has expired or did not come from Tessera. Reload the page and try again.",
-        )
+        Self::new(ErrorCode::CsrfFailed)
     }
 
-    /// 409: conflicts with existing data.
+    /// 409: conflicts with existing data, described in English by the caller. Prefer a code.
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", message)
+        DomainError::from(message.into()).into()
     }
 
     /// 429: too many attempts.
     pub fn too_many(retry_after: u64) -> Self {
-        Self {
-            retry_after: Some(retry_after.max(1)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many attempts. Please wait and try again.")
-        }
+        Self { retry_after: Some(retry_after.max(1)), ..Self::new(ErrorCode::RateLimited) }
     }
 
     /// 503: the server is saturated right now.
     pub fn busy(retry_after: u64) -> Self {
-        Self {
-            retry_after: Some(retry_after.max(1)),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "The server is busy. Please try again in a moment.")
-        }
+        Self { retry_after: Some(retry_after.max(1)), ..Self::new(ErrorCode::Busy) }
     }
 
     /// 500: our fault; the cause goes to the log, not to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
+        Self::new(ErrorCode::Internal)
     }
 
-    /// With a different status and code, keeping the message.
+    /// With another code (named as on the wire), keeping the message. Older call sites: prefer
+    /// [`AppError::new`]. An unknown code keeps the current one, with the status given.
     pub fn with(mut self, status: StatusCode, code: &'static str) -> Self {
-        self.status = status;
-        self.code = code;
+        match code.parse::<ErrorCode>() {
+            Ok(c) => {
+                self.error.code = c;
+                self.status = status_of(c);
+                if self.status != status {
+                    tracing::warn!(code, asked = %status, used = %self.status, "the status follows from the code");
+                }
+            }
+            Err(()) => {
+                tracing::warn!(code, "an error code missing from ErrorCode");
+                self.status = status;
+            }
+        }
         self
     }
 
     /// Whether this is a refusal of the input (a 4xx other than "not found"): pages show the
     /// form again with the message instead of an error page.
     pub fn is_refusal(&self) -> bool {
-        self.status.is_client_error() && self.code != "not_found"
+        self.status.is_client_error() && self.error.code != ErrorCode::NotFound
     }
 
-    /// With another message, keeping status and code.
+    /// With a message written by the caller, keeping status and code. Prefer a code's template.
     pub fn message(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into();
+        self.error.detail = Some(message.into());
         self
     }
 
-    /// The JSON body.
-    pub fn body(&self) -> ErrorBody {
+    /// The JSON body, with the message in `locale`.
+    pub fn body(&self, locale: Locale) -> ErrorBody {
         ErrorBody {
-            error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone(), field: self.field.clone() },
+            error: ErrorDetail { code: self.error.code, message: self.text(locale), field: self.error.field.clone() },
         }
     }
 }
 
 impl From<DomainError> for AppError {
-    fn from(e: DomainError) -> Self {
-        let message = match &e.field {
-            Some(f) => format!("{f}: {}", e.message),
-            None => e.message.clone(),
-        };
-        Self { field: e.field, ..Self::new(StatusCode::BAD_REQUEST, "invalid_input", message) }
+    fn from(error: DomainError) -> Self {
+        Self { status: status_of(error.code), error, retry_after: None }
+    }
+}
+
+impl From<ErrorCode> for AppError {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code)
     }
 }
 
@@ -143,7 +367,7 @@ impl From<StorageError> for AppError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::NotFound => Self::not_found(),
-            StorageError::Conflict(m) => Self::conflict(m),
+            StorageError::Conflict(e) => e.into(),
             StorageError::Unavailable(m) => {
                 tracing::error!(cause = %m, "database unavailable");
                 Self::busy(5)
@@ -155,24 +379,172 @@ impl From<StorageError> for AppError {
 
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.status, self.code, self.message)
+        write!(f, "{} ({}): {}", self.status, self.error.code, self.error)
     }
 }
 
 impl IntoResponse for AppError {
-    /// The JSON shape; pages turn errors into HTML themselves (see `routes::pages::page_error`).
+    /// The JSON shape in English; [`localise_errors`] answers in the caller's language, and pages
+    /// turn errors into HTML themselves (see `routes::pages::html_errors`).
     fn into_response(self) -> Response {
-        let mut res = (self.status, axum::Json(self.body())).into_response();
-        // Page routes turn this into an HTML page (see `routes::pages::html_errors`).
-        res.extensions_mut().insert(self.clone());
+        let mut res = (self.status, axum::Json(self.body(Locale::En))).into_response();
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        res.extensions_mut().insert(self);
         res
     }
 }
 
+/// The language of the signed-in caller, noted by the user extractors while the request runs so
+/// that an error answered later can be written in it.
+#[derive(Debug, Clone, Default)]
+pub struct CallerLocale(Arc<OnceLock<Locale>>);
+
+impl CallerLocale {
+    /// Notes the caller's language (the first note wins).
+    pub fn note(&self, locale: Locale) {
+        let _ = self.0.set(locale);
+    }
+
+    /// The noted language, if any.
+    pub fn get(&self) -> Option<Locale> {
+        self.0.get().copied()
+    }
+}
+
+/// The first supported language of `Accept-Language`, if any.
+pub fn accept_language(headers: &axum::http::HeaderMap) -> Option<Locale> {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| {
+        v.split(',').find_map(|part| part.split(';').next().and_then(|tag| tag.trim().parse::<Locale>().ok()))
+    })
+}
+
+/// Middleware for the API: rewrites an error's body in the caller's language (`Accept-Language`,
+/// else the signed-in user's centre or organisation, else English).
+pub async fn localise_errors(mut req: Request, next: Next) -> Response {
+    let asked = accept_language(req.headers());
+    let caller = CallerLocale::default();
+    req.extensions_mut().insert(caller.clone());
+    let res = next.run(req).await;
+    let Some(err) = res.extensions().get::<AppError>() else { return res };
+    let locale = asked.or_else(|| caller.get()).unwrap_or(Locale::En);
+    if locale == Locale::En {
+        return res;
+    }
+    let body = err.body(locale);
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(json))
+}
+
 /// A handler result.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_domain::error::{catalogue, label_key};
+
+    /// Every field key a refusal can name, read from the sources of the crates that refuse.
+    fn field_keys() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut dirs: Vec<_> =
+            ["web/src", "domain/src", "storage/src", "daemon/src"].iter().map(|d| root.join(d)).collect();
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(std::fs::read_to_string(&p).unwrap());
+                }
+            }
+        }
+        // `AppError::at(ErrorCode::X, <key>)` and `arg_field(<name>, <key>)` take the key second.
+        let openers =
+            [", \"", ".on(\"", "date(\"", "opt_date(\"", "parse_name(\"", "short(\"", "money(\"", "number(\""];
+        let mut keys = Vec::new();
+        for src in &files {
+            for line in src.lines().filter(|l| !l.trim_start().starts_with("//")).filter(|l| {
+                l.contains("ErrorCode::")
+                    || l.contains(".on(\"")
+                    || l.contains("arg_field")
+                    || openers[2..].iter().any(|o| l.contains(o))
+            }) {
+                for opener in openers {
+                    for (i, _) in line.match_indices(opener) {
+                        let before = &line[..i];
+                        let right_after = |call: &str| {
+                            before.rsplit_once(call).is_some_and(|(_, arg)| {
+                                arg.trim_matches('"').chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                            })
+                        };
+                        if opener == ", \"" && !(right_after("AppError::at(ErrorCode::") || right_after("arg_field(\""))
+                        {
+                            continue;
+                        }
+                        let rest = &line[i + opener.len()..];
+                        if let Some(end) = rest.find('"') {
+                            let key = &rest[..end];
+                            if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                                keys.push(key.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_field_a_refusal_names_has_a_label_in_every_language() {
+        let keys = field_keys();
+        assert!(keys.len() > 60, "the scan finds the fields: {keys:?}");
+        for k in ["late_entry_deadline", "share_ids", "amount", "sor_number", "registration_closes"] {
+            assert!(keys.iter().any(|x| x == k), "{k} in {keys:?}");
+        }
+        let cat = catalogue();
+        let mut missing = Vec::new();
+        for key in &keys {
+            for locale in Locale::ALL {
+                if !cat.has(locale, &label_key(key)) {
+                    missing.push(format!("{locale}: {}", label_key(key)));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "fields without a label: {missing:?}");
+    }
+
+    #[test]
+    fn every_code_has_a_status_and_the_body_keeps_its_shape() {
+        for code in ErrorCode::ALL {
+            let s = status_of(*code);
+            assert!(s.is_client_error() || s.is_server_error(), "{code}: {s}");
+        }
+        let e = AppError::at(ErrorCode::InvalidAmount, "amount").arg("value", "abc");
+        let v = serde_json::to_value(e.body(Locale::It)).unwrap();
+        assert_eq!(v["error"]["code"], "invalid_amount");
+        assert_eq!(v["error"]["field"], "amount");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with("Importo") && !msg.contains("amount"), "{msg}");
+        assert_eq!(AppError::bad_request("x").code(), ErrorCode::InvalidInput);
+        assert_eq!(AppError::conflict("y").status, StatusCode::CONFLICT);
+        assert_eq!(AppError::new(ErrorCode::SessionFull).status, StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn a_page_names_the_control_of_the_field() {
+        let e = DomainError::new(ErrorCode::Negative).on("fee_minor");
+        assert_eq!(PageError::new(&e, Locale::Pl).field.as_deref(), Some("fee"));
+        let e = DomainError::new(ErrorCode::InvalidTime).on("timetable[2]").arg("value", "9");
+        assert_eq!(PageError::new(&e, Locale::Hu).field.as_deref(), Some("timetable"));
+    }
+}

@@ -12,6 +12,7 @@ use crate::templates::Templates;
 use crate::verifier::Verifier;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use minijinja::context;
+use tessera_domain::ErrorCode;
 use tessera_domain::{TenantId, TenantKind};
 use tessera_storage::repo::jobs::{self, NewJob};
 use tessera_storage::repo::{notify, search_log, tenants, users};
@@ -146,9 +147,9 @@ pub async fn preference(state: &AppState, v: &Verifier) -> AppResult<String> {
 /// but one of [`notify::MODES`] is refused and changes nothing.
 pub async fn set_preference(state: &AppState, v: &Verifier, mode: &str) -> AppResult<()> {
     if !notify::MODES.contains(&mode) {
-        let mut e = AppError::bad_request("mode: expected off, each, daily or weekly");
-        e.field = Some("mode".into());
-        return Err(e);
+        return Err(AppError::at(ErrorCode::InvalidChoice, "mode")
+            .arg("value", mode)
+            .arg("choices", "off, each, daily, weekly"));
     }
     let (tenant, id, now, mode) = (v.tenant, v.actor_id.clone(), state.clock.now(), mode.to_owned());
     Ok(state.db.call(move |c| notify::set(c, tenant, &id, &mode, now)).await?)

@@ -8,7 +8,7 @@ use crate::templates::Templates;
 use minijinja::context;
 use serde::Deserialize;
 use tessera_domain::tenant::{Country, parse_email, parse_name, slug_from_name};
-use tessera_domain::{DomainError, Locale, TenantKind};
+use tessera_domain::{DomainError, ErrorCode, Locale, TenantKind};
 use tessera_storage::repo::jobs::{self, NewJob};
 use tessera_storage::repo::organisations::Person;
 use tessera_storage::repo::tenants::{NewTenant, Tenant};
@@ -61,10 +61,10 @@ pub struct CheckedSignup {
 fn short(field: &str, v: &str, max: usize) -> Result<String, DomainError> {
     let t = v.trim();
     if t.is_empty() {
-        return Err(DomainError::field(field, "must not be empty"));
+        return Err(DomainError::new(ErrorCode::Required).on(field));
     }
     if t.chars().count() > max {
-        return Err(DomainError::field(field, format!("at most {max} characters")));
+        return Err(DomainError::new(ErrorCode::TooLong).on(field).arg("max", max));
     }
     Ok(t.to_owned())
 }
@@ -86,21 +86,24 @@ impl SignupForm {
         let first_name = parse_name("first_name", &self.first_name)?;
         let family_name = parse_name("last_name", &self.last_name)?;
         let job_title = short("job_title", &self.job_title, 100)?;
-        let email = parse_email(&self.email).map_err(|e| DomainError::field("email", e.message))?;
+        let email = parse_email(&self.email)?;
         if parse_email(&self.email_confirm).ok().as_deref() != Some(email.as_str()) {
-            return Err(DomainError::field("email_confirm", "the two email addresses differ"));
+            return Err(DomainError::new(ErrorCode::EmailMismatch).on("email_confirm"));
         }
         let name = parse_name("organisation", &self.organisation)?;
         let org_type = self.org_type.trim().to_lowercase();
         if !ORG_TYPES.contains(&org_type.as_str()) {
-            return Err(DomainError::field("org_type", format!("choose one of: {}", ORG_TYPES.join(", "))));
+            return Err(DomainError::new(ErrorCode::InvalidChoice)
+                .on("org_type")
+                .arg("value", &org_type)
+                .arg("choices", ORG_TYPES.join(", ")));
         }
         let website = short("website", &self.website, 200)?;
         if !(website.starts_with("https://") || website.starts_with("http://")) || website.contains(char::is_whitespace)
         {
-            return Err(DomainError::field("website", "expected an address such as https://www.example.org"));
+            return Err(DomainError::new(ErrorCode::InvalidWebsite).on("website"));
         }
-        let country = Country::parse(self.country.trim()).map_err(|e| DomainError::field("country", e.message))?;
+        let country = Country::parse(self.country.trim())?;
         let (timezone, locale) = country_defaults(&country.to_string());
         let slug = slug_from_name(&name);
         let slug = if slug.len() < 2 { format!("org-{slug}") } else { slug };

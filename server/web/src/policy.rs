@@ -4,9 +4,8 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tessera_domain::{DomainError, TenantId};
+use tessera_domain::{DomainError, ErrorCode, TenantId};
 use tessera_plugin_sdk::kinds::Facts;
 use tessera_policy::{BASELINE_PLUGIN, Decision, DecisionInput, DecisionKind, PolicyError, PolicyRegistry};
 use tessera_storage::repo::audit::{self, AuditEvent};
@@ -45,9 +44,7 @@ impl std::fmt::Display for DecideError {
 impl From<DecideError> for AppError {
     fn from(e: DecideError) -> Self {
         match e {
-            DecideError::Policy(p) => {
-                AppError::bad_request(p.to_string()).with(StatusCode::UNPROCESSABLE_ENTITY, "policy_failed")
-            }
+            DecideError::Policy(p) => AppError::new(ErrorCode::PolicyFailed).arg("detail", p),
             DecideError::Storage(s) => s.into(),
         }
     }
@@ -266,18 +263,17 @@ pub fn assign_blocking(
     let AssignRequest { kind, plugin, config } = req;
     let info = registry.info(plugin).ok_or_else(|| {
         let loaded: Vec<_> = registry.list().into_iter().map(|p| p.name).collect();
-        AppError::bad_request(format!("no plugin named `{plugin}` is loaded (loaded: {})", loaded.join(", ")))
-            .with(StatusCode::NOT_FOUND, "unknown_plugin")
+        AppError::at(ErrorCode::UnknownPlugin, "plugin").arg("plugin", plugin).arg("loaded", loaded.join(", "))
     })?;
     if !info.kinds.contains(&kind) {
-        return Err(AppError::bad_request(format!(
-            "plugin `{plugin}` v{} does not decide `{kind}` (it decides: {})",
-            info.version,
-            info.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-        )));
+        return Err(AppError::at(ErrorCode::PluginKindUnsupported, "plugin")
+            .arg("plugin", plugin)
+            .arg("version", &info.version)
+            .arg("kind", kind)
+            .arg("kinds", info.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
     }
     if !(config.is_object() || config.is_null()) {
-        return Err(DomainError::field("config", "expected a JSON object").into());
+        return Err(AppError::at(ErrorCode::InvalidConfig, "config"));
     }
     let config = if config.is_null() { json!({}) } else { config.clone() };
     // The plugin judges its configuration before anything is stored: a configuration it cannot

@@ -1,6 +1,7 @@
 //! Every page and email is a minijinja template, embedded in the binary, rendered in the
 //! tenant's language through the `t` function.
 
+use crate::error::PageError;
 use crate::i18n::Catalogues;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
@@ -15,6 +16,7 @@ macro_rules! embedded {
 
 const TEMPLATES: &[(&str, &str)] = &embedded!(
     "base.html",
+    "macros.html",
     "index.html",
     "login.html",
     "message.html",
@@ -100,7 +102,15 @@ impl Templates {
 
     /// Renders `name` in `locale` with `ctx` (a serializable map).
     pub fn render(&self, name: &str, locale: Locale, ctx: Value) -> Result<String, minijinja::Error> {
-        let ctx = minijinja::context! { locale => locale.as_str(), ..ctx };
+        // A refusal handed over by a page (`AppError::for_page`) is written in the page's language.
+        let error = ctx.get_attr("error").ok().and_then(|e| {
+            e.downcast_object_ref::<crate::error::Refusal>()
+                .map(|r| Value::from_serialize(PageError::new(&r.0, locale)))
+        });
+        let ctx = match error {
+            Some(error) => minijinja::context! { locale => locale.as_str(), error => error, ..ctx },
+            None => minijinja::context! { locale => locale.as_str(), ..ctx },
+        };
         self.env.get_template(name)?.render(ctx)
     }
 

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use tessera_domain::ErrorCode;
 use tessera_domain::{Role, TenantId};
 use tessera_search::{SearchError, SearchQuery, SharedResultDoc, Sort};
 use tessera_storage::repo::search_log;
@@ -80,11 +81,9 @@ fn blank(v: &Option<String>) -> Option<String> {
 fn date(field: &'static str, v: &Option<String>) -> AppResult<Option<NaiveDate>> {
     match blank(v) {
         None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d").map(Some).map_err(|_| {
-            let mut e = AppError::bad_request(format!("{field}: expected a date as YYYY-MM-DD, got `{s}`"));
-            e.field = Some(field.into());
-            e
-        }),
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::at(ErrorCode::InvalidDate, field).arg("value", &s)),
     }
 }
 
@@ -93,18 +92,17 @@ impl SearchParams {
     pub fn to_query(&self) -> AppResult<SearchQuery> {
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if per_page == 0 || per_page > tessera_search::MAX_LIMIT {
-            return Err(AppError::bad_request(format!("per_page: expected 1 to {}", tessera_search::MAX_LIMIT)));
+            return Err(AppError::at(ErrorCode::OutOfRange, "per_page")
+                .arg("min", 1)
+                .arg("max", tessera_search::MAX_LIMIT));
         }
         let page = self.page.unwrap_or(1);
         if page == 0 {
-            return Err(AppError::bad_request("page: pages count from 1"));
+            return Err(AppError::at(ErrorCode::NotPositive, "page"));
         }
         let offset = (page - 1).saturating_mul(per_page);
         if offset > tessera_search::MAX_OFFSET {
-            return Err(AppError::bad_request(format!(
-                "page: too deep (at most {} results are reachable: narrow the search)",
-                tessera_search::MAX_OFFSET
-            )));
+            return Err(AppError::at(ErrorCode::PageTooDeep, "page").arg("max", tessera_search::MAX_OFFSET));
         }
         let sort = match blank(&self.sort).as_deref() {
             None | Some("relevance") => Sort::Relevance,
@@ -113,9 +111,9 @@ impl SearchParams {
             Some("family_name") => Sort::FamilyName,
             Some("exam_date") => Sort::ExamDate,
             Some(other) => {
-                return Err(AppError::bad_request(format!(
-                    "sort: expected relevance, shared_newest, shared_oldest, family_name or exam_date, got `{other}`"
-                )));
+                return Err(AppError::at(ErrorCode::InvalidChoice, "sort")
+                    .arg("value", other)
+                    .arg("choices", "relevance, shared_newest, shared_oldest, family_name, exam_date"));
             }
         };
         let day_start = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"));
@@ -138,7 +136,7 @@ impl SearchParams {
             limit: per_page,
         };
         if q.text.chars().count() > 200 {
-            return Err(AppError::bad_request("q: at most 200 characters"));
+            return Err(AppError::at(ErrorCode::TooLong, "q").arg("max", 200));
         }
         Ok(q)
     }
@@ -207,7 +205,7 @@ pub struct SearchResults {
 
 fn search_error(e: SearchError) -> AppError {
     match e {
-        SearchError::BadQuery(m) => AppError::bad_request(m),
+        SearchError::BadQuery(m) => AppError::at(ErrorCode::BadQuery, "q").arg("detail", m),
         other => AppError::internal(other),
     }
 }
@@ -298,7 +296,11 @@ pub struct SharedList {
 /// The shared list of `v` as seen by user `user_id` (whose previous sign-in decides "new").
 pub async fn shared_list(state: &AppState, v: &Verifier, page: i64, per_page: i64) -> AppResult<SharedList> {
     if page < 1 || !(1..=200).contains(&per_page) {
-        return Err(AppError::bad_request("page counts from 1; per_page: 1 to 200"));
+        return Err(if page < 1 {
+            AppError::at(ErrorCode::NotPositive, "page")
+        } else {
+            AppError::at(ErrorCode::OutOfRange, "per_page").arg("min", 1).arg("max", 200)
+        });
     }
     let (tenant, actor) = (v.tenant, v.actor_id.clone());
     let (since, new_count, total, rows) = state
@@ -530,15 +532,10 @@ pub async fn sor_lookup(
 ) -> AppResult<ResultDetail> {
     let sor = sor_number.trim().to_owned();
     if sor.is_empty() || sor.len() > 64 {
-        let mut e = AppError::bad_request("sor_number: enter the Statement of Results number");
-        e.field = Some("sor_number".into());
-        return Err(e);
+        return Err(AppError::at(ErrorCode::Required, "sor_number"));
     }
-    let dob = date("date_of_birth", &Some(date_of_birth.to_owned()))?.ok_or_else(|| {
-        let mut e = AppError::bad_request("date_of_birth: enter the candidate's date of birth as YYYY-MM-DD");
-        e.field = Some("date_of_birth".into());
-        e
-    })?;
+    let dob = date("date_of_birth", &Some(date_of_birth.to_owned()))?
+        .ok_or_else(|| AppError::at(ErrorCode::Required, "date_of_birth"))?;
     state
         .rate
         .take(&[
@@ -581,9 +578,7 @@ pub async fn sor_lookup(
         .await?;
     match found {
         Some(((_, sheet), centre_name)) => Ok(detail_of(String::new(), centre_name, sheet)),
-        None => Err(AppError::not_found().message(
-            "No result matches this Statement of Results number and date of birth. Check both and try again.",
-        )),
+        None => Err(AppError::new(ErrorCode::LookupNoMatch)),
     }
 }
 
@@ -602,7 +597,7 @@ pub fn new_api_token(tenant: TenantId) -> (String, String, String) {
 /// The caller behind an API token (`Authorization: Bearer` or `X-API-Key`), counted against the
 /// client's budget. Any problem with the token is a 401 that says nothing more.
 pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
-    let bad = || AppError::unauthenticated().message("The API token is not valid.");
+    let bad = || AppError::new(ErrorCode::InvalidToken);
     let rest = token.strip_prefix(TOKEN_PREFIX).ok_or_else(bad)?;
     let (tenant, secret) = rest.split_once('_').ok_or_else(bad)?;
     if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {

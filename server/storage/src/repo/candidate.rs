@@ -13,7 +13,7 @@ use crate::{DbConnection, StorageError, StorageResult, tid};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
-use tessera_domain::{Role, TenantId};
+use tessera_domain::{DomainError, ErrorCode, Role, TenantId};
 
 /// Stores the hash (argon2id PHC string) of a candidate's secret number; the secret itself is
 /// never stored. The Confirmation of Entry calls this when it issues or regenerates credentials.
@@ -99,7 +99,7 @@ pub fn activate(
     crate::transaction(conn, |c| {
         let cand = centre::candidate(c, tenant, &act.candidate_id)?;
         if cand.user_id.is_some() {
-            return Err(StorageError::Conflict("this candidate has an account already".into()));
+            return Err(StorageError::Conflict(ErrorCode::ConflictAccount.into()));
         }
         let user = users::create(
             c,
@@ -123,7 +123,7 @@ pub fn activate(
         .set(candidates::user_id.eq(Some(&user.id)))
         .execute(c)?;
         if linked != 1 {
-            return Err(StorageError::Conflict("this candidate has an account already".into()));
+            return Err(StorageError::Conflict(ErrorCode::ConflictAccount.into()));
         }
         let account = CandidateAccount {
             tenant_id: tid(tenant),
@@ -461,7 +461,9 @@ pub fn share_results(
             let status = result.status.parse::<ResultStatus>().ok();
             if !matches!(status, Some(ResultStatus::Graded | ResultStatus::X | ResultStatus::Z)) {
                 // Rolls the transaction back: all or nothing.
-                return Err(StorageError::Conflict(format!("not shareable:{id}")));
+                return Err(StorageError::Conflict(
+                    DomainError::new(ErrorCode::NotShareable).on("entry_ids").arg("entry", id),
+                ));
             }
             let s = crate::repo::shares::create(c, tenant, id, verifier, now)?;
             let ev = AuditEvent {
@@ -478,8 +480,8 @@ pub fn share_results(
     });
     match outcome {
         Ok(ids) => Ok(Ok(ids)),
-        Err(StorageError::Conflict(m)) if m.starts_with("not shareable:") => {
-            Ok(Err(ShareRefusal::NotShareable(m.trim_start_matches("not shareable:").to_owned())))
+        Err(StorageError::Conflict(e)) if e.code == ErrorCode::NotShareable => {
+            Ok(Err(ShareRefusal::NotShareable(e.text_arg("entry").unwrap_or_default().to_owned())))
         }
         Err(e) => Err(e),
     }

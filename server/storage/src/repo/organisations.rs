@@ -9,7 +9,7 @@ use crate::{DbConnection, StorageError, StorageResult, tid};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
-use tessera_domain::{Role, TenantId};
+use tessera_domain::{DomainError, ErrorCode, Role, TenantId};
 
 /// A sign-up request as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -130,7 +130,7 @@ pub fn decide(
         let signup: Signup =
             org_signups::table.filter(org_signups::tenant_id.eq(tid(tenant))).select(Signup::as_select()).first(c)?;
         if let Some(d) = &signup.decision {
-            return Err(StorageError::Conflict(format!("this sign-up was {d} already")));
+            return Err(StorageError::Conflict(DomainError::new(ErrorCode::ConflictAlreadyDecided).arg("decision", d)));
         }
         let decision = if approve { "approved" } else { "rejected" };
         diesel::update(org_signups::table.filter(org_signups::tenant_id.eq(tid(tenant))))
@@ -217,9 +217,7 @@ pub fn remove_admin(conn: &mut DbConnection, tenant: TenantId, user_id: &str) ->
     crate::transaction(conn, |c| {
         let user = users::by_id(c, tenant, user_id)?;
         if user.role != Role::VerifierAdmin.as_str() {
-            return Err(StorageError::Conflict(
-                "only admin users can be removed; hand the primary role over first".into(),
-            ));
+            return Err(StorageError::Conflict(ErrorCode::ConflictNotAdmin.into()));
         }
         let t = tid(tenant);
         diesel::delete(
@@ -255,9 +253,7 @@ pub fn hand_over(conn: &mut DbConnection, tenant: TenantId, from: &str, to: &str
             return Err(StorageError::NotFound);
         }
         if b.role != Role::VerifierAdmin.as_str() || b.password_hash.is_none() {
-            return Err(StorageError::Conflict(
-                "the new primary user must be an admin user who has set a password".into(),
-            ));
+            return Err(StorageError::Conflict(ErrorCode::ConflictPrimary.into()));
         }
         let t = tid(tenant);
         let set = |c: &mut DbConnection, id: &str, role: Role| {

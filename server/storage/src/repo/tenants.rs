@@ -5,7 +5,7 @@ use crate::{DbConnection, StorageError, StorageResult};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
-use tessera_domain::{Country, DomainError, Locale, TenantId, TenantKind};
+use tessera_domain::{Country, DomainError, ErrorCode, Locale, TenantId, TenantKind};
 
 /// The slug of the installation's own tenant, which holds the installation admins.
 pub const INSTALLATION_SLUG: &str = "installation";
@@ -96,9 +96,9 @@ pub fn create(conn: &mut DbConnection, new: &NewTenant, now: DateTime<Utc>) -> S
         ))
         .execute(conn)
         .map_err(|e| match StorageError::from(e) {
-            StorageError::Conflict(_) => {
-                StorageError::Conflict(format!("a tenant with code `{}` already exists", row.slug))
-            }
+            StorageError::Conflict(_) => StorageError::Conflict(
+                DomainError::new(ErrorCode::ConflictTenantCode).on("slug").arg("code", &row.slug),
+            ),
             other => other,
         })?;
     row.try_into()

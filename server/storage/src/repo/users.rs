@@ -5,7 +5,7 @@ use crate::{DbConnection, StorageError, StorageResult, tid};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
-use tessera_domain::{Role, TenantId, UserId};
+use tessera_domain::{DomainError, ErrorCode, Role, TenantId, UserId};
 
 /// A stored user. `login` is the email for staff and verifiers, the ID number for candidates.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -69,7 +69,7 @@ pub fn create(conn: &mut DbConnection, tenant: TenantId, new: &NewUser, now: Dat
         .execute(conn)
         .map_err(|e| match StorageError::from(e) {
             StorageError::Conflict(_) => {
-                StorageError::Conflict(format!("a user with login `{}` already exists in this tenant", new.login))
+                StorageError::Conflict(DomainError::new(ErrorCode::ConflictLogin).on("login").arg("login", &new.login))
             }
             other => other,
         })?;

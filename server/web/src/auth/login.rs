@@ -3,10 +3,9 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::http::StatusCode;
 use serde_json::json;
 use std::net::IpAddr;
-use tessera_domain::Locale;
+use tessera_domain::ErrorCode;
 use tessera_domain::auth::MAX_PASSWORD_CHARS;
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
@@ -39,14 +38,12 @@ pub async fn authenticate(
     password: &str,
     addr: IpAddr,
 ) -> Result<User, AppError> {
-    let locale = tenant.locale;
     if let Err(wait) = state.throttle.check(addr) {
         audit_refusal(state, tenant, None, "login.throttled", addr).await;
         return Err(AppError::too_many(wait));
     }
     if password.chars().count() > MAX_PASSWORD_CHARS || login.chars().count() > 254 {
-        return Err(AppError::bad_request(state.templates.text(locale, "login.too_long"))
-            .with(StatusCode::BAD_REQUEST, "invalid_input"));
+        return Err(AppError::at(ErrorCode::PasswordTooLong, "password").arg("max", MAX_PASSWORD_CHARS));
     }
     let login = normalise_login(login);
     let tid = tenant.id;
@@ -66,7 +63,7 @@ pub async fn authenticate(
     };
     if let Some(until) = found.as_ref().and_then(|u| u.locked_at(now)).or(unknown_lock) {
         audit_refusal(state, tenant, found.as_ref().map(|u| u.id.as_str()), "login.locked", addr).await;
-        return Err(locked(state, locale, until));
+        return Err(locked(until));
     }
     let ok = state.hasher.verify(password.to_owned(), found.as_ref().and_then(|u| u.password_hash.clone())).await?;
     match found {
@@ -118,19 +115,15 @@ pub async fn authenticate(
             )
             .await;
             match locked_now {
-                Some(until) => Err(locked(state, locale, until)),
-                None => Err(AppError::unauthenticated()
-                    .with(StatusCode::UNAUTHORIZED, "invalid_credentials")
-                    .message(state.templates.text(locale, "login.failed"))),
+                Some(until) => Err(locked(until)),
+                None => Err(AppError::new(ErrorCode::InvalidCredentials)),
             }
         }
     }
 }
 
-fn locked(state: &AppState, locale: Locale, until: chrono::DateTime<chrono::Utc>) -> AppError {
-    let text =
-        state.templates.text(locale, "login.locked").replace("{until}", &until.format("%Y-%m-%d %H:%M").to_string());
-    AppError::forbidden().with(StatusCode::LOCKED, "account_locked").message(text)
+fn locked(until: chrono::DateTime<chrono::Utc>) -> AppError {
+    AppError::new(ErrorCode::AccountLocked).arg("until", until.format("%Y-%m-%d %H:%M"))
 }
 
 async fn audit_refusal(state: &AppState, tenant: &Tenant, user: Option<&str>, action: &'static str, addr: IpAddr) {

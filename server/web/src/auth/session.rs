@@ -100,6 +100,9 @@ impl FromRequestParts<SharedState> for MaybeUser {
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let user = MaybeUser(load(state, &jar).await?);
+        if let (Some(u), Some(caller)) = (&user.0, parts.extensions.get::<crate::error::CallerLocale>()) {
+            caller.note(u.tenant.locale);
+        }
         parts.extensions.insert(user.clone());
         Ok(user)
     }

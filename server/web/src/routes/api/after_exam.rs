@@ -12,7 +12,7 @@ use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tessera_domain::Role;
+use tessera_domain::{ErrorCode, Role};
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
 
@@ -56,7 +56,7 @@ pub async fn photo(
             file = Some((name, ct, part.bytes().await?));
         }
     }
-    let (filename, content_type, bytes) = file.ok_or_else(|| AppError::bad_request("file: missing"))?;
+    let (filename, content_type, bytes) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
     let upload = Upload { kind: "exam_photo".into(), filename, content_type, bytes: bytes.to_vec() };
     let policy = ops::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone()).await?;
     Ok(Json(json!({"stored": true, "visible_to_verifiers": policy.visible_to_verifiers})))
@@ -88,7 +88,11 @@ pub async fn close_case(
     let upheld = match decision.as_str() {
         "uphold" => true,
         "dismiss" => false,
-        _ => return Err(AppError::bad_request("decision: expected uphold or dismiss")),
+        other => {
+            return Err(AppError::at(ErrorCode::InvalidChoice, "decision")
+                .arg("value", other)
+                .arg("choices", "uphold, dismiss"));
+        }
     };
     Ok(Json(json!(ops::close_case(&state, &user.tenant, &id, upheld, user.user.id.clone()).await?)))
 }

@@ -6,8 +6,8 @@ use crate::extract::{Json, Path, Query};
 use crate::state::SharedState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use tessera_domain::Role;
 use tessera_domain::results::ResultStatus;
+use tessera_domain::{ErrorCode, Role};
 use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
 use utoipa::{IntoParams, ToSchema};
 
@@ -162,8 +162,11 @@ pub async fn candidates(
 ) -> AppResult<Json<Vec<CandidateView>>> {
     user.require(STAFF)?;
     let (offset, limit) = (p.offset.unwrap_or(0), p.limit.unwrap_or(50));
-    if offset < 0 || !(1..=500).contains(&limit) {
-        return Err(AppError::bad_request("offset must be 0 or more and limit from 1 to 500"));
+    if offset < 0 {
+        return Err(AppError::at(ErrorCode::Negative, "offset"));
+    }
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::at(ErrorCode::OutOfRange, "limit").arg("min", 1).arg("max", 500));
     }
     let tid = user.tenant_id();
     Ok(Json(

@@ -6,7 +6,7 @@ use crate::extract::{Json, Path, Query};
 use crate::state::SharedState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use tessera_domain::Role;
+use tessera_domain::{ErrorCode, Role};
 use tessera_storage::repo::audit::{self, AuditRecord};
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::users::{self, User};
@@ -124,7 +124,7 @@ pub async fn audit(
     user.require(MANAGERS)?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::bad_request("limit: expected a number from 1 to 500"));
+        return Err(AppError::at(ErrorCode::OutOfRange, "limit").arg("min", 1).arg("max", 500));
     }
     let tid = user.tenant_id();
     let rows = state.db.call(move |c| audit::recent(c, tid, q.action.as_deref(), limit)).await?;

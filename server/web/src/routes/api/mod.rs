@@ -38,7 +38,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[openapi(
     info(
         title = "Tessera API",
-        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`. Verifier endpoints also accept an API client token as `Authorization: Bearer <token>` or `X-API-Key: <token>`; too many requests are answered 429 with Retry-After."
+        description = "Exam centres, candidates and verifiers. Errors: `{\"error\": {\"code\", \"message\", \"field\"}}`: `code` is stable (the `ErrorDetail` schema lists every code), `message` is in the caller's language (`Accept-Language`, else the language of the signed-in user's centre or organisation), `field` names the input at fault. Verifier endpoints also accept an API client token as `Authorization: Bearer <token>` or `X-API-Key: <token>`; too many requests are answered 429 with Retry-After."
     ),
     components(schemas(crate::error::ErrorBody))
 )]
@@ -128,6 +128,7 @@ pub(super) fn router() -> Router<SharedState> {
         )
         .fallback(|| async { AppError::not_found() })
         .layer(axum::middleware::map_response(framework_errors))
+        .layer(axum::middleware::from_fn(crate::error::localise_errors))
 }
 
 /// Answers the framework's own refusals (405, a rejection not converted by `crate::extract`) in

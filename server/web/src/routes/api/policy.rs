@@ -7,7 +7,7 @@ use crate::extract::{Json, Path};
 use crate::state::SharedState;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use tessera_domain::Role;
+use tessera_domain::{ErrorCode, Role};
 use tessera_policy::DecisionKind;
 use tessera_storage::repo::tenants;
 use utoipa::ToSchema;
@@ -46,9 +46,9 @@ pub async fn plugins(State(state): State<SharedState>, ApiUser(user): ApiUser) -
 
 fn kind(s: &str) -> Result<DecisionKind, AppError> {
     s.parse().map_err(|_| {
-        AppError::bad_request(format!(
-            "`{s}` is not a decision kind: expected refund, photo, identity, eligibility, deadlines, retention or fees"
-        ))
+        AppError::at(ErrorCode::InvalidChoice, "kind")
+            .arg("value", s)
+            .arg("choices", "refund, photo, identity, eligibility, deadlines, retention, fees")
     })
 }
 

@@ -32,7 +32,11 @@ impl FromRequestParts<SharedState> for VerifierCaller {
             .and_then(|v| v.strip_prefix("Bearer "));
         let key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
         if let Some(token) = bearer.or(key) {
-            return Ok(Self(verifier::api_client(state, token.trim()).await?));
+            let v = verifier::api_client(state, token.trim()).await?;
+            if let Some(caller) = parts.extensions.get::<crate::error::CallerLocale>() {
+                caller.note(v.locale);
+            }
+            return Ok(Self(v));
         }
         let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
         Ok(Self(Verifier::from_user(&user)?))

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tessera_domain::Role;
+use tessera_domain::{ErrorCode, Role};
 use tessera_storage::repo::centre;
 use tessera_storage::repo::tenants;
 use tessera_storage::repo::workflows;
@@ -144,16 +144,12 @@ pub async fn change_entry(
     if let Some(target) = change.session_id
         && target != entry.session_id
     {
-        return Err(AppError::conflict("an entry or its fee cannot move to another session, date or level (R-NO-TRANSFER): withdraw and enter again").with(StatusCode::CONFLICT, "no_transfer"));
+        return Err(AppError::at(ErrorCode::NoTransfer, "session_id"));
     }
     if let Some(phone) = change.phone {
         let phone = phone.trim().to_owned();
         if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c)) {
-            return Err(tessera_domain::DomainError::field(
-                "phone",
-                "at most 40 characters of digits, spaces and + - ( ) /",
-            )
-            .into());
+            return Err(AppError::at(ErrorCode::InvalidPhone, "phone"));
         }
         let candidate = entry.candidate_id.clone();
         state
@@ -255,8 +251,8 @@ pub async fn add_document(
             _ => {}
         }
     }
-    let kind = kind.ok_or_else(|| AppError::bad_request("kind: missing"))?;
-    let (name, ct, bytes) = file.ok_or_else(|| AppError::bad_request("file: missing"))?;
+    let kind = kind.ok_or_else(|| AppError::at(ErrorCode::Required, "kind"))?;
+    let (name, ct, bytes) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
     Ok(Json(
         ops::upload_document(
             &state,

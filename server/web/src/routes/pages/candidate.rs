@@ -15,12 +15,13 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use tessera_domain::ErrorCode;
 use tessera_storage::repo::candidate as repo;
 use tessera_storage::repo::centre::Candidate;
 
 /// Errors a person can fix in the form they sent; anything else becomes an error page.
 fn shown_in_form(e: &AppError) -> bool {
-    matches!(e.code, "invalid_input" | "signup_refused" | "rate_limited" | "wrong_password")
+    e.is_refusal() && e.code() != ErrorCode::CsrfFailed
 }
 
 fn with_retry_after(mut res: Response, e: &AppError) -> Response {
@@ -29,7 +30,7 @@ fn with_retry_after(mut res: Response, e: &AppError) -> Response {
     {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
-    if let Ok(v) = HeaderValue::from_str(e.code) {
+    if let Ok(v) = HeaderValue::from_str(e.code().as_str()) {
         res.headers_mut().insert("x-error-code", v);
     }
     res
@@ -111,13 +112,15 @@ pub(super) async fn signup_submit(
             },
         ),
         Err(e) if shown_in_form(&e) => {
-            let message = if e.code == "rate_limited" {
-                state
-                    .templates
-                    .text(tenant.locale, "signup.error.throttled")
-                    .replace("{seconds}", &e.retry_after.unwrap_or(1).to_string())
+            let message = if e.code() == ErrorCode::RateLimited {
+                minijinja::Value::from(
+                    state
+                        .templates
+                        .text(tenant.locale, "signup.error.throttled")
+                        .replace("{seconds}", &e.retry_after.unwrap_or(1).to_string()),
+                )
             } else {
-                e.message.clone()
+                e.for_page()
             };
             let res = render(
                 &state,
@@ -130,7 +133,6 @@ pub(super) async fn signup_submit(
                     slug => tenant.slug,
                     centre_name => tenant.name,
                     error => message,
-                    field => e.field.clone(),
                     id_number => req.id_number,
                     email => req.email,
                     marketing => req.marketing,
@@ -198,7 +200,7 @@ async fn shares_page(
     user: CurrentUser,
     cand: &Candidate,
     q: SharesQuery,
-    error: Option<String>,
+    error: Option<minijinja::Value>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let exams = candidate::exams(state, &user.tenant, cand).await?;
@@ -257,9 +259,9 @@ pub(super) async fn share(
     let verifier = form.verifier.unwrap_or_default();
     match candidate::share(&state, &user, &cand, &verifier, &entries).await {
         Ok(_) => Ok(Redirect::to("/candidate/shares?done=shared").into_response()),
-        Err(e) if e.code == "invalid_input" => {
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
             let q = SharesQuery { q: None, entry: None, done: None };
-            shares_page(&state, jar, user, &cand, q, Some(e.message), StatusCode::BAD_REQUEST).await
+            shares_page(&state, jar, user, &cand, q, Some(e.for_page()), StatusCode::BAD_REQUEST).await
         }
         Err(e) => Err(e),
     }
@@ -298,7 +300,7 @@ async fn account_page(
     jar: CookieJar,
     user: CurrentUser,
     cand: &Candidate,
-    error: Option<String>,
+    error: Option<minijinja::Value>,
     notice: Option<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
@@ -356,7 +358,7 @@ pub(super) async fn change_email(
     match candidate::change_email(&state, &user, &form.change).await {
         Ok(_) => Ok(Redirect::to("/candidate/account?done=email").into_response()),
         Err(e) if shown_in_form(&e) => {
-            let res = account_page(&state, jar, user, &cand, Some(e.message.clone()), None, e.status).await?;
+            let res = account_page(&state, jar, user, &cand, Some(e.for_page()), None, e.status).await?;
             Ok(with_retry_after(res, &e))
         }
         Err(e) => Err(e),

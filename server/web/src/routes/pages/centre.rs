@@ -15,7 +15,7 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
-use tessera_domain::Role;
+use tessera_domain::{ErrorCode, Role};
 use tessera_storage::repo::{centre, workflows};
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
@@ -85,17 +85,12 @@ fn money(field: &str, s: &str) -> Result<i64, AppError> {
     let frac = format!("{frac:0<2}");
     match (whole.parse::<i64>(), frac[..2].parse::<i64>(), frac.len() <= 2 || frac[2..].chars().all(|c| c == '0')) {
         (Ok(w), Ok(f), true) if w >= 0 => Ok(w * 100 + f),
-        _ => Err(AppError::from(tessera_domain::DomainError::field(
-            field,
-            format!("`{s}` is not an amount such as 810.00"),
-        ))),
+        _ => Err(AppError::at(ErrorCode::InvalidAmount, field).arg("value", s)),
     }
 }
 
 fn number(field: &str, s: &str) -> Result<i32, AppError> {
-    s.trim()
-        .parse()
-        .map_err(|_| AppError::from(tessera_domain::DomainError::field(field, format!("`{s}` is not a whole number"))))
+    s.trim().parse().map_err(|_| AppError::at(ErrorCode::InvalidNumber, field).arg("value", s))
 }
 
 fn blank_is_none(s: &Option<String>) -> Option<String> {
@@ -119,7 +114,7 @@ async fn session_form_page(
     status: StatusCode,
     editing: Option<String>,
     form: serde_json::Value,
-    error: Option<String>,
+    error: Option<minijinja::Value>,
 ) -> AppResult<Response> {
     let exams = state.db.call(centre::exams).await?;
     let locale = user.tenant.locale;
@@ -139,10 +134,7 @@ fn session_input(f: &SessionForm) -> Result<SessionInput, AppError> {
     for (i, line) in f.timetable.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let parts: Vec<&str> = line.split(';').map(str::trim).collect();
         if parts.len() != 5 {
-            return Err(AppError::from(tessera_domain::DomainError::field(
-                "timetable",
-                format!("line {}: expected `Component; YYYY-MM-DD; HH:MM; Venue; Room`", i + 1),
-            )));
+            return Err(AppError::at(ErrorCode::InvalidTimetableLine, "timetable").arg("line", i + 1));
         }
         timetable.push(TimetableInput {
             component: parts[0].into(),
@@ -172,9 +164,10 @@ fn session_input(f: &SessionForm) -> Result<SessionInput, AppError> {
         promotion_ends: blank_is_none(&f.promotion_ends),
         student_discount_bp: match blank_is_none(&f.student_discount) {
             // Typed as a percentage, e.g. 10 or 12.5; stored in basis points.
-            Some(p) => Some(i32::try_from(money("student_discount", &p)?).map_err(|_| {
-                AppError::from(tessera_domain::DomainError::field("student_discount", "is not a percentage"))
-            })?),
+            Some(p) => Some(
+                i32::try_from(money("student_discount", &p)?)
+                    .map_err(|_| AppError::at(ErrorCode::InvalidPercentage, "student_discount").arg("value", &p))?,
+            ),
             None => None,
         },
         venue: f.venue.clone(),
@@ -198,7 +191,7 @@ pub(super) async fn create_session(
         Ok(out) => Ok(Redirect::to(&format!("/centre/sessions/{}", out.id)).into_response()),
         Err(e) if e.is_refusal() => {
             let status = e.status;
-            session_form_page(&state, user, jar, status, None, session_echo(&form), Some(e.message)).await
+            session_form_page(&state, user, jar, status, None, session_echo(&form), Some(e.for_page())).await
         }
         Err(e) => Err(e),
     }
@@ -256,7 +249,7 @@ pub(super) async fn save_session(
         Ok(_) => Ok(Redirect::to(&format!("/centre/sessions/{id}")).into_response()),
         Err(e) if e.is_refusal() => {
             let status = e.status;
-            session_form_page(&state, user, jar, status, Some(id), session_echo(&form), Some(e.message)).await
+            session_form_page(&state, user, jar, status, Some(id), session_echo(&form), Some(e.for_page())).await
         }
         Err(e) => Err(e),
     }
@@ -336,7 +329,7 @@ pub(super) async fn import_results(
         }
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
-    let (is_csv, content_type, file) = file.ok_or_else(|| AppError::bad_request("choose a results file"))?;
+    let (is_csv, content_type, file) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
     if !is_csv {
         let refusal = ops::not_csv(content_type.as_deref());
         let lines = vec![refusal.message.clone()];
@@ -423,7 +416,7 @@ pub(super) async fn add_payment(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            entry_page(&state, user, jar, id, StatusCode::BAD_REQUEST, context! { error => e.message }).await
+            entry_page(&state, user, jar, id, StatusCode::BAD_REQUEST, context! { error => e.for_page() }).await
         }
         Err(e) => Err(e),
     }
@@ -454,7 +447,7 @@ pub(super) async fn add_document(
         }
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
-    let (filename, content_type, bytes) = file.ok_or_else(|| AppError::bad_request("choose a file"))?;
+    let (filename, content_type, bytes) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
     let upload = ops::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
     let stored = if upload.kind == "exam_photo" {
         // The exam-day photo (R-PHOTO-DAY) goes through the photo policy, not the document list.
@@ -464,7 +457,9 @@ pub(super) async fn add_document(
     };
     match stored {
         Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
-        Err(e) if e.is_refusal() => entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await,
+        Err(e) if e.is_refusal() => {
+            entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -490,7 +485,7 @@ pub(super) async fn issue_coe(
         )
             .into_response()),
         Err(e) if e.status == StatusCode::CONFLICT => {
-            entry_page(&state, user, jar, id, StatusCode::CONFLICT, context! { error => e.message }).await
+            entry_page(&state, user, jar, id, StatusCode::CONFLICT, context! { error => e.for_page() }).await
         }
         Err(e) => Err(e),
     }
@@ -527,7 +522,9 @@ pub(super) async fn request_refund(
     };
     match ops::request_refund(&state, &user.tenant, &id, input, user.user.id.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
-        Err(e) if e.is_refusal() => entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await,
+        Err(e) if e.is_refusal() => {
+            entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -605,7 +602,7 @@ pub(super) async fn submit_entry(
             jar,
             tenant,
             StatusCode::BAD_REQUEST,
-            context! { form => echo, error => "The two email addresses differ." },
+            context! { form => echo, error => AppError::at(ErrorCode::EmailMismatch, "email_again").for_page() },
         )
         .await;
     }
@@ -643,7 +640,7 @@ pub(super) async fn submit_entry(
             )
         }
         Err(e) if e.is_refusal() => {
-            entry_form_page(&state, jar, tenant, e.status, context! { form => echo, error => e.message }).await
+            entry_form_page(&state, jar, tenant, e.status, context! { form => echo, error => e.for_page() }).await
         }
         Err(e) => Err(e),
     }
@@ -656,12 +653,12 @@ fn component_scores(text: &str) -> Result<std::collections::BTreeMap<String, i32
         let (name, score) = part
             .rsplit_once([':', ' ', '='])
             .map(|(n, v)| (n.trim().trim_end_matches([':', '=']).trim(), v.trim()))
-            .ok_or_else(|| AppError::bad_request(format!("components: `{part}` is not `Name: score`")))?;
+            .ok_or_else(|| AppError::at(ErrorCode::InvalidComponents, "components").arg("value", part))?;
         let score = score
             .parse::<i32>()
-            .map_err(|_| AppError::bad_request(format!("components: `{score}` is not a whole number (in `{part}`)")))?;
+            .map_err(|_| AppError::at(ErrorCode::InvalidComponents, "components").arg("value", part))?;
         if name.is_empty() {
-            return Err(AppError::bad_request(format!("components: `{part}` names no component")));
+            return Err(AppError::at(ErrorCode::InvalidComponents, "components").arg("value", part));
         }
         out.insert(name.to_owned(), score);
     }
@@ -735,7 +732,9 @@ pub(super) async fn entry_action(
                         .map(|e| format!("Stage {} enquiry opened.", e.stage))
                 }
                 (Err(e), _) => Err(e),
-                (_, Err(_)) => Err(AppError::bad_request("stage: expected 1 or 2")),
+                (_, Err(_)) => Err(AppError::at(ErrorCode::InvalidChoice, "stage")
+                    .arg("value", f.get("stage"))
+                    .arg("choices", "1, 2")),
             }
         }
         "collection" => {
@@ -782,7 +781,9 @@ pub(super) async fn entry_action(
                     format!("Enquiry completed: {}.{refunded}", e.outcome.unwrap_or_default())
                 })
             }
-            (Err(_), _) => Err(AppError::bad_request("overall_score: expected a whole number")),
+            (Err(_), _) => {
+                Err(AppError::at(ErrorCode::InvalidNumber, "overall_score").arg("value", f.get("overall_score")))
+            }
             (_, Err(e)) => Err(e),
         },
         "close_case" => {
@@ -791,14 +792,18 @@ pub(super) async fn entry_action(
                 d @ ("uphold" | "dismiss") => after::close_case(&state, t, &f.get("case_id"), d == "uphold", actor)
                     .await
                     .map(|c| format!("Case closed: {}.", c.status)),
-                _ => Err(AppError::bad_request("decision: expected uphold or dismiss")),
+                other => Err(AppError::at(ErrorCode::InvalidChoice, "decision")
+                    .arg("value", other)
+                    .arg("choices", "uphold, dismiss")),
             }
         }
         _ => return Err(AppError::not_found()),
     };
     match outcome {
         Ok(notice) => entry_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
-        Err(e) if e.is_refusal() => entry_page(&state, user, jar, id, e.status, context! { error => e.message }).await,
+        Err(e) if e.is_refusal() => {
+            entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -864,7 +869,7 @@ pub(super) async fn refund_step(
     match ops::advance_refund(&state, &user.tenant, &id, &step, user.user.id.clone()).await {
         Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", refund.entry_id)).into_response()),
         Err(e) if e.is_refusal() => {
-            entry_page(&state, user, jar, refund.entry_id, e.status, context! { error => e.message }).await
+            entry_page(&state, user, jar, refund.entry_id, e.status, context! { error => e.for_page() }).await
         }
         Err(e) => Err(e),
     }
@@ -892,7 +897,7 @@ pub(super) async fn session_action(
     match outcome {
         Ok(notice) => session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
         Err(e) if e.is_refusal() => {
-            session_page(&state, user, jar, id, e.status, context! { error => e.message }).await
+            session_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
         }
         Err(e) => Err(e),
     }

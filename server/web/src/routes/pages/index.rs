@@ -60,7 +60,10 @@ pub(super) async fn go(
             visitor_locale(&headers),
             "index.html",
             StatusCode::NOT_FOUND,
-            context! { error => format!("No organisation uses the code `{code}`."), code => code },
+            context! {
+                error => crate::error::AppError::at(tessera_domain::ErrorCode::UnknownOrganisation, "tenant").arg("value", &code).for_page(),
+                code => code,
+            },
         ),
     }
 }

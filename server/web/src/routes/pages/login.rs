@@ -15,6 +15,7 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use tessera_domain::ErrorCode;
 
 /// `GET /t/{tenant}/login`.
 pub(super) async fn show(
@@ -69,7 +70,12 @@ pub(super) async fn submit(
             let jar = begin_session(&state, tenant.id, user.id, crate::auth::clear_session_cookie(jar)).await?;
             Ok((jar, Redirect::to(role.home_path())).into_response())
         }
-        Err(e) if matches!(e.code, "invalid_credentials" | "account_locked" | "invalid_input") => {
+        Err(e)
+            if matches!(
+                e.code(),
+                ErrorCode::InvalidCredentials | ErrorCode::AccountLocked | ErrorCode::PasswordTooLong
+            ) =>
+        {
             let mut res = render(
                 &state,
                 jar,
@@ -77,9 +83,9 @@ pub(super) async fn submit(
                 tenant.locale,
                 "login.html",
                 e.status,
-                context! { slug => tenant.slug, tenant_name => tenant.name, error => e.message, login => form.login },
+                context! { slug => tenant.slug, tenant_name => tenant.name, error => e.for_page(), login => form.login },
             )?;
-            res.headers_mut().insert("x-error-code", axum::http::HeaderValue::from_static(e.code));
+            res.headers_mut().insert("x-error-code", axum::http::HeaderValue::from_static(e.code().as_str()));
             Ok(res)
         }
         Err(e) => Err(e),
@@ -107,6 +113,6 @@ pub(super) async fn logout(
     let slug = user.tenant.slug.clone();
     let jar = end_session(&state, &user, jar)
         .await
-        .map_err(|e| if e.code == "not_found" { AppError::unauthenticated() } else { e })?;
+        .map_err(|e| if e.code() == ErrorCode::NotFound { AppError::unauthenticated() } else { e })?;
     Ok((jar, Redirect::to(&format!("/t/{slug}/login"))).into_response())
 }

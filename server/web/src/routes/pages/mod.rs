@@ -140,13 +140,7 @@ fn no_store() -> [(header::HeaderName, &'static str); 1] {
 
 /// The locale a visitor prefers, from `Accept-Language`, for pages outside any tenant.
 pub(crate) fn visitor_locale(headers: &axum::http::HeaderMap) -> Locale {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',').find_map(|part| part.split(';').next().and_then(|tag| tag.trim().parse::<Locale>().ok()))
-        })
-        .unwrap_or(Locale::En)
+    crate::error::accept_language(headers).unwrap_or(Locale::En)
 }
 
 fn is_html(res: &Response) -> bool {
@@ -155,8 +149,10 @@ fn is_html(res: &Response) -> bool {
 
 /// Turns errors from page handlers into pages: 401 sends the visitor to sign in, the rest show
 /// the message in a page with the same status.
-async fn html_errors(State(state): State<SharedState>, req: Request, next: Next) -> Response {
-    let locale = visitor_locale(req.headers());
+async fn html_errors(State(state): State<SharedState>, mut req: Request, next: Next) -> Response {
+    let asked = visitor_locale(req.headers());
+    let caller = crate::error::CallerLocale::default();
+    req.extensions_mut().insert(caller.clone());
     let res = next.run(req).await;
     let err = match res.extensions().get::<AppError>() {
         Some(err) => err.clone(),
@@ -169,9 +165,11 @@ async fn html_errors(State(state): State<SharedState>, req: Request, next: Next)
     if err.status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/").into_response();
     }
+    // The signed-in user's language, as on every page; else the visitor's.
+    let locale = caller.get().unwrap_or(asked);
     let ctx = context! {
         title => state.templates.text(locale, "error.title"),
-        message => err.message.clone(),
+        message => err.text(locale),
         is_error => true,
     };
     match state.templates.render("message.html", locale, ctx) {

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
-use tessera_domain::{DomainError, Role};
+use tessera_domain::{DomainError, ErrorCode, Role};
 use tessera_storage::repo::organisations::{self as orgs, Person};
 use tessera_storage::repo::tenants;
 
@@ -69,7 +69,7 @@ pub(super) async fn signup_submit(
             "org_signup.html",
             StatusCode::BAD_REQUEST,
             context! {
-                types => ORG_TYPES, f => form.clone(), error => format!("{}: {}", e.field.clone().unwrap_or_default(), e.message),
+                types => ORG_TYPES, f => form.clone(), error => AppError::from(e).for_page(),
             },
         )
     };
@@ -93,12 +93,14 @@ pub(super) async fn signup_submit(
                     other => return other,
                 }
             }
-            Err(tessera_storage::StorageError::Conflict("too many organisations with this name".into()))
+            Err(tessera_storage::StorageError::Conflict(
+                DomainError::new(ErrorCode::ConflictOrganisationName).on("organisation"),
+            ))
         })
         .await;
     let (tenant, user) = match created {
         Ok(x) => x,
-        Err(tessera_storage::StorageError::Conflict(m)) => return refuse(jar, DomainError::field("organisation", m)),
+        Err(tessera_storage::StorageError::Conflict(e)) => return refuse(jar, e),
         Err(e) => return Err(e.into()),
     };
     let (subject, body) = state
@@ -230,11 +232,11 @@ pub(super) async fn add_user(
             job_title: {
                 let t = f.job_title.trim();
                 if t.is_empty() || t.chars().count() > 100 {
-                    return Err(DomainError::field("job_title", "1 to 100 characters"));
+                    return Err(DomainError::new(ErrorCode::Length).on("job_title").arg("min", 1).arg("max", 100));
                 }
                 t.to_owned()
             },
-            email: tessera_domain::tenant::parse_email(&f.email).map_err(|e| DomainError::field("email", e.message))?,
+            email: tessera_domain::tenant::parse_email(&f.email)?,
         })
     })();
     let person = match person {
@@ -252,7 +254,7 @@ pub(super) async fn add_user(
                 "verifier_users.html",
                 StatusCode::BAD_REQUEST,
                 context! {
-                    members => members, is_primary => true, me => me, error => format!("{}: {}", e.field.unwrap_or_default(), e.message),
+                    members => members, is_primary => true, me => me, error => AppError::from(e).for_page(),
                 },
             );
         }

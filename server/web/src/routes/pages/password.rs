@@ -13,6 +13,7 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
+use tessera_domain::ErrorCode;
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::auth::{self as auth_repo, ResetRefusal};
@@ -66,7 +67,7 @@ pub(super) async fn forgot_submit(
                 tenant.locale,
                 "forgot.html",
                 StatusCode::BAD_REQUEST,
-                context! { slug => tenant.slug, tenant_name => tenant.name, error => e.message },
+                context! { slug => tenant.slug, tenant_name => tenant.name, error => AppError::from(e).for_page() },
             );
         }
     };
@@ -128,18 +129,11 @@ pub(super) async fn forgot_submit(
     )
 }
 
-fn refusal_key(r: ResetRefusal) -> &'static str {
+fn refusal_code(r: ResetRefusal) -> ErrorCode {
     match r {
-        ResetRefusal::Unknown => "reset.invalid",
-        ResetRefusal::Used => "reset.used",
-        ResetRefusal::Expired => "reset.expired",
-    }
-}
-
-fn refusal_status(r: ResetRefusal) -> StatusCode {
-    match r {
-        ResetRefusal::Unknown => StatusCode::NOT_FOUND,
-        ResetRefusal::Used | ResetRefusal::Expired => StatusCode::GONE,
+        ResetRefusal::Unknown => ErrorCode::ResetLinkInvalid,
+        ResetRefusal::Used => ErrorCode::ResetLinkUsed,
+        ResetRefusal::Expired => ErrorCode::ResetLinkExpired,
     }
 }
 
@@ -161,8 +155,7 @@ pub(super) async fn reset_form(
             StatusCode::OK,
             context! { slug => tenant.slug, tenant_name => tenant.name, token => token },
         ),
-        Err(r) => Err(AppError::bad_request(state.templates.text(tenant.locale, refusal_key(r)))
-            .with(refusal_status(r), "reset_link_refused")),
+        Err(r) => Err(AppError::new(refusal_code(r))),
     }
 }
 
@@ -188,7 +181,7 @@ pub(super) async fn reset_submit(
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
-    let again = |error: String, status: StatusCode, jar: CookieJar| {
+    let again = |error: AppError, status: StatusCode, jar: CookieJar| {
         render(
             &state,
             jar,
@@ -196,18 +189,14 @@ pub(super) async fn reset_submit(
             tenant.locale,
             "reset.html",
             status,
-            context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), token => token.clone(), error => error },
+            context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), token => token.clone(), error => error.for_page() },
         )
     };
     if form.password != form.confirm {
-        return again(state.templates.text(tenant.locale, "reset.mismatch"), StatusCode::BAD_REQUEST, jar);
+        return again(AppError::at(ErrorCode::PasswordMismatch, "confirm"), StatusCode::BAD_REQUEST, jar);
     }
     if let Err(e) = tessera_domain::auth::check_password(&form.password) {
-        return again(
-            format!("{} {}", e.message, state.templates.text(tenant.locale, "password.rule")),
-            StatusCode::BAD_REQUEST,
-            jar,
-        );
+        return again(e.into(), StatusCode::BAD_REQUEST, jar);
     }
     let password = form.password.clone();
     let hash = state.hasher.hash(password).await?;
@@ -223,7 +212,6 @@ pub(super) async fn reset_submit(
             StatusCode::OK,
             context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), notice => state.templates.text(tenant.locale, "reset.done") },
         ),
-        Err(r) => Err(AppError::bad_request(state.templates.text(tenant.locale, refusal_key(r)))
-            .with(refusal_status(r), "reset_link_refused")),
+        Err(r) => Err(AppError::new(refusal_code(r))),
     }
 }

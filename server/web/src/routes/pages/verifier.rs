@@ -65,7 +65,7 @@ pub(super) async fn search(
     let (results, error) = if asked {
         match params.to_query() {
             Ok(q) => (Some(verifier::search(&state, v.tenant, q).await?), None),
-            Err(e) if e.status == StatusCode::BAD_REQUEST => (None, Some(e.message)),
+            Err(e) if e.status == StatusCode::BAD_REQUEST => (None, Some(e.for_page())),
             Err(e) => return Err(e),
         }
     } else {
@@ -173,7 +173,7 @@ pub(super) async fn lookup_submit(
                 "verifier_lookup.html",
                 status,
                 context! {
-                    error => e.message, sor_number => form.sor_number, date_of_birth => form.date_of_birth,
+                    error => e.for_page(), sor_number => form.sor_number, date_of_birth => form.date_of_birth,
                 },
             )
         }

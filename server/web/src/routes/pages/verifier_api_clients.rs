@@ -80,7 +80,7 @@ pub(super) async fn create(
     match api_clients::create(&state, &user, &form.name).await {
         Ok(t) => issued(&state, user, jar, t).await,
         Err(e) if e.is_refusal() => {
-            page(&state, user, jar, e.status, context! { error => e.message, name => form.name }).await
+            page(&state, user, jar, e.status, context! { error => e.for_page(), name => form.name }).await
         }
         Err(e) => Err(e),
     }

@@ -18,6 +18,7 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use tessera_domain::ErrorCode;
 use tessera_storage::repo::{api_clients, users};
 
 /// A row of the download history as the page shows it.
@@ -41,7 +42,7 @@ async fn history_page(
     user: CurrentUser,
     jar: CookieJar,
     status: StatusCode,
-    error: Option<String>,
+    error: Option<minijinja::Value>,
 ) -> AppResult<Response> {
     let v = Verifier::from_user(&user)?;
     let history = bulk::history(state, &v).await?;
@@ -108,7 +109,7 @@ pub(super) async fn download(
     match bulk::create(&state, &v, req).await {
         Ok((id, file)) => Ok(file_response(Some(&id), file)),
         Err(e) if e.is_refusal() || e.status == StatusCode::NOT_FOUND => {
-            history_page(&state, user, jar, e.status, Some(e.message)).await
+            history_page(&state, user, jar, e.status, Some(e.for_page())).await
         }
         Err(e) => Err(e),
     }
@@ -193,18 +194,19 @@ fn columns_of(form: &FormPairs) -> (Vec<FieldRow>, AppResult<Vec<Column>>) {
         })
         .collect();
     if let Some(unknown) = ticked.iter().find(|t| !FIELDS.iter().any(|(f, _)| f == t)) {
-        return (rows, Err(AppError::bad_request(format!("fields: unknown field `{unknown}`"))));
+        return (
+            rows,
+            Err(AppError::at(ErrorCode::InvalidChoice, "fields")
+                .arg("value", unknown)
+                .arg("choices", FIELDS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "))),
+        );
     }
     let mut chosen = Vec::new();
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| r.include) {
         match r.order.parse::<u32>() {
             Ok(n) if (1..=99).contains(&n) => chosen.push((n, i, r)),
             _ => {
-                let mut e = AppError::bad_request(format!(
-                    "order_{}: the position of `{}` must be a whole number from 1 to 99, got `{}`",
-                    r.field, FIELDS[i].1, r.order
-                ));
-                e.field = Some(format!("order_{}", r.field));
+                let e = AppError::at(ErrorCode::OutOfRange, format!("order_{}", r.field)).arg("min", 1).arg("max", 99);
                 return (rows.clone(), Err(e));
             }
         }
@@ -232,7 +234,7 @@ pub(super) async fn create_template(
     match saved {
         Ok(()) => Ok(Redirect::to("/verifier/download-templates?done=created").into_response()),
         Err(e) if e.is_refusal() => {
-            let ctx = context! { fields => rows, name => name, error => e.message };
+            let ctx = context! { fields => rows, name => name, error => e.for_page() };
             templates_page(&state, user, jar, e.status, ctx).await
         }
         Err(e) => Err(e),

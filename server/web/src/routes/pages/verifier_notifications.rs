@@ -28,7 +28,7 @@ async fn page(
     jar: CookieJar,
     status: StatusCode,
     saved: bool,
-    error: Option<String>,
+    error: Option<minijinja::Value>,
 ) -> AppResult<Response> {
     let v = Verifier::from_user(&user)?;
     let mode = notify::preference(state, &v).await?;
@@ -76,7 +76,7 @@ pub(super) async fn save(
     let v = Verifier::from_user(&user)?;
     match notify::set_preference(&state, &v, &form.mode).await {
         Ok(()) => Ok(Redirect::to("/verifier/notifications?saved=1").into_response()),
-        Err(e) if e.is_refusal() => page(&state, user, jar, e.status, false, Some(e.message)).await,
+        Err(e) if e.is_refusal() => page(&state, user, jar, e.status, false, Some(e.for_page())).await,
         Err(e) => Err(e),
     }
 }
