@@ -18,9 +18,21 @@ both_backends!(every_route_with_an_id_answers_404_for_foreign_and_made_up_ids);
 
 const LIMIT: usize = 64 * 1024;
 
-/// A body twice the limit.
+/// A body a little over the limit (small enough for the socket's buffers: the server answers
+/// without reading it, and a client still writing would see the connection closed).
 fn oversized() -> Vec<u8> {
-    vec![b'x'; 2 * LIMIT]
+    vec![b'x'; LIMIT + 4096]
+}
+
+/// A browser-like client that opens a connection per request: the server closes a connection
+/// whose body it refused unread, and a pooled one could be reused just as it closes.
+fn unpooled_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
 }
 
 async fn error_of(res: reqwest::Response) -> Value {
@@ -119,7 +131,7 @@ async fn every_route_answers_413_above_its_body_limit(backend: Backend) {
     let entry = some_id(&srv.database_url, "entries", "pl078").unwrap();
 
     // The API: JSON, multipart and raw bodies, in the error shape.
-    let api = client();
+    let api = unpooled_client();
     let token = api_login(&api, &srv, "pl078", "manager@pl078.example", DEMO_PASSWORD).await;
     let res = api
         .post(srv.url("/api/v1/auth/login"))
@@ -148,11 +160,20 @@ async fn every_route_answers_413_above_its_body_limit(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 413, "a results file over the limit");
     assert_eq!(error_of(res).await["code"], "payload_too_large");
+    let res = api
+        .post(srv.url(&format!("/api/v1/sessions/{session}/cancel")))
+        .header("x-csrf-token", &token)
+        .body(oversized())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413, "a route that reads no body refuses one over the limit too");
+    assert_eq!(error_of(res).await["code"], "payload_too_large");
 
     // Pages: forms and uploads, as an error page.
-    let page = client();
+    let page = unpooled_client();
     let csrf = csrf_of(&page.get(srv.url("/t/pl078/login")).send().await.unwrap().text().await.unwrap());
-    let big = "x".repeat(2 * LIMIT);
+    let big = "x".repeat(LIMIT + 4096);
     let res = page
         .post(srv.url("/t/pl078/login"))
         .form(&[("csrf", csrf.as_str()), ("login", big.as_str()), ("password", "x")])
@@ -175,6 +196,8 @@ async fn every_route_answers_413_above_its_body_limit(backend: Backend) {
         .await
         .unwrap();
     assert_html_error(res, 413, "a centre form over the limit").await;
+    let res = page.post(srv.url("/logout")).body(oversized()).send().await.unwrap();
+    assert_html_error(res, 413, "sign-out with a body over the limit").await;
     srv.stop().await;
 }
 

@@ -159,6 +159,24 @@ impl From<MultipartError> for AppError {
     }
 }
 
+/// Refuses a request whose declared length is above the body limit before any handler runs, so
+/// that a route which reads no body answers 413 like one that does.
+pub(crate) async fn refuse_oversized(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return rejected(StatusCode::PAYLOAD_TOO_LARGE, String::new(), None, "invalid_input").into_response();
+    }
+    next.run(req).await
+}
+
 /// The error shape for a response the framework made itself (an unknown route, a method the
 /// route does not have, a rejection from an extractor not wrapped here).
 pub(crate) fn framework_error(status: StatusCode) -> AppError {

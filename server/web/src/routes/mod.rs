@@ -49,7 +49,7 @@ pub fn router(state: SharedState) -> Router {
     let limit = state.settings.body_limit_bytes;
     Router::new()
         .merge(pages::router(state.clone()))
-        .nest("/api", api::router())
+        .nest("/api", api::router(limit))
         .merge(health::router())
         .route("/static/tessera.css", get(stylesheet))
         .layer(DefaultBodyLimit::max(limit))

@@ -118,7 +118,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-pub(super) fn router() -> Router<SharedState> {
+pub(super) fn router(body_limit: usize) -> Router<SharedState> {
     let (routes, doc) = api();
     let json = doc.to_pretty_json().expect("the OpenAPI document serialises");
     routes
@@ -127,6 +127,7 @@ pub(super) fn router() -> Router<SharedState> {
             get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }),
         )
         .fallback(|| async { AppError::not_found() })
+        .layer(axum::middleware::from_fn_with_state(body_limit, crate::extract::refuse_oversized))
         .layer(axum::middleware::map_response(framework_errors))
         .layer(axum::middleware::from_fn(crate::error::localise_errors))
 }

@@ -83,6 +83,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/verifier/users/{id}/remove", post(organisations::remove_user))
         .route("/verifier/users/{id}/primary", post(organisations::hand_over))
         .fallback(|| async { AppError::not_found() })
+        .layer(middleware::from_fn_with_state(state.settings.body_limit_bytes, crate::extract::refuse_oversized))
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 
