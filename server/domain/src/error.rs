@@ -593,11 +593,6 @@ mod tests {
         let c: DomainError = "taken".into();
         assert_eq!((c.code, c.to_string()), (ErrorCode::Conflict, "taken".to_owned()));
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     #[test]
     fn quote_bounds_what_is_echoed() {

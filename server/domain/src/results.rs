@@ -359,7 +359,11 @@ mod tests {
         // Scores on an X line are refused, never dropped.
         let err = check_result_line(&FCE, &line("X", "", "", "", &SCORES)).unwrap_err();
         assert_eq!(err[0].field.as_deref(), Some("Reading"));
-        assert!(err[0].message.contains("Reading, Use of English, Writing, Listening, Speaking"), "{}", err[0].message);
+        assert!(
+            err[0].message(crate::Locale::En).contains("Reading, Use of English, Writing, Listening, Speaking"),
+            "{}",
+            err[0].message(crate::Locale::En)
+        );
         assert_eq!(fields(check_result_line(&FCE, &line("Z", "160", "", "", &EMPTY))), ["overall_score"]);
         assert_eq!(fields(check_result_line(&FCE, &line("Absent", "", "", "", &EMPTY))), ["status"]);
     }
@@ -380,7 +384,7 @@ mod tests {
     fn a_refusal_quotes_at_most_forty_characters() {
         let huge = "9".repeat(5_000_000);
         let err = check_result_line(&FCE, &line("graded", &huge, "B", "B2", &SCORES)).unwrap_err();
-        assert!(err[0].message.len() < 200, "{}", err[0].message.len());
-        assert!(err[0].message.contains('…'));
+        assert!(err[0].message(crate::Locale::En).len() < 200, "{}", err[0].message(crate::Locale::En).len());
+        assert!(err[0].message(crate::Locale::En).contains('…'));
     }
 }

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tessera_domain::{DomainError, ErrorCode, TenantId};
+use tessera_domain::{ErrorCode, TenantId};
 use tessera_plugin_sdk::kinds::{
     DeadlineFacts, Deadlines, IdDocument, IdentityFacts, PhotoFacts, PhotoPolicy, RetentionFacts,
 };
@@ -92,10 +92,12 @@ pub async fn record_attendance(
         let school_copy = docs.iter().find(|d| d.kind == "school_id_copy").map(|d| d.received_on);
         let shown_document: IdDocument =
             serde_json::from_value(serde_json::Value::String(shown.clone())).map_err(|_| {
-                field(
-                    "id_document_shown",
-                    "expected national_id_card, passport, driving_licence, residence_permit, school_id or student_id",
-                )
+                AppError::at(ErrorCode::InvalidChoice, "id_document_shown")
+                    .arg("value", tessera_domain::error::quote(&shown))
+                    .arg(
+                        "choices",
+                        "national_id_card, passport, driving_licence, residence_permit, school_id, student_id",
+                    )
             })?;
         let facts = IdentityFacts {
             candidate_date_of_birth: cand.date_of_birth,

@@ -1472,7 +1472,7 @@ pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExa
             )),
             Err(errors) => {
                 for e in errors {
-                    refused.push(line, e.field.as_deref(), e.message);
+                    refused.push(line, e.field.as_deref(), e.message(tessera_domain::Locale::En));
                 }
             }
         }

@@ -72,7 +72,11 @@ fn rejected(status: StatusCode, message: String, field: Option<String>, syntax_c
         StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than this server accepts.".to_owned(),
         _ => message,
     };
-    AppError { field, ..AppError::bad_request(message).with(status, code) }
+    let error = AppError::bad_request(message).with(status, code);
+    match field {
+        Some(f) => error.on(f),
+        None => error,
+    }
 }
 
 /// The input a deserialisation message names: `missing field `x``, or the path before the

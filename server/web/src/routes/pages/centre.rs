@@ -332,7 +332,7 @@ pub(super) async fn import_results(
     let (is_csv, content_type, file) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
     if !is_csv {
         let refusal = ops::not_csv(content_type.as_deref());
-        let lines = vec![refusal.message.clone()];
+        let lines = vec![refusal.text(user.tenant.locale)];
         return session_page(&state, user, jar, id, refusal.status, context! { import_errors => lines }).await;
     }
     match ops::import_results_file(&state, &user.tenant, &id, &file, user.user.id.clone()).await? {
