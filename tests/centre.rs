@@ -583,7 +583,7 @@ async fn centre_pages_without_javascript() {
 
     let visitor = client();
     let page = visitor.get(srv.url("/t/pl078/enter")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("FCE – 2026-12-12 AM (PB)"), "the open session is offered");
+    assert!(page.contains("FCE – 12 December 2026, Morning (Paper-based)"), "the open session is offered");
     let token = csrf_of(&page);
     let mut form = vec![
         ("csrf", token.as_str()),
@@ -643,7 +643,7 @@ async fn centre_pages_without_javascript() {
 
     // The entry page records a payment through its form.
     let page = staff.get(srv.url(&format!("/centre/entries/{entry_id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("pending"));
+    assert!(page.contains("<strong>Incomplete</strong>"), "the status in words");
     let res = staff
         .post(srv.url(&format!("/centre/entries/{entry_id}/payments")))
         .form(&[("csrf", token.as_str()), ("amount", "abc"), ("method", "cash"), ("transfer_title", "")])

@@ -14,6 +14,7 @@ mod centre;
 mod centre_bulk;
 mod centre_pages;
 mod cli;
+mod crawl;
 mod isolation;
 mod jobs;
 mod ops;

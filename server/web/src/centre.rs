@@ -1020,8 +1020,6 @@ pub fn coe_pdf(
     parts: &CoeParts<'_>,
     secret_number: &str,
 ) -> Result<Vec<u8>, AppError> {
-    let release_local =
-        parts.session.release_at.and_utc().with_timezone(&tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
     let ctx = context! {
         centre => tenant.name.clone(),
         exam => parts.exam,
@@ -1030,7 +1028,7 @@ pub fn coe_pdf(
         candidate => parts.candidate,
         timetable => parts.timetable,
         secret_number => secret_number,
-        release => release_local,
+        timezone => tenant.timezone.name(),
     };
     let src =
         templates.render("documents/confirmation_of_entry.txt", tenant.locale, ctx).map_err(AppError::internal)?;

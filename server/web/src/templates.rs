@@ -1,7 +1,10 @@
 //! Every page and email is a minijinja template, embedded in the binary, rendered in the
-//! tenant's language through the `t` function.
+//! tenant's language through the `t` function. People never see a code: statuses and kinds go
+//! through the `label` filter, dates and times through `date`, `datetime` and `weekday`, in the
+//! tenant's time zone (the `timezone` variable) and the page's language.
 
 use crate::i18n::Catalogues;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
 use std::sync::Arc;
@@ -63,6 +66,53 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/notify_digest.txt",
 );
 
+/// The locale a template is rendered in.
+fn page_locale(state: &State) -> Locale {
+    state.lookup("locale").and_then(|v| v.as_str().and_then(|s| s.parse::<Locale>().ok())).unwrap_or(Locale::En)
+}
+
+/// A day, or an instant in the tenant's time zone, ready to be written in a language.
+enum Shown {
+    Day(NaiveDate),
+    Instant(DateTime<chrono_tz::Tz>),
+}
+
+impl Shown {
+    fn format(&self, pattern: &str, locale: Locale) -> String {
+        let l = match locale {
+            Locale::En => chrono::Locale::en_GB,
+            Locale::Pl => chrono::Locale::pl_PL,
+            Locale::Hu => chrono::Locale::hu_HU,
+            Locale::It => chrono::Locale::it_IT,
+        };
+        match self {
+            Shown::Day(d) => d.format_localized(pattern, l).to_string(),
+            Shown::Instant(t) => t.format_localized(pattern, l).to_string(),
+        }
+    }
+}
+
+/// Reads what templates are given as dates: a day (`2026-03-14`), an instant with an offset
+/// (RFC 3339), or an instant without one, which storage keeps in UTC. A day asked for as a day
+/// stays that day; an instant is moved to `zone` first.
+fn shown_time(value: &Value, day_wanted: bool, zone: chrono_tz::Tz) -> Option<Shown> {
+    let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+    let text = text.trim().trim_end_matches("(UTC)").trim();
+    let instant = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        Some(t.with_timezone(&Utc))
+    } else {
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+            .map(|n| n.and_utc())
+    };
+    match instant {
+        Some(t) if day_wanted => Some(Shown::Day(t.with_timezone(&zone).date_naive())),
+        Some(t) => Some(Shown::Instant(t.with_timezone(&zone))),
+        None => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(Shown::Day),
+    }
+}
+
 /// The template environment.
 #[derive(Clone)]
 pub struct Templates {
@@ -94,6 +144,48 @@ impl Templates {
             }
             Ok(text)
         });
+        let cats = catalogues.clone();
+        env.add_filter("label", move |state: &State, code: Value, group: String| -> String {
+            if code.is_undefined() || code.is_none() {
+                return String::new();
+            }
+            let code = code.to_string();
+            match tessera_domain::labels::label_key(&group, &code) {
+                Some(key) => cats.text(page_locale(state), &key).to_owned(),
+                None => {
+                    tracing::warn!(group, code, "no label for this code");
+                    code
+                }
+            }
+        });
+        for (name, pattern) in [
+            ("date", "format.date"),
+            ("datetime", "format.datetime"),
+            ("weekday", "format.weekday"),
+            ("month", "format.month"),
+        ] {
+            let cats = catalogues.clone();
+            env.add_filter(name, move |state: &State, value: Value| -> String {
+                let locale = page_locale(state);
+                let zone = state
+                    .lookup("timezone")
+                    .and_then(|v| v.as_str().and_then(|s| s.parse::<chrono_tz::Tz>().ok()))
+                    .unwrap_or(chrono_tz::UTC);
+                shown_time(&value, pattern != "format.datetime", zone)
+                    .map(|t| {
+                        // A bare day asked for with its time is written as the day.
+                        let pattern = if matches!(t, Shown::Day(_)) && pattern == "format.datetime" {
+                            "format.date"
+                        } else {
+                            pattern
+                        };
+                        t.format(cats.text(locale, pattern), locale)
+                    })
+                    .unwrap_or_else(|| {
+                        if value.is_undefined() || value.is_none() { String::new() } else { value.to_string() }
+                    })
+            });
+        }
         Ok(Self { env: Arc::new(env), catalogues })
     }
 

@@ -287,8 +287,6 @@ async fn session_page(
         })
         .await?;
     let groups = crate::routes::api::workflows::speaking_groups(state, tid, id).await?;
-    let release =
-        session.release_at.and_utc().with_timezone(&user.tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
     let locale = user.tenant.locale;
     render(
         state,
@@ -297,7 +295,7 @@ async fn session_page(
         locale,
         "centre_session.html",
         status,
-        context! { session => session, timetable => timetable, entries => rows, groups => groups, release => release, ..extra },
+        context! { session => session, timetable => timetable, entries => rows, groups => groups, ..extra },
     )
 }
 
@@ -362,7 +360,17 @@ async fn entry_page(
             let cand = centre::candidate(c, tid, &entry.candidate_id)?;
             let pays = workflows::payments(c, tid, &id)?;
             let docs = workflows::documents(c, tid, &id)?;
-            let refunds = workflows::refunds_for_entry(c, tid, &id)?;
+            // The page names a refund's reason and documents in words: take their codes from the facts.
+            let refunds: Vec<serde_json::Value> = workflows::refunds_for_entry(c, tid, &id)?
+                .into_iter()
+                .map(|r| {
+                    let facts: serde_json::Value = serde_json::from_str(&r.facts).unwrap_or_default();
+                    let mut v = json!(r);
+                    v["reason"] = facts["reason"]["type"].clone();
+                    v["documents"] = facts["documents"].clone();
+                    v
+                })
+                .collect();
             let versions = workflows::result_versions(c, tid, &id)?;
             let cases = tessera_storage::repo::after_exam::cases(c, tid, &id)?;
             let enquiries = tessera_storage::repo::after_exam::enquiries(c, tid, &id)?;
@@ -816,24 +824,24 @@ pub(super) async fn calendar(
             for s in centre::sessions(c, tid)? {
                 let lines = workflows::timetable(c, tid, &s.id)?;
                 if lines.is_empty() {
-                    days.entry(s.written_date).or_default().push(json!({"session": s.id, "what": format!("{} {} ({})", s.exam_code, s.time_of_day, s.delivery), "status": s.status}));
+                    days.entry(s.written_date).or_default().push(json!({"session": s.id, "exam": s.exam_code, "time_of_day": s.time_of_day, "delivery": s.delivery, "status": s.status}));
                 }
                 for l in lines {
-                    days.entry(l.day).or_default().push(json!({"session": s.id, "what": format!("{} {} {} – {}, {}", s.exam_code, l.component, l.starts_at, l.venue, l.room), "status": s.status}));
+                    days.entry(l.day).or_default().push(json!({"session": s.id, "exam": s.exam_code, "component": l.component, "starts_at": l.starts_at, "venue": l.venue, "room": l.room, "status": s.status}));
                 }
             }
             Ok(days)
         })
         .await?;
-    // (month, [(day, items)]), in date order.
-    type Day = (String, Vec<serde_json::Value>);
-    let mut months: Vec<(String, Vec<Day>)> = Vec::new();
+    // (first day of the month, [(day, items)]), in date order; the page writes them in its language.
+    type Day = (chrono::NaiveDate, Vec<serde_json::Value>);
+    let mut months: Vec<(chrono::NaiveDate, Vec<Day>)> = Vec::new();
     for (day, items) in days {
-        let month = day.format("%Y-%m").to_string();
+        let month = chrono::Datelike::with_day(&day, 1).unwrap_or(day);
         if months.last().is_none_or(|(m, _)| *m != month) {
-            months.push((month.clone(), Vec::new()));
+            months.push((month, Vec::new()));
         }
-        months.last_mut().expect("just pushed").1.push((day.format("%Y-%m-%d (%a)").to_string(), items));
+        months.last_mut().expect("just pushed").1.push((day, items));
     }
     let locale = user.tenant.locale;
     render(
