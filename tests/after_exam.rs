@@ -468,7 +468,7 @@ async fn entry_page_forms_and_calendar() {
     let cal = staff.get(srv.url("/centre/calendar")).send().await.unwrap().text().await.unwrap();
     assert!(
         cal.contains("5 December 2026 (Saturday)")
-            && cal.contains("FCE Speaking 14:00")
+            && cal.contains("B2 First: Speaking 14:00")
             && cal.contains("12 December 2026"),
         "days in words, with their weekday: {cal}"
     );

@@ -583,7 +583,7 @@ async fn centre_pages_without_javascript() {
 
     let visitor = client();
     let page = visitor.get(srv.url("/t/pl078/enter")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("FCE – 12 December 2026, Morning (Paper-based)"), "the open session is offered");
+    assert!(page.contains("B2 First – 12 December 2026, Morning (Paper-based)"), "the open session is offered");
     let token = csrf_of(&page);
     let mut form = vec![
         ("csrf", token.as_str()),

@@ -1070,6 +1070,7 @@ pub async fn issue_coe(
     };
     let hash = state.hasher.hash(secret.clone()).await?;
     let now = state.clock.now();
+    let exam_name = exam.name.clone();
     let pdf = {
         let (templates, tenant, entry, cand, session) =
             (state.templates.clone(), tenant.clone(), entry.clone(), cand.clone(), session.clone());
@@ -1085,7 +1086,7 @@ pub async fn issue_coe(
         Some(to) => {
             let (subject, body) = state
                 .templates
-                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string() })
+                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string() })
                 .map_err(AppError::internal)?;
             let attachment = EmailAttachment {
                 filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),

@@ -6,7 +6,7 @@ use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, check_csrf};
 use crate::centre::{self as ops, EntryInput, PaymentInput, RefundInput, SessionInput, TimetableInput};
 use crate::error::{AppError, AppResult};
-use crate::state::SharedState;
+use crate::state::{AppState, SharedState};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -295,7 +295,7 @@ async fn session_page(
         locale,
         "centre_session.html",
         status,
-        context! { session => session, timetable => timetable, entries => rows, groups => groups, ..extra },
+        context! { session => session, timetable => timetable, entries => rows, groups => groups, exam_names => exam_names(state).await?, ..extra },
     )
 }
 
@@ -389,8 +389,14 @@ async fn entry_page(
         locale,
         "centre_entry.html",
         status,
-        context! { d => v, kinds => ops::DOCUMENT_KINDS, ..extra },
+        context! { d => v, kinds => ops::DOCUMENT_KINDS, exam_names => exam_names(state).await?, ..extra },
     )
+}
+
+/// The exams' names by code: pages name an exam ("B2 First"), codes are for forms and files.
+pub(super) async fn exam_names(state: &AppState) -> AppResult<std::collections::BTreeMap<String, String>> {
+    let exams = state.db.call(centre::exams).await?;
+    Ok(exams.into_iter().map(|e| (e.code, e.name)).collect())
 }
 
 /// `GET /centre/entries/{id}`.
@@ -571,7 +577,7 @@ async fn entry_form_page(
         tenant.locale,
         "entry_form.html",
         status,
-        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, ..extra },
+        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, exam_names => exam_names(state).await?, timezone => tenant.timezone.name(), ..extra },
     )
 }
 
@@ -851,7 +857,7 @@ pub(super) async fn calendar(
         locale,
         "centre_calendar.html",
         StatusCode::OK,
-        context! { months => months },
+        context! { months => months, exam_names => exam_names(&state).await? },
     )
 }
 
