@@ -492,7 +492,7 @@ async fn entry_page_forms_and_calendar() {
     assert_eq!(res.status(), 400);
     let res =
         act("case", vec![("kind", "special_consideration"), ("description", "noise from the street")]).await.unwrap();
-    assert!(res.text().await.unwrap().contains("Case opened (special_consideration)."));
+    assert!(res.text().await.unwrap().contains("Case opened (Special consideration)."));
     let res = act("enquiry", vec![("stage", "1"), ("fee", "150")]).await.unwrap();
     assert_eq!(res.status(), 409, "no enquiry before release (R-RELEASE)");
     let res = act("name", vec![("first_name", "Natalia"), ("family_name", "Zając-Nowak")]).await.unwrap();

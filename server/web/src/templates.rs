@@ -208,8 +208,82 @@ impl Templates {
         self.catalogues.text(locale, key).to_owned()
     }
 
+    /// A catalogue text with its `{name}` placeholders filled in (notices written by handlers).
+    pub fn text_with(&self, locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.catalogues.text(locale, key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// The words for `code` of the labelled group `group` (as the `label` filter writes them);
+    /// the code itself when the group has no such code.
+    pub fn label(&self, locale: Locale, group: &str, code: &str) -> String {
+        match tessera_domain::labels::label_key(group, code) {
+            Some(key) => self.catalogues.text(locale, &key).to_owned(),
+            None => code.to_owned(),
+        }
+    }
+
     /// The catalogues, for checks.
     pub fn catalogues(&self) -> &Catalogues {
         &self.catalogues
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    fn render(t: &Templates, locale: Locale, src: &str, ctx: Value) -> String {
+        let mut env = (*t.env).clone();
+        env.add_template_owned("probe.txt", src.to_owned()).unwrap();
+        env.get_template("probe.txt").unwrap().render(context! { locale => locale.as_str(), ..ctx }).unwrap()
+    }
+
+    #[test]
+    fn instants_are_written_in_the_tenants_time_zone_and_language() {
+        let t = Templates::load().unwrap();
+        let ctx = || context! { at => "2026-11-29T17:40:32.311821412Z", timezone => "Europe/Warsaw" };
+        let src = "{{ at|datetime }} | {{ at|date }} | {{ at|weekday }}";
+        assert_eq!(render(&t, Locale::Pl, src, ctx()), "29 listopada 2026, 18:40 | 29 listopada 2026 | niedziela");
+        assert_eq!(render(&t, Locale::Hu, src, ctx()), "2026. november 29. 18:40 | 2026. november 29. | vasárnap");
+        assert_eq!(render(&t, Locale::It, src, ctx()), "29 novembre 2026, 18:40 | 29 novembre 2026 | domenica");
+        assert_eq!(render(&t, Locale::En, src, ctx()), "29 November 2026, 18:40 | 29 November 2026 | Sunday");
+        // Storage's UTC instants without an offset, and the day an instant falls on locally.
+        let late = context! { at => "2026-11-29 23:30:00", timezone => "Europe/Budapest" };
+        assert_eq!(render(&t, Locale::Hu, "{{ at|date }}", late), "2026. november 30.");
+        // A bare day stays that day, whatever the time zone; nothing is shown for nothing.
+        let day = context! { d => "2026-03-14", timezone => "America/New_York", none => () };
+        assert_eq!(render(&t, Locale::Pl, "{{ d|datetime }} ({{ d|weekday }}){{ none|date }}", day), "14 marca 2026 (sobota)");
+    }
+
+    #[test]
+    fn codes_are_shown_as_words() {
+        let t = Templates::load().unwrap();
+        let src = r#"{{ s|label("entry_status") }} / {{ k|label("document") }} / {{ r|label("refund_reason") }}"#;
+        let ctx = context! { s => "confirmed", k => "refund_request_form", r => "illness" };
+        assert_eq!(render(&t, Locale::Pl, src, ctx), "Potwierdzone / Wniosek o zwrot opłaty / Choroba");
+        assert_eq!(t.label(Locale::It, "case_status", "upheld"), "Accolta");
+        assert_eq!(t.text_with(Locale::En, "notice.centre.results_imported", &[("count", "3")]), "3 results imported.");
+    }
+
+    #[test]
+    fn the_statement_of_results_names_the_status_and_the_session_in_words() {
+        let t = Templates::load().unwrap();
+        let sheet = serde_json::json!({
+            "candidate": {"first_name": "Anna", "family_name": "Nowak", "date_of_birth": "2001-05-04", "id_number": "PL078000001"},
+            "entry": {"candidate_number": "0001"},
+            "exam": {"name": "B2 First", "code": "FCE"},
+            "session": {"written_date": "2026-03-14", "time_of_day": "AM", "delivery": "PB"},
+            "result": {"status": "X", "sor_number": "PL12345678", "version": 1},
+            "components": [],
+        });
+        let ctx = context! { sheet => sheet, centre_name => "PL078", timezone => "Europe/Warsaw" };
+        let text = t.render("documents/statement_of_results.txt", Locale::Pl, ctx).unwrap();
+        assert!(text.contains("4 maja 2001") && text.contains("14 marca 2026, Rano (Wersja papierowa)"), "{text}");
+        assert!(text.contains("Nieobecność na części egzaminu (X)") && !text.contains("2026-03-14"), "{text}");
     }
 }

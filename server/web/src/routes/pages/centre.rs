@@ -330,8 +330,12 @@ pub(super) async fn import_results(
     let file = file.ok_or_else(|| AppError::bad_request("choose a results file"))?;
     match ops::import_results_file(&state, &user.tenant, &id, &file, user.user.id.clone()).await? {
         Ok(n) => {
-            session_page(&state, user, jar, id, StatusCode::OK, context! { notice => format!("{n} results imported.") })
-                .await
+            let notice = state.templates.text_with(
+                user.tenant.locale,
+                "notice.centre.results_imported",
+                &[("count", &n.to_string())],
+            );
+            session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await
         }
         Err(errors) => {
             let lines: Vec<_> = errors.into_iter().map(|(l, m)| format!("line {l}: {m}")).collect();
@@ -718,6 +722,8 @@ pub(super) async fn entry_action(
     user.require(STAFF)?;
     let actor = user.user.id.clone();
     let t = &user.tenant;
+    let (tpl, locale) = (&state.templates, t.locale);
+    let say = |key: &str, args: &[(&str, &str)]| tpl.text_with(locale, &format!("notice.centre.{key}"), args);
     let outcome: Result<String, AppError> = match action.as_str() {
         "attendance" => {
             let input = after::AttendanceInput {
@@ -726,7 +732,11 @@ pub(super) async fn entry_action(
                 id_document_shown: f.opt("id_document_shown"),
             };
             after::record_attendance(&state, t, &id, input, actor).await.map(|o| {
-                if o.admitted { "Admitted.".to_owned() } else { format!("Not admitted. {}", o.reasons.join(" ")) }
+                if o.admitted {
+                    say("admitted", &[])
+                } else {
+                    say("not_admitted", &[("reasons", &o.reasons.join(" "))])
+                }
             })
         }
         "case" => after::open_case(
@@ -737,14 +747,14 @@ pub(super) async fn entry_action(
             actor,
         )
         .await
-        .map(|c| format!("Case opened ({}).", c.kind)),
+        .map(|c| say("case_opened", &[("kind", &tpl.label(locale, "case_kind", &c.kind))])),
         "enquiry" => {
             let fee = money("fee", &f.get("fee"));
             match (fee, f.get("stage").parse::<i32>()) {
                 (Ok(fee_minor), Ok(stage)) => {
                     after::open_enquiry(&state, t, &id, after::EnquiryInput { stage, fee_minor }, actor)
                         .await
-                        .map(|e| format!("Stage {} enquiry opened.", e.stage))
+                        .map(|e| say("enquiry_opened", &[("stage", &e.stage.to_string())]))
                 }
                 (Err(e), _) => Err(e),
                 (_, Err(_)) => Err(AppError::bad_request("stage: expected 1 or 2")),
@@ -758,7 +768,7 @@ pub(super) async fn entry_action(
                 signature_recorded: f.get("signature_recorded") == "yes",
                 courier_address: f.opt("courier_address"),
             };
-            after::collect_certificate(&state, t, &id, input, actor).await.map(|_| "Collection recorded.".to_owned())
+            after::collect_certificate(&state, t, &id, input, actor).await.map(|_| say("collection_recorded", &[]))
         }
         "name" => after::correct_name(
             &state,
@@ -778,7 +788,7 @@ pub(super) async fn entry_action(
             };
             ops::record_extra_time_report(&state, t, &id, input, actor).await.map(|s| {
                 let verdict = s.warnings.iter().find(|w| w.contains("R-PL-EXTRA-TIME")).cloned().unwrap_or_default();
-                format!("Report recorded. {verdict}")
+                say("report_recorded", &[("verdict", &verdict)])
             })
         }
         "enquiry_outcome" => match (f.get("overall_score").parse::<i32>(), component_scores(&f.get("components"))) {
@@ -790,8 +800,9 @@ pub(super) async fn entry_action(
                     components,
                 };
                 after::complete_enquiry(&state, t, &f.get("enquiry_id"), input, actor).await.map(|e| {
-                    let refunded = if e.fee_refunded { " The fee is refunded." } else { "" };
-                    format!("Enquiry completed: {}.{refunded}", e.outcome.unwrap_or_default())
+                    let outcome = tpl.label(locale, "enquiry_outcome", e.outcome.as_deref().unwrap_or_default());
+                    let done = say("enquiry_completed", &[("outcome", &outcome)]);
+                    if e.fee_refunded { format!("{done} {}", say("fee_refunded", &[])) } else { done }
                 })
             }
             (Err(_), _) => Err(AppError::bad_request("overall_score: expected a whole number")),
@@ -802,7 +813,7 @@ pub(super) async fn entry_action(
             match f.get("decision").as_str() {
                 d @ ("uphold" | "dismiss") => after::close_case(&state, t, &f.get("case_id"), d == "uphold", actor)
                     .await
-                    .map(|c| format!("Case closed: {}.", c.status)),
+                    .map(|c| say("case_closed", &[("status", &tpl.label(locale, "case_status", &c.status))])),
                 _ => Err(AppError::bad_request("decision: expected uphold or dismiss")),
             }
         }
@@ -892,13 +903,17 @@ pub(super) async fn session_action(
     CsrfForm(_): CsrfForm<PlainForm>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
+    let locale = user.tenant.locale;
+    let say = |key: &str, count: usize| {
+        state.templates.text_with(locale, &format!("notice.centre.{key}"), &[("count", &count.to_string())])
+    };
     let outcome = match action.as_str() {
-        "cancel" => ops::cancel_session(&state, &user, &id)
-            .await
-            .map(|refunds| format!("The session is cancelled; {} refund(s) decided.", refunds.len())),
+        "cancel" => {
+            ops::cancel_session(&state, &user, &id).await.map(|refunds| say("session_cancelled", refunds.len()))
+        }
         "certificates" => crate::after_exam::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone())
             .await
-            .map(|n| format!("{n} certificate(s) arrived; the candidates are emailed.")),
+            .map(|n| say("certificates_arrived", n)),
         _ => return Err(AppError::not_found()),
     };
     match outcome {
