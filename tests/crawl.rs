@@ -55,6 +55,10 @@ async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) 
             assert_eq!(res.status(), 303, "{role} {login_name} signs in");
             let mut queue: VecDeque<String> = VecDeque::from(vec!["/home".to_owned()]);
             queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
+            if role.starts_with("verifier") {
+                // Search results are reached through a form, not a link.
+                queue.push_back("/verifier/search?q=a&sort=exam_date".to_owned());
+            }
             let mut seen: HashSet<String> = queue.iter().cloned().collect();
             let mut shapes: HashMap<String, usize> = HashMap::new();
             let mut pages = 0;
@@ -102,6 +106,7 @@ async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) 
             visited_total += pages;
         }
     }
+    assert!(visited_total >= 200, "the crawl reached only {visited_total} pages");
     failures.sort();
     failures.dedup();
     assert!(failures.is_empty(), "{} problems on {visited_total} pages:\n{}", failures.len(), failures.join("\n"));

@@ -257,7 +257,10 @@ mod tests {
         assert_eq!(render(&t, Locale::Hu, "{{ at|date }}", late), "2026. november 30.");
         // A bare day stays that day, whatever the time zone; nothing is shown for nothing.
         let day = context! { d => "2026-03-14", timezone => "America/New_York", none => () };
-        assert_eq!(render(&t, Locale::Pl, "{{ d|datetime }} ({{ d|weekday }}){{ none|date }}", day), "14 marca 2026 (sobota)");
+        assert_eq!(
+            render(&t, Locale::Pl, "{{ d|datetime }} ({{ d|weekday }}){{ none|date }}", day),
+            "14 marca 2026 (sobota)"
+        );
     }
 
     #[test]
