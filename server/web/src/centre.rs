@@ -537,12 +537,19 @@ pub async fn submit_entry(
     .await?;
     let status = recompute_status(state, tenant, &entry.id, actor).await?;
     let amount = tessera_domain::Money::new(entry.fee_minor, tessera_domain::Currency::parse(&entry.currency)?);
+    // The email names the exam ("B2 First"), not its code.
+    let code = session.exam_code.clone();
+    let exam_name = state
+        .db
+        .call(move |c| Ok(centre::exams(c)?.into_iter().find(|e| e.code == code).map(|e| e.name)))
+        .await?
+        .unwrap_or_else(|| session.exam_code.clone());
     let (subject, body) = state
         .templates
         .render_email(
             "email/entry_received.txt",
             tenant.locale,
-            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone() },
+            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone() },
         )
         .map_err(AppError::internal)?;
     queue_email(
