@@ -466,7 +466,12 @@ async fn entry_page_forms_and_calendar() {
     let staff = client();
     assert_eq!(login(&staff, &srv, "pl078", "manager@pl078.example", PASSWORD).await.status(), 303);
     let cal = staff.get(srv.url("/centre/calendar")).send().await.unwrap().text().await.unwrap();
-    assert!(cal.contains("2026-12-05") && cal.contains("FCE Speaking 14:00") && cal.contains("2026-12-12"), "{cal}");
+    assert!(
+        cal.contains("5 December 2026 (Saturday)")
+            && cal.contains("B2 First: Speaking 14:00")
+            && cal.contains("12 December 2026"),
+        "days in words, with their weekday: {cal}"
+    );
     let page = staff.get(srv.url(&format!("/centre/entries/{entry}"))).send().await.unwrap().text().await.unwrap();
     let token = csrf_of(&page);
     let act = |action: &str, fields: Vec<(&str, &str)>| {
@@ -487,7 +492,7 @@ async fn entry_page_forms_and_calendar() {
     assert_eq!(res.status(), 400);
     let res =
         act("case", vec![("kind", "special_consideration"), ("description", "noise from the street")]).await.unwrap();
-    assert!(res.text().await.unwrap().contains("Case opened (special_consideration)."));
+    assert!(res.text().await.unwrap().contains("Case opened (Special consideration)."));
     let res = act("enquiry", vec![("stage", "1"), ("fee", "150")]).await.unwrap();
     assert_eq!(res.status(), 409, "no enquiry before release (R-RELEASE)");
     let res = act("name", vec![("first_name", "Natalia"), ("family_name", "Zając-Nowak")]).await.unwrap();

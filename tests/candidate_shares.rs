@@ -133,7 +133,7 @@ async fn share_list_events_and_withdrawal(backend: Backend) {
     let html = me.get(srv.url("/candidate/shares?done=shared")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Shared. The organisation can see the result now."));
     assert!(html.contains("Giulia Bianchi") && html.contains("Downloaded") && html.contains("Viewed"));
-    assert!(html.contains("2026-11-22 11:05:00 CET"), "times in the centre's time zone: {html}");
+    assert!(html.contains("22 November 2026, 11:05"), "times in the centre's time zone: {html}");
 
     // B cannot see or withdraw A's shares.
     let b = activated(&srv, &fx.b, "anna@mail.example").await;
@@ -166,7 +166,7 @@ async fn share_list_events_and_withdrawal(backend: Backend) {
     // Withdrawing again keeps the first instant; through the page it redirects with a notice.
     srv.advance(Duration::minutes(1));
     let html = me.get(srv.url("/candidate/shares")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Withdrawn 2026-11-22 11:15:00 CET"), "{html}");
+    assert!(html.contains("Withdrawn 22 November 2026, 11:15"), "{html}");
     let res = me
         .post(srv.url(&format!("/candidate/shares/{share_fce}/withdraw")))
         .form(&[("csrf", csrf_of(&html).as_str())])

@@ -353,11 +353,16 @@ async fn confirmation_of_entry_and_coe_missing() {
     let mails = smtp.wait_for(2).await;
     let coe_mail = mails.iter().find(|m| m.contains("Subject: Confirmation of Entry")).expect("the CoE email");
     assert!(coe_mail.contains("application/pdf") && coe_mail.contains("confirmation-of-entry-0001.pdf"), "{coe_mail}");
+    assert!(
+        mails.iter().any(|m| m.contains("Subject: We have received your entry for B2 First")),
+        "the entry email names the exam, not its code: {mails:?}"
+    );
 
     // Lost credentials: a re-issue makes a new secret number; the old one no longer matches.
     let res =
         http.post(srv.url(&format!("/api/v1/entries/{entry}/coe"))).header("x-csrf-token", &csrf).send().await.unwrap();
     let text2 = pdf_text(&res.bytes().await.unwrap());
+    assert!(text2.contains("12 December 2026") && !text2.contains("2026-12-12"), "days in words: {text2}");
     let secret2 = text2
         .lines()
         .skip_while(|l| !l.contains("Secret number"))
@@ -587,7 +592,7 @@ async fn centre_pages_without_javascript() {
 
     let visitor = client();
     let page = visitor.get(srv.url("/t/pl078/enter")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("FCE – 2026-12-12 AM (PB)"), "the open session is offered");
+    assert!(page.contains("B2 First – 12 December 2026, Morning (Paper-based)"), "the open session is offered");
     let token = csrf_of(&page);
     let mut form = vec![
         ("csrf", token.as_str()),
@@ -650,7 +655,7 @@ async fn centre_pages_without_javascript() {
 
     // The entry page records a payment through its form.
     let page = staff.get(srv.url(&format!("/centre/entries/{entry_id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("pending"));
+    assert!(page.contains("<strong>Incomplete</strong>"), "the status in words");
     let res = staff
         .post(srv.url(&format!("/centre/entries/{entry_id}/payments")))
         .form(&[("csrf", token.as_str()), ("amount", "abc"), ("method", "cash"), ("transfer_title", "")])

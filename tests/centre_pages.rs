@@ -194,13 +194,13 @@ async fn exam_day_photo_cases_and_enquiry_outcome_from_the_entry_page() {
     // Cases: opened and closed from the page; only open cases have buttons; closing twice fails.
     let (_, html) =
         act(&b, &srv, &entry, "case", &[("kind", "malpractice"), ("description", "notes in the pencil case")]).await;
-    assert!(html.contains("Case opened (malpractice)."));
+    assert!(html.contains("Case opened (Malpractice)."));
     let marker = "name=\"case_id\" value=\"";
     let at = html.find(marker).expect("the open case has a close form") + marker.len();
     let case_id = html[at..at + 36].to_owned();
     let (status, html) = act(&b, &srv, &entry, "close_case", &[("case_id", &case_id), ("decision", "dismiss")]).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Case closed: dismissed.") && !html.contains(marker), "{html}");
+    assert!(html.contains("Case closed: Dismissed.") && !html.contains(marker), "{html}");
     let (status, _) = act(&b, &srv, &entry, "close_case", &[("case_id", &case_id), ("decision", "uphold")]).await;
     assert_eq!(status, 409, "a closed case stays closed");
     let (status, _) = act(&b, &srv, &entry, "close_case", &[("case_id", &case_id), ("decision", "maybe")]).await;
@@ -237,7 +237,7 @@ async fn exam_day_photo_cases_and_enquiry_outcome_from_the_entry_page() {
     assert!(html.contains("Component scores: `Writing: lots`"), "{html}");
     let (status, html) = post_outcome(outcome("Writing: 178")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Enquiry completed: higher. The fee is refunded."), "{html}");
+    assert!(html.contains("Enquiry completed: Score raised. The fee is refunded."), "{html}");
     let http2 = client();
     api_login(&http2, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
     let d: Value =

@@ -539,12 +539,19 @@ pub async fn submit_entry(
     .await?;
     let (entry, status) = stored;
     let amount = tessera_domain::Money::new(entry.fee_minor, tessera_domain::Currency::parse(&entry.currency)?);
+    // The email names the exam ("B2 First"), not its code.
+    let code = session.exam_code.clone();
+    let exam_name = state
+        .db
+        .call(move |c| Ok(centre::exams(c)?.into_iter().find(|e| e.code == code).map(|e| e.name)))
+        .await?
+        .unwrap_or_else(|| session.exam_code.clone());
     let (subject, body) = state
         .templates
         .render_email(
             "email/entry_received.txt",
             tenant.locale,
-            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone() },
+            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone() },
         )
         .map_err(AppError::internal)?;
     queue_email(
@@ -784,7 +791,7 @@ pub struct EntryDetails {
     pub candidate: Candidate,
     pub payments: Vec<workflows::Payment>,
     pub documents: Vec<workflows::Document>,
-    pub refunds: Vec<workflows::RefundRequest>,
+    pub refunds: Vec<RefundView>,
     /// Every version of the entry's result, newest last.
     pub result_versions: Vec<centre::ResultRow>,
     pub cases: Vec<tessera_storage::repo::after_exam::Case>,
@@ -792,6 +799,29 @@ pub struct EntryDetails {
     pub reasons: StatusReasons,
     /// What staff checked on the specialist's report behind an extra-time request.
     pub extra_time_report: Option<SpecialistReport>,
+}
+
+/// A refund request with its reason and documents read from the facts it was decided on.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefundView {
+    #[serde(flatten)]
+    pub request: workflows::RefundRequest,
+    /// The reason's code, e.g. `illness`.
+    pub reason: Option<String>,
+    /// The documents provided, by code.
+    pub documents: Vec<String>,
+}
+
+impl From<workflows::RefundRequest> for RefundView {
+    fn from(request: workflows::RefundRequest) -> Self {
+        let facts: Value = serde_json::from_str(&request.facts).unwrap_or_default();
+        let reason = facts["reason"]["type"].as_str().map(str::to_owned);
+        let documents = facts["documents"]
+            .as_array()
+            .map(|d| d.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        Self { request, reason, documents }
+    }
 }
 
 /// Reads one entry of `tenant` with everything staff see about it.
@@ -809,7 +839,7 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
             Ok(EntryDetails {
                 payments: workflows::payments(c, tenant, &id)?,
                 documents: workflows::documents(c, tenant, &id)?,
-                refunds: workflows::refunds_for_entry(c, tenant, &id)?,
+                refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),
                 result_versions: workflows::result_versions(c, tenant, &id)?,
                 cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?,
                 enquiries: tessera_storage::repo::after_exam::enquiries(c, tenant, &id)?,
@@ -1123,8 +1153,6 @@ pub fn coe_pdf(
     parts: &CoeParts<'_>,
     secret_number: &str,
 ) -> Result<Vec<u8>, AppError> {
-    let release_local =
-        parts.session.release_at.and_utc().with_timezone(&tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
     let ctx = context! {
         centre => tenant.name.clone(),
         exam => parts.exam,
@@ -1133,7 +1161,7 @@ pub fn coe_pdf(
         candidate => parts.candidate,
         timetable => parts.timetable,
         secret_number => secret_number,
-        release => release_local,
+        timezone => tenant.timezone.name(),
     };
     let src =
         templates.render("documents/confirmation_of_entry.txt", tenant.locale, ctx).map_err(AppError::internal)?;
@@ -1171,6 +1199,7 @@ pub async fn issue_coe(
     };
     let hash = state.hasher.hash(secret.clone()).await?;
     let now = state.clock.now();
+    let exam_name = exam.name.clone();
     let pdf = {
         let (templates, tenant, entry, cand, session) =
             (state.templates.clone(), tenant.clone(), entry.clone(), cand.clone(), session.clone());
@@ -1186,7 +1215,7 @@ pub async fn issue_coe(
         Some(to) => {
             let (subject, body) = state
                 .templates
-                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string() })
+                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string() })
                 .map_err(AppError::internal)?;
             let attachment = EmailAttachment {
                 filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),

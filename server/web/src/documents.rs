@@ -23,7 +23,7 @@ pub async fn statement_of_results(
             .render(
                 "documents/statement_of_results.txt",
                 locale,
-                context! { sheet => sheet, centre_name => tenant.name },
+                context! { sheet => sheet, centre_name => tenant.name, timezone => tenant.timezone.name() },
             )
             .map_err(AppError::internal)?;
         crate::pdf::typeset(&src, &title).map_err(AppError::internal)

@@ -40,6 +40,11 @@ impl Catalogues {
             .unwrap_or(key)
     }
 
+    /// Every key of `locale`'s own catalogue with its text (no fallback), for checks.
+    pub fn texts(&self, locale: Locale) -> &HashMap<String, String> {
+        &self.by_locale[&locale]
+    }
+
     /// Keys present in English but missing in `locale`.
     pub fn missing(&self, locale: Locale) -> Vec<String> {
         let en = &self.by_locale[&Locale::En];
@@ -112,6 +117,19 @@ mod tests {
         assert_eq!(c.text(Locale::Pl, "coe.title"), "Potwierdzenie rejestracji (Confirmation of Entry)");
         assert_ne!(c.text(Locale::Hu, "centre.new_session"), c.text(Locale::En, "centre.new_session"));
         assert_ne!(c.text(Locale::It, "entry.title"), c.text(Locale::En, "entry.title"));
+    }
+
+    #[test]
+    fn every_status_kind_and_reason_has_a_label_in_every_language() {
+        let c = Catalogues::load().unwrap();
+        for (group, code, key) in tessera_domain::labels::all() {
+            for locale in Locale::ALL {
+                assert!(c.by_locale[&locale].contains_key(&key), "{locale} has no label for {group} `{code}` ({key})");
+            }
+        }
+        for key in ["format.date", "format.datetime", "format.weekday"] {
+            assert!(c.by_locale[&Locale::En].contains_key(key), "{key}");
+        }
     }
 
     #[test]

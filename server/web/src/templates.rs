@@ -1,8 +1,11 @@
 //! Every page and email is a minijinja template, embedded in the binary, rendered in the
-//! tenant's language through the `t` function.
+//! tenant's language through the `t` function. People never see a code: statuses and kinds go
+//! through the `label` filter, dates and times through `date`, `datetime` and `weekday`, in the
+//! tenant's time zone (the `timezone` variable) and the page's language.
 
 use crate::error::PageError;
 use crate::i18n::Catalogues;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
 use std::sync::Arc;
@@ -66,6 +69,53 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/notify_digest.txt",
 );
 
+/// The locale a template is rendered in.
+fn page_locale(state: &State) -> Locale {
+    state.lookup("locale").and_then(|v| v.as_str().and_then(|s| s.parse::<Locale>().ok())).unwrap_or(Locale::En)
+}
+
+/// A day, or an instant in the tenant's time zone, ready to be written in a language.
+enum Shown {
+    Day(NaiveDate),
+    Instant(DateTime<chrono_tz::Tz>),
+}
+
+impl Shown {
+    fn format(&self, pattern: &str, locale: Locale) -> String {
+        let l = match locale {
+            Locale::En => chrono::Locale::en_GB,
+            Locale::Pl => chrono::Locale::pl_PL,
+            Locale::Hu => chrono::Locale::hu_HU,
+            Locale::It => chrono::Locale::it_IT,
+        };
+        match self {
+            Shown::Day(d) => d.format_localized(pattern, l).to_string(),
+            Shown::Instant(t) => t.format_localized(pattern, l).to_string(),
+        }
+    }
+}
+
+/// Reads what templates are given as dates: a day (`2026-03-14`), an instant with an offset
+/// (RFC 3339), or an instant without one, which storage keeps in UTC. A day asked for as a day
+/// stays that day; an instant is moved to `zone` first.
+fn shown_time(value: &Value, day_wanted: bool, zone: chrono_tz::Tz) -> Option<Shown> {
+    let text = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+    let text = text.trim().trim_end_matches("(UTC)").trim();
+    let instant = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        Some(t.with_timezone(&Utc))
+    } else {
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+            .map(|n| n.and_utc())
+    };
+    match instant {
+        Some(t) if day_wanted => Some(Shown::Day(t.with_timezone(&zone).date_naive())),
+        Some(t) => Some(Shown::Instant(t.with_timezone(&zone))),
+        None => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(Shown::Day),
+    }
+}
+
 /// The template environment.
 #[derive(Clone)]
 pub struct Templates {
@@ -97,6 +147,48 @@ impl Templates {
             }
             Ok(text)
         });
+        let cats = catalogues.clone();
+        env.add_filter("label", move |state: &State, code: Value, group: String| -> String {
+            if code.is_undefined() || code.is_none() {
+                return String::new();
+            }
+            let code = code.to_string();
+            match tessera_domain::labels::label_key(&group, &code) {
+                Some(key) => cats.text(page_locale(state), &key).to_owned(),
+                None => {
+                    tracing::warn!(group, code, "no label for this code");
+                    code
+                }
+            }
+        });
+        for (name, pattern) in [
+            ("date", "format.date"),
+            ("datetime", "format.datetime"),
+            ("weekday", "format.weekday"),
+            ("month", "format.month"),
+        ] {
+            let cats = catalogues.clone();
+            env.add_filter(name, move |state: &State, value: Value| -> String {
+                let locale = page_locale(state);
+                let zone = state
+                    .lookup("timezone")
+                    .and_then(|v| v.as_str().and_then(|s| s.parse::<chrono_tz::Tz>().ok()))
+                    .unwrap_or(chrono_tz::UTC);
+                shown_time(&value, pattern != "format.datetime", zone)
+                    .map(|t| {
+                        // A bare day asked for with its time is written as the day.
+                        let pattern = if matches!(t, Shown::Day(_)) && pattern == "format.datetime" {
+                            "format.date"
+                        } else {
+                            pattern
+                        };
+                        t.format(cats.text(locale, pattern), locale)
+                    })
+                    .unwrap_or_else(|| {
+                        if value.is_undefined() || value.is_none() { String::new() } else { value.to_string() }
+                    })
+            });
+        }
         Ok(Self { env: Arc::new(env), catalogues })
     }
 
@@ -127,8 +219,85 @@ impl Templates {
         self.catalogues.text(locale, key).to_owned()
     }
 
+    /// A catalogue text with its `{name}` placeholders filled in (notices written by handlers).
+    pub fn text_with(&self, locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.catalogues.text(locale, key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// The words for `code` of the labelled group `group` (as the `label` filter writes them);
+    /// the code itself when the group has no such code.
+    pub fn label(&self, locale: Locale, group: &str, code: &str) -> String {
+        match tessera_domain::labels::label_key(group, code) {
+            Some(key) => self.catalogues.text(locale, &key).to_owned(),
+            None => code.to_owned(),
+        }
+    }
+
     /// The catalogues, for checks.
     pub fn catalogues(&self) -> &Catalogues {
         &self.catalogues
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    fn render(t: &Templates, locale: Locale, src: &str, ctx: Value) -> String {
+        let mut env = (*t.env).clone();
+        env.add_template_owned("probe.txt", src.to_owned()).unwrap();
+        env.get_template("probe.txt").unwrap().render(context! { locale => locale.as_str(), ..ctx }).unwrap()
+    }
+
+    #[test]
+    fn instants_are_written_in_the_tenants_time_zone_and_language() {
+        let t = Templates::load().unwrap();
+        let ctx = || context! { at => "2026-11-29T17:40:32.311821412Z", timezone => "Europe/Warsaw" };
+        let src = "{{ at|datetime }} | {{ at|date }} | {{ at|weekday }}";
+        assert_eq!(render(&t, Locale::Pl, src, ctx()), "29 listopada 2026, 18:40 | 29 listopada 2026 | niedziela");
+        assert_eq!(render(&t, Locale::Hu, src, ctx()), "2026. november 29. 18:40 | 2026. november 29. | vasárnap");
+        assert_eq!(render(&t, Locale::It, src, ctx()), "29 novembre 2026, 18:40 | 29 novembre 2026 | domenica");
+        assert_eq!(render(&t, Locale::En, src, ctx()), "29 November 2026, 18:40 | 29 November 2026 | Sunday");
+        // Storage's UTC instants without an offset, and the day an instant falls on locally.
+        let late = context! { at => "2026-11-29 23:30:00", timezone => "Europe/Budapest" };
+        assert_eq!(render(&t, Locale::Hu, "{{ at|date }}", late), "2026. november 30.");
+        // A bare day stays that day, whatever the time zone; nothing is shown for nothing.
+        let day = context! { d => "2026-03-14", timezone => "America/New_York", none => () };
+        assert_eq!(
+            render(&t, Locale::Pl, "{{ d|datetime }} ({{ d|weekday }}){{ none|date }}", day),
+            "14 marca 2026 (sobota)"
+        );
+    }
+
+    #[test]
+    fn codes_are_shown_as_words() {
+        let t = Templates::load().unwrap();
+        let src = r#"{{ s|label("entry_status") }} / {{ k|label("document") }} / {{ r|label("refund_reason") }}"#;
+        let ctx = context! { s => "confirmed", k => "refund_request_form", r => "illness" };
+        assert_eq!(render(&t, Locale::Pl, src, ctx), "Potwierdzone / Wniosek o zwrot opłaty / Choroba");
+        assert_eq!(t.label(Locale::It, "case_status", "upheld"), "Accolta");
+        assert_eq!(t.text_with(Locale::En, "notice.centre.results_imported", &[("count", "3")]), "3 results imported.");
+    }
+
+    #[test]
+    fn the_statement_of_results_names_the_status_and_the_session_in_words() {
+        let t = Templates::load().unwrap();
+        let sheet = serde_json::json!({
+            "candidate": {"first_name": "Anna", "family_name": "Nowak", "date_of_birth": "2001-05-04", "id_number": "PL078000001"},
+            "entry": {"candidate_number": "0001"},
+            "exam": {"name": "B2 First", "code": "FCE"},
+            "session": {"written_date": "2026-03-14", "time_of_day": "AM", "delivery": "PB"},
+            "result": {"status": "X", "sor_number": "PL12345678", "version": 1},
+            "components": [],
+        });
+        let ctx = context! { sheet => sheet, centre_name => "PL078", timezone => "Europe/Warsaw" };
+        let text = t.render("documents/statement_of_results.txt", Locale::Pl, ctx).unwrap();
+        assert!(text.contains("4 maja 2001") && text.contains("14 marca 2026, Rano (Wersja papierowa)"), "{text}");
+        assert!(text.contains("Nieobecność na części egzaminu (X)") && !text.contains("2026-03-14"), "{text}");
     }
 }

@@ -7,7 +7,7 @@ use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, check_csrf};
 use crate::centre::{self as ops, EntryInput, PaymentInput, RefundInput, SessionInput, TimetableInput};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Multipart, Path};
-use crate::state::SharedState;
+use crate::state::{AppState, SharedState};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -281,8 +281,6 @@ async fn session_page(
         })
         .await?;
     let groups = crate::routes::api::workflows::speaking_groups(state, tid, id).await?;
-    let release =
-        session.release_at.and_utc().with_timezone(&user.tenant.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
     let locale = user.tenant.locale;
     render(
         state,
@@ -291,7 +289,7 @@ async fn session_page(
         locale,
         "centre_session.html",
         status,
-        context! { session => session, timetable => timetable, entries => rows, groups => groups, release => release, ..extra },
+        context! { session => session, timetable => timetable, entries => rows, groups => groups, exam_names => exam_names(state).await?, ..extra },
     )
 }
 
@@ -337,8 +335,12 @@ pub(super) async fn import_results(
     }
     match ops::import_results_file(&state, &user.tenant, &id, &file, user.user.id.clone()).await? {
         Ok(n) => {
-            session_page(&state, user, jar, id, StatusCode::OK, context! { notice => format!("{n} results imported.") })
-                .await
+            let notice = state.templates.text_with(
+                user.tenant.locale,
+                "notice.centre.results_imported",
+                &[("count", &n.to_string())],
+            );
+            session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await
         }
         Err(refused) => {
             let mut lines: Vec<_> = refused
@@ -376,8 +378,14 @@ async fn entry_page(
         locale,
         "centre_entry.html",
         status,
-        context! { d => v, kinds => ops::DOCUMENT_KINDS, ..extra },
+        context! { d => v, kinds => ops::DOCUMENT_KINDS, exam_names => exam_names(state).await?, ..extra },
     )
+}
+
+/// The exams' names by code: pages name an exam ("B2 First"), codes are for forms and files.
+pub(super) async fn exam_names(state: &AppState) -> AppResult<std::collections::BTreeMap<String, String>> {
+    let exams = state.db.call(centre::exams).await?;
+    Ok(exams.into_iter().map(|e| (e.code, e.name)).collect())
 }
 
 /// `GET /centre/entries/{id}`.
@@ -562,7 +570,7 @@ async fn entry_form_page(
         tenant.locale,
         "entry_form.html",
         status,
-        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, ..extra },
+        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, exam_names => exam_names(state).await?, timezone => tenant.timezone.name(), ..extra },
     )
 }
 
@@ -703,6 +711,8 @@ pub(super) async fn entry_action(
     user.require(STAFF)?;
     let actor = user.user.id.clone();
     let t = &user.tenant;
+    let (tpl, locale) = (&state.templates, t.locale);
+    let say = |key: &str, args: &[(&str, &str)]| tpl.text_with(locale, &format!("notice.centre.{key}"), args);
     let outcome: Result<String, AppError> = match action.as_str() {
         "attendance" => {
             let input = after::AttendanceInput {
@@ -711,7 +721,11 @@ pub(super) async fn entry_action(
                 id_document_shown: f.opt("id_document_shown"),
             };
             after::record_attendance(&state, t, &id, input, actor).await.map(|o| {
-                if o.admitted { "Admitted.".to_owned() } else { format!("Not admitted. {}", o.reasons.join(" ")) }
+                if o.admitted {
+                    say("admitted", &[])
+                } else {
+                    say("not_admitted", &[("reasons", &o.reasons.join(" "))])
+                }
             })
         }
         "case" => after::open_case(
@@ -722,14 +736,14 @@ pub(super) async fn entry_action(
             actor,
         )
         .await
-        .map(|c| format!("Case opened ({}).", c.kind)),
+        .map(|c| say("case_opened", &[("kind", &tpl.label(locale, "case_kind", &c.kind))])),
         "enquiry" => {
             let fee = money("fee", &f.get("fee"));
             match (fee, f.get("stage").parse::<i32>()) {
                 (Ok(fee_minor), Ok(stage)) => {
                     after::open_enquiry(&state, t, &id, after::EnquiryInput { stage, fee_minor }, actor)
                         .await
-                        .map(|e| format!("Stage {} enquiry opened.", e.stage))
+                        .map(|e| say("enquiry_opened", &[("stage", &e.stage.to_string())]))
                 }
                 (Err(e), _) => Err(e),
                 (_, Err(_)) => Err(AppError::at(ErrorCode::InvalidChoice, "stage")
@@ -745,7 +759,7 @@ pub(super) async fn entry_action(
                 signature_recorded: f.get("signature_recorded") == "yes",
                 courier_address: f.opt("courier_address"),
             };
-            after::collect_certificate(&state, t, &id, input, actor).await.map(|_| "Collection recorded.".to_owned())
+            after::collect_certificate(&state, t, &id, input, actor).await.map(|_| say("collection_recorded", &[]))
         }
         "name" => after::correct_name(
             &state,
@@ -765,7 +779,7 @@ pub(super) async fn entry_action(
             };
             ops::record_extra_time_report(&state, t, &id, input, actor).await.map(|s| {
                 let verdict = s.warnings.iter().find(|w| w.contains("R-PL-EXTRA-TIME")).cloned().unwrap_or_default();
-                format!("Report recorded. {verdict}")
+                say("report_recorded", &[("verdict", &verdict)])
             })
         }
         "enquiry_outcome" => match (f.get("overall_score").parse::<i32>(), component_scores(&f.get("components"))) {
@@ -777,8 +791,9 @@ pub(super) async fn entry_action(
                     components,
                 };
                 after::complete_enquiry(&state, t, &f.get("enquiry_id"), input, actor).await.map(|e| {
-                    let refunded = if e.fee_refunded { " The fee is refunded." } else { "" };
-                    format!("Enquiry completed: {}.{refunded}", e.outcome.unwrap_or_default())
+                    let outcome = tpl.label(locale, "enquiry_outcome", e.outcome.as_deref().unwrap_or_default());
+                    let done = say("enquiry_completed", &[("outcome", &outcome)]);
+                    if e.fee_refunded { format!("{done} {}", say("fee_refunded", &[])) } else { done }
                 })
             }
             (Err(_), _) => {
@@ -791,7 +806,7 @@ pub(super) async fn entry_action(
             match f.get("decision").as_str() {
                 d @ ("uphold" | "dismiss") => after::close_case(&state, t, &f.get("case_id"), d == "uphold", actor)
                     .await
-                    .map(|c| format!("Case closed: {}.", c.status)),
+                    .map(|c| say("case_closed", &[("status", &tpl.label(locale, "case_status", &c.status))])),
                 other => Err(AppError::at(ErrorCode::InvalidChoice, "decision")
                     .arg("value", other)
                     .arg("choices", "uphold, dismiss")),
@@ -823,24 +838,24 @@ pub(super) async fn calendar(
             for s in centre::sessions(c, tid)? {
                 let lines = workflows::timetable(c, tid, &s.id)?;
                 if lines.is_empty() {
-                    days.entry(s.written_date).or_default().push(json!({"session": s.id, "what": format!("{} {} ({})", s.exam_code, s.time_of_day, s.delivery), "status": s.status}));
+                    days.entry(s.written_date).or_default().push(json!({"session": s.id, "exam": s.exam_code, "time_of_day": s.time_of_day, "delivery": s.delivery, "status": s.status}));
                 }
                 for l in lines {
-                    days.entry(l.day).or_default().push(json!({"session": s.id, "what": format!("{} {} {} – {}, {}", s.exam_code, l.component, l.starts_at, l.venue, l.room), "status": s.status}));
+                    days.entry(l.day).or_default().push(json!({"session": s.id, "exam": s.exam_code, "component": l.component, "starts_at": l.starts_at, "venue": l.venue, "room": l.room, "status": s.status}));
                 }
             }
             Ok(days)
         })
         .await?;
-    // (month, [(day, items)]), in date order.
-    type Day = (String, Vec<serde_json::Value>);
-    let mut months: Vec<(String, Vec<Day>)> = Vec::new();
+    // (first day of the month, [(day, items)]), in date order; the page writes them in its language.
+    type Day = (chrono::NaiveDate, Vec<serde_json::Value>);
+    let mut months: Vec<(chrono::NaiveDate, Vec<Day>)> = Vec::new();
     for (day, items) in days {
-        let month = day.format("%Y-%m").to_string();
+        let month = chrono::Datelike::with_day(&day, 1).unwrap_or(day);
         if months.last().is_none_or(|(m, _)| *m != month) {
-            months.push((month.clone(), Vec::new()));
+            months.push((month, Vec::new()));
         }
-        months.last_mut().expect("just pushed").1.push((day.format("%Y-%m-%d (%a)").to_string(), items));
+        months.last_mut().expect("just pushed").1.push((day, items));
     }
     let locale = user.tenant.locale;
     render(
@@ -850,7 +865,7 @@ pub(super) async fn calendar(
         locale,
         "centre_calendar.html",
         StatusCode::OK,
-        context! { months => months },
+        context! { months => months, exam_names => exam_names(&state).await? },
     )
 }
 
@@ -885,13 +900,17 @@ pub(super) async fn session_action(
     CsrfForm(_): CsrfForm<PlainForm>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
+    let locale = user.tenant.locale;
+    let say = |key: &str, count: usize| {
+        state.templates.text_with(locale, &format!("notice.centre.{key}"), &[("count", &count.to_string())])
+    };
     let outcome = match action.as_str() {
-        "cancel" => ops::cancel_session(&state, &user, &id)
-            .await
-            .map(|refunds| format!("The session is cancelled; {} refund(s) decided.", refunds.len())),
+        "cancel" => {
+            ops::cancel_session(&state, &user, &id).await.map(|refunds| say("session_cancelled", refunds.len()))
+        }
         "certificates" => crate::after_exam::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone())
             .await
-            .map(|n| format!("{n} certificate(s) arrived; the candidates are emailed.")),
+            .map(|n| say("certificates_arrived", n)),
         _ => return Err(AppError::not_found()),
     };
     match outcome {

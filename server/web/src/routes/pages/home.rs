@@ -42,6 +42,7 @@ pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
             Ok((centre::sessions(conn, tid)?, centre::counts(conn, tid)?, missing))
         })
         .await?;
+    let exam_names = super::centre::exam_names(&state).await?;
     let locale = user.tenant.locale;
     render(
         &state,
@@ -50,7 +51,7 @@ pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
         locale,
         "home_centre.html",
         StatusCode::OK,
-        context! { sessions => sessions, counts => context! { sessions => s, candidates => c, entries => e }, coe_missing => missing },
+        context! { sessions => sessions, counts => context! { sessions => s, candidates => c, entries => e }, coe_missing => missing, exam_names => exam_names },
     )
 }
 

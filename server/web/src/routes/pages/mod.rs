@@ -105,7 +105,12 @@ pub(crate) fn render(
         Some(u) => Value::from(u.tenant.name.clone()),
         None => ctx.get_attr("tenant_name").unwrap_or(Value::UNDEFINED),
     };
-    let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, ..ctx };
+    // Dates and times are shown in the signed-in user's tenant's time zone, or the page's tenant's.
+    let timezone = match &user.0 {
+        Some(u) => Value::from(u.tenant.timezone.name()),
+        None => ctx.get_attr("timezone").unwrap_or(Value::UNDEFINED),
+    };
+    let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, timezone => timezone, ..ctx };
     let html = state.templates.render(template, locale, ctx).map_err(AppError::internal)?;
     Ok((status, jar, no_store(), Html(html)).into_response())
 }

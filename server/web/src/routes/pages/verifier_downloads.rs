@@ -134,12 +134,18 @@ struct FieldRow {
     header: String,
 }
 
-/// The new-template form as first shown: nothing ticked, default positions and headers.
-fn blank_fields() -> Vec<FieldRow> {
+/// The new-template form as first shown: nothing ticked, default positions, and each field's
+/// name in the organisation's language as its header.
+fn blank_fields(state: &SharedState, locale: tessera_domain::Locale) -> Vec<FieldRow> {
     FIELDS
         .iter()
         .enumerate()
-        .map(|(i, (f, h))| FieldRow { field: f, include: false, order: (i + 1).to_string(), header: (*h).to_owned() })
+        .map(|(i, (f, _))| FieldRow {
+            field: f,
+            include: false,
+            order: (i + 1).to_string(),
+            header: state.templates.text(locale, &format!("verifier.fields.{f}")),
+        })
         .collect()
 }
 
@@ -177,7 +183,8 @@ pub(super) async fn templates(
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
     let done = n.done.filter(|d| d == "created" || d == "deleted");
-    templates_page(&state, user, jar, StatusCode::OK, context! { fields => blank_fields(), done => done }).await
+    let fields = blank_fields(&state, user.tenant.locale);
+    templates_page(&state, user, jar, StatusCode::OK, context! { fields => fields, done => done }).await
 }
 
 /// Reads the new-template form: the ticked fields (`include`) ordered by their position
