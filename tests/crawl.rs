@@ -237,6 +237,7 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
             )
             .unwrap();
         }
+        workflows::issue_coe(&mut c, t.id, &entries[5], "not-a-real-hash", now).unwrap();
         workflows::set_session_status(&mut c, t.id, &sessions[1].id, "cancelled").unwrap();
         workflows::set_session_status(&mut c, t.id, &sessions[2].id, "closed").unwrap();
         seeds.insert(slug, pages);
@@ -276,6 +277,30 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
         .map(|r| r.id)
         .collect()
     };
+    // The organisation's API clients (one revoked) and a download in its history.
+    let primary = tessera_storage::repo::users::by_login(&mut c, unimi.id, "primary@unimi.example").unwrap();
+    for name in ["Registry", "Admissions"] {
+        let hash = format!("{name}-hash");
+        let api = tessera_storage::repo::api_clients::create(&mut c, unimi.id, name, &hash, "ab12", &primary.id, now);
+        if name == "Admissions" {
+            tessera_storage::repo::api_clients::revoke(&mut c, unimi.id, &api.unwrap().id, now + Duration::minutes(5))
+                .unwrap();
+        }
+    }
+    tessera_storage::repo::downloads::record(
+        &mut c,
+        &tessera_storage::repo::downloads::Download {
+            tenant_id: unimi.id.to_string(),
+            id: uuid::Uuid::new_v4().to_string(),
+            actor_id: primary.id.clone(),
+            format: "csv".into(),
+            template_id: None,
+            share_ids: "[]".into(),
+            count: 0,
+            created_at: at,
+        },
+    )
+    .unwrap();
     for entry in &candidate_entries {
         let share = tessera_storage::repo::shares::create(&mut c, pl.id, entry, unimi.id, now).unwrap();
         tessera_storage::repo::shares::withdraw(&mut c, pl.id, &share.id, now + Duration::hours(1)).unwrap();

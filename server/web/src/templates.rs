@@ -81,16 +81,32 @@ enum Shown {
 }
 
 impl Shown {
-    fn format(&self, pattern: &str, locale: Locale) -> String {
+    /// `None` when `pattern` does not fit (a catalogue defect): the caller shows the value as is.
+    fn format(&self, pattern: &str, locale: Locale) -> Option<String> {
+        use std::fmt::Write;
         let l = match locale {
             Locale::En => chrono::Locale::en_GB,
             Locale::Pl => chrono::Locale::pl_PL,
             Locale::Hu => chrono::Locale::hu_HU,
             Locale::It => chrono::Locale::it_IT,
         };
-        match self {
-            Shown::Day(d) => d.format_localized(pattern, l).to_string(),
-            Shown::Instant(t) => t.format_localized(pattern, l).to_string(),
+        let mut out = String::new();
+        let written = match self {
+            Shown::Day(d) => write!(out, "{}", d.format_localized(pattern, l)),
+            Shown::Instant(t) => write!(out, "{}", t.format_localized(pattern, l)),
+        };
+        written.ok().map(|_| out)
+    }
+}
+
+/// The words for `code` in the labelled group `group`; the code itself (and a warning in the
+/// log) for a code the group does not have, so that a page still renders.
+fn label_text(cats: &Catalogues, locale: Locale, group: &str, code: &str) -> String {
+    match tessera_domain::labels::label_key(group, code) {
+        Some(key) => cats.text(locale, &key).to_owned(),
+        None => {
+            tracing::warn!(group, code, "no label for this code");
+            code.to_owned()
         }
     }
 }
@@ -152,14 +168,7 @@ impl Templates {
             if code.is_undefined() || code.is_none() {
                 return String::new();
             }
-            let code = code.to_string();
-            match tessera_domain::labels::label_key(&group, &code) {
-                Some(key) => cats.text(page_locale(state), &key).to_owned(),
-                None => {
-                    tracing::warn!(group, code, "no label for this code");
-                    code
-                }
-            }
+            label_text(&cats, page_locale(state), &group, &code.to_string())
         });
         for (name, pattern) in [
             ("date", "format.date"),
@@ -175,7 +184,7 @@ impl Templates {
                     .and_then(|v| v.as_str().and_then(|s| s.parse::<chrono_tz::Tz>().ok()))
                     .unwrap_or(chrono_tz::UTC);
                 shown_time(&value, pattern != "format.datetime", zone)
-                    .map(|t| {
+                    .and_then(|t| {
                         // A bare day asked for with its time is written as the day.
                         let pattern = if matches!(t, Shown::Day(_)) && pattern == "format.datetime" {
                             "format.date"
@@ -231,10 +240,7 @@ impl Templates {
     /// The words for `code` of the labelled group `group` (as the `label` filter writes them);
     /// the code itself when the group has no such code.
     pub fn label(&self, locale: Locale, group: &str, code: &str) -> String {
-        match tessera_domain::labels::label_key(group, code) {
-            Some(key) => self.catalogues.text(locale, &key).to_owned(),
-            None => code.to_owned(),
-        }
+        label_text(&self.catalogues, locale, group, code)
     }
 
     /// The catalogues, for checks.
