@@ -511,12 +511,20 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
                 |e| {
                     // The settings are `config` in the API; here they are the flag the user typed.
                     let field = e.error.field.clone().unwrap_or_default();
-                    let message = match (field.strip_prefix("config"), &e.error.detail) {
-                        (Some(key), Some(why)) => match key.strip_prefix('.') {
-                            Some(key) => format!("{flag}: key `{key}`: {why}"),
-                            None => format!("{flag}: {why}"),
-                        },
-                        _ => e.text(tessera_domain::Locale::En),
+                    let text = e.text(tessera_domain::Locale::En);
+                    let message = match field.strip_prefix("config") {
+                        Some(key) => {
+                            let label = tessera_domain::error::field_label(tessera_domain::Locale::En, &field);
+                            let why = match &e.error.detail {
+                                Some(detail) => detail.clone(),
+                                None => text.strip_prefix(&format!("{label}: ")).unwrap_or(&text).to_owned(),
+                            };
+                            match key.strip_prefix('.') {
+                                Some(key) => format!("{flag}: key `{key}`: {why}"),
+                                None => format!("{flag}: {why}"),
+                            }
+                        }
+                        None => text,
                     };
                     CliError::new(if e.status.as_u16() == 404 { 5 } else { 2 }, message)
                 },

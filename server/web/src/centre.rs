@@ -1568,7 +1568,7 @@ pub async fn import_results_file(
 pub struct RefundInput {
     /// The reason, as the refund policy reads it, e.g. `{"type": "illness"}` or
     /// `{"type": "bereavement", "relation": "sibling"}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, example = json!({"type": "withdrawal"}))]
     pub reason: Value,
     /// `YYYY-MM-DD`; default today.
     pub request_date: Option<String>,
