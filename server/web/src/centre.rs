@@ -1501,7 +1501,11 @@ pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExa
             )),
             Err(errors) => {
                 for e in errors {
-                    refused.push(line, e.field.as_deref(), e.message(tessera_domain::Locale::En));
+                    refused.push(
+                        line,
+                        e.field.as_deref(),
+                        e.detail.clone().unwrap_or_else(|| e.message(tessera_domain::Locale::En)),
+                    );
                 }
             }
         }
@@ -1565,10 +1569,11 @@ pub async fn import_results_file(
 
 /// A refund request as staff type it (section 10).
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"reason": {"type": "withdrawal"}, "request_date": "2026-12-01"}))]
 pub struct RefundInput {
     /// The reason, as the refund policy reads it, e.g. `{"type": "illness"}` or
     /// `{"type": "bereavement", "relation": "sibling"}`.
-    #[schema(value_type = Object, example = json!({"type": "withdrawal"}))]
+    #[schema(value_type = Object)]
     pub reason: Value,
     /// `YYYY-MM-DD`; default today.
     pub request_date: Option<String>,
