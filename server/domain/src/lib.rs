@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod exams;
 pub mod ids;
 pub mod labels;
 pub mod money;

@@ -29,24 +29,9 @@ use tessera_storage::repo::jobs;
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows::{self, EntryForm, EntryRefusal, SessionExtras, TimetableLine};
 
-/// The exam of the catalogue as the policy plugins know it.
+/// The exam of the catalogue as the policy plugins know it (see [`tessera_domain::exams`]).
 pub fn exam_of(code: &str) -> Exam {
-    match code {
-        "KET" => Exam::Ket,
-        "KETS" => Exam::KetForSchools,
-        "PET" => Exam::Pet,
-        "PETS" => Exam::PetForSchools,
-        "FCE" => Exam::Fce,
-        "FCES" => Exam::FceForSchools,
-        "CAE" => Exam::Cae,
-        "CPE" => Exam::Cpe,
-        "BECP" => Exam::BecPreliminary,
-        "BECV" => Exam::BecVantage,
-        "BECH" => Exam::BecHigher,
-        "DELTA1" => Exam::DeltaModuleOne,
-        "TKT" => Exam::Tkt,
-        _ => Exam::Yle,
-    }
+    tessera_domain::exams::policy_exam(code)
 }
 
 fn sdk_money(minor: i64, currency: &str) -> tessera_plugin_sdk::Money {
@@ -1527,14 +1512,10 @@ pub async fn import_results_file(
     actor: String,
 ) -> Result<Result<usize, RefusedFile>, AppError> {
     let (tid, sid) = (tenant.id, session_id.to_owned());
-    let (session, exams) = state.db.call(move |c| Ok((centre::session(c, tid, &sid)?, centre::exams(c)?))).await?;
-    let exam = exams.into_iter().find(|e| e.code == session.exam_code).ok_or_else(AppError::not_found)?;
-    let components: Vec<&str> = exam.components.split(',').collect();
-    let scale = tessera_domain::results::ResultExam {
-        exam_type: &exam.exam_type,
-        cefr: exam.cefr.as_deref(),
-        components: &components,
-    };
+    let session = state.db.call(move |c| centre::session(c, tid, &sid)).await?;
+    let exam = tessera_domain::exams::by_code(&session.exam_code).ok_or_else(AppError::not_found)?;
+    let scale =
+        tessera_domain::results::ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
     let rows = match parse_results_csv(file, &scale) {
         Ok(rows) => rows,
         Err(refused) => return Ok(Err(refused)),

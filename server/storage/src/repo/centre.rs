@@ -314,3 +314,35 @@ pub fn result_sheet(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -
     let (result, components) = current_result(conn, tenant, entry_id)?;
     Ok(ResultSheet { candidate, entry, session, exam, result, components })
 }
+
+#[cfg(test)]
+mod tests {
+    use tessera_domain::exams::CATALOGUE;
+
+    /// The `exams` rows the migrations seed are the domain's catalogue, on both backends (the
+    /// PostgreSQL seed is the same statement as SQLite's).
+    #[test]
+    fn the_seeded_exams_are_the_domain_catalogue() {
+        let dir = std::env::temp_dir().join(format!("tessera-exams-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::Db::open(&format!("sqlite://{}", dir.join("t.db").display()), 1).unwrap();
+        db.migrate().unwrap();
+        let rows = super::exams(&mut db.conn().unwrap()).unwrap();
+        let mut expected: Vec<_> = CATALOGUE.iter().collect();
+        expected.sort_by_key(|e| e.code);
+        assert_eq!(rows.len(), expected.len());
+        for (row, e) in rows.iter().zip(expected) {
+            assert_eq!(
+                (row.code.as_str(), row.name.as_str(), row.exam_type.as_str(), row.cefr.as_deref()),
+                (e.code, e.name, e.exam_type, e.cefr),
+            );
+            assert_eq!(row.components.split(',').collect::<Vec<_>>(), e.components, "{}", e.code);
+        }
+        let seed = |sql: &str| sql[sql.find("INSERT INTO exams").unwrap()..].split(";").next().unwrap().to_owned();
+        assert_eq!(
+            seed(include_str!("../../../../migrations/sqlite/2026-11-22-000001_foundation/up.sql")),
+            seed(include_str!("../../../../migrations/postgres/2026-11-22-000001_foundation/up.sql")),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
