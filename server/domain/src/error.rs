@@ -5,7 +5,6 @@
 
 use crate::Locale;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 macro_rules! error_codes {
@@ -469,46 +468,27 @@ pub const CATALOGUE_SOURCES: [(Locale, &str); 4] = [
 /// Error messages and field labels by language, flattened to `error.<code>` / `field.<key>`.
 #[derive(Debug)]
 pub struct Catalogue {
-    by_locale: HashMap<Locale, HashMap<String, String>>,
+    texts: crate::catalogue::TextCatalogue,
 }
 
 impl Catalogue {
     fn parse() -> Result<Self, String> {
-        let mut by_locale = HashMap::new();
-        for (locale, src) in CATALOGUE_SOURCES {
-            let table: toml::Table = src.parse().map_err(|e| format!("error catalogue {locale}: {e}"))?;
-            let mut flat = HashMap::new();
-            for (section, entries) in table {
-                let toml::Value::Table(entries) = entries else { continue };
-                for (k, v) in entries {
-                    if let toml::Value::String(s) = v {
-                        flat.insert(format!("{section}.{k}"), s);
-                    }
-                }
-            }
-            by_locale.insert(locale, flat);
-        }
-        Ok(Self { by_locale })
+        Ok(Self { texts: crate::catalogue::TextCatalogue::parse(&CATALOGUE_SOURCES)? })
     }
 
     /// Every `(key, text)` of `locale`.
     pub fn entries(&self, locale: Locale) -> impl Iterator<Item = (&str, &str)> {
-        self.by_locale.get(&locale).into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.texts.texts(locale).into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// The text for `key` in `locale`, else in English, else the key itself.
     pub fn text<'a>(&'a self, locale: Locale, key: &'a str) -> &'a str {
-        self.by_locale
-            .get(&locale)
-            .and_then(|m| m.get(key))
-            .or_else(|| self.by_locale.get(&Locale::En).and_then(|m| m.get(key)))
-            .map(String::as_str)
-            .unwrap_or(key)
+        self.texts.text(locale, key)
     }
 
     /// Whether `key` has a text in `locale` itself (no fallback).
     pub fn has(&self, locale: Locale, key: &str) -> bool {
-        self.by_locale.get(&locale).is_some_and(|m| m.contains_key(key))
+        self.texts.has(locale, key)
     }
 
     fn label(&self, locale: Locale, field: &str) -> String {

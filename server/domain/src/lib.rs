@@ -4,6 +4,7 @@
 //! never the other way round.
 
 pub mod auth;
+pub mod catalogue;
 pub mod clock;
 pub mod error;
 pub mod exams;

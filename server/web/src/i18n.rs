@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use tessera_domain::Locale;
+use tessera_domain::catalogue::TextCatalogue;
 
 const SOURCES: [(Locale, &str); 4] = [
     (Locale::En, include_str!("../locales/en.toml")),
@@ -14,61 +15,29 @@ const SOURCES: [(Locale, &str); 4] = [
 /// Every catalogue, parsed once.
 #[derive(Debug)]
 pub struct Catalogues {
-    by_locale: HashMap<Locale, HashMap<String, String>>,
+    texts: TextCatalogue,
 }
 
 impl Catalogues {
     /// Parses the embedded catalogues; a broken catalogue is a build defect, caught by tests.
     pub fn load() -> Result<Self, String> {
-        let mut by_locale = HashMap::new();
-        for (locale, src) in SOURCES {
-            let table: toml::Table = src.parse().map_err(|e| format!("locale {locale}: {e}"))?;
-            let mut flat = HashMap::new();
-            flatten("", &toml::Value::Table(table), &mut flat);
-            by_locale.insert(locale, flat);
-        }
-        Ok(Self { by_locale })
+        Ok(Self { texts: TextCatalogue::parse(&SOURCES)? })
     }
 
     /// The text for `key` in `locale`, else in English, else the key itself (visible in tests).
     pub fn text<'a>(&'a self, locale: Locale, key: &'a str) -> &'a str {
-        self.by_locale
-            .get(&locale)
-            .and_then(|m| m.get(key))
-            .or_else(|| self.by_locale.get(&Locale::En).and_then(|m| m.get(key)))
-            .map(String::as_str)
-            .unwrap_or(key)
+        self.texts.text(locale, key)
     }
 
     /// Every key of `locale`'s own catalogue with its text (no fallback), for checks.
     pub fn texts(&self, locale: Locale) -> &HashMap<String, String> {
-        &self.by_locale[&locale]
+        static EMPTY: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+        self.texts.texts(locale).unwrap_or_else(|| EMPTY.get_or_init(HashMap::new))
     }
 
     /// Keys present in English but missing in `locale`.
     pub fn missing(&self, locale: Locale) -> Vec<String> {
-        let en = &self.by_locale[&Locale::En];
-        let other = &self.by_locale[&locale];
-        let mut keys: Vec<_> = en.keys().filter(|k| !other.contains_key(*k)).cloned().collect();
-        keys.sort();
-        keys
-    }
-}
-
-fn flatten(prefix: &str, v: &toml::Value, out: &mut HashMap<String, String>) {
-    match v {
-        toml::Value::Table(t) => {
-            for (k, v) in t {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-                flatten(&key, v, out);
-            }
-        }
-        toml::Value::String(s) => {
-            out.insert(prefix.to_owned(), s.clone());
-        }
-        other => {
-            out.insert(prefix.to_owned(), other.to_string());
-        }
+        self.texts.missing(locale)
     }
 }
 
@@ -124,11 +93,11 @@ mod tests {
         let c = Catalogues::load().unwrap();
         for (group, code, key) in tessera_domain::labels::all() {
             for locale in Locale::ALL {
-                assert!(c.by_locale[&locale].contains_key(&key), "{locale} has no label for {group} `{code}` ({key})");
+                assert!(c.texts(locale).contains_key(&key), "{locale} has no label for {group} `{code}` ({key})");
             }
         }
         for key in ["format.date", "format.datetime", "format.weekday"] {
-            assert!(c.by_locale[&Locale::En].contains_key(key), "{key}");
+            assert!(c.texts(Locale::En).contains_key(key), "{key}");
         }
     }
 
@@ -141,9 +110,9 @@ mod tests {
             v.sort();
             v
         };
-        let en = &c.by_locale[&Locale::En];
+        let en = c.texts(Locale::En);
         for locale in [Locale::Pl, Locale::Hu, Locale::It] {
-            for (key, text) in &c.by_locale[&locale] {
+            for (key, text) in c.texts(locale) {
                 if let Some(english) = en.get(key) {
                     assert_eq!(placeholders(text), placeholders(english), "{locale} {key}: {text}");
                 }
