@@ -15,7 +15,8 @@ both_backends!(
     one_open_refund_per_entry,
     special_arrangements_late_stay_late,
     payments_are_bounded_and_checked,
-    a_failed_decision_stores_nothing
+    a_failed_decision_stores_nothing,
+    coe_missing_from_the_policys_day_for_upcoming_sessions_only
 );
 
 /// A Polish centre with one FCE session and one entry; returns the entry.
@@ -244,5 +245,33 @@ async fn a_failed_decision_stores_nothing(backend: Backend) {
     assert_eq!(failures.len(), 5, "each failed decision is audited once");
     let payments = tessera_storage::repo::audit::recent(&mut c, centre.id, Some("entry.payment"), 50).unwrap();
     assert!(payments.is_empty(), "no payment audited");
+    srv.stop().await;
+}
+
+/// R-COE-MISSING: a confirmed entry without a CoE is listed from the deadlines policy's
+/// `coe_contact` day (10 days before the first component, speaking on 2026-12-05), with the
+/// candidate's name, and no longer once the session has started.
+async fn coe_missing_from_the_policys_day_for_upcoming_sessions_only(backend: Backend) {
+    let (srv, http, csrf, _, entry) = polish_entry(backend).await;
+    pay(&http, &srv, &csrf, &entry, json!(81000)).await;
+    let (_, v) = upload(&http, &srv, &csrf, &entry, "photo_consent", ("c.pdf", "application/pdf", pdf_bytes())).await;
+    assert_eq!(v["status"], "confirmed", "{v}");
+    let missing = |http: reqwest::Client| {
+        let url = srv.url("/api/v1/coe/missing");
+        async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(missing(http.clone()).await.as_array().map(Vec::len), Some(0), "2026-11-22: 13 days before");
+    srv.advance(Duration::days(3));
+    api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
+    let listed = missing(http.clone()).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(
+        (listed[0]["name"].as_str(), listed[0]["contact_from"].as_str(), listed[0]["first_component"].as_str()),
+        (Some("Adam Wróbel"), Some("2026-11-25"), Some("2026-12-05")),
+        "{listed}"
+    );
+    srv.advance(Duration::days(11)); // 2026-12-06: the session has started
+    api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
+    assert_eq!(missing(http.clone()).await.as_array().map(Vec::len), Some(0), "past sessions are not listed");
     srv.stop().await;
 }

@@ -840,6 +840,68 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
     Ok(details)
 }
 
+/// A confirmed entry still without its Confirmation of Entry, listed for staff to contact the
+/// candidate (R-COE-MISSING).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoeMissing {
+    /// The entry's id.
+    pub entry: String,
+    pub candidate_number: String,
+    /// The candidate's full name.
+    pub name: String,
+    /// The session's id.
+    pub session: String,
+    /// The exam's code.
+    pub exam: String,
+    pub written_date: NaiveDate,
+    /// The day of the session's first component.
+    pub first_component: NaiveDate,
+    /// From this day the centre contacts candidates without a CoE (the deadlines policy's
+    /// `coe_contact`).
+    pub contact_from: NaiveDate,
+}
+
+/// R-COE-MISSING: confirmed entries of upcoming sessions still without a Confirmation of Entry,
+/// from the day the tenant's deadlines policy gives (`coe_contact`, 10 days before the first
+/// component in the shipped plugins). Sessions already started or over are not listed.
+pub async fn coe_missing(state: &AppState, tenant: &Tenant) -> Result<Vec<CoeMissing>, AppError> {
+    let tid = tenant.id;
+    let day = today(tenant, state.clock.now());
+    let rows = state.db.call(move |c| workflows::entries_without_coe(c, tid, day)).await?;
+    let mut contact_from: std::collections::HashMap<String, NaiveDate> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (entry, session, first, cand) in rows {
+        let from = match contact_from.get(&session.id) {
+            Some(d) => *d,
+            None => {
+                let facts = DeadlineFacts {
+                    exam: exam_of(&session.exam_code),
+                    written_exam_date: session.written_date,
+                    first_component_date: first,
+                    last_registration_day: session.registration_closes,
+                    results_release: Some(session.release_at.and_utc()),
+                };
+                let d = crate::policy::decide(state, tid, facts, None).await?.coe_contact;
+                contact_from.insert(session.id.clone(), d);
+                d
+            }
+        };
+        if day >= from {
+            out.push(CoeMissing {
+                entry: entry.id,
+                candidate_number: entry.candidate_number,
+                name: format!("{} {}", cand.first_name, cand.family_name),
+                session: session.id,
+                exam: session.exam_code,
+                written_date: session.written_date,
+                first_component: first,
+                contact_from: from,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// A payment as staff record it.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct PaymentInput {

@@ -405,13 +405,14 @@ pub fn coe_targets(conn: &mut DbConnection, tenant: TenantId, session_id: &str) 
         .load::<CoeTarget>(conn)?)
 }
 
-/// Confirmed entries of the centre without a Confirmation of Entry whose first component is on
-/// or before `until` (R-COE-MISSING: 10 days before the first component).
+/// Confirmed entries of the centre without a Confirmation of Entry in sessions that are not
+/// cancelled and whose first component is on or after `from` (upcoming ones only), each with its
+/// session, the day of its first component and its candidate (R-COE-MISSING).
 pub fn entries_without_coe(
     conn: &mut DbConnection,
     tenant: TenantId,
-    until: NaiveDate,
-) -> StorageResult<Vec<(Entry, ExamSession)>> {
+    from: NaiveDate,
+) -> StorageResult<Vec<(Entry, ExamSession, NaiveDate, crate::repo::centre::Candidate)>> {
     let sessions: Vec<ExamSession> = exam_sessions::table
         .filter(exam_sessions::tenant_id.eq(tid(tenant)))
         .filter(exam_sessions::status.ne("cancelled"))
@@ -419,8 +420,9 @@ pub fn entries_without_coe(
         .load(conn)?;
     let mut out = Vec::new();
     for s in sessions {
-        let first = timetable(conn, tenant, &s.id)?.first().map(|l| l.day).unwrap_or(s.written_date);
-        if first > until {
+        let first = timetable(conn, tenant, &s.id)?.iter().map(|l| l.day).min().unwrap_or(s.written_date);
+        let first = first.min(s.written_date);
+        if first < from {
             continue;
         }
         let rows: Vec<Entry> = entries::table
@@ -428,9 +430,13 @@ pub fn entries_without_coe(
             .filter(entries::session_id.eq(&s.id))
             .filter(entries::status.eq("confirmed"))
             .filter(entries::coe_issued_at.is_null())
+            .order(entries::candidate_number.asc())
             .select(Entry::as_select())
             .load(conn)?;
-        out.extend(rows.into_iter().map(|e| (e, s.clone())));
+        for e in rows {
+            let cand = crate::repo::centre::candidate(conn, tenant, &e.candidate_id)?;
+            out.push((e, s.clone(), first, cand));
+        }
     }
     Ok(out)
 }

@@ -315,18 +315,16 @@ pub async fn issue_session_coes(
     Ok(Json(ops::issue_session_coes(&state, &user.tenant, &id, user.user.id.clone()).await?))
 }
 
-/// Confirmed entries without a Confirmation of Entry whose first component is within 10 days
-/// (R-COE-MISSING): the centre contacts them.
-#[utoipa::path(get, path = "/v1/coe/missing", tag = "centre", responses((status = 200)))]
+/// Confirmed entries of upcoming sessions without a Confirmation of Entry, from the day the
+/// deadlines policy gives (R-COE-MISSING: 10 days before the first component by default): the
+/// centre contacts them.
+#[utoipa::path(get, path = "/v1/coe/missing", tag = "centre", responses((status = 200, body = Vec<ops::CoeMissing>)))]
 pub async fn coe_missing(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<Vec<ops::CoeMissing>>> {
     user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let until = ops::today(&user.tenant, state.clock.now()) + chrono::Duration::days(10);
-    let rows = state.db.call(move |c| workflows::entries_without_coe(c, tid, until)).await?;
-    Ok(Json(json!(rows.into_iter().map(|(e, s)| json!({"entry": e.id, "candidate_number": e.candidate_number, "session": s.id, "exam": s.exam_code, "written_date": s.written_date})).collect::<Vec<_>>())))
+    Ok(Json(ops::coe_missing(&state, &user.tenant).await?))
 }
 
 /// Imports the board's results file for a session (CSV body: `text/csv`, `application/csv` or

@@ -29,19 +29,10 @@ pub(super) async fn admin(State(state): State<SharedState>, user: CurrentUser, j
 pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     user.require(&[Role::CentreManager, Role::CentreStaff])?;
     let tid = user.tenant_id();
-    // R-COE-MISSING: confirmed entries still without a Confirmation of Entry whose first
-    // component is within 10 days; the centre contacts them.
-    let until = crate::centre::today(&user.tenant, state.clock.now()) + chrono::Duration::days(10);
-    let (sessions, (s, c, e), missing) = state
-        .db
-        .call(move |conn| {
-            let missing: Vec<serde_json::Value> = tessera_storage::repo::workflows::entries_without_coe(conn, tid, until)?
-                .into_iter()
-                .map(|(e, s)| serde_json::json!({"entry": e.id, "candidate_number": e.candidate_number, "exam": s.exam_code, "written_date": s.written_date}))
-                .collect();
-            Ok((centre::sessions(conn, tid)?, centre::counts(conn, tid)?, missing))
-        })
-        .await?;
+    let (sessions, (s, c, e)) =
+        state.db.call(move |conn| Ok((centre::sessions(conn, tid)?, centre::counts(conn, tid)?))).await?;
+    // R-COE-MISSING: the same list as `GET /api/v1/coe/missing`.
+    let missing = crate::centre::coe_missing(&state, &user.tenant).await?;
     let exam_names = super::centre::exam_names(&state).await?;
     let locale = user.tenant.locale;
     render(
