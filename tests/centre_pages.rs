@@ -46,31 +46,7 @@ async fn session_edit_page_changes_what_may_change() {
         "{page}"
     );
     let token = csrf_of(&page);
-    let form = |capacity: &str, written: &str, fee: &str| {
-        vec![
-            ("csrf", token.clone()),
-            ("exam_code", "FCE".into()),
-            ("written_date", written.into()),
-            ("time_of_day", "AM".into()),
-            ("delivery", "PB".into()),
-            ("fee", fee.into()),
-            ("late_fee", "150".into()),
-            ("currency", "PLN".into()),
-            ("registration_opens", "2026-11-01".into()),
-            ("registration_closes", "2026-12-01".into()),
-            ("late_entry_deadline", "2026-12-10".into()),
-            ("capacity", capacity.into()),
-            ("minimum_candidates", "1".into()),
-            ("release_at", "2027-01-16 09:00".into()),
-            ("release_timezone", "Europe/London".into()),
-            ("venue", "Katowice".into()),
-            ("timetable", "Reading; 2026-12-12; 09:30; Main building; 102".into()),
-            ("promotion_ends", "2026-11-25".into()),
-            ("student_discount", "10".into()),
-            ("speaking_window_start", "".into()),
-            ("speaking_window_end", "".into()),
-        ]
-    };
+    let form = |capacity: &str, written: &str, fee: &str| session_page_form(&token, capacity, written, fee);
     let url = srv.url(&format!("/centre/sessions/{id}/edit"));
     let res = b.post(&url).form(&form("25", "2026-12-12", "820")).send().await.unwrap();
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());

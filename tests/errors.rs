@@ -71,33 +71,6 @@ const LANGUAGES: [Words; 3] = [
     },
 ];
 
-/// The session form as the page posts it, with `fee` as typed.
-fn session_form(csrf: &str, fee: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("csrf", csrf.to_owned()),
-        ("exam_code", "FCE".into()),
-        ("written_date", "2026-12-12".into()),
-        ("time_of_day", "AM".into()),
-        ("delivery", "PB".into()),
-        ("fee", fee.into()),
-        ("late_fee", "150".into()),
-        ("currency", "PLN".into()),
-        ("registration_opens", "2026-11-01".into()),
-        ("registration_closes", "2026-12-01".into()),
-        ("late_entry_deadline", "2026-12-10".into()),
-        ("capacity", "20".into()),
-        ("minimum_candidates", "1".into()),
-        ("release_at", "2027-01-16 09:00".into()),
-        ("release_timezone", "Europe/London".into()),
-        ("venue", "Katowice".into()),
-        ("timetable", "Reading; 2026-12-12; 09:30; Main building; 102".into()),
-        ("promotion_ends", "".into()),
-        ("student_discount", "".into()),
-        ("speaking_window_start", "".into()),
-        ("speaking_window_end", "".into()),
-    ]
-}
-
 /// The opening tag of the form control with `id`.
 fn control<'a>(html: &'a str, id: &str) -> &'a str {
     let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no control {id}:\n{html}"));
@@ -145,7 +118,7 @@ async fn refusals_are_translated_and_name_their_field(backend: Backend) {
         let page = browser.get(srv.url("/centre/sessions/new")).send().await.unwrap().text().await.unwrap();
         let res = browser
             .post(srv.url("/centre/sessions/new"))
-            .form(&session_form(&csrf_of(&page), "abc"))
+            .form(&session_page_form(&csrf_of(&page), "20", "2026-12-12", "abc"))
             .send()
             .await
             .unwrap();

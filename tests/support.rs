@@ -372,6 +372,34 @@ pub fn write_spinning_plugin(dir: &Path, kind: &str) {
     .unwrap();
 }
 
+/// The centre's session form as the page posts it: an FCE session with `capacity`, the written
+/// exam on `written` and the fee as typed.
+pub fn session_page_form(csrf: &str, capacity: &str, written: &str, fee: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("csrf", csrf.to_owned()),
+        ("exam_code", "FCE".into()),
+        ("written_date", written.into()),
+        ("time_of_day", "AM".into()),
+        ("delivery", "PB".into()),
+        ("fee", fee.into()),
+        ("late_fee", "150".into()),
+        ("currency", "PLN".into()),
+        ("registration_opens", "2026-11-01".into()),
+        ("registration_closes", "2026-12-01".into()),
+        ("late_entry_deadline", "2026-12-10".into()),
+        ("capacity", capacity.into()),
+        ("minimum_candidates", "1".into()),
+        ("release_at", "2027-01-16 09:00".into()),
+        ("release_timezone", "Europe/London".into()),
+        ("venue", "Katowice".into()),
+        ("timetable", "Reading; 2026-12-12; 09:30; Main building; 102".into()),
+        ("promotion_ends", "2026-11-25".into()),
+        ("student_discount", "10".into()),
+        ("speaking_window_start", "".into()),
+        ("speaking_window_end", "".into()),
+    ]
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
