@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod catalogue;
 pub mod clock;
+pub mod entries;
 pub mod error;
 pub mod exams;
 pub mod ids;

@@ -3,21 +3,11 @@
 //! click cannot pay a fee back twice.
 
 use crate::DomainError;
+#[cfg(test)]
+use crate::Labelled;
 use serde::{Deserialize, Serialize};
 
-/// Where a refund request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefundStatus {
-    /// The policy decided; staff have not acted yet.
-    Decided,
-    /// Staff confirmed the decision; the payout is due.
-    Confirmed,
-    /// The refund was paid out.
-    Paid,
-    /// Staff rejected the request.
-    Rejected,
-}
+pub use crate::labels::RefundStatus;
 
 /// What staff do with a refund request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,25 +22,6 @@ pub enum RefundStep {
 }
 
 impl RefundStatus {
-    /// Every status.
-    pub const ALL: [RefundStatus; 4] =
-        [RefundStatus::Decided, RefundStatus::Confirmed, RefundStatus::Paid, RefundStatus::Rejected];
-
-    /// The stored code, e.g. `decided`.
-    pub fn code(self) -> &'static str {
-        match self {
-            RefundStatus::Decided => "decided",
-            RefundStatus::Confirmed => "confirmed",
-            RefundStatus::Paid => "paid",
-            RefundStatus::Rejected => "rejected",
-        }
-    }
-
-    /// Parses a stored code.
-    pub fn parse(code: &str) -> Option<RefundStatus> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     /// Whether the request still waits for staff or for the payout.
     pub fn is_open(self) -> bool {
         matches!(self, RefundStatus::Decided | RefundStatus::Confirmed)
@@ -117,7 +88,7 @@ mod tests {
         assert_eq!(RefundStep::parse("reject").unwrap().transition(), (RefundStatus::Decided, RefundStatus::Rejected));
         assert_eq!(RefundStep::parse("refund").unwrap_err().field.as_deref(), Some("step"));
         for s in RefundStatus::ALL {
-            assert_eq!(RefundStatus::parse(s.code()), Some(s));
+            assert_eq!(RefundStatus::from_code(s.code()), Some(*s));
         }
         assert_eq!(refundable_minor(81_000, 48_600), 32_400);
         assert_eq!(refundable_minor(100, 200), 0);

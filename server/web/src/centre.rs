@@ -11,6 +11,8 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tessera_domain::Labelled;
+use tessera_domain::entries::{EntryStatus as EntryState, r_pl_entry_complete};
 use tessera_domain::money::{check_amount, total_minor};
 use tessera_domain::refunds::{RefundStatus, RefundStep, one_open_refund, refundable_minor};
 use tessera_domain::special_arrangements::{SaItem, r_sa_deadline};
@@ -597,7 +599,7 @@ pub(crate) fn entry_status_in(
 ) -> Result<EntryStatus, AppError> {
     let tid = tenant.id;
     let entry = centre::entry(c, tid, entry_id)?;
-    if entry.status == "cancelled" {
+    if entry.status == EntryState::Cancelled.code() {
         return Ok(EntryStatus { status: entry.status, reasons: vec![], warnings: vec![] });
     }
     let form = workflows::entry_form(c, tid, entry_id)?;
@@ -649,15 +651,7 @@ pub(crate) fn entry_status_in(
     // has arrived (form, fee, photo consent where needed: R-PL-ENTRY-COMPLETE); until then it is
     // pending, and a policy that refuses (an item missing after the deadline) makes it refused.
     let complete = paid >= entry.fee_minor && (consent || !photo.consent_needed);
-    let status = if decision.manual_review {
-        "manual_review"
-    } else if !decision.eligible {
-        "refused"
-    } else if complete {
-        "confirmed"
-    } else {
-        "pending"
-    };
+    let status = r_pl_entry_complete(decision.manual_review, decision.eligible, complete).code();
     let reasons: Vec<String> = decision.violations.iter().map(reason_text).collect();
     let mut warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
     if form.special_arrangements.is_some() {
@@ -740,7 +734,7 @@ fn other_entries(
     let mut out = Vec::new();
     for s in centre::sessions(c, tid)? {
         for e in centre::session_entries(c, tid, &s.id)? {
-            if e.id == except || e.status == "cancelled" {
+            if e.id == except || e.status == EntryState::Cancelled.code() {
                 continue;
             }
             let other = centre::candidate(c, tid, &e.candidate_id)?;
@@ -1237,7 +1231,7 @@ pub async fn issue_coe(
             Ok((entry, cand, session, exam, timetable))
         })
         .await?;
-    if entry.status != "confirmed" {
+    if entry.status != EntryState::Confirmed.code() {
         return Err(AppError::new(ErrorCode::CoeNeedsConfirmed));
     }
     let secret = {
@@ -1662,7 +1656,7 @@ pub async fn request_refund(
         let entry = centre::entry(c, tid, &eid)?;
         let session = centre::session(c, tid, &entry.session_id)?;
         let earlier = workflows::refunds_for_entry(c, tid, &eid)?;
-        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::parse(&r.status)))
+        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::from_code(&r.status)))
             .map_err(|_| AppError::new(ErrorCode::RefundAlreadyOpen))?;
         let paid = total_minor(workflows::payments(c, tid, &eid)?.iter().map(|p| p.amount_minor))?;
         let refunded = total_minor(
@@ -1771,7 +1765,7 @@ pub async fn cancel_session(
             .arg("minimum", session.minimum_candidates));
     }
     let mut refunds = Vec::new();
-    for e in entries.iter().filter(|e| e.status != "cancelled") {
+    for e in entries.iter().filter(|e| e.status != EntryState::Cancelled.code()) {
         let eid = e.id.clone();
         let paid = total_minor(
             state.db.call(move |c| workflows::payments(c, tid, &eid)).await?.iter().map(|p| p.amount_minor),
@@ -1805,7 +1799,7 @@ pub async fn cancel_session(
                     c,
                     tid,
                     &eid,
-                    "cancelled",
+                    EntryState::Cancelled.code(),
                     "[\"R-SESSION-MINIMUM: the session was cancelled\"]",
                 )
             })
@@ -1888,7 +1882,7 @@ fn cancel_entry_for_refund(
 ) -> Result<bool, AppError> {
     let tid = tenant.id;
     let entry = centre::entry(c, tid, &refund.entry_id)?;
-    if entry.status == "cancelled" {
+    if entry.status == EntryState::Cancelled.code() {
         return Ok(false);
     }
     let rules: Vec<String> = decision.reasons.iter().filter_map(|r| r.rule.clone()).collect();
@@ -1897,7 +1891,7 @@ fn cancel_entry_for_refund(
         if rules.is_empty() { "refund".to_owned() } else { rules.join(", ") }
     );
     let reasons = serde_json::to_string(&json!({"violations": [why], "warnings": []})).map_err(AppError::internal)?;
-    workflows::set_entry_status(c, tid, &entry.id, "cancelled", &reasons)?;
+    workflows::set_entry_status(c, tid, &entry.id, EntryState::Cancelled.code(), &reasons)?;
     let ev = AuditEvent {
         actor: Some(actor),
         action: "entry.cancel",
