@@ -338,9 +338,15 @@ pub const QUOTED_CHARS: usize = 40;
 /// `value` in backticks for a message, cut to [`QUOTED_CHARS`] characters with an ellipsis: a
 /// refusal never echoes a whole hostile input (a 5 MB cell, a script) back to its sender.
 pub fn quote(value: &str) -> String {
+    format!("`{}`", bounded(value))
+}
+
+/// `value` cut to [`QUOTED_CHARS`] characters with an ellipsis, for a message template that
+/// puts the backticks itself (`` `{value}` ``).
+pub fn bounded(value: &str) -> String {
     let mut chars = value.chars();
     let head: String = chars.by_ref().take(QUOTED_CHARS).collect();
-    if chars.next().is_some() { format!("`{head}…`") } else { format!("`{head}`") }
+    if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 impl DomainError {

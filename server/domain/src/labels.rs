@@ -266,14 +266,7 @@ impl Labelled for TenantKind {
 
 impl Labelled for Role {
     const PREFIX: &'static str = "role.";
-    const ALL: &'static [Self] = &[
-        Role::InstallationAdmin,
-        Role::CentreManager,
-        Role::CentreStaff,
-        Role::VerifierPrimary,
-        Role::VerifierAdmin,
-        Role::Candidate,
-    ];
+    const ALL: &'static [Self] = &Role::ALL;
     fn code(self) -> &'static str {
         self.as_str()
     }

@@ -78,10 +78,10 @@ pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000;
 /// [`MAX_AMOUNT_MINOR`]. `field` names the input in the error.
 pub fn check_amount(field: &str, minor: i64) -> Result<i64, DomainError> {
     if minor <= 0 {
-        return Err(DomainError::field(field, "must be positive"));
+        return Err(DomainError::new(ErrorCode::NotPositive).on(field));
     }
     if minor > MAX_AMOUNT_MINOR {
-        return Err(DomainError::field(field, "must be at most 10,000,000.00"));
+        return Err(DomainError::new(ErrorCode::OutOfRange).on(field).arg("min", 1).arg("max", MAX_AMOUNT_MINOR));
     }
     Ok(minor)
 }

@@ -2,9 +2,9 @@
 //! the decision, the centre pays. At most one request per entry is open at a time, so a second
 //! click cannot pay a fee back twice.
 
-use crate::DomainError;
 #[cfg(test)]
 use crate::Labelled;
+use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 pub use crate::labels::RefundStatus;
@@ -35,7 +35,10 @@ impl RefundStep {
             "confirm" => Ok(RefundStep::Confirm),
             "payout" => Ok(RefundStep::Payout),
             "reject" => Ok(RefundStep::Reject),
-            _ => Err(DomainError::field("step", "expected confirm, payout or reject")),
+            _ => Err(DomainError::new(ErrorCode::InvalidChoice)
+                .on("step")
+                .arg("value", crate::error::bounded(step))
+                .arg("choices", "confirm, payout, reject")),
         }
     }
 
@@ -53,9 +56,7 @@ impl RefundStep {
 /// same entry is open (decided or confirmed, not yet paid or rejected).
 pub fn one_open_refund(existing: impl IntoIterator<Item = RefundStatus>) -> Result<(), DomainError> {
     if existing.into_iter().any(RefundStatus::is_open) {
-        return Err(DomainError::rule(
-            "this entry already has an open refund request: confirm, pay or reject it before asking again",
-        ));
+        return Err(DomainError::new(ErrorCode::RefundAlreadyOpen));
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Results and their status codes (R-RESULT-CODES).
 
-use crate::error::quote;
+use crate::error::{bounded, quote};
 use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -49,7 +49,7 @@ impl FromStr for ResultStatus {
             "Withheld" => Ok(Self::Withheld),
             _ => Err(DomainError::new(ErrorCode::InvalidChoice)
                 .on("status")
-                .arg("value", quote(s))
+                .arg("value", bounded(s))
                 .arg("choices", "graded, X, Z, Pending, Withheld")),
         }
     }

@@ -93,7 +93,7 @@ pub async fn record_attendance(
         let shown_document: IdDocument =
             serde_json::from_value(serde_json::Value::String(shown.clone())).map_err(|_| {
                 AppError::at(ErrorCode::InvalidChoice, "id_document_shown")
-                    .arg("value", tessera_domain::error::quote(&shown))
+                    .arg("value", tessera_domain::error::bounded(&shown))
                     .arg(
                         "choices",
                         "national_id_card, passport, driving_licence, residence_permit, school_id, student_id",

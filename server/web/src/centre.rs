@@ -1634,14 +1634,21 @@ pub async fn request_refund(
 ) -> Result<workflows::RefundRequest, AppError> {
     let now = state.clock.now();
     let reason: RefundReason = serde_json::from_value(input.reason.clone()).map_err(|e| {
-        field("reason", format!("not a refund reason such as {{\"type\": \"illness\"}}: {}", bounded(&e.to_string())))
+        field(
+            "reason",
+            format!(
+                "not a refund reason such as {{\"type\": \"illness\"}}: {}",
+                tessera_domain::error::bounded(&e.to_string())
+            ),
+        )
     })?;
     let documents = input
         .documents
         .iter()
         .map(|d| {
-            serde_json::from_value::<RefundDocument>(Value::String(d.clone()))
-                .map_err(|_| field("documents", format!("`{}` is not a refund document", bounded(d))))
+            serde_json::from_value::<RefundDocument>(Value::String(d.clone())).map_err(|_| {
+                field("documents", format!("{} is not a refund document", tessera_domain::error::quote(d)))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let request_date = match &input.request_date {
@@ -1656,8 +1663,7 @@ pub async fn request_refund(
         let entry = centre::entry(c, tid, &eid)?;
         let session = centre::session(c, tid, &entry.session_id)?;
         let earlier = workflows::refunds_for_entry(c, tid, &eid)?;
-        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::from_code(&r.status)))
-            .map_err(|_| AppError::new(ErrorCode::RefundAlreadyOpen))?;
+        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::from_code(&r.status)))?;
         let paid = total_minor(workflows::payments(c, tid, &eid)?.iter().map(|p| p.amount_minor))?;
         let refunded = total_minor(
             earlier.iter().filter(|r| r.status == RefundStatus::Paid.code()).map(|r| r.amount_minor),
@@ -1716,15 +1722,6 @@ pub async fn request_refund(
         Ok(req)
     })
     .await
-}
-
-/// At most 40 characters of a value a client sent, for echoing it in an error.
-fn bounded(v: &str) -> String {
-    let mut out: String = v.chars().take(40).collect();
-    if v.chars().count() > 40 {
-        out.push('…');
-    }
-    out
 }
 
 /// One refund of a cancelled session.

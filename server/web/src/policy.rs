@@ -167,7 +167,7 @@ pub struct Decider {
     tenant: TenantId,
     actor: Option<String>,
     now: chrono::DateTime<chrono::Utc>,
-    failed: std::sync::Mutex<Option<(DecisionKind, PolicyError)>>,
+    failed: std::cell::RefCell<Option<(DecisionKind, PolicyError)>>,
 }
 
 impl Decider {
@@ -183,9 +183,7 @@ impl Decider {
             Ok(d) => Ok(d),
             Err(DecideError::Policy(e)) => {
                 let error = AppError::from(DecideError::Policy(e.clone()));
-                if let Ok(mut slot) = self.failed.lock() {
-                    *slot = Some((F::KIND, e));
-                }
+                self.failed.replace(Some((F::KIND, e)));
                 Err(error)
             }
             Err(other) => Err(other.into()),
@@ -195,11 +193,6 @@ impl Decider {
     /// The instant of the write.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.now
-    }
-
-    /// Who writes.
-    pub fn actor(&self) -> Option<&str> {
-        self.actor.as_deref()
     }
 }
 
@@ -222,14 +215,14 @@ where
         tenant,
         actor,
         now: state.clock.now(),
-        failed: std::sync::Mutex::new(None),
+        failed: std::cell::RefCell::new(None),
     };
     state
         .db
         .call(move |c| {
             let outcome = tessera_storage::atomically(c, |c| write(c, &decider));
             // The failure's audit record was rolled back with the write: record it on its own.
-            let failed = decider.failed.lock().ok().and_then(|mut slot| slot.take());
+            let failed = decider.failed.take();
             if outcome.is_err()
                 && let Some((kind, e)) = failed
             {

@@ -412,7 +412,7 @@ pub fn entries_without_coe(
     conn: &mut DbConnection,
     tenant: TenantId,
     from: NaiveDate,
-) -> StorageResult<Vec<(Entry, ExamSession, NaiveDate, crate::repo::centre::Candidate)>> {
+) -> StorageResult<Vec<(Entry, ExamSession, NaiveDate, Candidate)>> {
     let sessions: Vec<ExamSession> = exam_sessions::table
         .filter(exam_sessions::tenant_id.eq(tid(tenant)))
         .filter(exam_sessions::status.ne("cancelled"))
@@ -433,8 +433,17 @@ pub fn entries_without_coe(
             .order(entries::candidate_number.asc())
             .select(Entry::as_select())
             .load(conn)?;
+        let ids: Vec<&str> = rows.iter().map(|e| e.candidate_id.as_str()).collect();
+        let mut cands: std::collections::HashMap<String, Candidate> = candidates::table
+            .filter(candidates::tenant_id.eq(tid(tenant)))
+            .filter(candidates::id.eq_any(&ids))
+            .select(Candidate::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|c: Candidate| (c.id.clone(), c))
+            .collect();
         for e in rows {
-            let cand = crate::repo::centre::candidate(conn, tenant, &e.candidate_id)?;
+            let cand = cands.remove(&e.candidate_id).ok_or(StorageError::NotFound)?;
             out.push((e, s.clone(), first, cand));
         }
     }
