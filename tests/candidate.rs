@@ -45,7 +45,7 @@ pub fn fixture(srv: &TestServer) -> Fixture {
             created_at: start_instant().naive_utc(),
         };
         centre::insert_candidates(&mut c, std::slice::from_ref(&cand)).unwrap();
-        let hash = tessera_web::auth::hash_blocking(secret).unwrap();
+        let hash = tessera_app::auth::hash_blocking(secret).unwrap();
         tessera_storage::repo::candidate::set_secret_hash(&mut c, centre.id, &cand.id, &hash).unwrap();
         (id_number.to_owned(), secret.to_owned(), cand.id)
     };

@@ -346,7 +346,7 @@ async fn confirmation_of_entry_and_coe_missing() {
     let cand = tessera_storage::repo::centre::candidate(&mut c, t.id, &details.candidate_id).unwrap();
     let hash = cand.secret_hash.clone().unwrap();
     assert!(!hash.contains(secret));
-    assert!(tessera_web::auth::verify_blocking(secret, Some(&hash)));
+    assert!(tessera_app::auth::verify_blocking(secret, Some(&hash)));
     drop(c);
 
     // The CoE is emailed as a PDF attachment.
@@ -372,9 +372,9 @@ async fn confirmation_of_entry_and_coe_missing() {
     let mut c = srv.db().conn().unwrap();
     let hash2 =
         tessera_storage::repo::centre::candidate(&mut c, t.id, &details.candidate_id).unwrap().secret_hash.unwrap();
-    assert!(tessera_web::auth::verify_blocking(&secret2, Some(&hash2)));
+    assert!(tessera_app::auth::verify_blocking(&secret2, Some(&hash2)));
     if secret2 != secret {
-        assert!(!tessera_web::auth::verify_blocking(secret, Some(&hash2)), "the old secret number no longer works");
+        assert!(!tessera_app::auth::verify_blocking(secret, Some(&hash2)), "the old secret number no longer works");
     }
     drop(c);
     srv.stop().await;

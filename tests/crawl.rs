@@ -31,7 +31,7 @@ async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) 
     let srv = TestServer::start(backend).await;
     srv.demo();
     let seeds = exercise_states(&srv);
-    let catalogues = tessera_web::i18n::Catalogues::load().unwrap();
+    let catalogues = tessera_app::i18n::Catalogues::load().unwrap();
     let codes: BTreeSet<&str> =
         tessera_domain::labels::all().into_iter().map(|(_, code, _)| code).filter(|c| c.len() > 1).collect();
 
@@ -317,7 +317,7 @@ fn set_every_locale(srv: &TestServer, locale: Locale) {
 
 /// English catalogue texts of more than three words whose translation in `locale` differs: seeing
 /// one on a page in `locale` means the page was not translated.
-fn untranslated_texts(catalogues: &tessera_web::i18n::Catalogues, locale: Locale) -> Vec<String> {
+fn untranslated_texts(catalogues: &tessera_app::i18n::Catalogues, locale: Locale) -> Vec<String> {
     let mut texts: Vec<String> = catalogues
         .texts(Locale::En)
         .iter()

@@ -8,7 +8,7 @@ use tessera_storage::repo::jobs::{self, NewJob};
 
 fn email_job(key: &str, to: &str, at: chrono::DateTime<chrono::Utc>) -> NewJob<'static> {
     NewJob {
-        kind: tessera_web::outbox::EMAIL_JOB,
+        kind: tessera_app::outbox::EMAIL_JOB,
         payload: serde_json::json!({"to": to, "subject": format!("Job {key}"), "body": "Hello"}),
         idempotency_key: key.to_owned(),
         run_at: at,

@@ -180,7 +180,7 @@ impl TestServer {
     /// Creates a user with `PASSWORD`.
     pub fn user(&self, tenant: &Tenant, login: &str, role: Role) -> users::User {
         let mut c = self.db().conn().unwrap();
-        let hash = tessera_web::auth::hash_blocking(PASSWORD).unwrap();
+        let hash = tessera_app::auth::hash_blocking(PASSWORD).unwrap();
         let email = login.contains('@').then(|| login.to_owned());
         let new = NewUser {
             login: login.into(),

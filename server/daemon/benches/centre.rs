@@ -101,7 +101,7 @@ async fn run(backend: Backend) {
     let mut hashes = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        tessera_web::auth::hash_blocking("123456").unwrap();
+        tessera_app::auth::hash_blocking("123456").unwrap();
         hashes.push(t.elapsed());
     }
     hashes.sort();
@@ -201,7 +201,7 @@ async fn run(backend: Backend) {
     let exam = centre::exams(&mut c).unwrap().into_iter().find(|e| e.code == sess.exam_code).unwrap();
     let timetable = workflows::timetable(&mut c, centre.id, &session).unwrap();
     drop(c);
-    let parts = tessera_web::centre::CoeParts {
+    let parts = tessera_app::centre::CoeParts {
         exam: &exam,
         session: &sess,
         entry: &entry,
@@ -212,7 +212,7 @@ async fn run(backend: Backend) {
     let mut size = 0;
     for i in 0..300 {
         let t = Instant::now();
-        let pdf = tessera_web::centre::coe_pdf(&state.templates, &centre, &parts, &format!("{:06}", i * 7)).unwrap();
+        let pdf = tessera_app::centre::coe_pdf(&state.templates, &centre, &parts, &format!("{:06}", i * 7)).unwrap();
         renders.push(t.elapsed());
         size = pdf.len();
     }

@@ -318,7 +318,7 @@ fn api_tokens(db: &Db, verifier: TenantId, clients: usize) -> Vec<String> {
     let mut c = db.conn().unwrap();
     (0..clients)
         .map(|i| {
-            let (token, hash, hint) = tessera_web::verifier::new_api_token(verifier);
+            let (token, hash, hint) = tessera_app::verifier::new_api_token(verifier);
             let name = format!("bench client {i} {}", uuid::Uuid::new_v4());
             tessera_storage::repo::api_clients::create(&mut c, verifier, &name, &hash, &hint, "bench", start_instant())
                 .unwrap();

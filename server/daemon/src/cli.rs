@@ -392,7 +392,7 @@ fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
         ));
     }
     let hash = password
-        .map(|p| tessera_web::auth::hash_blocking(&p))
+        .map(|p| tessera_app::auth::hash_blocking(&p))
         .transpose()
         .map_err(|e| CliError::new(1, e.text(tessera_domain::Locale::En)))?;
     let has_password = hash.is_some();
@@ -405,12 +405,12 @@ fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
     )?;
     println!("created {role} `{}` in `{}`", user.login, tenant.slug);
     if !has_password {
-        let token = tessera_web::auth::random_token();
+        let token = tessera_app::auth::random_token();
         let ttl = chrono::Duration::minutes(cfg.auth.reset_link_minutes.max(24 * 60));
         auth_repo::create_reset(
             &mut conn,
             tenant.id,
-            &tessera_web::auth::token_hash(&token),
+            &tessera_app::auth::token_hash(&token),
             &user.id,
             now,
             now + ttl,
@@ -506,8 +506,8 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             let db = crate::server::open_database(cfg)?;
             let mut conn = db.conn()?;
             let t = tenant_by_code(&mut conn, &tenant)?;
-            let what = tessera_web::policy::AssignRequest { kind, plugin: &plugin, config: &config };
-            tessera_web::policy::assign_blocking(&mut conn, &registry, t.id, what, None, chrono::Utc::now()).map_err(
+            let what = tessera_app::policy::AssignRequest { kind, plugin: &plugin, config: &config };
+            tessera_app::policy::assign_blocking(&mut conn, &registry, t.id, what, None, chrono::Utc::now()).map_err(
                 |e| {
                     // The settings are `config` in the API; here they are the flag the user typed.
                     let field = e.error.field.clone().unwrap_or_default();
@@ -541,7 +541,7 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             let db = crate::server::open_database(cfg)?;
             let mut conn = db.conn()?;
             let t = tenant_by_code(&mut conn, &tenant)?;
-            match tessera_web::policy::decide_blocking(
+            match tessera_app::policy::decide_blocking(
                 &mut conn,
                 &registry,
                 t.id,
@@ -555,8 +555,8 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
                     println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
                     Ok(())
                 }
-                Err(tessera_web::policy::DecideError::Policy(e)) => Err(CliError::new(6, e.to_string())),
-                Err(tessera_web::policy::DecideError::Storage(e)) => Err(e.into()),
+                Err(tessera_app::policy::DecideError::Policy(e)) => Err(CliError::new(6, e.to_string())),
+                Err(tessera_app::policy::DecideError::Storage(e)) => Err(e.into()),
             }
         }
     }

@@ -26,7 +26,7 @@ pub fn run(cfg: &Config, tenant: Option<String>, dry_run: bool) -> Result<(), Cl
     let mut total = 0;
     for t in chosen {
         let day = now.with_timezone(&t.timezone).date_naive();
-        let purged = tessera_web::after_exam::run_retention(&mut conn, &registry, &t, &cfg.data_dir, day, now, dry_run)
+        let purged = tessera_app::after_exam::run_retention(&mut conn, &registry, &t, &cfg.data_dir, day, now, dry_run)
             .map_err(|e| CliError {
                 code: if e.code() == tessera_domain::ErrorCode::PolicyFailed { 6 } else { 1 },
                 message: e.text(tessera_domain::Locale::En),

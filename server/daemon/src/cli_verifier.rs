@@ -177,10 +177,10 @@ pub fn org(cfg: &Config, cmd: OrgCommand) -> Result<(), CliError> {
 }
 
 fn decide(cfg: &Config, conn: &mut tessera_storage::DbConnection, code: &str, approve: bool) -> Result<(), CliError> {
-    let templates = tessera_web::templates::Templates::load().map_err(|e| CliError::new(1, e))?;
+    let templates = tessera_app::templates::Templates::load().map_err(|e| CliError::new(1, e))?;
     let public_url = cfg.server.public_url.trim_end_matches('/');
     let slug = code.to_ascii_lowercase();
-    match tessera_web::organisations::decide(conn, &templates, public_url, &slug, approve, "cli", chrono::Utc::now()) {
+    match tessera_app::organisations::decide(conn, &templates, public_url, &slug, approve, "cli", chrono::Utc::now()) {
         Ok(t) => {
             println!("{} `{}` ({})", if approve { "approved" } else { "rejected" }, t.slug, t.name);
             Ok(())

@@ -281,7 +281,7 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
         Err(StorageError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    let hash = |_: &str| tessera_web::auth::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"));
+    let hash = |_: &str| tessera_app::auth::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"));
     let mut hashes = Vec::new();
     for _ in 0..8 {
         hashes.push(hash(DEMO_PASSWORD)?);
@@ -289,7 +289,7 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
     // Argon2 is slow: only a handful of demo candidates get secret numbers.
     let mut secret_hashes = Vec::new();
     for secret in DEMO_SECRETS {
-        secret_hashes.push(tessera_web::auth::hash_blocking(secret).map_err(|e| anyhow::anyhow!("{e}"))?);
+        secret_hashes.push(tessera_app::auth::hash_blocking(secret).map_err(|e| anyhow::anyhow!("{e}"))?);
     }
     let candidate_password = hash(DEMO_PASSWORD)?;
     let created_at = naive(2026, 1, 5, 9);

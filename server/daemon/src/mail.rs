@@ -6,7 +6,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use tessera_web::outbox::EmailJob;
+use tessera_app::outbox::EmailJob;
 
 /// The configured transport and sender.
 pub enum Mailer {

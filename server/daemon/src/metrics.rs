@@ -1,5 +1,5 @@
 //! Prometheus metrics at `/metrics`: requests by route and status, request latency, policy
-//! decisions and failures (recorded in `tessera_web::policy`), job queue depths (read from the
+//! decisions and failures (recorded in `tessera_app::policy`), job queue depths (read from the
 //! database at each scrape) and search latency (a histogram the search layer records into).
 //!
 //! The `metrics` facade records; `metrics-exporter-prometheus` keeps the values and renders the
@@ -14,7 +14,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use tessera_web::AppState;
+use tessera_app::AppState;
 
 /// Requests served, by method, route template and status.
 pub const HTTP_REQUESTS: &str = "tessera_http_requests_total";
@@ -55,8 +55,8 @@ fn describe() {
     describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request latency, by method and route");
     describe_gauge!(JOBS, "Jobs in the durable queue, by status");
     describe_histogram!(SEARCH_DURATION, Unit::Seconds, "Search latency");
-    describe_counter!(tessera_web::policy::DECISIONS, "Policy decisions made, by kind and plugin");
-    describe_counter!(tessera_web::policy::FAILURES, "Policy decisions that failed closed, by kind, plugin and cause");
+    describe_counter!(tessera_app::policy::DECISIONS, "Policy decisions made, by kind and plugin");
+    describe_counter!(tessera_app::policy::FAILURES, "Policy decisions that failed closed, by kind, plugin and cause");
     // Registered up front so dashboards find the series before the first search.
     let _ = metrics::histogram!(SEARCH_DURATION);
 }

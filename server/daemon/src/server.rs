@@ -7,13 +7,13 @@ use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tessera_app::auth::PasswordHasher;
+use tessera_app::templates::Templates;
+use tessera_app::throttle::Throttle;
+use tessera_app::{AppState, WebSettings};
 use tessera_domain::Clock;
 use tessera_policy::{Limits, PolicyRegistry, WatchHandle};
 use tessera_storage::Db;
-use tessera_web::auth::PasswordHasher;
-use tessera_web::templates::Templates;
-use tessera_web::throttle::Throttle;
-use tessera_web::{AppState, WebSettings};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -65,12 +65,12 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
     Ok(Arc::new(AppState {
         db,
         hasher: PasswordHasher::new(a.hash_concurrency, Duration::from_millis(a.hash_wait_ms)),
-        templates: Templates::load().map_err(anyhow::Error::msg)?,
+        templates: Templates::with_pages(tessera_web::PAGES).map_err(anyhow::Error::msg)?,
         policies: open_policies(cfg)?,
         throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
-        rate: tessera_web::rate::RateLimits::new(clock.clone()),
+        rate: tessera_app::rate::RateLimits::new(clock.clone()),
         api_tokens: Default::default(),
-        search_pool: tessera_web::state::SearchPool::new(std::thread::available_parallelism().map_or(2, |n| n.get()))?,
+        search_pool: tessera_app::state::SearchPool::new(std::thread::available_parallelism().map_or(2, |n| n.get()))?,
         search_watermark: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
         clock,
         settings,
@@ -312,7 +312,7 @@ async fn notifications(state: Arc<AppState>, poll: Duration, mut stop: watch::Re
         }
         let st = state.clone();
         let now = state.clock.now();
-        let r = state.db.call(move |c| tessera_web::notify::tick(c, &st.templates, &st.settings.public_url, now)).await;
+        let r = state.db.call(move |c| tessera_app::notify::tick(c, &st.templates, &st.settings.public_url, now)).await;
         match r {
             Ok(n) if n > 0 => state.jobs_wakeup.notify_one(),
             Ok(_) => {}

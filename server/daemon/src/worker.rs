@@ -4,10 +4,10 @@
 use crate::mail::Mailer;
 use std::sync::Arc;
 use std::time::Duration;
+use tessera_app::outbox::{EMAIL_JOB, EmailJob};
 use tessera_domain::Clock;
 use tessera_storage::Db;
 use tessera_storage::repo::jobs::{self, Job};
-use tessera_web::outbox::{EMAIL_JOB, EmailJob};
 use tokio::sync::{Notify, watch};
 
 /// What a worker needs.
@@ -104,7 +104,7 @@ impl Worker {
                         .filter(|t| t.kind == tessera_domain::TenantKind::Centre)
                     {
                         let day = now.with_timezone(&t.timezone).date_naive();
-                        total += tessera_web::after_exam::run_retention(
+                        total += tessera_app::after_exam::run_retention(
                             &mut conn, &registry, &t, &data_dir, day, now, false,
                         )
                         .map_err(|e| anyhow::anyhow!("{}: {}", t.slug, e.text(tessera_domain::Locale::En)))?

@@ -3,7 +3,7 @@
 //! the API and an error page on pages, never axum's plain text. Handlers import `Json`, `Path`
 //! and `Query` from here; `CsrfForm` and multipart uploads convert their rejections the same way.
 
-use crate::error::AppError;
+use crate::error::HttpError;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection};
@@ -14,7 +14,7 @@ use serde::Serialize;
 
 /// A JSON body (request) or JSON answer (response).
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+#[from_request(via(axum::Json), rejection(HttpError))]
 pub struct Json<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -25,27 +25,27 @@ impl<T: Serialize> IntoResponse for Json<T> {
 
 /// Path parameters.
 #[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(AppError))]
+#[from_request(via(axum::extract::Path), rejection(HttpError))]
 pub struct Path<T>(pub T);
 
 /// The query string.
 #[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
+#[from_request(via(axum::extract::Query), rejection(HttpError))]
 pub struct Query<T>(pub T);
 
-/// A `multipart/form-data` body (uploads); its errors convert to `AppError` with `?`.
+/// A `multipart/form-data` body (uploads); its errors convert to `HttpError` with `?`.
 pub struct Multipart(pub axum::extract::Multipart);
 
 impl<S: Send + Sync> FromRequest<S> for Multipart {
-    type Rejection = AppError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    type Rejection = HttpError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, HttpError> {
         Ok(Self(axum::extract::Multipart::from_request(req, state).await?))
     }
 }
 
 impl Multipart {
     /// The next part, if any.
-    pub async fn next_field(&mut self) -> Result<Option<axum::extract::multipart::Field<'_>>, AppError> {
+    pub async fn next_field(&mut self) -> Result<Option<axum::extract::multipart::Field<'_>>, HttpError> {
         Ok(self.0.next_field().await?)
     }
 }
@@ -54,25 +54,25 @@ impl Multipart {
 pub struct RawBody(pub axum::body::Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for RawBody {
-    type Rejection = AppError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    type Rejection = HttpError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, HttpError> {
         Ok(Self(axum::body::Bytes::from_request(req, state).await?))
     }
 }
 
 /// The error for a rejected request: the status axum chose, a stable code for it.
-fn rejected(status: StatusCode, message: String, field: Option<String>, syntax_code: &'static str) -> AppError {
+fn rejected(status: StatusCode, message: String, field: Option<String>, syntax_code: &'static str) -> HttpError {
     let code = match status {
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        s if s.is_server_error() => return AppError::internal(message),
+        s if s.is_server_error() => return HttpError::internal(message),
         _ => syntax_code,
     };
     let message = match status {
         StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than this server accepts.".to_owned(),
         _ => message,
     };
-    let error = AppError::bad_request(message).with(status, code);
+    let error = HttpError::bad_request(message).with(status, code);
     match field {
         Some(f) => error.on(f),
         None => error,
@@ -97,7 +97,7 @@ fn field_of(message: &str) -> Option<String> {
     is_path.then(|| path.to_owned())
 }
 
-impl From<JsonRejection> for AppError {
+impl From<JsonRejection> for HttpError {
     fn from(r: JsonRejection) -> Self {
         let text = r.body_text();
         let (code, field) = match &r {
@@ -108,7 +108,7 @@ impl From<JsonRejection> for AppError {
     }
 }
 
-impl From<FormRejection> for AppError {
+impl From<FormRejection> for HttpError {
     fn from(r: FormRejection) -> Self {
         let text = r.body_text();
         let field = field_of(&text);
@@ -122,7 +122,7 @@ impl From<FormRejection> for AppError {
     }
 }
 
-impl From<QueryRejection> for AppError {
+impl From<QueryRejection> for HttpError {
     fn from(r: QueryRejection) -> Self {
         let text = r.body_text();
         let field = field_of(&text);
@@ -130,7 +130,7 @@ impl From<QueryRejection> for AppError {
     }
 }
 
-impl From<PathRejection> for AppError {
+impl From<PathRejection> for HttpError {
     fn from(r: PathRejection) -> Self {
         let field = match &r {
             PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
@@ -145,19 +145,19 @@ impl From<PathRejection> for AppError {
     }
 }
 
-impl From<BytesRejection> for AppError {
+impl From<BytesRejection> for HttpError {
     fn from(r: BytesRejection) -> Self {
         rejected(r.status(), r.body_text(), None, "invalid_input")
     }
 }
 
-impl From<MultipartRejection> for AppError {
+impl From<MultipartRejection> for HttpError {
     fn from(r: MultipartRejection) -> Self {
         rejected(r.status(), r.body_text(), None, "invalid_input")
     }
 }
 
-impl From<MultipartError> for AppError {
+impl From<MultipartError> for HttpError {
     fn from(e: MultipartError) -> Self {
         rejected(e.status(), e.body_text(), None, "invalid_input")
     }
@@ -183,17 +183,17 @@ pub(crate) async fn refuse_oversized(
 
 /// The error shape for a response the framework made itself (an unknown route, a method the
 /// route does not have, a rejection from an extractor not wrapped here).
-pub(crate) fn framework_error(status: StatusCode) -> AppError {
+pub(crate) fn framework_error(status: StatusCode) -> HttpError {
     match status {
-        StatusCode::NOT_FOUND => AppError::not_found(),
+        StatusCode::NOT_FOUND => HttpError::not_found(),
         StatusCode::METHOD_NOT_ALLOWED => {
-            AppError::bad_request("This address does not accept this method.").with(status, "method_not_allowed")
+            HttpError::bad_request("This address does not accept this method.").with(status, "method_not_allowed")
         }
         StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             rejected(status, "The request body was refused.".into(), None, "invalid_input")
         }
-        s if s.is_server_error() => AppError::internal(format!("framework answered {s}")),
-        s => AppError::bad_request("The request was refused.").with(s, "invalid_input"),
+        s if s.is_server_error() => HttpError::internal(format!("framework answered {s}")),
+        s => HttpError::bad_request("The request was refused.").with(s, "invalid_input"),
     }
 }
 

@@ -2,31 +2,54 @@
 //!
 //! Pages live under `routes/pages`, the versioned JSON API under `routes/api`; both take the
 //! tenant from the signed-in session (or, for public pages, from the `/t/{tenant}` path), never
-//! from a request body.
+//! from a request body. What a request does is a workflow of `tessera_app`.
 
-pub mod after_exam;
-pub mod api_clients;
 pub mod auth;
-pub mod bulk;
-pub mod candidate;
-pub mod centre;
-pub mod documents;
 pub mod error;
 pub mod extract;
-pub mod i18n;
-pub mod notify;
 pub mod openapi;
-pub mod organisations;
-pub mod outbox;
-pub mod pdf;
-pub mod policy;
-pub mod rate;
 pub mod routes;
 pub mod state;
-pub mod templates;
-pub mod throttle;
-pub mod verifier;
 
-pub use error::AppError;
+pub use error::{AppResult, HttpError};
 pub use routes::router;
 pub use state::{AppState, WebSettings};
+
+/// The pages, rendered by the application's [`tessera_app::templates::Templates`] with its emails
+/// and documents (`Templates::with_pages(PAGES)`).
+pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
+    "base.html",
+    "macros.html",
+    "index.html",
+    "login.html",
+    "message.html",
+    "forgot.html",
+    "reset.html",
+    "home_admin.html",
+    "home_centre.html",
+    "home_verifier.html",
+    "centre_session_new.html",
+    "centre_session.html",
+    "centre_entry.html",
+    "entry_form.html",
+    "entry_received.html",
+    "centre_calendar.html",
+    "candidate_nav.html",
+    "signup.html",
+    "candidate_home.html",
+    "candidate_shares.html",
+    "candidate_account.html",
+    "verifier_nav.html",
+    "verifier_shared.html",
+    "verifier_search.html",
+    "verifier_detail.html",
+    "verifier_lookup.html",
+    "org_signup.html",
+    "admin_organisations.html",
+    "verifier_users.html",
+    "verifier_download_controls.html",
+    "verifier_downloads.html",
+    "verifier_templates.html",
+    "verifier_notifications.html",
+    "verifier_api_clients.html",
+);

@@ -4,7 +4,7 @@
 //! submit); after sign-in the token is the session's, stored server-side, and must match too.
 
 use super::{MaybeUser, constant_time_eq, random_token};
-use crate::error::AppError;
+use crate::error::HttpError;
 use crate::state::SharedState;
 use axum::extract::{Form, FromRequest, FromRequestParts, Request};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -26,9 +26,9 @@ impl<T> FromRequest<SharedState> for CsrfForm<T>
 where
     T: DeserializeOwned + CsrfProtected + Send,
 {
-    type Rejection = AppError;
+    type Rejection = HttpError;
 
-    async fn from_request(req: Request, state: &SharedState) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &SharedState) -> Result<Self, HttpError> {
         let (mut parts, body) = req.into_parts();
         let jar = CookieJar::from_headers(&parts.headers);
         let user = MaybeUser::from_request_parts(&mut parts, state).await?;
@@ -41,10 +41,10 @@ where
 
 /// Checks a form's anti-forgery token against the cookie and, when signed in, the session's.
 /// Multipart forms (uploads) call this with the `csrf` field they read.
-pub fn check_csrf(jar: &CookieJar, user: &MaybeUser, sent: &str) -> Result<(), AppError> {
+pub fn check_csrf(jar: &CookieJar, user: &MaybeUser, sent: &str) -> Result<(), HttpError> {
     let cookie_ok = jar.get(CSRF_COOKIE).is_some_and(|c| !sent.is_empty() && constant_time_eq(c.value(), sent));
     let session_ok = user.0.as_ref().is_none_or(|u| constant_time_eq(&u.csrf_token, sent));
-    if cookie_ok && session_ok { Ok(()) } else { Err(AppError::csrf()) }
+    if cookie_ok && session_ok { Ok(()) } else { Err(HttpError::csrf()) }
 }
 
 /// The anti-forgery cookie holding `token`.

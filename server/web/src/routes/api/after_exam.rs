@@ -1,17 +1,17 @@
 //! Exam day and after through the API (centre staff).
 
 use super::ApiUser;
-use crate::after_exam::{
-    self as ops, AttendanceInput, AttendanceOutcome, CaseInput, CollectionInput, EnquiryInput, EnquiryOutcomeInput,
-    NameCorrection, NameCorrectionInput, ReplacementInput, TimetableChangeInput,
-};
-use crate::centre::Upload;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody, HttpError};
 use crate::extract::{Json, Multipart, Path};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use tessera_app::after_exam::{
+    self as ops, AttendanceInput, AttendanceOutcome, CaseInput, CollectionInput, EnquiryInput, EnquiryOutcomeInput,
+    NameCorrection, NameCorrectionInput, ReplacementInput, TimetableChangeInput,
+};
+use tessera_app::centre::Upload;
 use tessera_domain::{ErrorCode, Role};
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
@@ -56,7 +56,7 @@ pub async fn photo(
             file = Some((name, ct, part.bytes().await?));
         }
     }
-    let (filename, content_type, bytes) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
+    let (filename, content_type, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
     let upload = Upload { kind: "exam_photo".into(), filename, content_type, bytes: bytes.to_vec() };
     let policy = ops::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone()).await?;
     Ok(Json(json!({"stored": true, "visible_to_verifiers": policy.visible_to_verifiers})))
@@ -89,7 +89,7 @@ pub async fn close_case(
         "uphold" => true,
         "dismiss" => false,
         other => {
-            return Err(AppError::at(ErrorCode::InvalidChoice, "decision")
+            return Err(HttpError::at(ErrorCode::InvalidChoice, "decision")
                 .arg("value", other)
                 .arg("choices", "uphold, dismiss"));
         }

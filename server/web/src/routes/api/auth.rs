@@ -29,7 +29,7 @@ pub struct LoginRequest {
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
     /// The signed-in user.
-    user: super::me::Me,
+    user: tessera_app::users::Me,
     /// Send this in `X-CSRF-Token` with every write.
     csrf_token: String,
 }
@@ -44,10 +44,10 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &req.tenant.to_ascii_lowercase()).await?;
-    let user = authenticate(&state, &tenant, &req.login, &req.password, addr.ip()).await?;
-    let jar = begin_session(&state, tenant.id, user.id.clone(), crate::auth::clear_session_cookie(jar)).await?;
+    let actor = authenticate(&state, &tenant, &req.login, &req.password, addr.ip()).await?;
+    let jar = begin_session(&state, tenant.id, actor.user.id.clone(), crate::auth::clear_session_cookie(jar)).await?;
     let csrf = jar.get(crate::auth::CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    let me = super::me::Me::new(&tenant, &user)?;
+    let me = tessera_app::users::Me::of(&actor)?;
     Ok((jar, Json(LoginResponse { user: me, csrf_token: csrf })).into_response())
 }
 

@@ -2,10 +2,7 @@
 //! Results, the directory of approved organisations, shares, and the account's email.
 
 use super::ApiUser;
-use crate::candidate::{
-    self, CandidateEmailChange, CandidateExamView, CandidateShare, CandidateSignup, DirectoryEntry,
-};
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody, HttpError};
 use crate::extract::{Json, Path, Query};
 use crate::state::SharedState;
 use axum::extract::{ConnectInfo, State};
@@ -13,6 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use tessera_app::candidate::{
+    self, CandidateEmailChange, CandidateExamView, CandidateShare, CandidateSignup, DirectoryEntry,
+};
 use utoipa::{IntoParams, ToSchema};
 
 /// An activation request: the centre's code and the sign-up details.
@@ -145,7 +145,7 @@ pub async fn withdraw(
     let cand = candidate::candidate_of(&state, &user).await?;
     candidate::withdraw(&state, &user, &cand, &id).await?;
     let all = candidate::shares_of(&state, &user.tenant, &cand).await?;
-    all.into_iter().find(|s| s.id == id).map(Json).ok_or_else(AppError::not_found)
+    all.into_iter().find(|s| s.id == id).map(Json).ok_or_else(HttpError::not_found)
 }
 
 /// The account's email.

@@ -19,7 +19,7 @@ pub(crate) mod workflows;
 pub use verifier::{file_response, pdf_response};
 
 use crate::auth::{CurrentUser, constant_time_eq};
-use crate::error::AppError;
+use crate::error::HttpError;
 use crate::state::SharedState;
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -126,7 +126,7 @@ pub(super) fn router(body_limit: usize) -> Router<SharedState> {
             "/openapi.json",
             get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }),
         )
-        .fallback(|| async { AppError::not_found() })
+        .fallback(|| async { HttpError::not_found() })
         .layer(axum::middleware::from_fn_with_state(body_limit, crate::extract::refuse_oversized))
         .layer(axum::middleware::map_response(framework_errors))
         .layer(axum::middleware::from_fn(crate::error::localise_errors))
@@ -143,7 +143,7 @@ async fn framework_errors(res: Response) -> Response {
         .is_some_and(|ct| ct.starts_with("application/json"));
     if !(status.is_client_error() || status.is_server_error())
         || is_json
-        || res.extensions().get::<AppError>().is_some()
+        || res.extensions().get::<HttpError>().is_some()
     {
         return res;
     }
@@ -161,13 +161,13 @@ async fn framework_errors(res: Response) -> Response {
 pub struct ApiUser(pub CurrentUser);
 
 impl FromRequestParts<SharedState> for ApiUser {
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, AppError> {
+    type Rejection = HttpError;
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, HttpError> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
         if !parts.method.is_safe() {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             if !constant_time_eq(sent, &user.csrf_token) {
-                return Err(AppError::csrf());
+                return Err(HttpError::csrf());
             }
         }
         Ok(ApiUser(user))

@@ -6,65 +6,12 @@ use crate::extract::Json;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use tessera_domain::Role;
-use tessera_domain::tenant::TenantSpec;
-use tessera_storage::repo::audit::{self, AuditEvent};
-use tessera_storage::repo::tenants::{self, NewTenant, Tenant};
-use utoipa::ToSchema;
-
-/// A tenant.
-#[derive(Serialize, ToSchema)]
-pub struct TenantView {
-    id: String,
-    slug: String,
-    kind: String,
-    name: String,
-    country: String,
-    timezone: String,
-    locale: String,
-    status: String,
-}
-
-impl From<Tenant> for TenantView {
-    fn from(t: Tenant) -> Self {
-        Self {
-            id: t.id.to_string(),
-            slug: t.slug,
-            kind: t.kind.as_str().into(),
-            name: t.name,
-            country: t.country.to_string(),
-            timezone: t.timezone.name().into(),
-            locale: t.locale.as_str().into(),
-            status: t.status,
-        }
-    }
-}
+use tessera_app::tenants::{self, CreateTenant, TenantView};
 
 /// Every tenant (installation admins only).
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", responses((status = 200, body = [TenantView]), (status = 404, body = ErrorBody)))]
 pub async fn list(State(state): State<SharedState>, ApiUser(user): ApiUser) -> AppResult<Json<Vec<TenantView>>> {
-    user.require(&[Role::InstallationAdmin])?;
-    let all = state.db.call(tenants::list).await?;
-    Ok(Json(all.into_iter().map(TenantView::from).collect()))
-}
-
-/// A tenant to create.
-#[derive(Deserialize, ToSchema)]
-pub struct CreateTenant {
-    /// `centre` or `verifier`.
-    kind: String,
-    /// Display name.
-    name: String,
-    /// URL code; derived from the name when absent.
-    slug: Option<String>,
-    /// ISO 3166 country code, e.g. `PL`.
-    country: String,
-    /// IANA time zone, e.g. `Europe/Warsaw`.
-    timezone: String,
-    /// `en`, `pl`, `hu` or `it`.
-    locale: String,
+    Ok(Json(tenants::list(&state, &user).await?))
 }
 
 /// Creates a tenant (installation admins only).
@@ -75,33 +22,5 @@ pub async fn create(
     ApiUser(user): ApiUser,
     Json(req): Json<CreateTenant>,
 ) -> AppResult<(StatusCode, Json<TenantView>)> {
-    user.require(&[Role::InstallationAdmin])?;
-    let spec = TenantSpec::parse(&req.kind, &req.name, req.slug.as_deref(), &req.country, &req.timezone, &req.locale)?;
-    let now = state.clock.now();
-    let (admin_tenant, actor) = (user.tenant_id(), user.user.id.clone());
-    let created = state
-        .db
-        .call(move |c| {
-            let new = NewTenant {
-                slug: spec.slug,
-                kind: spec.kind,
-                name: spec.name,
-                country: spec.country,
-                timezone: spec.timezone,
-                locale: spec.locale,
-                status: "active",
-            };
-            let t = tenants::create(c, &new, now)?;
-            let ev = AuditEvent {
-                actor: Some(&actor),
-                action: "tenant.create",
-                target: Some(&t.slug),
-                details: json!({"kind": t.kind.as_str()}),
-                request_id: None,
-            };
-            audit::append(c, admin_tenant, &ev, now)?;
-            Ok(t)
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(created.into())))
+    Ok((StatusCode::CREATED, Json(tenants::create(&state, &user, req).await?)))
 }

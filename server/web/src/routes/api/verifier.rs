@@ -2,13 +2,9 @@
 //! Results lookup and downloads, for the organisation's users and API clients.
 
 use super::ApiUser;
-use crate::api_clients::{self, ApiClientToken, ApiClientView};
-use crate::bulk::{self, DownloadView, TemplateView};
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody, HttpError};
 use crate::extract::{Json, Path, Query};
-use crate::notify;
 use crate::state::SharedState;
-use crate::verifier::{self, ResultDetail, SearchParams, SearchResults, SharedList, Verifier};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::header;
@@ -16,6 +12,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use tessera_app::api_clients::{self, ApiClientToken, ApiClientView};
+use tessera_app::bulk::{self, DownloadView, TemplateView};
+use tessera_app::notify;
+use tessera_app::verifier::{self, ResultDetail, SearchParams, SearchResults, SharedList, Verifier};
 use utoipa::{IntoParams, ToSchema};
 
 /// The caller of a verifier endpoint: an API client (R-API: `Authorization: Bearer <token>` or
@@ -23,8 +23,8 @@ use utoipa::{IntoParams, ToSchema};
 pub struct VerifierCaller(pub Verifier);
 
 impl FromRequestParts<SharedState> for VerifierCaller {
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, AppError> {
+    type Rejection = HttpError;
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, HttpError> {
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)

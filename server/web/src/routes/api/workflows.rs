@@ -2,20 +2,17 @@
 //! Confirmations of Entry, results imports, speaking pairs and refunds; and the public entry form.
 
 use super::ApiUser;
-use crate::centre::{self as ops, EntryInput, EntryReceipt, PaymentInput, RefundInput, SessionCreated, SessionInput};
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody, HttpError};
 use crate::extract::{Json, Multipart, Path, RawBody};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use tessera_app::centre::read;
+use tessera_app::centre::{
+    self as ops, EntryInput, EntryReceipt, PaymentInput, RefundInput, SessionCreated, SessionInput,
+};
 use tessera_domain::{ErrorCode, Role};
-use tessera_storage::repo::centre;
-use tessera_storage::repo::tenants;
-use tessera_storage::repo::workflows;
-use utoipa::ToSchema;
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
 
@@ -52,21 +49,17 @@ pub async fn timetable(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> AppResult<Json<serde_json::Value>> {
-    user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let (extras, lines, count) = state
-        .db
-        .call(move |c| {
-            centre::session(c, tid, &id)?;
-            Ok((
-                workflows::session_extras(c, tid, &id)?,
-                workflows::timetable(c, tid, &id)?,
-                workflows::active_entry_count(c, tid, &id)?,
-            ))
-        })
-        .await?;
-    Ok(Json(json!({"extras": extras, "timetable": lines, "active_entries": count})))
+) -> AppResult<Json<read::SessionTimetable>> {
+    Ok(Json(read::session_timetable(&state, &user, id).await?))
+}
+
+/// A cancelled session and the refunds its paid entries were given.
+#[derive(serde::Serialize)]
+pub struct CancelledSession {
+    /// `cancelled`.
+    status: &'static str,
+    /// One per paid entry.
+    refunds: Vec<ops::CancellationRefund>,
 }
 
 /// Cancels a session that has not reached its minimum: every entry is cancelled and every paid
@@ -77,10 +70,9 @@ pub async fn cancel_session(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> AppResult<Json<serde_json::Value>> {
-    user.require(&[Role::CentreManager])?;
+) -> AppResult<Json<CancelledSession>> {
     let refunds = ops::cancel_session(&state, &user, &id).await?;
-    Ok(Json(json!({"status": "cancelled", "refunds": refunds})))
+    Ok(Json(CancelledSession { status: "cancelled", refunds }))
 }
 
 /// Enters a candidate (centre staff) with the same checks as the public form.
@@ -104,75 +96,22 @@ pub async fn public_entry(
     Path(slug): Path<String>,
     Json(input): Json<EntryInput>,
 ) -> AppResult<(StatusCode, Json<EntryReceipt>)> {
-    let tenant = public_centre(&state, slug).await?;
+    let tenant = read::public_centre(&state, slug).await?;
     let receipt = ops::submit_entry(&state, &tenant, input, None).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
 }
 
-/// The active centre with this code, for public pages.
-pub async fn public_centre(state: &SharedState, slug: String) -> AppResult<tenants::Tenant> {
-    let t = state.db.call(move |c| tenants::by_slug(c, &slug)).await?;
-    if t.kind != tessera_domain::TenantKind::Centre || t.status != "active" {
-        return Err(AppError::not_found());
-    }
-    Ok(t)
-}
-
-/// An entry changed by staff: contact data only.
-#[derive(Deserialize, ToSchema)]
-pub struct EntryChange {
-    /// Present to move the entry to another session: always refused (R-NO-TRANSFER).
-    session_id: Option<String>,
-    /// New phone number.
-    phone: Option<String>,
-}
-
 /// Changes an entry's contact data. An entry or fee never moves to another session, date or
 /// level (R-NO-TRANSFER).
-#[utoipa::path(patch, path = "/v1/entries/{id}", tag = "centre", request_body = EntryChange, params(("id" = String, Path)),
+#[utoipa::path(patch, path = "/v1/entries/{id}", tag = "centre", request_body = ops::EntryChange, params(("id" = String, Path)),
     responses((status = 204), (status = 409, body = ErrorBody)))]
 pub async fn change_entry(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    Json(change): Json<EntryChange>,
+    Json(change): Json<ops::EntryChange>,
 ) -> AppResult<StatusCode> {
-    user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let eid = id.clone();
-    let entry = state.db.call(move |c| centre::entry(c, tid, &eid)).await?;
-    if let Some(target) = change.session_id
-        && target != entry.session_id
-    {
-        return Err(AppError::at(ErrorCode::NoTransfer, "session_id"));
-    }
-    if let Some(phone) = change.phone {
-        let phone = phone.trim().to_owned();
-        if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c)) {
-            return Err(AppError::at(ErrorCode::InvalidPhone, "phone"));
-        }
-        let candidate = entry.candidate_id.clone();
-        state
-            .db
-            .call(move |c| {
-                tessera_storage::repo::candidate::set_phone(
-                    c,
-                    tid,
-                    &candidate,
-                    Some(phone.as_str()).filter(|p| !p.is_empty()),
-                )
-            })
-            .await?;
-        ops::audit_event(
-            &state,
-            tid,
-            Some(user.user.id.clone()),
-            "entry.update",
-            Some(id),
-            json!({"phone": "changed"}),
-        )
-        .await?;
-    }
+    ops::change_entry(&state, &user, id, change).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -251,8 +190,8 @@ pub async fn add_document(
             _ => {}
         }
     }
-    let kind = kind.ok_or_else(|| AppError::at(ErrorCode::Required, "kind"))?;
-    let (name, ct, bytes) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
+    let kind = kind.ok_or_else(|| HttpError::at(ErrorCode::Required, "kind"))?;
+    let (name, ct, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
     Ok(Json(
         ops::upload_document(
             &state,
@@ -272,12 +211,8 @@ pub async fn document(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let doc = state.db.call(move |c| workflows::document(c, tid, &id)).await?;
-    let path = ops::document_path(&state, tid, &doc.id);
-    let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::not_found())?;
-    Ok(([(header::CONTENT_TYPE, doc.content_type)], bytes).into_response())
+    let (content_type, bytes) = read::document(&state, &user, id).await?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
 /// Issues (or re-issues, for lost credentials) the Confirmation of Entry: a new secret number,
@@ -344,12 +279,19 @@ pub async fn import_results(
     user.require(STAFF)?;
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?"));
     if !content_type.is_some_and(ops::is_csv_type) {
-        return Err(ops::not_csv(content_type));
+        return Err(ops::not_csv(content_type).into());
     }
     match ops::import_results_file(&state, &user.tenant, &id, &body, user.user.id.clone()).await? {
-        Ok(n) => Ok(Json(json!({"imported": n})).into_response()),
+        Ok(imported) => Ok(Json(Imported { imported }).into_response()),
         Err(refused) => Ok(line_errors(refused)),
     }
+}
+
+/// An imported results file.
+#[derive(serde::Serialize)]
+pub struct Imported {
+    /// How many results were imported.
+    imported: usize,
 }
 
 /// The body of a refused results file.
@@ -386,31 +328,9 @@ pub async fn speaking_pairs(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<Vec<Vec<(String, String)>>>> {
     user.require(STAFF)?;
-    Ok(Json(json!(speaking_groups(&state, user.tenant_id(), id).await?)))
-}
-
-/// The groups as (candidate number, name) lists.
-pub async fn speaking_groups(
-    state: &SharedState,
-    tid: tessera_domain::TenantId,
-    id: String,
-) -> AppResult<Vec<Vec<(String, String)>>> {
-    let people = state
-        .db
-        .call(move |c| {
-            // Another tenant's or a made-up session is not found (not an empty list).
-            centre::session(c, tid, &id)?;
-            let mut out = Vec::new();
-            for e in centre::session_entries(c, tid, &id)?.into_iter().filter(|e| e.status == "confirmed") {
-                let cand = centre::candidate(c, tid, &e.candidate_id)?;
-                out.push((e.candidate_number, format!("{} {}", cand.first_name, cand.family_name)));
-            }
-            Ok(out)
-        })
-        .await?;
-    Ok(ops::speaking_groups(&people))
+    Ok(Json(read::speaking_groups(&state, user.tenant_id(), id).await?))
 }
 
 /// Asks the refund policy about a request; staff confirm its decision before paying.
@@ -421,7 +341,7 @@ pub async fn request_refund(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<RefundInput>,
-) -> AppResult<(StatusCode, Json<workflows::RefundRequest>)> {
+) -> AppResult<(StatusCode, Json<ops::RefundView>)> {
     user.require(STAFF)?;
     Ok((StatusCode::CREATED, Json(ops::request_refund(&state, &user.tenant, &id, input, user.user.id.clone()).await?)))
 }

@@ -3,8 +3,7 @@
 
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
-use crate::candidate::{self, CandidateEmailChange, CandidateSignup};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::{Path, Query};
 use crate::state::SharedState;
 use axum::extract::{ConnectInfo, State};
@@ -15,16 +14,16 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use tessera_app::candidate::Candidate;
+use tessera_app::candidate::{self, CandidateEmailChange, CandidateSignup};
 use tessera_domain::ErrorCode;
-use tessera_storage::repo::candidate as repo;
-use tessera_storage::repo::centre::Candidate;
 
 /// Errors a person can fix in the form they sent; anything else becomes an error page.
-fn shown_in_form(e: &AppError) -> bool {
+fn shown_in_form(e: &tessera_app::AppError) -> bool {
     e.is_refusal() && e.code() != ErrorCode::CsrfFailed
 }
 
-fn with_retry_after(mut res: Response, e: &AppError) -> Response {
+fn with_retry_after(mut res: Response, e: &tessera_app::AppError) -> Response {
     if let Some(secs) = e.retry_after
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())
     {
@@ -140,12 +139,12 @@ pub(super) async fn signup_submit(
             )?;
             Ok(with_retry_after(res, &e))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 async fn signed_in_candidate(state: &SharedState, user: &CurrentUser) -> AppResult<Candidate> {
-    candidate::candidate_of(state, user).await
+    Ok(candidate::candidate_of(state, user).await?)
 }
 
 /// `GET /candidate`: every exam the candidate took here, with the released results.
@@ -263,7 +262,7 @@ pub(super) async fn share(
             let q = SharesQuery { q: None, entry: None, done: None };
             shares_page(&state, jar, user, &cand, q, Some(e.for_page()), StatusCode::BAD_REQUEST).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -304,17 +303,13 @@ async fn account_page(
     notice: Option<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let (tid, cid, uid) = (user.tenant_id(), cand.id.clone(), user.user.id.clone());
-    let (account, current) = state
-        .db
-        .call(move |c| Ok((repo::account(c, tid, &cid)?, tessera_storage::repo::users::by_id(c, tid, &uid)?.email)))
-        .await?;
+    let settings = candidate::account_settings(state, &user, cand).await?;
     let locale = user.tenant.locale;
     let ctx = context! {
         login => user.user.login.clone(),
         slug => user.tenant.slug.clone(),
-        current_email => current,
-        marketing => account.is_some_and(|a| a.marketing_opt_in),
+        current_email => settings.email,
+        marketing => settings.marketing_opt_in,
         error => error,
         notice => notice,
     };
@@ -361,6 +356,6 @@ pub(super) async fn change_email(
             let res = account_page(&state, jar, user, &cand, Some(e.for_page()), None, e.status).await?;
             Ok(with_retry_after(res, &e))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

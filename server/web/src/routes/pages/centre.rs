@@ -4,8 +4,7 @@
 
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, check_csrf};
-use crate::centre::{self as ops, EntryInput, PaymentInput, RefundInput, SessionInput, TimetableInput};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, HttpError};
 use crate::extract::{Multipart, Path};
 use crate::state::{AppState, SharedState};
 use axum::extract::State;
@@ -15,8 +14,9 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
+use tessera_app::centre::read;
+use tessera_app::centre::{self as ops, EntryInput, PaymentInput, RefundInput, SessionInput, TimetableInput};
 use tessera_domain::{ErrorCode, Role};
-use tessera_storage::repo::{centre, workflows};
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
 
@@ -42,7 +42,7 @@ pub(super) async fn new_session(
     jar: CookieJar,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let exams = state.db.call(centre::exams).await?;
+    let exams = read::exams(&state).await?;
     let locale = user.tenant.locale;
     render(
         &state,
@@ -116,7 +116,7 @@ async fn session_form_page(
     form: serde_json::Value,
     error: Option<minijinja::Value>,
 ) -> AppResult<Response> {
-    let exams = state.db.call(centre::exams).await?;
+    let exams = read::exams(state).await?;
     let locale = user.tenant.locale;
     render(
         state,
@@ -193,7 +193,7 @@ pub(super) async fn create_session(
             let status = e.status;
             session_form_page(&state, user, jar, status, None, session_echo(&form), Some(e.for_page())).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -206,17 +206,7 @@ pub(super) async fn edit_session(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let (tid, sid) = (user.tenant_id(), id.clone());
-    let (s, extras, timetable) = state
-        .db
-        .call(move |c| {
-            Ok((
-                centre::session(c, tid, &sid)?,
-                workflows::session_extras(c, tid, &sid)?,
-                workflows::timetable(c, tid, &sid)?,
-            ))
-        })
-        .await?;
+    let read::StoredSession { session: s, extras, timetable } = read::stored_session(&state, &user, id.clone()).await?;
     let minor = |m: i64| format!("{}.{:02}", m / 100, m % 100);
     let lines: Vec<String> = timetable
         .iter()
@@ -251,7 +241,7 @@ pub(super) async fn save_session(
             let status = e.status;
             session_form_page(&state, user, jar, status, Some(id), session_echo(&form), Some(e.for_page())).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -265,22 +255,8 @@ async fn session_page(
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
-    let sid = id.clone();
-    let (session, timetable, rows) = state
-        .db
-        .call(move |c| {
-            let session = centre::session(c, tid, &sid)?;
-            let timetable = workflows::timetable(c, tid, &sid)?;
-            let mut rows = Vec::new();
-            for e in centre::session_entries(c, tid, &sid)? {
-                let cand = centre::candidate(c, tid, &e.candidate_id)?;
-                rows.push(json!({"id": e.id, "number": e.candidate_number, "name": format!("{} {}", cand.first_name, cand.family_name), "status": e.status,
-                    "amount": tessera_domain::Money::new(e.fee_minor, tessera_domain::Currency::parse(&e.currency).unwrap_or(tessera_domain::Currency::parse("XXX").expect("valid"))).to_string()}));
-            }
-            Ok((session, timetable, rows))
-        })
-        .await?;
-    let groups = crate::routes::api::workflows::speaking_groups(state, tid, id).await?;
+    let overview = read::session_overview(state, &user, id.clone()).await?;
+    let groups = tessera_app::centre::read::speaking_groups(state, tid, id).await?;
     let locale = user.tenant.locale;
     render(
         state,
@@ -289,7 +265,7 @@ async fn session_page(
         locale,
         "centre_session.html",
         status,
-        context! { session => session, timetable => timetable, entries => rows, groups => groups, exam_names => exam_names(state).await?, ..extra },
+        context! { session => overview.session, timetable => overview.timetable, entries => overview.entries, groups => groups, exam_names => exam_names(state).await?, ..extra },
     )
 }
 
@@ -327,7 +303,7 @@ pub(super) async fn import_results(
         }
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
-    let (is_csv, content_type, file) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
+    let (is_csv, content_type, file) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
     if !is_csv {
         let refusal = ops::not_csv(content_type.as_deref());
         let lines = vec![refusal.text(user.tenant.locale)];
@@ -384,8 +360,7 @@ async fn entry_page(
 
 /// The exams' names by code: pages name an exam ("B2 First"), codes are for forms and files.
 pub(super) async fn exam_names(state: &AppState) -> AppResult<std::collections::BTreeMap<String, String>> {
-    let exams = state.db.call(centre::exams).await?;
-    Ok(exams.into_iter().map(|e| (e.code, e.name)).collect())
+    Ok(read::exam_names(state).await?)
 }
 
 /// `GET /centre/entries/{id}`.
@@ -426,7 +401,7 @@ pub(super) async fn add_payment(
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
             entry_page(&state, user, jar, id, StatusCode::BAD_REQUEST, context! { error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -455,11 +430,13 @@ pub(super) async fn add_document(
         }
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
-    let (filename, content_type, bytes) = file.ok_or_else(|| AppError::at(ErrorCode::Required, "file"))?;
+    let (filename, content_type, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
     let upload = ops::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
     let stored = if upload.kind == "exam_photo" {
         // The exam-day photo (R-PHOTO-DAY) goes through the photo policy, not the document list.
-        crate::after_exam::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone()).await.map(|_| ())
+        tessera_app::after_exam::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone())
+            .await
+            .map(|_| ())
     } else {
         ops::upload_document(&state, &user.tenant, &id, upload, user.user.id.clone()).await.map(|_| ())
     };
@@ -468,7 +445,7 @@ pub(super) async fn add_document(
         Err(e) if e.is_refusal() => {
             entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -495,7 +472,7 @@ pub(super) async fn issue_coe(
         Err(e) if e.status == StatusCode::CONFLICT => {
             entry_page(&state, user, jar, id, StatusCode::CONFLICT, context! { error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -533,7 +510,7 @@ pub(super) async fn request_refund(
         Err(e) if e.is_refusal() => {
             entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -543,26 +520,19 @@ pub(super) async fn entry_form(
     jar: CookieJar,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let tenant = crate::routes::api::workflows::public_centre(&state, slug).await?;
+    let tenant = tessera_app::centre::read::public_centre(&state, slug).await?;
     entry_form_page(&state, jar, tenant, StatusCode::OK, context! { form => json!({}) }).await
 }
 
 async fn entry_form_page(
     state: &SharedState,
     jar: CookieJar,
-    tenant: tessera_storage::repo::tenants::Tenant,
+    tenant: tessera_app::actor::Tenant,
     status: StatusCode,
     extra: minijinja::Value,
 ) -> AppResult<Response> {
     let day = ops::today(&tenant, state.clock.now());
-    let tid = tenant.id;
-    let sessions: Vec<_> = state
-        .db
-        .call(move |c| centre::sessions(c, tid))
-        .await?
-        .into_iter()
-        .filter(|s| s.status == "open" && s.registration_opens <= day && day <= s.late_entry_deadline)
-        .collect();
+    let sessions = read::sessions_open_for_entry(state, tenant.id, day).await?;
     render(
         state,
         jar,
@@ -599,7 +569,7 @@ pub(super) async fn submit_entry(
     Path(slug): Path<String>,
     CsrfForm(f): CsrfForm<PublicEntryForm>,
 ) -> AppResult<Response> {
-    let tenant = crate::routes::api::workflows::public_centre(&state, slug).await?;
+    let tenant = tessera_app::centre::read::public_centre(&state, slug).await?;
     let echo = json!({"session_id": f.session_id, "first_name": f.first_name, "family_name": f.family_name, "date_of_birth": f.date_of_birth, "email": f.email,
         "phone": f.phone, "nationality": f.nationality, "id_document_type": f.id_document_type, "id_document_number": f.id_document_number,
         "guardian_name": f.guardian_name, "guardian_contact": f.guardian_contact, "special_arrangements": f.special_arrangements,
@@ -610,7 +580,7 @@ pub(super) async fn submit_entry(
             jar,
             tenant,
             StatusCode::BAD_REQUEST,
-            context! { form => echo, error => AppError::at(ErrorCode::EmailMismatch, "email_again").for_page() },
+            context! { form => echo, error => HttpError::at(ErrorCode::EmailMismatch, "email_again").for_page() },
         )
         .await;
     }
@@ -650,7 +620,7 @@ pub(super) async fn submit_entry(
         Err(e) if e.is_refusal() => {
             entry_form_page(&state, jar, tenant, e.status, context! { form => echo, error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -707,7 +677,7 @@ pub(super) async fn entry_action(
     Path((id, action)): Path<(String, String)>,
     CsrfForm(f): CsrfForm<ActionForm>,
 ) -> AppResult<Response> {
-    use crate::after_exam as after;
+    use tessera_app::after_exam as after;
     user.require(STAFF)?;
     let actor = user.user.id.clone();
     let t = &user.tenant;
@@ -812,14 +782,14 @@ pub(super) async fn entry_action(
                     .arg("choices", "uphold, dismiss")),
             }
         }
-        _ => return Err(AppError::not_found()),
+        _ => return Err(HttpError::not_found()),
     };
     match outcome {
         Ok(notice) => entry_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
         Err(e) if e.is_refusal() => {
             entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -830,25 +800,9 @@ pub(super) async fn calendar(
     jar: CookieJar,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let days = state
-        .db
-        .call(move |c| {
-            let mut days: std::collections::BTreeMap<chrono::NaiveDate, Vec<serde_json::Value>> = Default::default();
-            for s in centre::sessions(c, tid)? {
-                let lines = workflows::timetable(c, tid, &s.id)?;
-                if lines.is_empty() {
-                    days.entry(s.written_date).or_default().push(json!({"session": s.id, "exam": s.exam_code, "time_of_day": s.time_of_day, "delivery": s.delivery, "status": s.status}));
-                }
-                for l in lines {
-                    days.entry(l.day).or_default().push(json!({"session": s.id, "exam": s.exam_code, "component": l.component, "starts_at": l.starts_at, "venue": l.venue, "room": l.room, "status": s.status}));
-                }
-            }
-            Ok(days)
-        })
-        .await?;
+    let days = read::calendar(&state, &user).await?;
     // (first day of the month, [(day, items)]), in date order; the page writes them in its language.
-    type Day = (chrono::NaiveDate, Vec<serde_json::Value>);
+    type Day = (chrono::NaiveDate, Vec<read::CalendarItem>);
     let mut months: Vec<(chrono::NaiveDate, Vec<Day>)> = Vec::new();
     for (day, items) in days {
         let month = chrono::Datelike::with_day(&day, 1).unwrap_or(day);
@@ -878,15 +832,13 @@ pub(super) async fn refund_step(
     CsrfForm(_): CsrfForm<PlainForm>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let tid = user.tenant_id();
-    let rid = id.clone();
-    let refund = state.db.call(move |c| workflows::refund(c, tid, &rid)).await?;
+    let entry_id = read::refund_entry(&state, &user, id.clone()).await?;
     match ops::advance_refund(&state, &user.tenant, &id, &step, user.user.id.clone()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", refund.entry_id)).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", entry_id)).into_response()),
         Err(e) if e.is_refusal() => {
-            entry_page(&state, user, jar, refund.entry_id, e.status, context! { error => e.for_page() }).await
+            entry_page(&state, user, jar, entry_id, e.status, context! { error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -908,16 +860,18 @@ pub(super) async fn session_action(
         "cancel" => {
             ops::cancel_session(&state, &user, &id).await.map(|refunds| say("session_cancelled", refunds.len()))
         }
-        "certificates" => crate::after_exam::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone())
-            .await
-            .map(|n| say("certificates_arrived", n)),
-        _ => return Err(AppError::not_found()),
+        "certificates" => {
+            tessera_app::after_exam::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone())
+                .await
+                .map(|n| say("certificates_arrived", n))
+        }
+        _ => return Err(HttpError::not_found()),
     };
     match outcome {
         Ok(notice) => session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await,
         Err(e) if e.is_refusal() => {
             session_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
+use tessera_app::centre::read;
 use tessera_domain::Role;
-use tessera_storage::repo::{centre, tenants};
 
 /// `GET /home`: to the signed-in user's own home.
 pub(super) async fn home(user: CurrentUser) -> Response {
@@ -20,7 +20,7 @@ pub(super) async fn home(user: CurrentUser) -> Response {
 /// `GET /admin`: the installation admin's overview of tenants.
 pub(super) async fn admin(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     user.require(&[Role::InstallationAdmin])?;
-    let all = state.db.call(tenants::list).await?;
+    let all = tessera_app::tenants::list(&state, &user).await?;
     let locale = user.tenant.locale;
     render(&state, jar, &MaybeUser(Some(user)), locale, "home_admin.html", StatusCode::OK, context! { tenants => all })
 }
@@ -28,11 +28,9 @@ pub(super) async fn admin(State(state): State<SharedState>, user: CurrentUser, j
 /// `GET /centre`: the centre's sessions and counts.
 pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     user.require(&[Role::CentreManager, Role::CentreStaff])?;
-    let tid = user.tenant_id();
-    let (sessions, (s, c, e)) =
-        state.db.call(move |conn| Ok((centre::sessions(conn, tid)?, centre::counts(conn, tid)?))).await?;
+    let (sessions, counts) = read::overview(&state, &user).await?;
     // R-COE-MISSING: the same list as `GET /api/v1/coe/missing`.
-    let missing = crate::centre::coe_missing(&state, &user.tenant).await?;
+    let missing = tessera_app::centre::coe_missing(&state, &user.tenant).await?;
     let exam_names = super::centre::exam_names(&state).await?;
     let locale = user.tenant.locale;
     render(
@@ -42,7 +40,7 @@ pub(super) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
         locale,
         "home_centre.html",
         StatusCode::OK,
-        context! { sessions => sessions, counts => context! { sessions => s, candidates => c, entries => e }, coe_missing => missing, exam_names => exam_names },
+        context! { sessions => sessions, counts => counts, coe_missing => missing, exam_names => exam_names },
     )
 }
 
@@ -53,8 +51,7 @@ pub(super) async fn verifier(
     jar: CookieJar,
 ) -> AppResult<Response> {
     user.require(&[Role::VerifierPrimary, Role::VerifierAdmin])?;
-    let tid = user.tenant_id();
-    let shared = state.db.call(move |c| centre::active_shares_for_verifier(c, tid)).await?;
+    let shared = read::shared_with(&state, user.tenant_id()).await?;
     let locale = user.tenant.locale;
     render(
         &state,

@@ -40,15 +40,11 @@ pub(super) async fn go(
 ) -> AppResult<Response> {
     let code = q.tenant.trim().to_ascii_lowercase();
     let known = match tessera_domain::tenant::parse_slug(&code) {
-        Ok(slug) => {
-            let s = slug.clone();
-            state
-                .db
-                .call(move |c| Ok(tessera_storage::repo::tenants::by_slug(c, &s).ok()))
-                .await?
-                .filter(|t| t.status == "active")
-                .map(|_| slug)
-        }
+        Ok(slug) => match tessera_app::auth::login::tenant_for_login(&state, &slug).await {
+            Ok(_) => Some(slug),
+            Err(e) if e.code() == tessera_domain::ErrorCode::NotFound => None,
+            Err(e) => return Err(e.into()),
+        },
         Err(_) => None,
     };
     match known {
@@ -61,7 +57,7 @@ pub(super) async fn go(
             "index.html",
             StatusCode::NOT_FOUND,
             context! {
-                error => crate::error::AppError::at(tessera_domain::ErrorCode::UnknownOrganisation, "tenant").arg("value", &code).for_page(),
+                error => crate::error::HttpError::at(tessera_domain::ErrorCode::UnknownOrganisation, "tenant").arg("value", &code).for_page(),
                 code => code,
             },
         ),

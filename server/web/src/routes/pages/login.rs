@@ -5,7 +5,7 @@ use crate::auth::{
     CsrfForm, CsrfProtected, CurrentUser, MaybeUser, begin_session, end_session,
     login::{authenticate, tenant_for_login},
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppResult, HttpError};
 use crate::extract::Path;
 use crate::state::SharedState;
 use axum::extract::{ConnectInfo, State};
@@ -65,10 +65,9 @@ pub(super) async fn submit(
 ) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
     match authenticate(&state, &tenant, &form.login, &form.password, addr.ip()).await {
-        Ok(user) => {
-            let role = user.role()?;
-            let jar = begin_session(&state, tenant.id, user.id, crate::auth::clear_session_cookie(jar)).await?;
-            Ok((jar, Redirect::to(role.home_path())).into_response())
+        Ok(actor) => {
+            let jar = begin_session(&state, tenant.id, actor.user.id, crate::auth::clear_session_cookie(jar)).await?;
+            Ok((jar, Redirect::to(actor.role.home_path())).into_response())
         }
         Err(e)
             if matches!(
@@ -88,7 +87,7 @@ pub(super) async fn submit(
             res.headers_mut().insert("x-error-code", axum::http::HeaderValue::from_static(e.code().as_str()));
             Ok(res)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -113,6 +112,6 @@ pub(super) async fn logout(
     let slug = user.tenant.slug.clone();
     let jar = end_session(&state, &user, jar)
         .await
-        .map_err(|e| if e.code() == ErrorCode::NotFound { AppError::unauthenticated() } else { e })?;
+        .map_err(|e| if e.code() == ErrorCode::NotFound { HttpError::unauthenticated() } else { e })?;
     Ok((jar, Redirect::to(&format!("/t/{slug}/login"))).into_response())
 }

@@ -14,7 +14,7 @@ mod verifier_downloads;
 mod verifier_notifications;
 
 use crate::auth::{CsrfProtected, MaybeUser, ensure_csrf_token};
-use crate::error::AppError;
+use crate::error::HttpError;
 use crate::state::{AppState, SharedState};
 use axum::Router;
 use axum::extract::{Request, State};
@@ -82,7 +82,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/verifier/users", get(organisations::users).post(organisations::add_user))
         .route("/verifier/users/{id}/remove", post(organisations::remove_user))
         .route("/verifier/users/{id}/primary", post(organisations::hand_over))
-        .fallback(|| async { AppError::not_found() })
+        .fallback(|| async { HttpError::not_found() })
         .layer(middleware::from_fn_with_state(state.settings.body_limit_bytes, crate::extract::refuse_oversized))
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
@@ -96,7 +96,7 @@ pub(crate) fn render(
     template: &str,
     status: StatusCode,
     ctx: Value,
-) -> Result<Response, AppError> {
+) -> Result<Response, HttpError> {
     let (jar, csrf) = ensure_csrf_token(jar, user, state.settings.secure_cookies);
     let who =
         user.0.as_ref().map(|u| context! { display_name => u.user.display_name.clone(), role => u.role.as_str() });
@@ -111,7 +111,7 @@ pub(crate) fn render(
         None => ctx.get_attr("timezone").unwrap_or(Value::UNDEFINED),
     };
     let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, timezone => timezone, ..ctx };
-    let html = state.templates.render(template, locale, ctx).map_err(AppError::internal)?;
+    let html = state.templates.render(template, locale, ctx).map_err(HttpError::internal)?;
     Ok((status, jar, no_store(), Html(html)).into_response())
 }
 
@@ -160,7 +160,7 @@ async fn html_errors(State(state): State<SharedState>, mut req: Request, next: N
     let caller = crate::error::CallerLocale::default();
     req.extensions_mut().insert(caller.clone());
     let res = next.run(req).await;
-    let err = match res.extensions().get::<AppError>() {
+    let err = match res.extensions().get::<HttpError>() {
         Some(err) => err.clone(),
         // The framework's own refusals (405 and the like) get a page too.
         None if (res.status().is_client_error() || res.status().is_server_error()) && !is_html(&res) => {
@@ -186,6 +186,6 @@ async fn html_errors(State(state): State<SharedState>, mut req: Request, next: N
             }
             page
         }
-        Err(e) => AppError::internal(e).into_response(),
+        Err(e) => HttpError::internal(e).into_response(),
     }
 }

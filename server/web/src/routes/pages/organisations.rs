@@ -3,10 +3,8 @@
 
 use super::{render, visitor_locale};
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppResult, HttpError};
 use crate::extract::Path;
-use crate::organisations::{self, ORG_TYPES, SignupForm};
-use crate::outbox::{EmailJob, queue_email};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,9 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
+use tessera_app::organisations::{self, ORG_TYPES, SignupForm};
 use tessera_domain::{DomainError, ErrorCode, Role};
-use tessera_storage::repo::organisations::{self as orgs, Person};
-use tessera_storage::repo::tenants;
 
 /// `GET /organisations/signup`.
 pub(super) async fn signup_form(
@@ -69,7 +66,7 @@ pub(super) async fn signup_submit(
             "org_signup.html",
             StatusCode::BAD_REQUEST,
             context! {
-                types => ORG_TYPES, f => form.clone(), error => AppError::from(e).for_page(),
+                types => ORG_TYPES, f => form.clone(), error => HttpError::from(e).for_page(),
             },
         )
     };
@@ -77,48 +74,11 @@ pub(super) async fn signup_submit(
         Ok(c) => c,
         Err(e) => return refuse(jar, e),
     };
-    let now = state.clock.now();
-    let created = state
-        .db
-        .call(move |c| {
-            // A name like another's gets a numbered code.
-            let base = checked.tenant.slug.clone();
-            for n in 1..=20 {
-                let mut t = checked.tenant.clone();
-                if n > 1 {
-                    t.slug = format!("{}-{n}", base.chars().take(36).collect::<String>());
-                }
-                match orgs::submit(c, &t, &checked.org_type, &checked.website, &checked.applicant, now) {
-                    Err(tessera_storage::StorageError::Conflict(_)) if tenants::by_slug(c, &t.slug).is_ok() => continue,
-                    other => return other,
-                }
-            }
-            Err(tessera_storage::StorageError::Conflict(
-                DomainError::new(ErrorCode::ConflictOrganisationName).on("organisation"),
-            ))
-        })
-        .await;
-    let (tenant, user) = match created {
-        Ok(x) => x,
-        Err(tessera_storage::StorageError::Conflict(e)) => return refuse(jar, e),
+    match organisations::sign_up(&state, checked, locale).await {
+        Ok(()) => {}
+        Err(e) if e.code() == ErrorCode::ConflictOrganisationName => return refuse(jar, e.error),
         Err(e) => return Err(e.into()),
-    };
-    let (subject, body) = state
-        .templates
-        .render_email(
-            "email/org_signup_received.txt",
-            locale,
-            context! { name => user.display_name, organisation => tenant.name },
-        )
-        .map_err(AppError::internal)?;
-    let to = user.email.clone().unwrap_or_default();
-    queue_email(
-        &state,
-        tenant.id,
-        format!("org-received:{}", tenant.id),
-        EmailJob { to, subject, body, attachments: vec![] },
-    )
-    .await?;
+    }
     render(&state, jar, &MaybeUser(None), locale, "org_signup.html", StatusCode::OK, context! { sent => true })
 }
 
@@ -129,8 +89,8 @@ pub(super) async fn admin_list(
     jar: CookieJar,
 ) -> AppResult<Response> {
     user.require(&[Role::InstallationAdmin])?;
-    let all = state.db.call(|c| orgs::signups(c, false)).await?;
-    let rows: Vec<_> = all
+    let rows: Vec<_> = organisations::signups(&state, &user)
+        .await?
         .into_iter()
         .map(|(t, s)| context! { slug => t.slug, name => t.name, country => t.country.to_string(), status => t.status, s => s })
         .collect();
@@ -168,14 +128,9 @@ pub(super) async fn admin_decide(
     let approve = match action.as_str() {
         "approve" => true,
         "reject" => false,
-        _ => return Err(AppError::not_found()),
+        _ => return Err(HttpError::not_found()),
     };
-    let (st, by, now) = (state.clone(), user.user.id.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| organisations::decide(c, &st.templates, &st.settings.public_url, &slug, approve, &by, now))
-        .await?;
-    state.jobs_wakeup.notify_one();
+    organisations::decide_signup(&state, &user, slug, approve).await?;
     Ok(Redirect::to("/admin/organisations").into_response())
 }
 
@@ -184,8 +139,7 @@ const VERIFIERS: &[Role] = &[Role::VerifierPrimary, Role::VerifierAdmin];
 /// `GET /verifier/users`: everyone sees who is in; the primary user manages.
 pub(super) async fn users(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     user.require(VERIFIERS)?;
-    let tid = user.tenant_id();
-    let members = state.db.call(move |c| orgs::members(c, tid)).await?;
+    let members = organisations::members(&state, &user).await?;
     let is_primary = user.role == Role::VerifierPrimary;
     let locale = user.tenant.locale;
     let me = user.user.id.clone();
@@ -225,60 +179,32 @@ pub(super) async fn add_user(
     CsrfForm(f): CsrfForm<AddUser>,
 ) -> AppResult<Response> {
     user.require(&[Role::VerifierPrimary])?;
-    let person = (|| -> Result<Person, DomainError> {
-        Ok(Person {
-            first_name: tessera_domain::tenant::parse_name("first_name", &f.first_name)?,
-            family_name: tessera_domain::tenant::parse_name("family_name", &f.family_name)?,
-            job_title: {
-                let t = f.job_title.trim();
-                if t.is_empty() || t.chars().count() > 100 {
-                    return Err(DomainError::new(ErrorCode::Length).on("job_title").arg("min", 1).arg("max", 100));
-                }
-                t.to_owned()
-            },
-            email: tessera_domain::tenant::parse_email(&f.email)?,
-        })
-    })();
-    let person = match person {
-        Ok(p) => p,
-        Err(e) => {
-            let tid = user.tenant_id();
-            let members = state.db.call(move |c| orgs::members(c, tid)).await?;
+    let input = organisations::NewAdmin {
+        first_name: f.first_name,
+        family_name: f.family_name,
+        job_title: f.job_title,
+        email: f.email,
+    };
+    match organisations::add_admin(&state, &user, input).await {
+        Ok(()) => Ok(Redirect::to("/verifier/users").into_response()),
+        Err(e) if e.is_refusal() => {
+            let members = organisations::members(&state, &user).await?;
             let locale = user.tenant.locale;
             let me = user.user.id.clone();
-            return render(
+            render(
                 &state,
                 jar,
                 &MaybeUser(Some(user)),
                 locale,
                 "verifier_users.html",
-                StatusCode::BAD_REQUEST,
+                e.status,
                 context! {
-                    members => members, is_primary => true, me => me, error => AppError::from(e).for_page(),
+                    members => members, is_primary => true, me => me, error => e.for_page(),
                 },
-            );
+            )
         }
-    };
-    let (st, u, now) = (state.clone(), user.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            orgs::add_admin(c, u.tenant_id(), &person, now, |c, added| {
-                organisations::queue_set_password(
-                    c,
-                    &st.templates,
-                    &st.settings.public_url,
-                    &u.tenant,
-                    added,
-                    "email/org_user_added.txt",
-                    now,
-                )?;
-                u.audit(c, "organisation.user_added", &added.id, now)
-            })
-        })
-        .await?;
-    state.jobs_wakeup.notify_one();
-    Ok(Redirect::to("/verifier/users").into_response())
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /verifier/users/{id}/remove`: the primary removes an admin user.
@@ -289,14 +215,7 @@ pub(super) async fn remove_user(
     CsrfForm(_): CsrfForm<CsrfOnly>,
 ) -> AppResult<Response> {
     user.require(&[Role::VerifierPrimary])?;
-    let (u, now) = (user.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            orgs::remove_admin(c, u.tenant_id(), &id)?;
-            u.audit(c, "organisation.user_removed", &id, now)
-        })
-        .await?;
+    organisations::remove_admin(&state, &user, id).await?;
     Ok(Redirect::to("/verifier/users").into_response())
 }
 
@@ -308,13 +227,6 @@ pub(super) async fn hand_over(
     CsrfForm(_): CsrfForm<CsrfOnly>,
 ) -> AppResult<Response> {
     user.require(&[Role::VerifierPrimary])?;
-    let (u, now) = (user.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            orgs::hand_over(c, u.tenant_id(), &u.user.id, &id)?;
-            u.audit(c, "organisation.primary_handed_over", &id, now)
-        })
-        .await?;
+    organisations::hand_over(&state, &user, id).await?;
     Ok(Redirect::to("/verifier/users").into_response())
 }

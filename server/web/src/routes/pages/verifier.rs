@@ -4,11 +4,10 @@
 
 use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppResult, HttpError};
 use crate::extract::{Path, Query};
 use crate::routes::api::pdf_response;
 use crate::state::SharedState;
-use crate::verifier::{self, SearchParams, Verifier};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -16,6 +15,7 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use tessera_app::verifier::{self, SearchParams, Verifier};
 
 /// Paging of the shared list page.
 #[derive(Debug, Deserialize)]
@@ -36,7 +36,7 @@ pub(super) async fn shared(
     let list = verifier::shared_list(&state, &v, page, 50).await?;
     let pages = (list.total + 49) / 50;
     // The ticked rows go to the bulk download form, which offers the data-file templates.
-    let templates = crate::bulk::templates(&state, &v).await?;
+    let templates = tessera_app::bulk::templates(&state, &v).await?;
     render(
         &state,
         jar,
@@ -66,13 +66,13 @@ pub(super) async fn search(
         match params.to_query() {
             Ok(q) => (Some(verifier::search(&state, v.tenant, q).await?), None),
             Err(e) if e.status == StatusCode::BAD_REQUEST => (None, Some(e.for_page())),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     } else {
         (None, None)
     };
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let templates = if results.is_some() { crate::bulk::templates(&state, &v).await? } else { Vec::new() };
+    let templates = if results.is_some() { tessera_app::bulk::templates(&state, &v).await? } else { Vec::new() };
     render(
         &state,
         jar,
@@ -177,6 +177,6 @@ pub(super) async fn lookup_submit(
                 },
             )
         }
-        Err(e) => Err::<Response, AppError>(e),
+        Err(e) => Err::<Response, HttpError>(e.into()),
     }
 }

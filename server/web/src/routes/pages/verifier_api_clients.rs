@@ -3,7 +3,6 @@
 
 use super::organisations::CsrfOnly;
 use super::render;
-use crate::api_clients::{self, ApiClientToken};
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
@@ -14,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::{Value, context};
 use serde::Deserialize;
+use tessera_app::api_clients::{self, ApiClientToken};
 
 /// The page: the clients, and `ctx` (a token issued just now, an error, a notice).
 async fn page(
@@ -82,7 +82,7 @@ pub(super) async fn create(
         Err(e) if e.is_refusal() => {
             page(&state, user, jar, e.status, context! { error => e.for_page(), name => form.name }).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -5,12 +5,10 @@
 use super::organisations::CsrfOnly;
 use super::{FormPairs, render};
 use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
-use crate::bulk::{self, BulkRequest, Column, FIELDS};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::{Path, Query};
 use crate::routes::api::file_response;
 use crate::state::SharedState;
-use crate::verifier::Verifier;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,8 +16,10 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use tessera_app::AppError;
+use tessera_app::bulk::{self, BulkRequest, Column, FIELDS};
+use tessera_app::verifier::Verifier;
 use tessera_domain::ErrorCode;
-use tessera_storage::repo::{api_clients, users};
 
 /// A row of the download history as the page shows it.
 #[derive(Debug, Serialize)]
@@ -47,11 +47,7 @@ async fn history_page(
     let v = Verifier::from_user(&user)?;
     let history = bulk::history(state, &v).await?;
     let templates = bulk::templates(state, &v).await?;
-    let tid = v.tenant;
-    // Names for the "by" column: the organisation's users and API clients (revoked ones too).
-    let (people, clients) = state.db.call(move |c| Ok((users::list(c, tid)?, api_clients::list(c, tid)?))).await?;
-    let mut names: HashMap<String, String> = people.into_iter().map(|u| (u.id, u.display_name)).collect();
-    names.extend(clients.into_iter().map(|c| (format!("api:{}", c.id), c.name)));
+    let names = bulk::who_names(state, &v).await?;
     let template_names: HashMap<String, String> =
         templates.into_iter().filter_map(|t| t.id.map(|id| (id, t.name))).collect();
     let rows: Vec<HistoryRow> = history
@@ -111,7 +107,7 @@ pub(super) async fn download(
         Err(e) if e.is_refusal() || e.status == StatusCode::NOT_FOUND => {
             history_page(&state, user, jar, e.status, Some(e.for_page())).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -189,7 +185,7 @@ pub(super) async fn templates(
 
 /// Reads the new-template form: the ticked fields (`include`) ordered by their position
 /// (`order_<field>`, ties in the default order), each with its header (`header_<field>`).
-fn columns_of(form: &FormPairs) -> (Vec<FieldRow>, AppResult<Vec<Column>>) {
+fn columns_of(form: &FormPairs) -> (Vec<FieldRow>, Result<Vec<Column>, AppError>) {
     let ticked = form.all("include");
     let rows: Vec<FieldRow> = FIELDS
         .iter()
@@ -244,7 +240,7 @@ pub(super) async fn create_template(
             let ctx = context! { fields => rows, name => name, error => e.for_page() };
             templates_page(&state, user, jar, e.status, ctx).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -5,16 +5,16 @@ use super::render;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::AppResult;
 use crate::extract::Query;
-use crate::notify;
 use crate::state::SharedState;
-use crate::verifier::Verifier;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
-use tessera_storage::repo::notify::MODES;
+use tessera_app::notify;
+use tessera_app::notify::MODES;
+use tessera_app::verifier::Verifier;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Saved {
@@ -77,6 +77,6 @@ pub(super) async fn save(
     match notify::set_preference(&state, &v, &form.mode).await {
         Ok(()) => Ok(Redirect::to("/verifier/notifications?saved=1").into_response()),
         Err(e) if e.is_refusal() => page(&state, user, jar, e.status, false, Some(e.for_page())).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

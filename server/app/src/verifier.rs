@@ -250,7 +250,7 @@ pub struct Verifier {
 
 impl Verifier {
     /// The signed-in user as a verifier; 404 for anyone who is not a verifier user.
-    pub fn from_user(user: &crate::auth::CurrentUser) -> AppResult<Self> {
+    pub fn from_user(user: &crate::actor::Actor) -> AppResult<Self> {
         user.require(VERIFIER_ROLES)?;
         Ok(Self {
             tenant: user.tenant_id(),

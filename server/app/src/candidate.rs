@@ -3,7 +3,7 @@
 //! candidate's results (R-RELEASE, R-RESULT-CODES, R-RESULT-VERSIONS), sharing them with
 //! approved verifier organisations, changing the account's email, and the release emails.
 
-use crate::auth::CurrentUser;
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::outbox::{EMAIL_JOB, EmailJob, queue_email};
 use crate::state::AppState;
@@ -18,7 +18,8 @@ use tessera_domain::{ErrorCode, Role, TenantId, TenantKind};
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::candidate::{self as repo, Activation, CandidateExam, ShareRefusal};
-use tessera_storage::repo::centre::{self, Candidate};
+use tessera_storage::repo::centre;
+pub use tessera_storage::repo::centre::Candidate;
 use tessera_storage::repo::jobs::NewJob;
 use tessera_storage::repo::tenants::{self, Tenant};
 use tessera_storage::repo::{shares, users};
@@ -59,8 +60,25 @@ pub struct CandidateSignup {
     pub marketing: bool,
 }
 
+/// What a candidate's account page shows of their account.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountSettings {
+    /// The email address signed in with now.
+    pub email: Option<String>,
+    /// Whether they agreed to hear about other exams.
+    pub marketing_opt_in: bool,
+}
+
+/// The account settings of the signed-in candidate `cand`.
+pub async fn account_settings(state: &AppState, user: &Actor, cand: &Candidate) -> Result<AccountSettings, AppError> {
+    let (tid, cid, uid) = (user.tenant_id(), cand.id.clone(), user.user.id.clone());
+    let (account, email) =
+        state.db.call(move |c| Ok((repo::account(c, tid, &cid)?, users::by_id(c, tid, &uid)?.email))).await?;
+    Ok(AccountSettings { email, marketing_opt_in: account.is_some_and(|a| a.marketing_opt_in) })
+}
+
 /// The candidate record behind a signed-in candidate; anyone else gets 404.
-pub async fn candidate_of(state: &AppState, user: &CurrentUser) -> Result<Candidate, AppError> {
+pub async fn candidate_of(state: &AppState, user: &Actor) -> Result<Candidate, AppError> {
     user.require(&[Role::Candidate])?;
     let (tid, uid) = (user.tenant_id(), user.user.id.clone());
     Ok(state.db.call(move |c| repo::by_user(c, tid, &uid)).await?)
@@ -483,7 +501,7 @@ pub async fn shares_of(state: &AppState, tenant: &Tenant, cand: &Candidate) -> R
 /// entry that is not theirs, as if it did not exist). Sharing again an active share keeps it.
 pub async fn share(
     state: &AppState,
-    user: &CurrentUser,
+    user: &Actor,
     cand: &Candidate,
     verifier: &str,
     entry_ids: &[String],
@@ -514,7 +532,7 @@ pub async fn share(
 
 /// Withdraws one of the candidate's shares: the organisation loses access at once. Another
 /// candidate's share is a 404.
-pub async fn withdraw(state: &AppState, user: &CurrentUser, cand: &Candidate, share_id: &str) -> Result<(), AppError> {
+pub async fn withdraw(state: &AppState, user: &Actor, cand: &Candidate, share_id: &str) -> Result<(), AppError> {
     let (tid, cid, now, uid, sid) =
         (user.tenant_id(), cand.id.clone(), state.clock.now(), user.user.id.clone(), share_id.to_owned());
     state.db.call(move |c| repo::withdraw_share(c, tid, &cid, &sid, &uid, now)).await?;
@@ -534,11 +552,7 @@ pub struct CandidateEmailChange {
 
 /// Changes the signed-in candidate's email after checking the current password; the old
 /// address is told, so a stolen session cannot quietly take the account over.
-pub async fn change_email(
-    state: &AppState,
-    user: &CurrentUser,
-    req: &CandidateEmailChange,
-) -> Result<String, AppError> {
+pub async fn change_email(state: &AppState, user: &Actor, req: &CandidateEmailChange) -> Result<String, AppError> {
     user.require(&[Role::Candidate])?;
     let email = tessera_domain::tenant::parse_email(&req.email).map_err(AppError::from)?;
     if tessera_domain::tenant::parse_email(&req.email_confirm).ok().as_deref() != Some(email.as_str()) {

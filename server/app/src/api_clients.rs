@@ -3,7 +3,7 @@
 //! once), revoked for good. The page handlers and the JSON API share these; every change is in
 //! the organisation's audit log.
 
-use crate::auth::CurrentUser;
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::verifier::new_api_token;
@@ -104,12 +104,12 @@ pub struct ApiClientToken {
 }
 
 /// Only the organisation's primary user manages API clients; anyone else gets a 404.
-fn primary_only(user: &CurrentUser) -> AppResult<()> {
+fn primary_only(user: &Actor) -> AppResult<()> {
     user.require(&[Role::VerifierPrimary])
 }
 
 /// The organisation's API clients, revoked ones included.
-pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<ApiClientView>> {
+pub async fn list(state: &AppState, user: &Actor) -> AppResult<Vec<ApiClientView>> {
     primary_only(user)?;
     let tid = user.tenant_id();
     let rows = state.db.call(move |c| api_clients::list(c, tid)).await?;
@@ -117,7 +117,7 @@ pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<ApiClie
 }
 
 /// Creates an API client named `name` (1 to 100 characters); the answer carries its token.
-pub async fn create(state: &AppState, user: &CurrentUser, name: &str) -> AppResult<ApiClientToken> {
+pub async fn create(state: &AppState, user: &Actor, name: &str) -> AppResult<ApiClientToken> {
     primary_only(user)?;
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
@@ -137,7 +137,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, name: &str) -> AppResu
 }
 
 /// Gives a live client a new token; the old one stops working at once (renewal).
-pub async fn rotate(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<ApiClientToken> {
+pub async fn rotate(state: &AppState, user: &Actor, id: &str) -> AppResult<ApiClientToken> {
     primary_only(user)?;
     let (token, hash, hint) = new_api_token(user.tenant_id());
     let (u, now, id) = (user.clone(), state.clock.now(), id.to_owned());
@@ -154,7 +154,7 @@ pub async fn rotate(state: &AppState, user: &CurrentUser, id: &str) -> AppResult
 }
 
 /// Revokes a live client for good.
-pub async fn revoke(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<()> {
+pub async fn revoke(state: &AppState, user: &Actor, id: &str) -> AppResult<()> {
     primary_only(user)?;
     let (u, now, id) = (user.clone(), state.clock.now(), id.to_owned());
     let forget = id.clone();

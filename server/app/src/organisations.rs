@@ -2,8 +2,12 @@
 //! of the installation admin, and the set-password emails. The page handlers and the CLI share
 //! these, so an approval from either sends the same email in the same transaction.
 
+use crate::actor::Actor;
 use crate::auth::{random_token, token_hash};
+use crate::error::AppError;
+use crate::outbox::queue_email;
 use crate::outbox::{EMAIL_JOB, EmailJob};
+use crate::state::AppState;
 use crate::templates::Templates;
 use minijinja::context;
 use serde::Deserialize;
@@ -200,4 +204,165 @@ pub fn decide(
         };
         audit::append(c, installation.id, &ev, now)
     })
+}
+
+/// Records an organisation's sign-up request (a name like another's gets a numbered code) and
+/// tells the applicant it arrived, in `locale`; the installation admin decides.
+pub async fn sign_up(state: &AppState, checked: CheckedSignup, locale: Locale) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let created = state
+        .db
+        .call(move |c| {
+            // A name like another's gets a numbered code.
+            let base = checked.tenant.slug.clone();
+            for n in 1..=20 {
+                let mut t = checked.tenant.clone();
+                if n > 1 {
+                    t.slug = format!("{}-{n}", base.chars().take(36).collect::<String>());
+                }
+                match tessera_storage::repo::organisations::submit(
+                    c,
+                    &t,
+                    &checked.org_type,
+                    &checked.website,
+                    &checked.applicant,
+                    now,
+                ) {
+                    Err(tessera_storage::StorageError::Conflict(_))
+                        if tessera_storage::repo::tenants::by_slug(c, &t.slug).is_ok() =>
+                    {
+                        continue;
+                    }
+                    other => return other,
+                }
+            }
+            Err(tessera_storage::StorageError::Conflict(
+                DomainError::new(ErrorCode::ConflictOrganisationName).on("organisation"),
+            ))
+        })
+        .await;
+    let (tenant, user) = created?;
+    let (subject, body) = state
+        .templates
+        .render_email(
+            "email/org_signup_received.txt",
+            locale,
+            context! { name => user.display_name, organisation => tenant.name },
+        )
+        .map_err(AppError::internal)?;
+    let to = user.email.clone().unwrap_or_default();
+    queue_email(
+        state,
+        tenant.id,
+        format!("org-received:{}", tenant.id),
+        EmailJob { to, subject, body, attachments: vec![] },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Every organisation's sign-up request, pending first, for the installation admin.
+pub async fn signups(
+    state: &AppState,
+    user: &Actor,
+) -> Result<Vec<(Tenant, tessera_storage::repo::organisations::Signup)>, AppError> {
+    user.require(&[tessera_domain::Role::InstallationAdmin])?;
+    Ok(state.db.call(|c| tessera_storage::repo::organisations::signups(c, false)).await?)
+}
+
+/// The installation admin approves or rejects the organisation `slug` (see [`decide`]).
+pub async fn decide_signup(state: &AppState, user: &Actor, slug: String, approve: bool) -> Result<(), AppError> {
+    user.require(&[tessera_domain::Role::InstallationAdmin])?;
+    let (templates, public_url, by, now) =
+        (state.templates.clone(), state.settings.public_url.clone(), user.user.id.clone(), state.clock.now());
+    state.db.call(move |c| decide(c, &templates, &public_url, &slug, approve, &by, now)).await?;
+    state.jobs_wakeup.notify_one();
+    Ok(())
+}
+
+const VERIFIERS: &[tessera_domain::Role] =
+    &[tessera_domain::Role::VerifierPrimary, tessera_domain::Role::VerifierAdmin];
+
+/// The organisation's users.
+pub async fn members(
+    state: &AppState,
+    user: &Actor,
+) -> Result<Vec<tessera_storage::repo::organisations::Member>, AppError> {
+    user.require(VERIFIERS)?;
+    let tid = user.tenant_id();
+    Ok(state.db.call(move |c| tessera_storage::repo::organisations::members(c, tid)).await?)
+}
+
+/// An admin user the primary user adds, as typed.
+#[derive(Debug, Clone)]
+pub struct NewAdmin {
+    /// First name.
+    pub first_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Job title (1 to 100 characters).
+    pub job_title: String,
+    /// Email address.
+    pub email: String,
+}
+
+/// The primary user adds an admin user, who gets a set-password email (audited).
+pub async fn add_admin(state: &AppState, user: &Actor, f: NewAdmin) -> Result<(), AppError> {
+    user.require(&[tessera_domain::Role::VerifierPrimary])?;
+    let person = (|| -> Result<Person, DomainError> {
+        Ok(Person {
+            first_name: tessera_domain::tenant::parse_name("first_name", &f.first_name)?,
+            family_name: tessera_domain::tenant::parse_name("family_name", &f.family_name)?,
+            job_title: {
+                let t = f.job_title.trim();
+                if t.is_empty() || t.chars().count() > 100 {
+                    return Err(DomainError::new(ErrorCode::Length).on("job_title").arg("min", 1).arg("max", 100));
+                }
+                t.to_owned()
+            },
+            email: tessera_domain::tenant::parse_email(&f.email)?,
+        })
+    })();
+    let person = person?;
+    let (templates, public_url, u, now) =
+        (state.templates.clone(), state.settings.public_url.clone(), user.clone(), state.clock.now());
+    state
+        .db
+        .call(move |c| {
+            tessera_storage::repo::organisations::add_admin(c, u.tenant_id(), &person, now, |c, added| {
+                queue_set_password(c, &templates, &public_url, &u.tenant, added, "email/org_user_added.txt", now)?;
+                u.audit(c, "organisation.user_added", &added.id, now)
+            })
+        })
+        .await?;
+    state.jobs_wakeup.notify_one();
+    Ok(())
+}
+
+/// The primary user removes admin user `id` (audited).
+pub async fn remove_admin(state: &AppState, user: &Actor, id: String) -> Result<(), AppError> {
+    user.require(&[tessera_domain::Role::VerifierPrimary])?;
+    let (u, now) = (user.clone(), state.clock.now());
+    state
+        .db
+        .call(move |c| {
+            tessera_storage::repo::organisations::remove_admin(c, u.tenant_id(), &id)?;
+            u.audit(c, "organisation.user_removed", &id, now)
+        })
+        .await?;
+    Ok(())
+}
+
+/// The primary user hands the role over to admin user `id` (audited).
+pub async fn hand_over(state: &AppState, user: &Actor, id: String) -> Result<(), AppError> {
+    user.require(&[tessera_domain::Role::VerifierPrimary])?;
+    let (u, now) = (user.clone(), state.clock.now());
+    state
+        .db
+        .call(move |c| {
+            tessera_storage::repo::organisations::hand_over(c, u.tenant_id(), &u.user.id, &id)?;
+            u.audit(c, "organisation.primary_handed_over", &id, now)
+        })
+        .await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Checking a login and password: throttling per client address, the account lockout
 //! (R-LOCKOUT), argon2id verification, and the audit trail. Pages and the API share it.
 
+use crate::actor::Actor;
 use crate::error::AppError;
 use crate::state::AppState;
 use serde_json::json;
@@ -10,7 +11,7 @@ use tessera_domain::auth::MAX_PASSWORD_CHARS;
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::tenants::{self, Tenant};
-use tessera_storage::repo::users::{self, User};
+use tessera_storage::repo::users;
 
 /// Normalises what a person types as their login: emails are case-insensitive, ID numbers are not.
 pub fn normalise_login(login: &str) -> String {
@@ -29,7 +30,7 @@ pub async fn tenant_for_login(state: &AppState, slug: &str) -> Result<Tenant, Ap
     Ok(tenant)
 }
 
-/// Checks `login` and `password` in `tenant`. Every refusal is audited; the message never says
+/// Checks `login` and `password` in `tenant`: the user who signed in. Every refusal is audited; the message never says
 /// whether the login exists.
 pub async fn authenticate(
     state: &AppState,
@@ -37,7 +38,7 @@ pub async fn authenticate(
     login: &str,
     password: &str,
     addr: IpAddr,
-) -> Result<User, AppError> {
+) -> Result<Actor, AppError> {
     if let Err(wait) = state.throttle.check(addr) {
         audit_refusal(state, tenant, None, "login.throttled", addr).await;
         return Err(AppError::too_many(wait));
@@ -91,7 +92,8 @@ pub async fn authenticate(
                     audit::append(c, tid2, &ev, now)
                 })
                 .await?;
-            Ok(user)
+            let role = user.role()?;
+            Ok(Actor { tenant: tenant.clone(), user, role })
         }
         other => {
             state.throttle.record_failure(addr);

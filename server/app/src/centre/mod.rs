@@ -2,6 +2,8 @@
 //! sessions, entries, payments, documents, Confirmations of Entry, results imports, speaking
 //! pairs and refunds. Everything that varies by country is asked of the tenant's policy plugins.
 
+pub mod read;
+
 use crate::error::AppError;
 use crate::outbox::{EmailAttachment, EmailJob, email_job, queue_email};
 use crate::policy::{Decider, write_with_decisions};
@@ -1458,7 +1460,7 @@ pub fn not_csv(content_type: Option<&str>) -> AppError {
         None => "a body without a Content-Type".to_owned(),
     };
     AppError::bad_request(format!("a results file is CSV ({}); this is {given}", RESULTS_FILE_TYPES.join(", ")))
-        .with(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        .with(http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
 }
 
 /// Parses a board results file (CSV; see the README for the columns) for a session of `exam`.
@@ -1631,7 +1633,7 @@ pub async fn request_refund(
     entry_id: &str,
     input: RefundInput,
     actor: String,
-) -> Result<workflows::RefundRequest, AppError> {
+) -> Result<RefundView, AppError> {
     let now = state.clock.now();
     let reason: RefundReason = serde_json::from_value(input.reason.clone()).map_err(|e| {
         field(
@@ -1722,6 +1724,56 @@ pub async fn request_refund(
         Ok(req)
     })
     .await
+    .map(RefundView::from)
+}
+
+/// A change staff make to an entry: contact data only.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EntryChange {
+    /// Present to move the entry to another session: always refused (R-NO-TRANSFER).
+    pub session_id: Option<String>,
+    /// New phone number.
+    pub phone: Option<String>,
+}
+
+/// Changes an entry's contact data (audited). An entry or fee never moves to another session,
+/// date or level (R-NO-TRANSFER).
+pub async fn change_entry(
+    state: &AppState,
+    user: &crate::actor::Actor,
+    id: String,
+    change: EntryChange,
+) -> Result<(), AppError> {
+    user.require(&[tessera_domain::Role::CentreManager, tessera_domain::Role::CentreStaff])?;
+    let tid = user.tenant_id();
+    let eid = id.clone();
+    let entry = state.db.call(move |c| centre::entry(c, tid, &eid)).await?;
+    if let Some(target) = change.session_id
+        && target != entry.session_id
+    {
+        return Err(AppError::at(ErrorCode::NoTransfer, "session_id"));
+    }
+    if let Some(phone) = change.phone {
+        let phone = phone.trim().to_owned();
+        if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c)) {
+            return Err(AppError::at(ErrorCode::InvalidPhone, "phone"));
+        }
+        let candidate = entry.candidate_id.clone();
+        state
+            .db
+            .call(move |c| {
+                tessera_storage::repo::candidate::set_phone(
+                    c,
+                    tid,
+                    &candidate,
+                    Some(phone.as_str()).filter(|p| !p.is_empty()),
+                )
+            })
+            .await?;
+        audit_event(state, tid, Some(user.user.id.clone()), "entry.update", Some(id), json!({"phone": "changed"}))
+            .await?;
+    }
+    Ok(())
 }
 
 /// One refund of a cancelled session.
@@ -1737,7 +1789,7 @@ pub struct CancellationRefund {
 /// and every paid fee goes to the refund policy as `session_below_minimum` (R-SESSION-MINIMUM).
 pub async fn cancel_session(
     state: &AppState,
-    user: &crate::auth::CurrentUser,
+    user: &crate::actor::Actor,
     session_id: &str,
 ) -> Result<Vec<CancellationRefund>, AppError> {
     user.require(&[tessera_domain::Role::CentreManager])?;
@@ -1781,9 +1833,9 @@ pub async fn cancel_session(
                     let r = other?;
                     refunds.push(CancellationRefund {
                         entry: e.id.clone(),
-                        refund: r.id,
-                        amount_minor: r.amount_minor,
-                        outcome: r.outcome,
+                        refund: r.request.id,
+                        amount_minor: r.request.amount_minor,
+                        outcome: r.request.outcome,
                     });
                 }
             }

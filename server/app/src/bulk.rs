@@ -132,7 +132,7 @@ async fn build(
     for id in share_ids {
         match shared_sheet(state, v, id).await {
             Ok(x) => rows.push(x),
-            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => continue,
+            Err(e) if e.status == http::StatusCode::NOT_FOUND => continue,
             Err(e) => return Err(e),
         }
     }
@@ -296,6 +296,18 @@ pub struct DownloadView {
     pub actor_id: String,
     /// When (UTC, `YYYY-MM-DD hh:mm:ss`).
     pub created_at: String,
+}
+
+/// Names for a download's "by" column, by id: the organisation's users, and its API clients
+/// (revoked ones too) as `api:<id>`.
+pub async fn who_names(state: &AppState, v: &Verifier) -> AppResult<std::collections::HashMap<String, String>> {
+    use tessera_storage::repo::{api_clients, users};
+    let tid = v.tenant;
+    let (people, clients) = state.db.call(move |c| Ok((users::list(c, tid)?, api_clients::list(c, tid)?))).await?;
+    let mut names: std::collections::HashMap<String, String> =
+        people.into_iter().map(|u| (u.id, u.display_name)).collect();
+    names.extend(clients.into_iter().map(|c| (format!("api:{}", c.id), c.name)));
+    Ok(names)
 }
 
 /// The organisation's download history, newest first (the latest 200).

@@ -11,56 +11,26 @@ use minijinja::{Environment, State, Value};
 use std::sync::Arc;
 use tessera_domain::Locale;
 
-macro_rules! embedded {
+/// Templates embedded in the binary: `(name, source)` pairs read from a crate's `templates/`.
+#[macro_export]
+macro_rules! embedded_templates {
     ($($name:literal),* $(,)?) => {
-        [$(($name, include_str!(concat!("../templates/", $name)))),*]
+        [$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $name)))),*]
     };
 }
+use embedded_templates as embedded;
 
+/// The emails and documents; the HTTP layer adds its pages (see [`Templates::with_pages`]).
 const TEMPLATES: &[(&str, &str)] = &embedded!(
-    "base.html",
-    "macros.html",
-    "index.html",
-    "login.html",
-    "message.html",
-    "forgot.html",
-    "reset.html",
-    "home_admin.html",
-    "home_centre.html",
-    "home_verifier.html",
     "email/password_reset.txt",
     "documents/statement_of_results.txt",
     "documents/confirmation_of_entry.txt",
     "email/entry_received.txt",
     "email/entry_cancelled.txt",
     "email/coe.txt",
-    "centre_session_new.html",
-    "centre_session.html",
-    "centre_entry.html",
-    "entry_form.html",
-    "entry_received.html",
-    "centre_calendar.html",
-    "candidate_nav.html",
-    "signup.html",
-    "candidate_home.html",
-    "candidate_shares.html",
-    "candidate_account.html",
     "email/candidate_signup.txt",
     "email/results_released.txt",
     "email/email_changed.txt",
-    "verifier_nav.html",
-    "verifier_shared.html",
-    "verifier_search.html",
-    "verifier_detail.html",
-    "verifier_lookup.html",
-    "org_signup.html",
-    "admin_organisations.html",
-    "verifier_users.html",
-    "verifier_download_controls.html",
-    "verifier_downloads.html",
-    "verifier_templates.html",
-    "verifier_notifications.html",
-    "verifier_api_clients.html",
     "email/org_approved.txt",
     "email/org_rejected.txt",
     "email/org_user_added.txt",
@@ -140,14 +110,21 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Builds the environment; fails on a template that does not parse.
+    /// The emails and documents alone (for the CLI and the worker); fails on a template that does
+    /// not parse.
     pub fn load() -> Result<Self, String> {
+        Self::with_pages(&[])
+    }
+
+    /// The emails and documents with the pages `pages` (`(name, source)` pairs, see
+    /// [`embedded_templates`]); fails on a template that does not parse.
+    pub fn with_pages(pages: &[(&'static str, &'static str)]) -> Result<Self, String> {
         let catalogues = Arc::new(Catalogues::load()?);
         let mut env = Environment::new();
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") { minijinja::AutoEscape::Html } else { minijinja::AutoEscape::None }
         });
-        for (name, src) in TEMPLATES {
+        for (name, src) in TEMPLATES.iter().chain(pages) {
             env.add_template(name, src).map_err(|e| format!("template {name}: {e}"))?;
         }
         let cats = catalogues.clone();

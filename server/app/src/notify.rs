@@ -15,6 +15,7 @@ use minijinja::context;
 use tessera_domain::ErrorCode;
 use tessera_domain::{TenantId, TenantKind};
 use tessera_storage::repo::jobs::{self, NewJob};
+pub use tessera_storage::repo::notify::MODES;
 use tessera_storage::repo::{notify, search_log, tenants, users};
 use tessera_storage::{DbConnection, StorageError, StorageResult};
 

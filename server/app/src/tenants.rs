@@ -1,0 +1,97 @@
+//! Tenants, as the installation admin sees and creates them.
+
+use crate::actor::Actor;
+use crate::error::AppError;
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tessera_domain::Role;
+use tessera_domain::tenant::TenantSpec;
+use tessera_storage::repo::audit::{self, AuditEvent};
+use tessera_storage::repo::tenants::{self, NewTenant, Tenant};
+use utoipa::ToSchema;
+
+/// A tenant.
+#[derive(Serialize, ToSchema)]
+pub struct TenantView {
+    id: String,
+    slug: String,
+    kind: String,
+    name: String,
+    country: String,
+    timezone: String,
+    locale: String,
+    status: String,
+}
+
+impl From<Tenant> for TenantView {
+    fn from(t: Tenant) -> Self {
+        Self {
+            id: t.id.to_string(),
+            slug: t.slug,
+            kind: t.kind.as_str().into(),
+            name: t.name,
+            country: t.country.to_string(),
+            timezone: t.timezone.name().into(),
+            locale: t.locale.as_str().into(),
+            status: t.status,
+        }
+    }
+}
+
+/// Every tenant of the installation.
+pub async fn list(state: &AppState, user: &Actor) -> Result<Vec<TenantView>, AppError> {
+    user.require(&[Role::InstallationAdmin])?;
+    let all = state.db.call(tenants::list).await?;
+    Ok(all.into_iter().map(TenantView::from).collect())
+}
+
+/// A tenant to create.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateTenant {
+    /// `centre` or `verifier`.
+    pub kind: String,
+    /// Display name.
+    pub name: String,
+    /// URL code; derived from the name when absent.
+    pub slug: Option<String>,
+    /// ISO 3166 country code, e.g. `PL`.
+    pub country: String,
+    /// IANA time zone, e.g. `Europe/Warsaw`.
+    pub timezone: String,
+    /// `en`, `pl`, `hu` or `it`.
+    pub locale: String,
+}
+
+/// Creates a tenant (audited in the admin's tenant).
+pub async fn create(state: &AppState, user: &Actor, req: CreateTenant) -> Result<TenantView, AppError> {
+    user.require(&[Role::InstallationAdmin])?;
+    let spec = TenantSpec::parse(&req.kind, &req.name, req.slug.as_deref(), &req.country, &req.timezone, &req.locale)?;
+    let now = state.clock.now();
+    let (admin_tenant, actor) = (user.tenant_id(), user.user.id.clone());
+    let created = state
+        .db
+        .call(move |c| {
+            let new = NewTenant {
+                slug: spec.slug,
+                kind: spec.kind,
+                name: spec.name,
+                country: spec.country,
+                timezone: spec.timezone,
+                locale: spec.locale,
+                status: "active",
+            };
+            let t = tenants::create(c, &new, now)?;
+            let ev = AuditEvent {
+                actor: Some(&actor),
+                action: "tenant.create",
+                target: Some(&t.slug),
+                details: json!({"kind": t.kind.as_str()}),
+                request_id: None,
+            };
+            audit::append(c, admin_tenant, &ev, now)?;
+            Ok(t)
+        })
+        .await?;
+    Ok(created.into())
+}
