@@ -1,9 +1,6 @@
 //! The `tessera` daemon: command line, configuration, wiring, mail and the job worker.
 
 pub mod cli;
-pub mod cli_ops;
-pub mod cli_retention;
-pub mod cli_verifier;
 pub mod config;
 pub mod demo;
 pub mod indexer;

@@ -1,6 +1,6 @@
 //! Commands of the Results Verification Service: `reindex`, `org`.
 
-use crate::cli::{CliError, tenant_by_code};
+use super::{CliError, tenant_by_code};
 use crate::config::Config;
 use crate::indexer;
 use clap::Args;

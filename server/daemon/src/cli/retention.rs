@@ -1,6 +1,6 @@
 //! `tessera retention`: applies the retention policies now (the server also runs it daily).
 
-use crate::cli::CliError;
+use super::CliError;
 use crate::config::Config;
 use tessera_domain::TenantKind;
 use tessera_storage::repo::tenants;

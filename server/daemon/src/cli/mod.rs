@@ -2,6 +2,13 @@
 //! taken); 2 bad arguments or input (clap uses 2 as well); 3 bad configuration; 4 a conflict with
 //! existing data; 5 not found; 6 a policy plugin failed (the decision fails closed).
 
+mod ops;
+mod retention;
+mod verifier;
+
+pub use ops::OpsCommand;
+pub use verifier::{OrgCommand, Reindex};
+
 use crate::config::{Config, ConfigError};
 use crate::demo;
 use clap::{Args, Parser, Subcommand};
@@ -62,12 +69,12 @@ pub enum Command {
     },
     /// Operations: tls, doctor, backup, restore, migrate-db.
     #[command(flatten)]
-    Ops(crate::cli_ops::OpsCommand),
+    Ops(ops::OpsCommand),
     /// Rebuild the full-text search indexes of this process from the database.
-    Reindex(crate::cli_verifier::Reindex),
+    Reindex(verifier::Reindex),
     /// Verifier organisations: list, approve and reject sign-up requests.
     #[command(subcommand)]
-    Org(crate::cli_verifier::OrgCommand),
+    Org(verifier::OrgCommand),
 }
 
 /// Policy-plugin commands.
@@ -318,10 +325,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User(UserCommand::Create(a)) => user_create(&cfg, a),
         Command::Plugin(cmd) => plugin(&cfg, cmd),
-        Command::Retention { dry_run, tenant } => crate::cli_retention::run(&cfg, tenant, dry_run),
-        Command::Ops(cmd) => crate::cli_ops::run(&cfg, cli.config.as_deref(), cmd),
-        Command::Reindex(a) => crate::cli_verifier::reindex(&cfg, a),
-        Command::Org(cmd) => crate::cli_verifier::org(&cfg, cmd),
+        Command::Retention { dry_run, tenant } => retention::run(&cfg, tenant, dry_run),
+        Command::Ops(cmd) => ops::run(&cfg, cli.config.as_deref(), cmd),
+        Command::Reindex(a) => verifier::reindex(&cfg, a),
+        Command::Org(cmd) => verifier::org(&cfg, cmd),
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
             let summary = demo::load(&db)?;

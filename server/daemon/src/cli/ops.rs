@@ -5,7 +5,7 @@
 //! plugins folder. Search indexes are not in it: they are derived data, rebuilt from the
 //! database.
 
-use crate::cli::CliError;
+use super::CliError;
 use crate::config::{Config, DEFAULT_PATH};
 use clap::{Args, Subcommand};
 use diesel::connection::SimpleConnection;
