@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod certificates;
 pub mod clock;
 pub mod entries;
 pub mod error;

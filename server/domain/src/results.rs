@@ -282,6 +282,12 @@ pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result
     })
 }
 
+/// R-RELEASE: a result is invisible to candidates and verifiers until its session's release
+/// instant, and visible from that instant on.
+pub fn r_release(release_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
+    now >= release_at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,5 +392,13 @@ mod tests {
         let err = check_result_line(&FCE, &line("graded", &huge, "B", "B2", &SCORES)).unwrap_err();
         assert!(err[0].message(crate::Locale::En).len() < 200, "{}", err[0].message(crate::Locale::En).len());
         assert!(err[0].message(crate::Locale::En).contains('…'));
+    }
+
+    #[test]
+    fn r_release_shows_results_from_the_release_instant_on() {
+        let at: chrono::DateTime<chrono::Utc> = "2026-04-20T08:00:00Z".parse().unwrap();
+        assert!(!r_release(at, at - chrono::Duration::seconds(1)));
+        assert!(r_release(at, at));
+        assert!(r_release(at, at + chrono::Duration::days(400)));
     }
 }
