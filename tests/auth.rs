@@ -74,7 +74,7 @@ async fn r_lockout_and_its_expiry(backend: Backend) {
     }
     let res = login(&http, &srv, "pl078", "staff@pl078.example", "not it 123").await;
     assert_eq!(res.status(), 423, "R-LOCKOUT: the fourth wrong password locks the account");
-    assert!(res.text().await.unwrap().contains("locked until 2026-11-22 10:30"));
+    assert!(res.text().await.unwrap().contains("locked until 11:30."), "the time of day in Warsaw");
     let res = login(&http, &srv, "pl078", "staff@pl078.example", PASSWORD).await;
     assert_eq!(res.status(), 423, "R-LOCKOUT: even the right password is refused while locked");
 

@@ -64,7 +64,7 @@ pub async fn authenticate(
     };
     if let Some(until) = found.as_ref().and_then(|u| u.locked_at(now)).or(unknown_lock) {
         audit_refusal(state, tenant, found.as_ref().map(|u| u.id.as_str()), "login.locked", addr).await;
-        return Err(locked(until));
+        return Err(locked(until, tenant));
     }
     let ok = state.hasher.verify(password.to_owned(), found.as_ref().and_then(|u| u.password_hash.clone())).await?;
     match found {
@@ -117,15 +117,16 @@ pub async fn authenticate(
             )
             .await;
             match locked_now {
-                Some(until) => Err(locked(until)),
+                Some(until) => Err(locked(until, tenant)),
                 None => Err(AppError::new(ErrorCode::InvalidCredentials)),
             }
         }
     }
 }
 
-fn locked(until: chrono::DateTime<chrono::Utc>) -> AppError {
-    AppError::new(ErrorCode::AccountLocked).arg("until", until.format("%Y-%m-%d %H:%M"))
+/// The lock's end as the time of day in the tenant's time zone (a lock lasts minutes).
+fn locked(until: chrono::DateTime<chrono::Utc>, tenant: &Tenant) -> AppError {
+    AppError::new(ErrorCode::AccountLocked).arg("until", until.with_timezone(&tenant.timezone).format("%H:%M"))
 }
 
 async fn audit_refusal(state: &AppState, tenant: &Tenant, user: Option<&str>, action: &'static str, addr: IpAddr) {
