@@ -5,9 +5,8 @@
 use crate::both_backends;
 use crate::support::*;
 use chrono::Duration;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tessera_daemon::demo::DEMO_PASSWORD;
@@ -82,46 +81,13 @@ fn some_id(url: &str, table: &str, slug: &str) -> Option<String> {
     rows.into_iter().next().map(|r| r.id)
 }
 
-/// How many rows each table holds: nothing may be written by a refused request.
+/// How many rows each table holds: nothing may be written by a refused request (sessions record
+/// when they were last used; everything else must stay as it was).
 fn row_counts(url: &str) -> BTreeMap<String, i64> {
-    #[derive(QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = Text)]
-        name: String,
-    }
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    // One body for both connection types (diesel's generic bounds for raw SQL are private).
-    macro_rules! counts {
-        ($c:expr, $list:expr $(,)?) => {{
-            let c = $c;
-            let names: Vec<Name> = diesel::sql_query($list).load(c).unwrap();
-            names
-                .into_iter()
-                // Sessions record when they were last used; everything else must stay as it was.
-                .filter(|t| !t.name.starts_with("__diesel") && t.name != "auth_sessions")
-                .map(|t| {
-                    let n: Count =
-                        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM \"{}\"", t.name)).get_result(c).unwrap();
-                    (t.name, n.n)
-                })
-                .collect()
-        }};
-    }
-    match url.strip_prefix("sqlite://") {
-        Some(path) => {
-            let mut c = SqliteConnection::establish(path).unwrap();
-            c.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
-            counts!(&mut c, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-        }
-        None => counts!(
-            &mut PgConnection::establish(url).unwrap(),
-            "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public'",
-        ),
-    }
+    let db = tessera_storage::Db::open(url, 1).unwrap();
+    let mut counts = tessera_storage::transfer::row_counts(&mut db.conn().unwrap()).unwrap();
+    counts.remove("auth_sessions");
+    counts
 }
 
 async fn every_route_answers_413_above_its_body_limit(backend: Backend) {

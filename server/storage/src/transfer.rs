@@ -111,6 +111,36 @@ fn count_pg(dst: &mut PgConnection, table: &str) -> Result<i64, StorageError> {
     Ok(diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {}", quote(table))).get_result::<Count>(dst)?.n)
 }
 
+/// How many rows each table of the database holds (diesel's bookkeeping left out), by table
+/// name: what a migration compares, and what tests compare to show a request wrote nothing.
+pub fn row_counts(conn: &mut crate::DbConnection) -> Result<BTreeMap<String, i64>, StorageError> {
+    let mut out = BTreeMap::new();
+    match conn {
+        crate::DbConnection::Sqlite(c) => {
+            for t in names(
+                c,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ?",
+                MIGRATIONS_TABLE,
+            )? {
+                let n = count_sqlite(c, &t)?;
+                out.insert(t, n);
+            }
+        }
+        crate::DbConnection::Pg(c) => {
+            let tables: Vec<Name> = diesel::sql_query(
+                "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> $1",
+            )
+            .bind::<Text, _>(MIGRATIONS_TABLE)
+            .load(c)?;
+            for t in tables {
+                let n = count_pg(c, &t.name)?;
+                out.insert(t.name, n);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Copies every table of `src` into `dst`, whose schema must be at the same migration.
 ///
 /// Refuses (and writes nothing) when the two databases are at different migrations or when any
