@@ -1,17 +1,12 @@
 //! HTML pages, usable without JavaScript.
 
+mod account;
+mod admin;
 mod candidate;
 mod centre;
-pub(crate) use candidate::pdf_response;
-mod home;
-mod index;
-mod login;
-mod organisations;
-mod password;
 mod verifier;
-mod verifier_api_clients;
-mod verifier_downloads;
-mod verifier_notifications;
+
+pub(crate) use candidate::pdf_response;
 
 use crate::auth::{CsrfProtected, MaybeUser, ensure_csrf_token};
 use crate::error::HttpError;
@@ -29,59 +24,65 @@ use tessera_domain::Locale;
 
 pub(super) fn router(state: SharedState) -> Router<SharedState> {
     Router::new()
-        .route("/", get(index::show))
-        .route("/go", get(index::go))
-        .route("/t/{tenant}/login", get(login::show).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/t/{tenant}/password/forgot", get(password::forgot_form).post(password::forgot_submit))
-        .route("/t/{tenant}/password/reset/{token}", get(password::reset_form).post(password::reset_submit))
-        .route("/home", get(home::home))
-        .route("/admin", get(home::admin))
-        .route("/centre", get(home::centre))
-        .route("/verifier", get(home::verifier))
-        .route("/centre/sessions/new", get(centre::new_session).post(centre::create_session))
-        .route("/centre/sessions/{id}", get(centre::session))
-        .route("/centre/sessions/{id}/edit", get(centre::edit_session).post(centre::save_session))
-        .route("/centre/sessions/{id}/results", post(centre::import_results))
-        .route("/centre/entries/{id}", get(centre::entry))
-        .route("/centre/entries/{id}/payments", post(centre::add_payment))
-        .route("/centre/entries/{id}/documents", post(centre::add_document))
-        .route("/centre/entries/{id}/coe", post(centre::issue_coe))
-        .route("/centre/entries/{id}/refunds", post(centre::request_refund))
-        .route("/centre/entries/{id}/do/{action}", post(centre::entry_action))
-        .route("/centre/calendar", get(centre::calendar))
-        .route("/centre/refunds/{id}/{step}", post(centre::refund_step))
-        .route("/centre/sessions/{id}/do/{action}", post(centre::session_action))
-        .route("/t/{tenant}/enter", get(centre::entry_form).post(centre::submit_entry))
-        .route("/candidate", get(candidate::home))
-        .route("/t/{tenant}/signup", get(candidate::signup_form).post(candidate::signup_submit))
-        .route("/candidate/results/{entry}/statement.pdf", get(candidate::statement))
-        .route("/candidate/shares", get(candidate::shares).post(candidate::share))
-        .route("/candidate/shares/{share}/withdraw", post(candidate::withdraw))
-        .route("/candidate/account", get(candidate::account))
-        .route("/candidate/account/email", post(candidate::change_email))
-        .route("/verifier/shared", get(verifier::shared))
-        .route("/verifier/search", get(verifier::search))
-        .route("/verifier/results/{share_id}", get(verifier::detail))
-        .route("/verifier/results/{share_id}/statement.pdf", get(verifier::statement))
-        .route("/verifier/lookup", get(verifier::lookup_form).post(verifier::lookup_submit))
-        .route("/verifier/downloads", get(verifier_downloads::history).post(verifier_downloads::download))
-        .route("/verifier/downloads/{id}", get(verifier_downloads::again))
+        .route("/", get(account::index::show))
+        .route("/go", get(account::index::go))
+        .route("/t/{tenant}/login", get(account::login::show).post(account::login::submit))
+        .route("/logout", post(account::login::logout))
+        .route(
+            "/t/{tenant}/password/forgot",
+            get(account::password::forgot_form).post(account::password::forgot_submit),
+        )
+        .route(
+            "/t/{tenant}/password/reset/{token}",
+            get(account::password::reset_form).post(account::password::reset_submit),
+        )
+        .route("/home", get(account::home::home))
+        .route("/admin", get(admin::home::admin))
+        .route("/centre", get(centre::home::centre))
+        .route("/verifier", get(verifier::home::verifier))
+        .route("/centre/sessions/new", get(centre::sessions::new_session).post(centre::sessions::create_session))
+        .route("/centre/sessions/{id}", get(centre::sessions::session))
+        .route("/centre/sessions/{id}/edit", get(centre::sessions::edit_session).post(centre::sessions::save_session))
+        .route("/centre/sessions/{id}/results", post(centre::results::import_results))
+        .route("/centre/entries/{id}", get(centre::entries::entry))
+        .route("/centre/entries/{id}/payments", post(centre::payments::add_payment))
+        .route("/centre/entries/{id}/documents", post(centre::documents::add_document))
+        .route("/centre/entries/{id}/coe", post(centre::coe::issue_coe))
+        .route("/centre/entries/{id}/refunds", post(centre::refunds::request_refund))
+        .route("/centre/entries/{id}/do/{action}", post(centre::entry_actions::entry_action))
+        .route("/centre/calendar", get(centre::calendar::calendar))
+        .route("/centre/refunds/{id}/{step}", post(centre::refunds::refund_step))
+        .route("/centre/sessions/{id}/do/{action}", post(centre::sessions::session_action))
+        .route("/t/{tenant}/enter", get(centre::public_entry::entry_form).post(centre::public_entry::submit_entry))
+        .route("/candidate", get(candidate::results::home))
+        .route("/t/{tenant}/signup", get(candidate::signup::signup_form).post(candidate::signup::signup_submit))
+        .route("/candidate/results/{entry}/statement.pdf", get(candidate::results::statement))
+        .route("/candidate/shares", get(candidate::shares::shares).post(candidate::shares::share))
+        .route("/candidate/shares/{share}/withdraw", post(candidate::shares::withdraw))
+        .route("/candidate/account", get(candidate::account::account))
+        .route("/candidate/account/email", post(candidate::account::change_email))
+        .route("/verifier/shared", get(verifier::shared::shared))
+        .route("/verifier/search", get(verifier::search::search))
+        .route("/verifier/results/{share_id}", get(verifier::detail::detail))
+        .route("/verifier/results/{share_id}/statement.pdf", get(verifier::detail::statement))
+        .route("/verifier/lookup", get(verifier::lookup::lookup_form).post(verifier::lookup::lookup_submit))
+        .route("/verifier/downloads", get(verifier::downloads::history).post(verifier::downloads::download))
+        .route("/verifier/downloads/{id}", get(verifier::downloads::again))
         .route(
             "/verifier/download-templates",
-            get(verifier_downloads::templates).post(verifier_downloads::create_template),
+            get(verifier::templates::templates).post(verifier::templates::create_template),
         )
-        .route("/verifier/download-templates/{id}/delete", post(verifier_downloads::delete_template))
-        .route("/verifier/notifications", get(verifier_notifications::show).post(verifier_notifications::save))
-        .route("/verifier/api-clients", get(verifier_api_clients::list).post(verifier_api_clients::create))
-        .route("/verifier/api-clients/{id}/rotate", post(verifier_api_clients::rotate))
-        .route("/verifier/api-clients/{id}/revoke", post(verifier_api_clients::revoke))
-        .route("/organisations/signup", get(organisations::signup_form).post(organisations::signup_submit))
-        .route("/admin/organisations", get(organisations::admin_list))
-        .route("/admin/organisations/{slug}/{action}", post(organisations::admin_decide))
-        .route("/verifier/users", get(organisations::users).post(organisations::add_user))
-        .route("/verifier/users/{id}/remove", post(organisations::remove_user))
-        .route("/verifier/users/{id}/primary", post(organisations::hand_over))
+        .route("/verifier/download-templates/{id}/delete", post(verifier::templates::delete_template))
+        .route("/verifier/notifications", get(verifier::notifications::show).post(verifier::notifications::save))
+        .route("/verifier/api-clients", get(verifier::api_clients::list).post(verifier::api_clients::create))
+        .route("/verifier/api-clients/{id}/rotate", post(verifier::api_clients::rotate))
+        .route("/verifier/api-clients/{id}/revoke", post(verifier::api_clients::revoke))
+        .route("/organisations/signup", get(verifier::signup::signup_form).post(verifier::signup::signup_submit))
+        .route("/admin/organisations", get(admin::organisations::admin_list))
+        .route("/admin/organisations/{slug}/{action}", post(admin::organisations::admin_decide))
+        .route("/verifier/users", get(verifier::users::users).post(verifier::users::add_user))
+        .route("/verifier/users/{id}/remove", post(verifier::users::remove_user))
+        .route("/verifier/users/{id}/primary", post(verifier::users::hand_over))
         .fallback(|| async { HttpError::not_found() })
         .layer(middleware::from_fn_with_state(state.settings.body_limit_bytes, crate::extract::refuse_oversized))
         .layer(middleware::from_fn_with_state(state, html_errors))
@@ -136,6 +137,18 @@ impl FormPairs {
 impl CsrfProtected for FormPairs {
     fn csrf(&self) -> &str {
         self.one("csrf").unwrap_or("")
+    }
+}
+
+/// A form with nothing but its anti-forgery token.
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+impl CsrfProtected for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }
 

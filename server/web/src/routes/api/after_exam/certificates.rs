@@ -1,0 +1,60 @@
+//! Certificates: their arrival, collection, replacement, and the correction of a misspelt name.
+
+use super::STAFF;
+use crate::error::{AppResult, ErrorBody};
+use crate::extract::{Json, Path};
+use crate::routes::api::ApiUser;
+use crate::state::SharedState;
+use axum::extract::State;
+use serde_json::{Value, json};
+use tessera_app::after_exam::{self as ops, CollectionInput, NameCorrection, NameCorrectionInput, ReplacementInput};
+
+/// Records that the certificates of a session's passing candidates arrived, and emails them (R-CERT-ARRIVAL).
+#[utoipa::path(post, path = "/v1/sessions/{id}/certificates", tag = "certificates", params(("id" = String, Path)), responses((status = 200)))]
+pub async fn certificates_arrived(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    user.require(STAFF)?;
+    Ok(Json(json!({"arrived": ops::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone()).await?})))
+}
+
+/// Records a certificate's collection (R-CERT-COLLECTION).
+#[utoipa::path(post, path = "/v1/entries/{id}/certificate/collection", tag = "certificates", request_body = CollectionInput, params(("id" = String, Path)),
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn collect(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<CollectionInput>,
+) -> AppResult<Json<Value>> {
+    user.require(STAFF)?;
+    Ok(Json(json!(ops::collect_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?)))
+}
+
+/// Issues a replacement certificate when the rules allow (R-CERT-REPLACEMENT).
+#[utoipa::path(post, path = "/v1/entries/{id}/certificate/replacement", tag = "certificates", request_body = ReplacementInput, params(("id" = String, Path)),
+    responses((status = 200), (status = 409, body = ErrorBody)))]
+pub async fn replace(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ReplacementInput>,
+) -> AppResult<Json<Value>> {
+    user.require(STAFF)?;
+    Ok(Json(json!(ops::replace_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?)))
+}
+
+/// Corrects a misspelt name (R-NAME-SPELLING).
+#[utoipa::path(post, path = "/v1/entries/{id}/name-correction", tag = "certificates", request_body = NameCorrectionInput, params(("id" = String, Path)),
+    responses((status = 200, body = NameCorrection), (status = 400, body = ErrorBody)))]
+pub async fn name_correction(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<NameCorrectionInput>,
+) -> AppResult<Json<NameCorrection>> {
+    user.require(STAFF)?;
+    Ok(Json(ops::correct_name(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
+}

@@ -1,0 +1,18 @@
+//! A centre through the API: its sessions, candidates, entries and results, read by its staff;
+//! the workflows (centre staff): sessions, entries, payments, documents, Confirmations of Entry,
+//! results imports, speaking pairs and refunds; and the public entry form.
+
+use tessera_domain::Role;
+
+pub(super) mod candidates;
+pub(super) mod coe;
+pub(super) mod documents;
+pub(super) mod entries;
+pub(super) mod extra_time;
+pub(super) mod payments;
+pub(super) mod refunds;
+pub(super) mod results;
+pub(super) mod sessions;
+pub(super) mod speaking;
+
+const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];

@@ -1,0 +1,42 @@
+//! The candidate's exams and results, and their Statements of Results.
+
+use super::{pdf_response, signed_in_candidate};
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::AppResult;
+use crate::extract::Path;
+use crate::routes::pages::render;
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use tessera_app::candidate;
+
+/// `GET /candidate`: every exam the candidate took here, with the released results.
+pub(crate) async fn home(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+    let cand = signed_in_candidate(&state, &user).await?;
+    let exams = candidate::exams(&state, &user.tenant, &cand).await?;
+    let locale = user.tenant.locale;
+    render(
+        &state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "candidate_home.html",
+        StatusCode::OK,
+        context! { exams => exams, candidate_name => format!("{} {}", cand.first_name, cand.family_name) },
+    )
+}
+
+/// `GET /candidate/results/{entry}/statement.pdf`: the Statement of Results of the candidate's
+/// own released result; any other entry is a 404.
+pub(crate) async fn statement(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(entry_id): Path<String>,
+) -> AppResult<Response> {
+    let cand = signed_in_candidate(&state, &user).await?;
+    let (name, pdf) = candidate::statement(&state, &user.tenant, &cand, entry_id).await?;
+    Ok(pdf_response(&name, pdf))
+}

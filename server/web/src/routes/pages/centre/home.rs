@@ -1,0 +1,32 @@
+//! The centre's home page.
+
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::error::AppResult;
+use crate::routes::pages::render;
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use tessera_app::centre::read;
+use tessera_domain::Role;
+
+/// `GET /centre`: the centre's sessions and counts.
+pub(crate) async fn centre(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+    user.require(&[Role::CentreManager, Role::CentreStaff])?;
+    let (sessions, counts) = read::overview(&state, &user).await?;
+    // R-COE-MISSING: the same list as `GET /api/v1/coe/missing`.
+    let missing = tessera_app::centre::coe_missing(&state, &user.tenant).await?;
+    let exam_names = super::exam_names(&state).await?;
+    let locale = user.tenant.locale;
+    render(
+        &state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "home_centre.html",
+        StatusCode::OK,
+        context! { sessions => sessions, counts => counts, coe_missing => missing, exam_names => exam_names },
+    )
+}

@@ -1,0 +1,110 @@
+//! Centre pages: sessions, a session's entries and results import, an entry's payments,
+//! documents, Confirmation of Entry and refunds; and the public entry form. Usable without
+//! JavaScript: every action is a plain form.
+
+use crate::auth::{CsrfProtected, CurrentUser, MaybeUser};
+use crate::error::{AppError, AppResult};
+use crate::routes::pages::render;
+use crate::state::{AppState, SharedState};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+use tessera_app::centre as ops;
+use tessera_app::centre::read;
+use tessera_domain::{ErrorCode, Role};
+
+const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
+
+// Defined before the `mod`s below: a `macro_rules!` macro is visible only after its definition.
+macro_rules! csrf_form {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Deserialize)]
+        pub(crate) struct $name {
+            csrf: String,
+            $($field: $ty,)*
+        }
+        impl CsrfProtected for $name {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    };
+}
+
+pub(super) mod calendar;
+pub(super) mod coe;
+pub(super) mod documents;
+pub(super) mod entries;
+pub(super) mod entry_actions;
+pub(super) mod home;
+pub(super) mod payments;
+pub(super) mod public_entry;
+pub(super) mod refunds;
+pub(super) mod results;
+pub(super) mod sessions;
+
+csrf_form!(PlainForm {});
+
+/// Money typed as `810` or `810.50` to minor units.
+fn money(field: &str, s: &str) -> Result<i64, AppError> {
+    let t = s.trim().replace(',', ".");
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, "0"));
+    let frac = format!("{frac:0<2}");
+    match (whole.parse::<i64>(), frac[..2].parse::<i64>(), frac.len() <= 2 || frac[2..].chars().all(|c| c == '0')) {
+        (Ok(w), Ok(f), true) if w >= 0 => Ok(w * 100 + f),
+        _ => Err(AppError::at(ErrorCode::InvalidAmount, field).arg("value", s)),
+    }
+}
+
+async fn session_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    id: String,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let tid = user.tenant_id();
+    let overview = read::session_overview(state, &user, id.clone()).await?;
+    let groups = tessera_app::centre::read::speaking_groups(state, tid, id).await?;
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_session.html",
+        status,
+        context! { session => overview.session, timetable => overview.timetable, entries => overview.entries, groups => groups, exam_names => exam_names(state).await?, ..extra },
+    )
+}
+
+async fn entry_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    id: String,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let v = ops::entry_details(state, user.tenant_id(), &id).await?;
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_entry.html",
+        status,
+        context! { d => v, kinds => ops::DOCUMENT_KINDS, exam_names => exam_names(state).await?, ..extra },
+    )
+}
+
+/// The exams' names by code: pages name an exam ("B2 First"), codes are for forms and files.
+pub(crate) async fn exam_names(state: &AppState) -> AppResult<std::collections::BTreeMap<String, String>> {
+    Ok(read::exam_names(state).await?)
+}

@@ -1,0 +1,72 @@
+//! Refunds: asked of the refund policy from an entry's page, then moved on by staff.
+
+use super::{PlainForm, STAFF, entry_page};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
+use crate::error::AppResult;
+use crate::extract::Path;
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+use serde_json::json;
+use tessera_app::centre::read;
+use tessera_app::centre::{self as ops, RefundInput};
+
+csrf_form!(RefundForm {
+    reason: String,
+    relation: String,
+    request_date: String,
+    documents_received_date: String,
+    documents: String
+});
+
+/// `POST /centre/entries/{id}/refunds`: asks the refund policy.
+pub(crate) async fn request_refund(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<RefundForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let reason = if f.reason == "bereavement" {
+        json!({"type": "bereavement", "relation": f.relation})
+    } else {
+        json!({"type": f.reason})
+    };
+    let documents = f.documents.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let input = RefundInput {
+        reason,
+        request_date: Some(f.request_date),
+        documents_received_date: Some(f.documents_received_date),
+        documents,
+    };
+    match ops::request_refund(&state, &user.tenant, &id, input, user.user.id.clone()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
+        Err(e) if e.is_refusal() => {
+            entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /centre/refunds/{id}/{step}`: confirm a refund decision, record its payout, or reject it.
+pub(crate) async fn refund_step(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path((id, step)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<PlainForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let entry_id = read::refund_entry(&state, &user, id.clone()).await?;
+    match ops::advance_refund(&state, &user.tenant, &id, &step, user.user.id.clone()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", entry_id)).into_response()),
+        Err(e) if e.is_refusal() => {
+            entry_page(&state, user, jar, entry_id, e.status, context! { error => e.for_page() }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,71 @@
+//! A session's results file, imported from its page.
+
+use super::{STAFF, session_page};
+use crate::auth::{CurrentUser, MaybeUser, check_csrf};
+use crate::error::{AppResult, HttpError};
+use crate::extract::{Multipart, Path};
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use tessera_app::centre as ops;
+use tessera_domain::ErrorCode;
+
+/// `POST /centre/sessions/{id}/results` (multipart: `csrf`, `file`): imports the results file.
+/// The file part must be CSV: a `.csv` name or a CSV media type (else 415).
+pub(crate) async fn import_results(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(part) = form.next_field().await? {
+        match part.name() {
+            Some("csrf") => csrf = part.text().await?,
+            Some("file") => {
+                let named_csv = part.file_name().is_some_and(|n| n.to_ascii_lowercase().ends_with(".csv"));
+                let content_type = part.content_type().map(str::to_owned);
+                let bytes = part.bytes().await?;
+                file = Some((named_csv || content_type.as_deref().is_some_and(ops::is_csv_type), content_type, bytes));
+            }
+            _ => {}
+        }
+    }
+    check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
+    let (is_csv, content_type, file) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
+    if !is_csv {
+        let refusal = ops::not_csv(content_type.as_deref());
+        let lines = vec![refusal.text(user.tenant.locale)];
+        return session_page(&state, user, jar, id, refusal.status, context! { import_errors => lines }).await;
+    }
+    match ops::import_results_file(&state, &user.tenant, &id, &file, user.user.id.clone()).await? {
+        Ok(n) => {
+            let notice = state.templates.text_with(
+                user.tenant.locale,
+                "notice.centre.results_imported",
+                &[("count", &n.to_string())],
+            );
+            session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await
+        }
+        Err(refused) => {
+            let mut lines: Vec<_> = refused
+                .errors
+                .iter()
+                .map(|e| match &e.column {
+                    Some(c) => format!("line {}, column {c}: {}", e.line, e.message),
+                    None => format!("line {}: {}", e.line, e.message),
+                })
+                .collect();
+            if refused.more > 0 {
+                lines.push(format!("… and {} more error(s).", refused.more));
+            }
+            session_page(&state, user, jar, id, StatusCode::UNPROCESSABLE_ENTITY, context! { import_errors => lines })
+                .await
+        }
+    }
+}
