@@ -1,9 +1,8 @@
-//! Verifier organisations (R-ORG-SIGNUP, R-ORG-USERS): the sign-up form's checks, the decision
-//! of the installation admin, and the set-password emails. The page handlers and the CLI share
-//! these, so an approval from either sends the same email in the same transaction.
+//! An organisation's sign-up (R-ORG-SIGNUP): the form's checks and the installation admin's
+//! decision.
 
+use super::{queue_set_password, template_error};
 use crate::actor::Actor;
-use crate::auth::{random_token, token_hash};
 use crate::error::AppError;
 use crate::outbox::queue_email;
 use crate::outbox::{EMAIL_JOB, EmailJob};
@@ -13,15 +12,11 @@ use minijinja::context;
 use serde::Deserialize;
 use tessera_domain::tenant::{Country, parse_email, parse_name, slug_from_name};
 use tessera_domain::{DomainError, ErrorCode, Locale, TenantKind};
+use tessera_storage::repo::audit;
 use tessera_storage::repo::jobs::{self, NewJob};
 use tessera_storage::repo::organisations::Person;
 use tessera_storage::repo::tenants::{NewTenant, Tenant};
-use tessera_storage::repo::users::User;
-use tessera_storage::repo::{audit, auth as auth_repo};
 use tessera_storage::{DbConnection, StorageError, StorageResult};
-
-/// How long a set-password link of a new organisation user works.
-pub const INVITE_DAYS: i64 = 7;
 
 /// Kinds of organisation the form offers.
 pub const ORG_TYPES: &[&str] = &["university", "employer", "government", "other"];
@@ -118,42 +113,6 @@ impl SignupForm {
             applicant: Person { first_name, family_name, job_title, email },
         })
     }
-}
-
-fn template_error(e: minijinja::Error) -> StorageError {
-    StorageError::Corrupt(format!("email template: {e}"))
-}
-
-/// Creates a set-password link for `user` and queues the email `template` with it, on `conn`
-/// (call it inside the transaction that created or approved the user).
-#[allow(clippy::too_many_arguments)]
-pub fn queue_set_password(
-    conn: &mut DbConnection,
-    templates: &Templates,
-    public_url: &str,
-    tenant: &Tenant,
-    user: &User,
-    template: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> StorageResult<()> {
-    let token = random_token();
-    let hash = token_hash(&token);
-    auth_repo::create_reset(conn, tenant.id, &hash, &user.id, now, now + chrono::Duration::days(INVITE_DAYS))?;
-    let link = format!("{public_url}/t/{}/password/reset/{token}", tenant.slug);
-    let (subject, body) = templates
-        .render_email(
-            template,
-            tenant.locale,
-            context! { name => user.display_name, organisation => tenant.name, link => link, days => INVITE_DAYS },
-        )
-        .map_err(template_error)?;
-    let to = user.email.clone().unwrap_or_else(|| user.login.clone());
-    let payload = serde_json::to_value(EmailJob { to, subject, body, attachments: vec![] })
-        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    let job =
-        NewJob { kind: EMAIL_JOB, payload, idempotency_key: format!("invite:{hash}"), run_at: now, max_attempts: 8 };
-    jobs::enqueue(conn, tenant.id, &job, now)?;
-    Ok(())
 }
 
 /// Approves or rejects a pending organisation; approval emails the primary user a set-password
@@ -277,92 +236,5 @@ pub async fn decide_signup(state: &AppState, user: &Actor, slug: String, approve
         (state.templates.clone(), state.settings.public_url.clone(), user.user.id.clone(), state.clock.now());
     state.db.call(move |c| decide(c, &templates, &public_url, &slug, approve, &by, now)).await?;
     state.jobs_wakeup.notify_one();
-    Ok(())
-}
-
-const VERIFIERS: &[tessera_domain::Role] =
-    &[tessera_domain::Role::VerifierPrimary, tessera_domain::Role::VerifierAdmin];
-
-/// The organisation's users.
-pub async fn members(
-    state: &AppState,
-    user: &Actor,
-) -> Result<Vec<tessera_storage::repo::organisations::Member>, AppError> {
-    user.require(VERIFIERS)?;
-    let tid = user.tenant_id();
-    Ok(state.db.call(move |c| tessera_storage::repo::organisations::members(c, tid)).await?)
-}
-
-/// An admin user the primary user adds, as typed.
-#[derive(Debug, Clone)]
-pub struct NewAdmin {
-    /// First name.
-    pub first_name: String,
-    /// Family name.
-    pub family_name: String,
-    /// Job title (1 to 100 characters).
-    pub job_title: String,
-    /// Email address.
-    pub email: String,
-}
-
-/// The primary user adds an admin user, who gets a set-password email (audited).
-pub async fn add_admin(state: &AppState, user: &Actor, f: NewAdmin) -> Result<(), AppError> {
-    user.require(&[tessera_domain::Role::VerifierPrimary])?;
-    let person = (|| -> Result<Person, DomainError> {
-        Ok(Person {
-            first_name: tessera_domain::tenant::parse_name("first_name", &f.first_name)?,
-            family_name: tessera_domain::tenant::parse_name("family_name", &f.family_name)?,
-            job_title: {
-                let t = f.job_title.trim();
-                if t.is_empty() || t.chars().count() > 100 {
-                    return Err(DomainError::new(ErrorCode::Length).on("job_title").arg("min", 1).arg("max", 100));
-                }
-                t.to_owned()
-            },
-            email: tessera_domain::tenant::parse_email(&f.email)?,
-        })
-    })();
-    let person = person?;
-    let (templates, public_url, u, now) =
-        (state.templates.clone(), state.settings.public_url.clone(), user.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            tessera_storage::repo::organisations::add_admin(c, u.tenant_id(), &person, now, |c, added| {
-                queue_set_password(c, &templates, &public_url, &u.tenant, added, "email/org_user_added.txt", now)?;
-                u.audit(c, "organisation.user_added", &added.id, now)
-            })
-        })
-        .await?;
-    state.jobs_wakeup.notify_one();
-    Ok(())
-}
-
-/// The primary user removes admin user `id` (audited).
-pub async fn remove_admin(state: &AppState, user: &Actor, id: String) -> Result<(), AppError> {
-    user.require(&[tessera_domain::Role::VerifierPrimary])?;
-    let (u, now) = (user.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            tessera_storage::repo::organisations::remove_admin(c, u.tenant_id(), &id)?;
-            u.audit(c, "organisation.user_removed", &id, now)
-        })
-        .await?;
-    Ok(())
-}
-
-/// The primary user hands the role over to admin user `id` (audited).
-pub async fn hand_over(state: &AppState, user: &Actor, id: String) -> Result<(), AppError> {
-    user.require(&[tessera_domain::Role::VerifierPrimary])?;
-    let (u, now) = (user.clone(), state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            tessera_storage::repo::organisations::hand_over(c, u.tenant_id(), &u.user.id, &id)?;
-            u.audit(c, "organisation.primary_handed_over", &id, now)
-        })
-        .await?;
     Ok(())
 }

@@ -3,17 +3,20 @@
 //! template (chosen fields, order and headers); every download is kept in the history and can be
 //! downloaded again (rebuilt from the shares still active then).
 
+mod column_templates;
+mod download;
+
+pub use column_templates::*;
+pub use download::*;
+
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::verifier::{Verifier, file_safe, record, shared_sheet};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use tessera_domain::ErrorCode;
-use tessera_storage::repo::downloads::{self, Download};
+use tessera_storage::repo::downloads;
 use utoipa::ToSchema;
-
-/// Shared results per download at most.
-pub const MAX_SELECTION: usize = 500;
 
 /// Every field a data file can hold, with its default header: the default template.
 pub const FIELDS: &[(&str, &str)] = &[
@@ -211,172 +214,4 @@ async fn columns(state: &AppState, v: &Verifier, template_id: Option<&str>) -> A
             serde_json::from_str(&t.fields).map_err(AppError::internal)
         }
     }
-}
-
-/// A bulk download asked for.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct BulkRequest {
-    /// The ticked shared results.
-    pub share_ids: Vec<String>,
-    /// `pdf` (a zip of Statements of Results), `csv` or `xlsx`.
-    pub format: String,
-    /// A custom template for data files; the default template (every field) when absent.
-    #[serde(default)]
-    pub template_id: Option<String>,
-}
-
-/// Builds a bulk download and records it in the history. Returns its id and the file.
-pub async fn create(state: &AppState, v: &Verifier, req: BulkRequest) -> AppResult<(String, File)> {
-    let mut ids = req.share_ids.clone();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() || ids.len() > MAX_SELECTION {
-        return Err(AppError::at(ErrorCode::SelectionSize, "share_ids").arg("min", 1).arg("max", MAX_SELECTION));
-    }
-    if !matches!(req.format.as_str(), "pdf" | "csv" | "xlsx") {
-        return Err(AppError::at(ErrorCode::InvalidChoice, "format")
-            .arg("value", &req.format)
-            .arg("choices", "pdf, csv, xlsx"));
-    }
-    let cols = columns(state, v, req.template_id.as_deref()).await?;
-    let (file, count) = build(state, v, &ids, &req.format, &cols).await?;
-    if count == 0 {
-        return Err(AppError::new(ErrorCode::NothingShared));
-    }
-    let d = Download {
-        tenant_id: v.tenant.to_string(),
-        id: uuid::Uuid::new_v4().to_string(),
-        actor_id: v.actor_id.clone(),
-        format: req.format.clone(),
-        template_id: req.template_id.clone(),
-        share_ids: serde_json::to_string(&ids).map_err(AppError::internal)?,
-        count: count as i32,
-        created_at: state.clock.now().naive_utc(),
-    };
-    let (id, actor, tenant, now) = (d.id.clone(), v.actor_id.clone(), v.tenant, state.clock.now());
-    state
-        .db
-        .call(move |c| {
-            downloads::record(c, &d)?;
-            let ev = tessera_storage::repo::audit::AuditEvent {
-                actor: Some(&actor),
-                action: "verifier.bulk_download",
-                target: Some(&d.id),
-                details: serde_json::json!({"format": d.format, "count": d.count}),
-                request_id: None,
-            };
-            tessera_storage::repo::audit::append(c, tenant, &ev, now)
-        })
-        .await?;
-    Ok((id, file))
-}
-
-/// Downloads a past download again (the results still shared).
-pub async fn again(state: &AppState, v: &Verifier, id: &str) -> AppResult<File> {
-    let (tenant, id) = (v.tenant, id.to_owned());
-    let d = state.db.call(move |c| downloads::get(c, tenant, &id)).await?;
-    let ids: Vec<String> = serde_json::from_str(&d.share_ids).map_err(AppError::internal)?;
-    let cols = columns(state, v, d.template_id.as_deref()).await?;
-    let (file, _) = build(state, v, &ids, &d.format, &cols).await?;
-    Ok(file)
-}
-
-/// A past download.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DownloadView {
-    /// Id, for downloading again.
-    pub id: String,
-    /// `pdf`, `csv` or `xlsx`.
-    pub format: String,
-    /// Custom template used, if any.
-    pub template_id: Option<String>,
-    /// Results in the file when it was made.
-    pub count: i32,
-    /// Who asked (user or `api:<client id>`).
-    pub actor_id: String,
-    /// When (UTC, `YYYY-MM-DD hh:mm:ss`).
-    pub created_at: String,
-}
-
-/// Names for a download's "by" column, by id: the organisation's users, and its API clients
-/// (revoked ones too) as `api:<id>`.
-pub async fn who_names(state: &AppState, v: &Verifier) -> AppResult<std::collections::HashMap<String, String>> {
-    use tessera_storage::repo::{api_clients, users};
-    let tid = v.tenant;
-    let (people, clients) = state.db.call(move |c| Ok((users::list(c, tid)?, api_clients::list(c, tid)?))).await?;
-    let mut names: std::collections::HashMap<String, String> =
-        people.into_iter().map(|u| (u.id, u.display_name)).collect();
-    names.extend(clients.into_iter().map(|c| (format!("api:{}", c.id), c.name)));
-    Ok(names)
-}
-
-/// The organisation's download history, newest first (the latest 200).
-pub async fn history(state: &AppState, v: &Verifier) -> AppResult<Vec<DownloadView>> {
-    let tenant = v.tenant;
-    let rows = state.db.call(move |c| downloads::history(c, tenant, 200)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|d| DownloadView {
-            id: d.id,
-            format: d.format,
-            template_id: d.template_id,
-            count: d.count,
-            actor_id: d.actor_id,
-            created_at: d.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        })
-        .collect())
-}
-
-/// A data-file template.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TemplateView {
-    /// Id (absent when creating).
-    #[serde(default)]
-    pub id: Option<String>,
-    /// Name.
-    pub name: String,
-    /// Columns in order.
-    pub fields: Vec<Column>,
-}
-
-/// The name the default template goes by in the API.
-pub const DEFAULT_TEMPLATE_NAME: &str = "Default (every field)";
-
-/// The data-file templates: the default one (every field, no id) first, then the custom ones by name.
-pub async fn templates(state: &AppState, v: &Verifier) -> AppResult<Vec<TemplateView>> {
-    let tenant = v.tenant;
-    let rows = state.db.call(move |c| downloads::templates(c, tenant)).await?;
-    let mut out = vec![TemplateView { id: None, name: DEFAULT_TEMPLATE_NAME.into(), fields: default_columns() }];
-    for t in rows {
-        out.push(TemplateView {
-            id: Some(t.id),
-            name: t.name,
-            fields: serde_json::from_str(&t.fields).map_err(AppError::internal)?,
-        });
-    }
-    Ok(out)
-}
-
-/// Checks and saves a custom data-file template: chosen fields, their order and headers.
-pub async fn create_template(
-    state: &AppState,
-    v: &Verifier,
-    name: &str,
-    fields: Vec<Column>,
-) -> AppResult<TemplateView> {
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::at(ErrorCode::Length, "name").arg("min", 1).arg("max", 100));
-    }
-    check_columns(&fields)?;
-    let json = serde_json::to_string(&fields).map_err(AppError::internal)?;
-    let (tenant, actor, now, n2) = (v.tenant, v.actor_id.clone(), state.clock.now(), name.clone());
-    let row = state.db.call(move |c| downloads::create_template(c, tenant, &n2, &json, &actor, now)).await?;
-    Ok(TemplateView { id: Some(row.id), name, fields })
-}
-
-/// Deletes a custom data-file template of the organisation (404 for any other id).
-pub async fn delete_template(state: &AppState, v: &Verifier, id: &str) -> AppResult<()> {
-    let (tenant, id) = (v.tenant, id.to_owned());
-    Ok(state.db.call(move |c| downloads::delete_template(c, tenant, &id)).await?)
 }

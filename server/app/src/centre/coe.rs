@@ -1,0 +1,299 @@
+//! Confirmations of Entry: issuing one or a whole session's, and listing confirmed entries still
+//! without one (R-COE-MISSING).
+
+use super::{audit_event, exam_of, today};
+use crate::error::AppError;
+use crate::outbox::{EmailAttachment, EmailJob, email_job};
+use crate::state::AppState;
+use base64::Engine;
+use chrono::NaiveDate;
+use minijinja::context;
+use serde::Serialize;
+use serde_json::json;
+use tessera_domain::ErrorCode;
+use tessera_domain::Labelled;
+use tessera_domain::entries::EntryStatus as EntryState;
+use tessera_plugin_sdk::kinds::DeadlineFacts;
+use tessera_storage::StorageError;
+use tessera_storage::repo::audit::{self, AuditEvent};
+use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
+use tessera_storage::repo::jobs;
+use tessera_storage::repo::tenants::Tenant;
+use tessera_storage::repo::workflows::{self, TimetableLine};
+
+/// A confirmed entry still without its Confirmation of Entry, listed for staff to contact the
+/// candidate (R-COE-MISSING).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoeMissing {
+    /// The entry's id.
+    pub entry: String,
+    pub candidate_number: String,
+    /// The candidate's full name.
+    pub name: String,
+    /// The session's id.
+    pub session: String,
+    /// The exam's code.
+    pub exam: String,
+    pub written_date: NaiveDate,
+    /// The day of the session's first component.
+    pub first_component: NaiveDate,
+    /// From this day the centre contacts candidates without a CoE (the deadlines policy's
+    /// `coe_contact`).
+    pub contact_from: NaiveDate,
+}
+
+/// R-COE-MISSING: confirmed entries of upcoming sessions still without a Confirmation of Entry,
+/// from the day the tenant's deadlines policy gives (`coe_contact`, 10 days before the first
+/// component in the shipped plugins). Sessions already started or over are not listed.
+pub async fn coe_missing(state: &AppState, tenant: &Tenant) -> Result<Vec<CoeMissing>, AppError> {
+    let tid = tenant.id;
+    let day = today(tenant, state.clock.now());
+    let rows = state.db.call(move |c| workflows::entries_without_coe(c, tid, day)).await?;
+    let mut contact_from: std::collections::HashMap<String, NaiveDate> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (entry, session, first, cand) in rows {
+        let from = match contact_from.get(&session.id) {
+            Some(d) => *d,
+            None => {
+                let facts = DeadlineFacts {
+                    exam: exam_of(&session.exam_code),
+                    written_exam_date: session.written_date,
+                    first_component_date: first,
+                    last_registration_day: session.registration_closes,
+                    results_release: Some(session.release_at.and_utc()),
+                };
+                let d = crate::policy::decide(state, tid, facts, None).await?.coe_contact;
+                contact_from.insert(session.id.clone(), d);
+                d
+            }
+        };
+        if day >= from {
+            out.push(CoeMissing {
+                entry: entry.id,
+                candidate_number: entry.candidate_number,
+                name: format!("{} {}", cand.first_name, cand.family_name),
+                session: session.id,
+                exam: session.exam_code,
+                written_date: session.written_date,
+                first_component: first,
+                contact_from: from,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A Confirmation of Entry just issued: the PDF, and the credentials printed on it.
+pub struct IssuedCoe {
+    pub pdf: Vec<u8>,
+    pub id_number: String,
+}
+
+/// What a Confirmation of Entry prints, besides the centre and the secret number.
+pub struct CoeParts<'a> {
+    pub exam: &'a centre::Exam,
+    pub session: &'a ExamSession,
+    pub entry: &'a Entry,
+    pub candidate: &'a Candidate,
+    pub timetable: &'a [TimetableLine],
+}
+
+/// The Confirmation of Entry PDF, from its template in the centre's language (CPU only: call it
+/// on the blocking pool).
+pub fn coe_pdf(
+    templates: &crate::templates::Templates,
+    tenant: &Tenant,
+    parts: &CoeParts<'_>,
+    secret_number: &str,
+) -> Result<Vec<u8>, AppError> {
+    let ctx = context! {
+        centre => tenant.name.clone(),
+        exam => parts.exam,
+        session => parts.session,
+        entry => parts.entry,
+        candidate => parts.candidate,
+        timetable => parts.timetable,
+        secret_number => secret_number,
+        timezone => tenant.timezone.name(),
+    };
+    let src =
+        templates.render("documents/confirmation_of_entry.txt", tenant.locale, ctx).map_err(AppError::internal)?;
+    crate::pdf::typeset(&src, "Confirmation of Entry").map_err(AppError::internal)
+}
+
+/// Issues (or re-issues, for lost credentials) the Confirmation of Entry of a confirmed entry:
+/// a fresh secret number (kept only as a hash), the PDF from its template, and an email with the
+/// PDF attached. The secret number appears only on the CoE.
+pub async fn issue_coe(
+    state: &AppState,
+    tenant: &Tenant,
+    entry_id: &str,
+    actor: String,
+) -> Result<IssuedCoe, AppError> {
+    let (tid, eid) = (tenant.id, entry_id.to_owned());
+    let (entry, cand, session, exam, timetable) = state
+        .db
+        .call(move |c| {
+            let entry = centre::entry(c, tid, &eid)?;
+            let cand = centre::candidate(c, tid, &entry.candidate_id)?;
+            let session = centre::session(c, tid, &entry.session_id)?;
+            let exam =
+                centre::exams(c)?.into_iter().find(|e| e.code == session.exam_code).ok_or(StorageError::NotFound)?;
+            let timetable = workflows::timetable(c, tid, &session.id)?;
+            Ok((entry, cand, session, exam, timetable))
+        })
+        .await?;
+    if entry.status != EntryState::Confirmed.code() {
+        return Err(AppError::new(ErrorCode::CoeNeedsConfirmed));
+    }
+    let secret = {
+        use rand::Rng;
+        format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+    };
+    let hash = state.hasher.hash(secret.clone()).await?;
+    let now = state.clock.now();
+    let exam_name = exam.name.clone();
+    let pdf = {
+        let (templates, tenant, entry, cand, session) =
+            (state.templates.clone(), tenant.clone(), entry.clone(), cand.clone(), session.clone());
+        tokio::task::spawn_blocking(move || {
+            let parts =
+                CoeParts { exam: &exam, session: &session, entry: &entry, candidate: &cand, timetable: &timetable };
+            coe_pdf(&templates, &tenant, &parts, &secret)
+        })
+        .await
+        .map_err(AppError::internal)??
+    };
+    let email = match cand.email.clone() {
+        Some(to) => {
+            let (subject, body) = state
+                .templates
+                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string() })
+                .map_err(AppError::internal)?;
+            let attachment = EmailAttachment {
+                filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),
+                content_type: "application/pdf".into(),
+                base64: base64::engine::general_purpose::STANDARD.encode(&pdf),
+            };
+            let key = format!("coe:{}:{}", entry.id, now.timestamp_micros());
+            Some(email_job(key, &EmailJob { to, subject, body, attachments: vec![attachment] }, now)?)
+        }
+        None => None,
+    };
+    // The new secret's hash, the issue date, the email and the audit record are one write: a CoE
+    // is either issued and on its way, or not issued at all.
+    let queued = email.is_some();
+    state
+        .db
+        .call(move |c| {
+            tessera_storage::transaction(c, |c| {
+                workflows::issue_coe(c, tid, &entry, &hash, now)?;
+                if let Some(job) = &email {
+                    jobs::enqueue(c, tid, job, now)?;
+                }
+                let details = json!({"candidate_number": entry.candidate_number});
+                let ev = AuditEvent {
+                    actor: Some(actor.as_str()),
+                    action: "entry.coe",
+                    target: Some(entry.id.as_str()),
+                    details,
+                    request_id: None,
+                };
+                audit::append(c, tid, &ev, now)
+            })
+        })
+        .await?;
+    if queued {
+        state.jobs_wakeup.notify_one();
+    }
+    Ok(IssuedCoe { pdf, id_number: cand.id_number })
+}
+
+/// What a bulk issue of a session's Confirmations of Entry did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BulkCoe {
+    /// Confirmations issued now (each emailed to its candidate).
+    pub issued: usize,
+    /// Confirmed entries that already had one (left alone: re-issuing changes the secret number).
+    pub already_issued: usize,
+    /// Entries not confirmed yet.
+    pub not_confirmed: usize,
+    /// Candidate numbers of confirmed entries without an email address: issue those one by one
+    /// (`POST /api/v1/entries/{id}/coe`) to print the PDF.
+    pub without_email: Vec<String>,
+}
+
+/// Issues the Confirmation of Entry of every confirmed entry of a session that has none yet and
+/// whose candidate has an email address, exactly as `issue_coe` does one. The secret numbers are
+/// hashed with argon2id, the dominant cost, so as many entries are in flight as the hasher runs
+/// hashes at once: all cores work and sign-ins still get their turn at the hasher. A failure
+/// stops the run; the entries issued so far keep their CoE, and running it again issues the rest.
+pub async fn issue_session_coes(
+    state: &std::sync::Arc<AppState>,
+    tenant: &Tenant,
+    session_id: &str,
+    actor: String,
+) -> Result<BulkCoe, AppError> {
+    let (tid, sid) = (tenant.id, session_id.to_owned());
+    let targets = state
+        .db
+        .call(move |c| {
+            centre::session(c, tid, &sid)?;
+            workflows::coe_targets(c, tid, &sid)
+        })
+        .await?;
+    let mut outcome = BulkCoe { issued: 0, already_issued: 0, not_confirmed: 0, without_email: Vec::new() };
+    let mut todo = Vec::new();
+    for t in targets {
+        if t.status != "confirmed" {
+            outcome.not_confirmed += 1;
+        } else if t.coe_issued_at.is_some() {
+            outcome.already_issued += 1;
+        } else if t.email.is_none() {
+            outcome.without_email.push(t.candidate_number);
+        } else {
+            todo.push(t.entry_id);
+        }
+    }
+    let width = state.hasher.concurrency();
+    let mut running = tokio::task::JoinSet::new();
+    let mut failure = None;
+    for entry_id in todo {
+        if running.len() >= width {
+            match running.join_next().await {
+                Some(Ok(Ok(_))) => outcome.issued += 1,
+                Some(Ok(Err(e))) => {
+                    failure = Some(e);
+                    break;
+                }
+                Some(Err(e)) => {
+                    failure = Some(AppError::internal(e));
+                    break;
+                }
+                None => {}
+            }
+        }
+        let (state, tenant, actor) = (state.clone(), tenant.clone(), actor.clone());
+        running.spawn(async move { issue_coe(&state, &tenant, &entry_id, actor).await });
+    }
+    while let Some(done) = running.join_next().await {
+        match done {
+            Ok(Ok(_)) => outcome.issued += 1,
+            Ok(Err(e)) => failure = failure.or(Some(e)),
+            Err(e) => failure = failure.or(Some(AppError::internal(e))),
+        }
+    }
+    audit_event(
+        state,
+        tid,
+        Some(actor),
+        "session.coe_bulk",
+        Some(session_id.to_owned()),
+        json!({"issued": outcome.issued, "already_issued": outcome.already_issued, "not_confirmed": outcome.not_confirmed, "without_email": outcome.without_email.len(), "failed": failure.is_some()}),
+    )
+    .await?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(outcome),
+    }
+}

@@ -1,0 +1,217 @@
+//! Importing a board results file for a session (section 8).
+
+use super::audit_event;
+use crate::error::AppError;
+use crate::state::AppState;
+use serde::Serialize;
+use serde_json::json;
+use tessera_storage::repo::centre;
+use tessera_storage::repo::tenants::Tenant;
+use tessera_storage::repo::workflows;
+
+/// A checked line of a results file.
+pub use workflows::ImportedResult;
+
+/// At most this many errors of a refused results file are reported; the rest are counted.
+pub const MAX_LINE_ERRORS: usize = 100;
+
+/// A fault in a results file: its line (1 is the header line), the column at fault when there is
+/// one, and what is wrong (quoting at most 40 characters of a value).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LineError {
+    /// The line number; 1 is the header line.
+    pub line: usize,
+    /// The column at fault, e.g. `grade` or `Reading`; none when the line cannot be read at all.
+    pub column: Option<String>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// A refused results file: its first [`MAX_LINE_ERRORS`] errors and how many more it had.
+#[derive(Debug, Clone, Default)]
+pub struct RefusedFile {
+    /// The errors reported, in line order.
+    pub errors: Vec<LineError>,
+    /// The errors found beyond those reported.
+    pub more: usize,
+}
+
+impl RefusedFile {
+    fn push(&mut self, line: usize, column: Option<&str>, message: impl Into<String>) {
+        if self.errors.len() < MAX_LINE_ERRORS {
+            self.errors.push(LineError { line, column: column.map(str::to_owned), message: message.into() });
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Every error found, reported or not.
+    pub fn total(&self) -> usize {
+        self.errors.len() + self.more
+    }
+}
+
+/// Lines of a results file (line number, checked line), or the file's errors.
+pub type ParsedResults = Result<Vec<(usize, ImportedResult)>, RefusedFile>;
+
+/// The media types a results file may come as (a `.csv` file part is taken whatever its type).
+pub const RESULTS_FILE_TYPES: [&str; 3] = ["text/csv", "application/csv", "text/plain"];
+
+/// Whether a `Content-Type` (parameters such as `charset` aside) names a CSV file.
+pub fn is_csv_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    RESULTS_FILE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(essence))
+}
+
+/// 415: a results file that is not CSV.
+pub fn not_csv(content_type: Option<&str>) -> AppError {
+    let given = match content_type {
+        Some(t) => format!("a {} body", tessera_domain::error::quote(t)),
+        None => "a body without a Content-Type".to_owned(),
+    };
+    AppError::bad_request(format!("a results file is CSV ({}); this is {given}", RESULTS_FILE_TYPES.join(", ")))
+        .with(http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+}
+
+/// Parses a board results file (CSV; see the README for the columns) for a session of `exam`.
+/// Every line is checked against the exam (DOMAIN.md section 8, R-RESULT-CODES:
+/// [`tessera_domain::results::check_result_line`]); every bad line is reported with its number
+/// and column, and nothing is imported unless every line is good.
+pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExam<'_>) -> ParsedResults {
+    use tessera_domain::error::quote;
+    use tessera_domain::results::{ResultLine, check_result_line};
+    let components = exam.components;
+    let mut refused = RefusedFile::default();
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(bytes);
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            refused.push(1, None, format!("cannot read the header line: {e}"));
+            return Err(refused);
+        }
+    };
+    let required = ["candidate_number", "status", "overall_score", "grade", "cefr"];
+    for r in required.into_iter().filter(|r| !headers.iter().any(|h| h == *r)) {
+        refused.push(1, Some(r), format!("the header line lacks the column {r}"));
+    }
+    for h in headers.iter().filter(|h| !required.contains(h) && !components.contains(h)) {
+        // The column is named as quoted: a header cell can be as long as any other.
+        let name = quote(h);
+        refused.push(
+            1,
+            Some(name.trim_matches('`')),
+            format!("unknown column {name}; the components of this exam are {}", components.join(", ")),
+        );
+    }
+    if refused.total() > 0 {
+        return Err(refused);
+    }
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                refused.push(line, None, format!("unreadable line: {e}"));
+                continue;
+            }
+        };
+        let get = |name: &str| col(name).and_then(|i| record.get(i)).unwrap_or("");
+        let number = get("candidate_number");
+        if number.len() != 4 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            refused.push(
+                line,
+                Some("candidate_number"),
+                format!("candidate_number {} is not a four-digit candidate number", quote(number)),
+            );
+            continue;
+        }
+        if !seen.insert(number.to_owned()) {
+            refused.push(line, Some("candidate_number"), format!("candidate number {number} appears twice"));
+            continue;
+        }
+        let scores: Vec<(&str, &str)> = components.iter().map(|c| (*c, get(c))).collect();
+        let text = ResultLine {
+            status: get("status"),
+            overall_score: get("overall_score"),
+            grade: get("grade"),
+            cefr: get("cefr"),
+            components: &scores,
+        };
+        match check_result_line(exam, &text) {
+            Ok(r) => rows.push((
+                line,
+                ImportedResult {
+                    candidate_number: number.to_owned(),
+                    status: r.status.as_str().to_owned(),
+                    overall_score: r.overall_score,
+                    grade: r.grade,
+                    cefr: r.cefr,
+                    components: r.components,
+                },
+            )),
+            Err(errors) => {
+                for e in errors {
+                    refused.push(
+                        line,
+                        e.field.as_deref(),
+                        e.detail.clone().unwrap_or_else(|| e.message(tessera_domain::Locale::En)),
+                    );
+                }
+            }
+        }
+    }
+    if rows.is_empty() && refused.total() == 0 {
+        refused.push(1, None, "the file has no result lines");
+    }
+    if refused.total() == 0 { Ok(rows) } else { Err(refused) }
+}
+
+/// Imports a board results file for a session of `tenant`: checks every line against the exam,
+/// then stores them all in one transaction, or nothing. Returns how many results were stored, or
+/// the file's errors. The import is audited.
+pub async fn import_results_file(
+    state: &AppState,
+    tenant: &Tenant,
+    session_id: &str,
+    file: &[u8],
+    actor: String,
+) -> Result<Result<usize, RefusedFile>, AppError> {
+    let (tid, sid) = (tenant.id, session_id.to_owned());
+    let session = state.db.call(move |c| centre::session(c, tid, &sid)).await?;
+    let exam = tessera_domain::exams::by_code(&session.exam_code).ok_or_else(AppError::not_found)?;
+    let scale =
+        tessera_domain::results::ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
+    let rows = match parse_results_csv(file, &scale) {
+        Ok(rows) => rows,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let (now, by, sid) = (state.clock.now(), actor.clone(), session.id.clone());
+    let prefix: String =
+        tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(2).collect::<String>().to_uppercase();
+    let outcome = state
+        .db
+        .call(move |c| {
+            use rand::Rng;
+            // A Statement of Results number: the centre's country letters and eight random digits.
+            let mut sor = || format!("{prefix}{:08}", rand::rngs::OsRng.gen_range(10_000_000..100_000_000u32));
+            workflows::import_results(c, tid, &sid, &rows, &by, now, &mut sor)
+        })
+        .await?;
+    match outcome {
+        Ok(n) => {
+            audit_event(state, tid, Some(actor), "results.import", Some(session.id.clone()), json!({"rows": n}))
+                .await?;
+            Ok(Ok(n))
+        }
+        Err(unknown) => {
+            let mut refused = RefusedFile::default();
+            for (line, message) in unknown {
+                refused.push(line, Some("candidate_number"), message);
+            }
+            Ok(Err(refused))
+        }
+    }
+}
