@@ -218,6 +218,20 @@ async fn enquiries_certificates_and_name_corrections() {
     )
     .await;
     assert_eq!((status, v["error"]["code"].as_str()), (409, Some("enquiry_open")));
+    // The outcome is checked like an imported line (R-RESULT-CODES): a grade the score does not
+    // give, or no grade at all, is refused by field and stores no version.
+    let outcome_url = format!("/api/v1/enquiries/{}/outcome", e1["id"].as_str().unwrap());
+    for (grade, cefr, field) in [("A", "B2", "grade"), ("ZZ", "B2", "grade"), ("B", "<script>", "cefr")] {
+        let (status, v) = post(
+            &http,
+            &srv,
+            &csrf,
+            &outcome_url,
+            json!({"overall_score": 174, "grade": grade, "cefr": cefr, "components": {"Writing": 178}}),
+        )
+        .await;
+        assert_eq!((status, v["error"]["field"].as_str()), (400, Some(field)), "{grade}/{cefr}: {v}");
+    }
     let (status, done) = post(
         &http,
         &srv,
@@ -263,6 +277,7 @@ async fn enquiries_certificates_and_name_corrections() {
     )
     .await;
     assert_eq!((status, v["corrected"].as_bool(), v["fee_applies"].as_bool()), (200, Some(true), Some(false)), "{v}");
+    assert_eq!(v["terms"], "free", "R-NAME-SPELLING: before certificates are printed");
 
     // R-CERT-ARRIVAL, R-CERT-COLLECTION.
     let (status, v) = post(&http, &srv, &csrf, &format!("/api/v1/sessions/{session}/certificates"), json!({})).await;
@@ -318,6 +333,7 @@ async fn enquiries_certificates_and_name_corrections() {
     )
     .await;
     assert_eq!(v["fee_applies"], true, "{v}");
+    assert_eq!(v["terms"], "with_fee", "{v}");
     let (status, v) = post(
         &http,
         &srv,
@@ -351,6 +367,7 @@ async fn enquiries_certificates_and_name_corrections() {
     .await;
     assert_eq!(v["corrected"], false);
     assert!(v["message"].as_str().unwrap().contains("Certifying Statement"), "{v}");
+    assert_eq!(v["terms"], "refused", "{v}");
     srv.clock.set(Utc.with_ymd_and_hms(2032, 2, 2, 10, 0, 0).unwrap());
     let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
     let (status, _) = post(
@@ -496,7 +513,7 @@ async fn entry_page_forms_and_calendar() {
     let res = act("enquiry", vec![("stage", "1"), ("fee", "150")]).await.unwrap();
     assert_eq!(res.status(), 409, "no enquiry before release (R-RELEASE)");
     let res = act("name", vec![("first_name", "Natalia"), ("family_name", "Zając-Nowak")]).await.unwrap();
-    assert!(res.text().await.unwrap().contains("no fee (R-NAME-SPELLING)"));
+    assert!(res.text().await.unwrap().contains("Name corrected before certificates are printed: no fee."));
     let res = act("nonsense", vec![]).await.unwrap();
     assert_eq!(res.status(), 404);
     srv.stop().await;

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::ErrorCode;
+use tessera_domain::results::r_release;
 use tessera_storage::StorageError;
 use tessera_storage::repo::after_exam::{self as store, Case};
 use tessera_storage::repo::tenants::Tenant;
@@ -45,7 +46,7 @@ pub async fn open_case(
     let (entry, session) = entry_and_session(state, tid, entry_id).await?;
     let now = state.clock.now();
     match input.kind.as_str() {
-        "special_consideration" if now >= session.release_at.and_utc() => {
+        "special_consideration" if r_release(session.release_at.and_utc(), now) => {
             return Err(AppError::new(ErrorCode::ResultsReleased));
         }
         "conduct_complaint" => {

@@ -3,10 +3,10 @@
 use crate::centre::{audit_event, today};
 use crate::error::AppError;
 use crate::state::AppState;
-use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::ErrorCode;
+use tessera_domain::certificates::{ReplacementRequest, r_cert_replacement};
 use tessera_storage::StorageError;
 use tessera_storage::repo::after_exam::{self as store, Certificate};
 use tessera_storage::repo::centre;
@@ -186,21 +186,13 @@ pub async fn replace_certificate(
     let (tid, eid) = (tenant.id, entry_id.to_owned());
     let mut cert = state.db.call(move |c| store::certificate(c, tid, &eid)).await?;
     let day = today(tenant, state.clock.now());
-    let five_years = cert.arrived_on.with_year(cert.arrived_on.year() + 5).unwrap_or(cert.arrived_on);
-    let why = if !input.accidental_damage {
-        Some("reason.replacement_not_accidental")
-    } else if !input.original_returned {
-        Some("reason.replacement_original_not_returned")
-    } else if day > five_years {
-        Some("reason.replacement_too_old")
-    } else if !input.fee_paid || !input.id_checked {
-        Some("reason.replacement_fee_and_id")
-    } else {
-        None
+    let request = ReplacementRequest {
+        accidental_damage: input.accidental_damage,
+        original_returned: input.original_returned,
+        fee_paid: input.fee_paid,
+        id_checked: input.id_checked,
     };
-    if let Some(why) = why {
-        return Err(AppError::new(ErrorCode::ReplacementRefused).arg_term("reason", why));
-    }
+    r_cert_replacement(request, cert.arrived_on, day)?;
     cert.replacements += 1;
     let saved = cert.clone();
     state.db.call(move |c| store::save_certificate(c, &saved)).await?;

@@ -7,6 +7,8 @@ use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::ErrorCode;
+use tessera_domain::results::r_release;
+use tessera_domain::results::{ResultExam, ResultLine, check_result_line};
 use tessera_storage::StorageError;
 use tessera_storage::repo::after_exam::{self as store, Enquiry};
 use tessera_storage::repo::centre;
@@ -40,7 +42,7 @@ pub async fn open_enquiry(
     }
     let (entry, session) = entry_and_session(state, tid, entry_id).await?;
     let now = state.clock.now();
-    if now < session.release_at.and_utc() {
+    if !r_release(session.release_at.and_utc(), now) {
         return Err(AppError::new(ErrorCode::NotReleased));
     }
     let d = deadlines(state, tenant, &session, &actor).await?;
@@ -109,8 +111,11 @@ pub async fn complete_enquiry(
     actor: String,
 ) -> Result<Enquiry, AppError> {
     let (tid, qid, now) = (tenant.id, enquiry_id.to_owned(), state.clock.now());
-    if !(80..=230).contains(&input.overall_score) {
-        return Err(AppError::at(ErrorCode::OutOfRange, "overall_score").arg("min", 80).arg("max", 230));
+    let scale = tessera_domain::results::SCALE_RANGE;
+    if !scale.contains(&input.overall_score) {
+        return Err(AppError::at(ErrorCode::OutOfRange, "overall_score")
+            .arg("min", scale.start())
+            .arg("max", scale.end()));
     }
     let outcome = state
         .db
@@ -134,19 +139,45 @@ pub async fn complete_enquiry(
                     };
                     components.push((comp.component, score));
                 }
+                // The outcome is a graded result of the exam like any imported line: its grade
+                // and CEFR level are those its score gives (R-RESULT-CODES).
+                let entry = centre::entry(c, tid, &enquiry.entry_id)?;
+                let exam_code = centre::session(c, tid, &entry.session_id)?.exam_code;
+                let exam = tessera_domain::exams::by_code(&exam_code).ok_or(StorageError::NotFound)?;
+                let scale = ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
+                let texts: Vec<(String, String)> = exam
+                    .components
+                    .iter()
+                    .map(|name| {
+                        let score = components.iter().find(|(c, _)| c == name).map(|(_, s)| s.to_string());
+                        ((*name).to_owned(), score.unwrap_or_default())
+                    })
+                    .collect();
+                let pairs: Vec<(&str, &str)> = texts.iter().map(|(c, s)| (c.as_str(), s.as_str())).collect();
+                let score = input.overall_score.to_string();
+                let line = ResultLine {
+                    status: "graded",
+                    overall_score: &score,
+                    grade: &input.grade,
+                    cefr: &input.cefr,
+                    components: &pairs,
+                };
+                let checked = check_result_line(&scale, &line).map_err(|errors| {
+                    StorageError::Conflict(errors.into_iter().next().expect("a refusal names a rule"))
+                })?;
                 let direction = match input.overall_score.cmp(&old.overall_score.unwrap_or(input.overall_score)) {
                     std::cmp::Ordering::Greater => "higher",
                     std::cmp::Ordering::Less => "lower",
                     std::cmp::Ordering::Equal => "unchanged",
                 };
-                let grade_changed = old.grade.as_deref() != Some(input.grade.as_str());
+                let grade_changed = old.grade != checked.grade;
                 let row = ImportedResult {
                     candidate_number: String::new(),
-                    status: "graded".into(),
-                    overall_score: Some(input.overall_score),
-                    grade: Some(input.grade.clone()),
-                    cefr: Some(input.cefr.clone()),
-                    components,
+                    status: checked.status.as_str().to_owned(),
+                    overall_score: checked.overall_score,
+                    grade: checked.grade,
+                    cefr: checked.cefr,
+                    components: checked.components,
                 };
                 workflows::add_result_version(c, tid, &enquiry.entry_id, &row, now, &mut String::new)?;
                 store::complete_enquiry(c, tid, &qid, direction, grade_changed)?;

@@ -3,9 +3,9 @@
 use crate::centre::{audit_event, today};
 use crate::error::AppError;
 use crate::state::AppState;
-use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tessera_domain::certificates::r_name_spelling;
 use tessera_storage::repo::after_exam as store;
 use tessera_storage::repo::centre;
 use tessera_storage::repo::tenants::Tenant;
@@ -21,8 +21,13 @@ pub struct NameCorrectionInput {
 /// What a name correction costs or why it was refused.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NameCorrection {
+    /// Whether the name was corrected.
     pub corrected: bool,
+    /// Whether the correction costs a fee.
     pub fee_applies: bool,
+    /// The terms applied: `free`, `with_fee` or `refused` (R-NAME-SPELLING).
+    pub terms: &'static str,
+    /// The terms in words, in the centre's language.
     pub message: String,
 }
 
@@ -42,20 +47,20 @@ pub async fn correct_name(
     let (entry, cert) =
         state.db.call(move |c| Ok((centre::entry(c, tid, &eid)?, store::certificate(c, tid, &eid).ok()))).await?;
     let day = today(tenant, state.clock.now());
-    let (fee, message) = match &cert {
-        Some(c) if day >= c.arrived_on.with_year(c.arrived_on.year() + 2).unwrap_or(c.arrived_on) => {
-            return Ok(NameCorrection {
-                corrected: false,
-                fee_applies: false,
-                message: "the certificate was issued 2 years ago or more: the name cannot be corrected; a Certifying Statement is offered instead (R-NAME-SPELLING)".into(),
-            });
-        }
-        Some(_) => (true, "the certificate is printed already: the correction costs a fee (R-NAME-SPELLING)"),
-        None => (false, "corrected before certificates are printed: no fee (R-NAME-SPELLING)"),
+    let terms = r_name_spelling(cert.as_ref().map(|c| c.arrived_on), day);
+    let outcome = NameCorrection {
+        corrected: terms.corrects(),
+        fee_applies: terms.fee_applies(),
+        terms: terms.code(),
+        message: state.templates.text(tenant.locale, &format!("notice.centre.name_{}", terms.code())),
     };
+    if !terms.corrects() {
+        return Ok(outcome);
+    }
+    let fee = terms.fee_applies();
     let cand_id = entry.candidate_id.clone();
     state.db.call(move |c| workflows::rename_candidate(c, tid, &cand_id, &first, &family)).await?;
     audit_event(state, tid, Some(actor), "candidate.name_correction", Some(entry.candidate_id), json!({"fee": fee}))
         .await?;
-    Ok(NameCorrection { corrected: true, fee_applies: fee, message: message.into() })
+    Ok(outcome)
 }

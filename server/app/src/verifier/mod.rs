@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use chrono::NaiveDate;
 use tessera_domain::ErrorCode;
+use tessera_domain::results::r_release;
 use tessera_domain::{Role, TenantId};
 
 /// The roles of a verifier organisation's users; everyone else gets a 404.
@@ -100,7 +101,7 @@ pub(crate) async fn shared_sheet(
                 .parse()
                 .map_err(|_| tessera_storage::StorageError::Corrupt(format!("tenant id `{}`", share.tenant_id)))?;
             let sheet = tessera_storage::repo::centre::result_sheet(c, centre, &share.entry_id)?;
-            if sheet.session.release_at > now.naive_utc() {
+            if !r_release(sheet.session.release_at.and_utc(), now) {
                 return Err(tessera_storage::StorageError::NotFound);
             }
             let centre = tessera_storage::repo::tenants::by_id(c, centre)?;
