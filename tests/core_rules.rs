@@ -16,7 +16,8 @@ both_backends!(
     special_arrangements_late_stay_late,
     payments_are_bounded_and_checked,
     a_failed_decision_stores_nothing,
-    coe_missing_from_the_policys_day_for_upcoming_sessions_only
+    coe_missing_from_the_policys_day_for_upcoming_sessions_only,
+    decision_fields_shown_with_the_entry
 );
 
 /// A Polish centre with one FCE session and one entry; returns the entry.
@@ -273,5 +274,34 @@ async fn coe_missing_from_the_policys_day_for_upcoming_sessions_only(backend: Ba
     srv.advance(Duration::days(11)); // 2026-12-06: the session has started
     api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
     assert_eq!(missing(http.clone()).await.as_array().map(Vec::len), Some(0), "past sessions are not listed");
+    srv.stop().await;
+}
+
+/// Every field of a decision is acted on or shown: the photo policy's `who_signs` and the
+/// deadlines policy's `refund_documents` appear with the entry, in the API and on the page in
+/// the centre's language.
+async fn decision_fields_shown_with_the_entry(backend: Backend) {
+    let (srv, http, csrf) = crate::centre::polish_centre(backend).await;
+    let session = create_session(&http, &srv, &csrf, fce_session(20, 1)).await;
+    let mut minor = adult(&session, "Zosia", "Wójcik");
+    minor["date_of_birth"] = json!("2010-03-03");
+    minor["guardian_name"] = json!("Anna Wójcik");
+    minor["guardian_contact"] = json!("+48 600 000 001");
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/entries", minor).await;
+    assert_eq!(status, 201, "{v}");
+    let kid = v["entry_id"].as_str().unwrap().to_owned();
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", adult(&session, "Adam", "Wróbel")).await;
+    let grown = v["entry_id"].as_str().unwrap().to_owned();
+
+    let d = entry_view(&http, &srv, &kid).await;
+    assert_eq!(d["reasons"]["photo_consent_signatory"], "guardian", "R-MINOR-GUARDIAN: {}", d["reasons"]);
+    // R-PL-REFUND-MEDICAL: 14 days after the written exam of 2026-12-12.
+    assert_eq!(d["reasons"]["refund_documents_due"], "2026-12-26", "{}", d["reasons"]);
+    let d = entry_view(&http, &srv, &grown).await;
+    assert_eq!(d["reasons"]["photo_consent_signatory"], "candidate", "{}", d["reasons"]);
+
+    let page = http.get(srv.url(&format!("/centre/entries/{kid}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Photo consent: signed by a parent or legal guardian."), "{page}");
+    assert!(page.contains("Refund documents after an absence are due by 26 December 2026."), "{page}");
     srv.stop().await;
 }

@@ -259,6 +259,13 @@ pub struct StatusReasons {
     /// What staff should know.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Who signs the photo consent, when the photo policy needs one (its `who_signs`).
+    #[serde(default)]
+    pub photo_consent_signatory: Option<tessera_plugin_sdk::common::Signatory>,
+    /// The last day for refund documents after an absence, where the deadlines policy has one
+    /// (its `refund_documents`, R-PL-REFUND-MEDICAL).
+    #[serde(default)]
+    pub refund_documents_due: Option<chrono::NaiveDate>,
 }
 
 /// One entry with everything staff see about it: the one read model of an entry, for the page

@@ -1,13 +1,14 @@
 //! An entry's status, recomputed from its facts with the tenant's photo, eligibility and
 //! deadlines policies.
 
+use super::entries::StatusReasons;
 use super::{exam_of, today};
 use crate::error::AppError;
 use crate::policy::{Decider, write_with_decisions};
 use crate::state::AppState;
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::json;
+
 use tessera_domain::Labelled;
 use tessera_domain::TenantId;
 use tessera_domain::entries::{EntryStatus as EntryState, r_pl_entry_complete};
@@ -19,7 +20,7 @@ use tessera_plugin_sdk::kinds::{
 };
 use tessera_storage::DbConnection;
 use tessera_storage::StorageError;
-use tessera_storage::repo::centre::{self, Candidate, ExamSession};
+use tessera_storage::repo::centre::{self, Candidate};
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows;
 
@@ -116,11 +117,30 @@ pub(crate) fn entry_status_in(
     let status = r_pl_entry_complete(decision.manual_review, decision.eligible, complete).code();
     let reasons: Vec<String> = decision.violations.iter().map(reason_text).collect();
     let mut warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
+    let first_component = workflows::timetable(c, tid, &session.id)?.iter().map(|l| l.day).min();
+    let deadlines: Deadlines = decider.decide(
+        c,
+        &DeadlineFacts {
+            exam,
+            written_exam_date: session.written_date,
+            first_component_date: first_component.unwrap_or(session.written_date).min(session.written_date),
+            last_registration_day: session.registration_closes,
+            results_release: Some(session.release_at.and_utc()),
+        },
+    )?;
     if form.special_arrangements.is_some() {
         let day = today(tenant, decider.now());
-        warnings.extend(special_arrangements_check(c, decider, &session, registration_date, &docs, day)?);
+        warnings.extend(special_arrangements_check(&deadlines, registration_date, &docs, day));
     }
-    let stored = serde_json::to_string(&json!({"violations": reasons, "warnings": warnings})).unwrap_or_default();
+    // Shown with the entry: who signs the photo consent (the photo policy's `who_signs`) and the
+    // last day for refund documents after an absence (the deadlines policy's `refund_documents`).
+    let shown = StatusReasons {
+        violations: reasons.clone(),
+        warnings: warnings.clone(),
+        photo_consent_signatory: photo.consent_needed.then_some(photo.who_signs).flatten(),
+        refund_documents_due: deadlines.refund_documents,
+    };
+    let stored = serde_json::to_string(&shown).unwrap_or_default();
     workflows::set_entry_status(c, tid, entry_id, status, &stored)?;
     Ok(EntryStatus { status: status.into(), reasons, warnings })
 }
@@ -130,21 +150,11 @@ pub(crate) fn entry_status_in(
 /// arrived, so what came late stays flagged; major arrangements such as Braille need contact
 /// much earlier (R-PL-SA-MAJOR). Returns what is missing or late, each with its rule id.
 fn special_arrangements_check(
-    c: &mut DbConnection,
-    decider: &Decider,
-    session: &ExamSession,
+    d: &Deadlines,
     request_day: NaiveDate,
     docs: &[workflows::Document],
     day: NaiveDate,
-) -> Result<Vec<String>, AppError> {
-    let facts = DeadlineFacts {
-        exam: exam_of(&session.exam_code),
-        written_exam_date: session.written_date,
-        first_component_date: session.written_date,
-        last_registration_day: session.registration_closes,
-        results_release: Some(session.release_at.and_utc()),
-    };
-    let d: Deadlines = decider.decide(c, &facts)?;
+) -> Vec<String> {
     let rule = d
         .reasons
         .iter()
@@ -182,7 +192,7 @@ fn special_arrangements_check(
     if let Some(major) = d.special_arrangements_major {
         out.push(format!("R-PL-SA-MAJOR: arrangements such as Braille papers need contact with the centre by {major}"));
     }
-    Ok(out)
+    out
 }
 
 /// The candidate's other entries at the centre (same name and date of birth), for the "one per
