@@ -230,7 +230,7 @@ async fn enquiries_certificates_and_name_corrections() {
             json!({"overall_score": 174, "grade": grade, "cefr": cefr, "components": {"Writing": 178}}),
         )
         .await;
-        assert_eq!((status, v["error"]["field"].as_str()), (400, Some(field)), "{grade}/{cefr}: {v}");
+        assert_eq!((status, v["error"]["field"].as_str()), (422, Some(field)), "{grade}/{cefr}: {v}");
     }
     let (status, done) = post(
         &http,

@@ -645,7 +645,10 @@ async fn centre_pages_without_javascript() {
     let res = staff.post(srv.url(&format!("/centre/sessions/{session}/results"))).multipart(form).send().await.unwrap();
     assert_eq!(res.status(), 422);
     assert!(
-        res.text().await.unwrap().contains("line 2, column candidate_number: candidate_number `1`"),
+        res.text()
+            .await
+            .unwrap()
+            .contains("Line 2, column candidate_number: `1` is not a four-digit candidate number."),
         "the bad line is named"
     );
     let file = reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("results.csv").mime_str("text/csv").unwrap();

@@ -112,7 +112,7 @@ async fn results_import_refuses_scores_on_a_status_line(backend: Backend) {
     let (status, v, _) = import(&http, &srv, &csrf, &session, Some("text/csv"), body).await;
     assert_eq!(status, 422, "{v}");
     assert_eq!(faults(&v), [(2, "Reading".into()), (3, "overall_score".into())], "{v}");
-    assert!(v["error"]["lines"][0]["message"].as_str().unwrap().contains("R-RESULT-CODES"), "{v}");
+    assert_eq!(v["error"]["lines"][0]["code"], "result_scores_on_status_line", "R-RESULT-CODES: {v}");
     for e in &entries {
         assert!(versions(&http, &srv, e).await.is_empty(), "nothing was imported");
     }
@@ -139,7 +139,24 @@ async fn results_import_bounds_what_it_echoes(backend: Backend) {
     assert_eq!(status, 422, "{v}");
     assert_eq!((v["error"]["lines"].as_array().unwrap().len(), v["error"]["more"].as_u64()), (100, Some(50)));
     assert_eq!(faults(&v)[99], (101, "candidate_number".into()));
-    assert!(v["error"]["message"].as_str().unwrap().contains("150 error(s)"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("150 bad line(s)"), "{v}");
+    assert_eq!(v["error"]["lines"][0]["code"], "results_candidate_number", "{v}");
+    // In the caller's language: the summary and every line.
+    let res = http
+        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "text/csv")
+        .header("accept-language", "pl")
+        .body(format!("{HEADER}0001,graded,176,B,B2,170,175,180,172,183\n0001,graded,176,B,B2,170,175,180,172,183\n9999,X,,,,,,,,\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let v: Value = res.json().await.unwrap();
+    let texts: Vec<&str> =
+        v["error"]["lines"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["Numer kandydata 0001 występuje dwa razy."], "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().starts_with("Plik nie został zaimportowany"), "{v}");
     assert!(versions(&http, &srv, &entries[0]).await.is_empty(), "nothing was imported");
 }
 
@@ -183,7 +200,7 @@ async fn results_import_takes_only_csv(backend: Backend) {
     let bad = format!("{HEADER}0001,graded,176,ZZ,B2,170,175,180,172,183\n");
     let (status, html) = upload("results.csv", "application/vnd.ms-excel", bad.into_bytes()).await;
     assert_eq!(status, 422, "{html}");
-    assert!(html.contains("line 2, column grade: `ZZ` does not match"), "{html}");
+    assert!(html.contains("Line 2, column grade: `ZZ` does not match"), "{html}");
     let (status, html) = upload("results.csv", "application/vnd.ms-excel", good.into_bytes()).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("1 results imported."), "{html}");

@@ -25,7 +25,28 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         C::TooLarge | C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         C::UnsupportedType | C::FileTypeMismatch | C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        C::PolicyFailed | C::EntryRefused | C::InvalidResultsFile => StatusCode::UNPROCESSABLE_ENTITY,
+        C::PolicyFailed
+        | C::EntryRefused
+        | C::InvalidResultsFile
+        | C::ResultsHeaderUnreadable
+        | C::ResultsColumnMissing
+        | C::ResultsColumnUnknown
+        | C::ResultsLineUnreadable
+        | C::ResultsCandidateNumber
+        | C::ResultsCandidateTwice
+        | C::ResultsEmpty
+        | C::ResultsNoEntry
+        | C::ResultsEntryCancelled
+        | C::ResultScoresOnStatusLine
+        | C::ResultScoreNotOnScale
+        | C::ResultComponentScore
+        | C::ResultOutsideBand
+        | C::ResultGradeMismatch
+        | C::ResultCefrMismatch
+        | C::ResultNoGradeScale
+        | C::ResultGradeUnknown
+        | C::ResultNoCefr
+        | C::ResultCefrNotTheExams => StatusCode::UNPROCESSABLE_ENTITY,
         C::Conflict
         | C::SessionFull
         | C::SessionClosed

@@ -212,6 +212,44 @@ error_codes! {
     RegistrationClosed = "registration_closed",
     /// A results file with bad lines (each reported with its number); nothing was imported.
     InvalidResultsFile = "invalid_results_file",
+    /// A results file whose header line is not CSV text.
+    ResultsHeaderUnreadable = "results_header_unreadable",
+    /// A results file without one of the columns every file has.
+    ResultsColumnMissing = "results_column_missing",
+    /// A results file with a column the exam does not have.
+    ResultsColumnUnknown = "results_column_unknown",
+    /// A line of a results file that is not CSV (an open quote, a different number of cells).
+    ResultsLineUnreadable = "results_line_unreadable",
+    /// A candidate number that is not four digits.
+    ResultsCandidateNumber = "results_candidate_number",
+    /// A candidate number on two lines of a results file.
+    ResultsCandidateTwice = "results_candidate_twice",
+    /// A results file without result lines.
+    ResultsEmpty = "results_empty",
+    /// A candidate number without an entry in the session.
+    ResultsNoEntry = "results_no_entry",
+    /// A candidate number of a cancelled entry: it gets no result (R-ENTRY-VOID).
+    ResultsEntryCancelled = "results_entry_cancelled",
+    /// A status line (X, Z, Pending, Withheld) with scores, a grade or a level (R-RESULT-CODES).
+    ResultScoresOnStatusLine = "result_scores_on_status_line",
+    /// An overall score that is not on the Cambridge English Scale.
+    ResultScoreNotOnScale = "result_score_not_on_scale",
+    /// A component score that is not a number in range.
+    ResultComponentScore = "result_component_score",
+    /// An overall score outside the band the exam's results report.
+    ResultOutsideBand = "result_outside_band",
+    /// A grade the overall score does not give.
+    ResultGradeMismatch = "result_grade_mismatch",
+    /// A CEFR level the overall score does not give.
+    ResultCefrMismatch = "result_cefr_mismatch",
+    /// An exam without a grade scale.
+    ResultNoGradeScale = "result_no_grade_scale",
+    /// A grade the exam does not have.
+    ResultGradeUnknown = "result_grade_unknown",
+    /// A CEFR level for an exam that reports none.
+    ResultNoCefr = "result_no_cefr",
+    /// A CEFR level other than the exam's own.
+    ResultCefrNotTheExams = "result_cefr_not_the_exams",
     /// The entry breaks a rule of the centre's policy.
     EntryRefused = "entry_refused",
     /// The session is full (R-SESSION-CAPACITY).

@@ -167,14 +167,12 @@ pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result
             .map(|(c, _)| c)
             .collect();
         if let Some(first) = given.first() {
-            return Err(vec![DomainError::field(
-                *first,
-                format!(
-                    "a result with status {} has no scores, grade or CEFR level (R-RESULT-CODES): leave {} empty, or send status graded",
-                    status.as_str(),
-                    given.join(", ")
-                ),
-            )]);
+            return Err(vec![
+                DomainError::new(ErrorCode::ResultScoresOnStatusLine)
+                    .on(*first)
+                    .arg("status", status.as_str())
+                    .arg("columns", given.join(", ")),
+            ]);
         }
         return Ok(CheckedResult { status, overall_score: None, grade: None, cefr: None, components: vec![] });
     }
@@ -182,15 +180,13 @@ pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result
     let overall = match line.overall_score.parse::<i32>() {
         Ok(v) if SCALE_RANGE.contains(&v) => Some(v),
         _ => {
-            errors.push(DomainError::field(
-                "overall_score",
-                format!(
-                    "{} is not a Cambridge English Scale score ({} to {})",
-                    quote(line.overall_score),
-                    SCALE_RANGE.start(),
-                    SCALE_RANGE.end()
-                ),
-            ));
+            errors.push(
+                DomainError::new(ErrorCode::ResultScoreNotOnScale)
+                    .on("overall_score")
+                    .arg("value", quote(line.overall_score))
+                    .arg("min", SCALE_RANGE.start())
+                    .arg("max", SCALE_RANGE.end()),
+            );
             None
         }
     };
@@ -198,10 +194,13 @@ pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result
     for (name, text) in line.components {
         match text.parse::<i32>() {
             Ok(s) if (0..=*SCALE_RANGE.end()).contains(&s) => components.push(((*name).to_owned(), s)),
-            _ => errors.push(DomainError::field(
-                *name,
-                format!("{name} score {} is not a number from 0 to {}", quote(text), SCALE_RANGE.end()),
-            )),
+            _ => errors.push(
+                DomainError::new(ErrorCode::ResultComponentScore)
+                    .on(*name)
+                    .arg("component", name)
+                    .arg("value", quote(text))
+                    .arg("max", SCALE_RANGE.end()),
+            ),
         }
     }
     let canonical =
@@ -212,32 +211,34 @@ pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result
         // The score decides both; without a readable score there is nothing to compare with.
         if let Some(score) = overall {
             match grade_for(exam.exam_type, score) {
-                None => errors.push(DomainError::field(
-                    "overall_score",
-                    format!(
-                        "{score} is outside the band the {} results report: no grade is given for it",
-                        exam.exam_type
-                    ),
-                )),
+                None => errors.push(
+                    DomainError::new(ErrorCode::ResultOutsideBand)
+                        .on("overall_score")
+                        .arg("score", score)
+                        .arg("exam", exam.exam_type),
+                ),
                 Some((g, c)) => {
                     if line.grade.eq_ignore_ascii_case(g) {
                         grade = Some(g);
                     } else {
-                        errors.push(DomainError::field(
-                            "grade",
-                            format!("{} does not match overall_score {score}: it gives grade {g}", quote(line.grade)),
-                        ));
+                        errors.push(
+                            DomainError::new(ErrorCode::ResultGradeMismatch)
+                                .on("grade")
+                                .arg("value", quote(line.grade))
+                                .arg("score", score)
+                                .arg("expected", g),
+                        );
                     }
                     if line.cefr.eq_ignore_ascii_case(c) {
                         cefr = Some(c);
                     } else {
-                        errors.push(DomainError::field(
-                            "cefr",
-                            format!(
-                                "{} does not match overall_score {score}: it gives CEFR level {c}",
-                                quote(line.cefr)
-                            ),
-                        ));
+                        errors.push(
+                            DomainError::new(ErrorCode::ResultCefrMismatch)
+                                .on("cefr")
+                                .arg("value", quote(line.cefr))
+                                .arg("score", score)
+                                .arg("expected", c),
+                        );
                     }
                 }
             }
@@ -246,27 +247,29 @@ pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result
         let grades = named_grades(exam.exam_type);
         match canonical(grades, line.grade) {
             Some(g) => grade = Some(g),
-            None if grades.is_empty() => errors.push(DomainError::field(
-                "grade",
-                format!("the exam type {} has no grade scale: its results cannot be graded", exam.exam_type),
-            )),
-            None => errors.push(DomainError::field(
-                "grade",
-                format!("{} is not a grade of this exam: expected one of {}", quote(line.grade), grades.join(", ")),
-            )),
+            None if grades.is_empty() => {
+                errors.push(DomainError::new(ErrorCode::ResultNoGradeScale).on("grade").arg("exam", exam.exam_type))
+            }
+            None => errors.push(
+                DomainError::new(ErrorCode::ResultGradeUnknown)
+                    .on("grade")
+                    .arg("value", quote(line.grade))
+                    .arg("expected", grades.join(", ")),
+            ),
         }
         match (exam.cefr, line.cefr) {
             (None, "") => {}
-            (None, other) => errors.push(DomainError::field(
-                "cefr",
-                format!("{}: this exam reports no CEFR level; leave cefr empty", quote(other)),
-            )),
+            (None, other) => {
+                errors.push(DomainError::new(ErrorCode::ResultNoCefr).on("cefr").arg("value", quote(other)))
+            }
             (Some(level), given) => match canonical(&CEFR_LEVELS, level) {
                 Some(c) if c.eq_ignore_ascii_case(given) => cefr = Some(c),
-                _ => errors.push(DomainError::field(
-                    "cefr",
-                    format!("{} is not the CEFR level of this exam: expected {level}", quote(given)),
-                )),
+                _ => errors.push(
+                    DomainError::new(ErrorCode::ResultCefrNotTheExams)
+                        .on("cefr")
+                        .arg("value", quote(given))
+                        .arg("expected", level),
+                ),
             },
         }
     }

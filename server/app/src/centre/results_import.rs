@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use serde::Serialize;
 use serde_json::json;
+use tessera_domain::{DomainError, ErrorCode, Locale};
 use tessera_storage::repo::centre;
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows;
@@ -23,8 +24,14 @@ pub struct LineError {
     pub line: usize,
     /// The column at fault, e.g. `grade` or `Reading`; none when the line cannot be read at all.
     pub column: Option<String>,
-    /// What is wrong and what was expected.
+    /// What is wrong, as a stable code.
+    #[schema(value_type = String)]
+    pub code: ErrorCode,
+    /// What is wrong and what was expected, in the reader's language (see [`RefusedFile::in_locale`]).
     pub message: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    error: DomainError,
 }
 
 /// A refused results file: its first [`MAX_LINE_ERRORS`] errors and how many more it had.
@@ -37,12 +44,22 @@ pub struct RefusedFile {
 }
 
 impl RefusedFile {
-    fn push(&mut self, line: usize, column: Option<&str>, message: impl Into<String>) {
+    fn push(&mut self, line: usize, error: DomainError) {
         if self.errors.len() < MAX_LINE_ERRORS {
-            self.errors.push(LineError { line, column: column.map(str::to_owned), message: message.into() });
+            let column = error.field.clone();
+            let (code, message) = (error.code, error.message(Locale::En));
+            self.errors.push(LineError { line, column, code, message, error });
         } else {
             self.more += 1;
         }
+    }
+
+    /// The messages in `locale`.
+    pub fn in_locale(mut self, locale: Locale) -> Self {
+        for e in &mut self.errors {
+            e.message = e.error.message(locale);
+        }
+        self
     }
 
     /// Every error found, reported or not.
@@ -63,14 +80,10 @@ pub fn is_csv_type(content_type: &str) -> bool {
     RESULTS_FILE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(essence))
 }
 
-/// 415: a results file that is not CSV.
+/// 415: a results file that is not CSV (the types it may come as are named).
 pub fn not_csv(content_type: Option<&str>) -> AppError {
-    let given = match content_type {
-        Some(t) => format!("a {} body", tessera_domain::error::quote(t)),
-        None => "a body without a Content-Type".to_owned(),
-    };
-    AppError::bad_request(format!("a results file is CSV ({}); this is {given}", RESULTS_FILE_TYPES.join(", ")))
-        .with(http::StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    tracing::debug!(content_type = content_type.unwrap_or("none"), "a results file that is not CSV");
+    AppError::new(ErrorCode::UnsupportedMediaType).arg("allowed", RESULTS_FILE_TYPES.join(", "))
 }
 
 /// Parses a board results file (CSV; see the README for the columns) for a session of `exam`.
@@ -86,21 +99,24 @@ pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExa
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            refused.push(1, None, format!("cannot read the header line: {e}"));
+            tracing::debug!(error = %e, "unreadable results header");
+            refused.push(1, DomainError::new(ErrorCode::ResultsHeaderUnreadable));
             return Err(refused);
         }
     };
     let required = ["candidate_number", "status", "overall_score", "grade", "cefr"];
     for r in required.into_iter().filter(|r| !headers.iter().any(|h| h == *r)) {
-        refused.push(1, Some(r), format!("the header line lacks the column {r}"));
+        refused.push(1, DomainError::new(ErrorCode::ResultsColumnMissing).on(r).arg("column", r));
     }
     for h in headers.iter().filter(|h| !required.contains(h) && !components.contains(h)) {
         // The column is named as quoted: a header cell can be as long as any other.
         let name = quote(h);
         refused.push(
             1,
-            Some(name.trim_matches('`')),
-            format!("unknown column {name}; the components of this exam are {}", components.join(", ")),
+            DomainError::new(ErrorCode::ResultsColumnUnknown)
+                .on(name.trim_matches('`'))
+                .arg("column", &name)
+                .arg("components", components.join(", ")),
         );
     }
     if refused.total() > 0 {
@@ -114,7 +130,8 @@ pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExa
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                refused.push(line, None, format!("unreadable line: {e}"));
+                tracing::debug!(line, error = %e, "unreadable results line");
+                refused.push(line, DomainError::new(ErrorCode::ResultsLineUnreadable));
                 continue;
             }
         };
@@ -123,13 +140,15 @@ pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExa
         if number.len() != 4 || !number.bytes().all(|b| b.is_ascii_digit()) {
             refused.push(
                 line,
-                Some("candidate_number"),
-                format!("candidate_number {} is not a four-digit candidate number", quote(number)),
+                DomainError::new(ErrorCode::ResultsCandidateNumber).on("candidate_number").arg("value", quote(number)),
             );
             continue;
         }
         if !seen.insert(number.to_owned()) {
-            refused.push(line, Some("candidate_number"), format!("candidate number {number} appears twice"));
+            refused.push(
+                line,
+                DomainError::new(ErrorCode::ResultsCandidateTwice).on("candidate_number").arg("number", number),
+            );
             continue;
         }
         let scores: Vec<(&str, &str)> = components.iter().map(|c| (*c, get(c))).collect();
@@ -154,17 +173,13 @@ pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExa
             )),
             Err(errors) => {
                 for e in errors {
-                    refused.push(
-                        line,
-                        e.field.as_deref(),
-                        e.detail.clone().unwrap_or_else(|| e.message(tessera_domain::Locale::En)),
-                    );
+                    refused.push(line, e);
                 }
             }
         }
     }
     if rows.is_empty() && refused.total() == 0 {
-        refused.push(1, None, "the file has no result lines");
+        refused.push(1, DomainError::new(ErrorCode::ResultsEmpty));
     }
     if refused.total() == 0 { Ok(rows) } else { Err(refused) }
 }
@@ -208,8 +223,8 @@ pub async fn import_results_file(
         }
         Err(unknown) => {
             let mut refused = RefusedFile::default();
-            for (line, message) in unknown {
-                refused.push(line, Some("candidate_number"), message);
+            for (line, error) in unknown {
+                refused.push(line, error);
             }
             Ok(Err(refused))
         }

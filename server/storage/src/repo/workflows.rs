@@ -477,8 +477,9 @@ pub fn import_results(
     imported_by: &str,
     now: DateTime<Utc>,
     sor_number: &mut dyn FnMut() -> String,
-) -> StorageResult<Result<usize, Vec<(usize, String)>>> {
+) -> StorageResult<Result<usize, Vec<(usize, tessera_domain::DomainError)>>> {
     use std::collections::HashMap;
+    use tessera_domain::{DomainError, ErrorCode};
     // A board file can hold 100,000 lines: their inserts walk indexes far larger than SQLite's
     // default page cache.
     crate::conn::with_large_cache(conn, 64, |conn| {
@@ -493,15 +494,16 @@ pub fn import_results(
                     // R-ENTRY-VOID: a cancelled entry gets no result.
                     Some(e) if e.status == "cancelled" => unknown.push((
                         *line,
-                        format!(
-                            "candidate number {} belongs to a cancelled entry: it gets no result (R-ENTRY-VOID)",
-                            row.candidate_number
-                        ),
+                        DomainError::new(ErrorCode::ResultsEntryCancelled)
+                            .on("candidate_number")
+                            .arg("number", &row.candidate_number),
                     )),
                     Some(e) => plan.push((*e, row)),
                     None => unknown.push((
                         *line,
-                        format!("candidate number {} has no entry in this session", row.candidate_number),
+                        DomainError::new(ErrorCode::ResultsNoEntry)
+                            .on("candidate_number")
+                            .arg("number", &row.candidate_number),
                     )),
                 }
             }

@@ -42,7 +42,10 @@ pub async fn import_results(
     }
     match ops::import_results_file(&state, &user.tenant, &id, &body, user.user.id.clone()).await? {
         Ok(imported) => Ok(Json(Imported { imported }).into_response()),
-        Err(refused) => Ok(line_errors(refused)),
+        Err(refused) => {
+            let locale = crate::error::accept_language(&headers).unwrap_or(user.tenant.locale);
+            Ok(line_errors(refused.in_locale(locale), locale))
+        }
     }
 }
 
@@ -73,8 +76,10 @@ pub struct RefusedResults {
     pub more: usize,
 }
 
-fn line_errors(refused: ops::RefusedFile) -> Response {
-    let message = format!("the file was not imported: {} error(s); nothing was changed", refused.total());
+fn line_errors(refused: ops::RefusedFile, locale: tessera_domain::Locale) -> Response {
+    let message = tessera_domain::DomainError::new(tessera_domain::ErrorCode::InvalidResultsFile)
+        .arg("count", refused.total())
+        .message(locale);
     let body = RefusedResultsBody {
         error: RefusedResults { code: "invalid_results_file", message, more: refused.more, lines: refused.errors },
     };

@@ -53,16 +53,28 @@ pub(crate) async fn import_results(
             session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await
         }
         Err(refused) => {
+            let locale = user.tenant.locale;
+            let refused = refused.in_locale(locale);
+            let tpl = &state.templates;
             let mut lines: Vec<_> = refused
                 .errors
                 .iter()
-                .map(|e| match &e.column {
-                    Some(c) => format!("line {}, column {c}: {}", e.line, e.message),
-                    None => format!("line {}: {}", e.line, e.message),
+                .map(|e| {
+                    let line = e.line.to_string();
+                    match &e.column {
+                        Some(c) => tpl.text_with(
+                            locale,
+                            "centre.import_line_column",
+                            &[("line", &line), ("column", c), ("message", &e.message)],
+                        ),
+                        None => {
+                            tpl.text_with(locale, "centre.import_line", &[("line", &line), ("message", &e.message)])
+                        }
+                    }
                 })
                 .collect();
             if refused.more > 0 {
-                lines.push(format!("… and {} more error(s).", refused.more));
+                lines.push(tpl.text_with(locale, "centre.import_more", &[("count", &refused.more.to_string())]));
             }
             session_page(&state, user, jar, id, StatusCode::UNPROCESSABLE_ENTITY, context! { import_errors => lines })
                 .await
