@@ -7,7 +7,6 @@ use crate::routes::api::ApiUser;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use tessera_app::after_exam::{self as ops, CaseInput};
 use tessera_domain::{ErrorCode, Role};
 
@@ -19,10 +18,10 @@ pub async fn open_case(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<CaseInput>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<ops::Case>)> {
     user.require(STAFF)?;
     let case = ops::open_case(&state, &user.tenant, &id, input, user.user.id.clone()).await?;
-    Ok((StatusCode::CREATED, Json(json!(case))))
+    Ok((StatusCode::CREATED, Json(case)))
 }
 
 /// Closes a case as `upheld` or `dismissed`; upheld malpractice withholds the result (R-MALPRACTICE).
@@ -32,7 +31,7 @@ pub async fn close_case(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path((id, decision)): Path<(String, String)>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ops::Case>> {
     user.require(&[Role::CentreManager])?;
     let upheld = match decision.as_str() {
         "uphold" => true,
@@ -43,5 +42,5 @@ pub async fn close_case(
                 .arg("choices", "uphold, dismiss"));
         }
     };
-    Ok(Json(json!(ops::close_case(&state, &user.tenant, &id, upheld, user.user.id.clone()).await?)))
+    Ok(Json(ops::close_case(&state, &user.tenant, &id, upheld, user.user.id.clone()).await?))
 }

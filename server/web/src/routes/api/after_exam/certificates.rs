@@ -6,8 +6,14 @@ use crate::extract::{Json, Path};
 use crate::routes::api::ApiUser;
 use crate::state::SharedState;
 use axum::extract::State;
-use serde_json::{Value, json};
 use tessera_app::after_exam::{self as ops, CollectionInput, NameCorrection, NameCorrectionInput, ReplacementInput};
+
+/// How many certificates arrived.
+#[derive(serde::Serialize)]
+pub struct Arrived {
+    /// Certificates recorded as arrived.
+    arrived: usize,
+}
 
 /// Records that the certificates of a session's passing candidates arrived, and emails them (R-CERT-ARRIVAL).
 #[utoipa::path(post, path = "/v1/sessions/{id}/certificates", tag = "certificates", params(("id" = String, Path)), responses((status = 200)))]
@@ -15,9 +21,9 @@ pub async fn certificates_arrived(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<Arrived>> {
     user.require(STAFF)?;
-    Ok(Json(json!({"arrived": ops::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone()).await?})))
+    Ok(Json(Arrived { arrived: ops::certificates_arrived(&state, &user.tenant, &id, user.user.id.clone()).await? }))
 }
 
 /// Records a certificate's collection (R-CERT-COLLECTION).
@@ -28,9 +34,9 @@ pub async fn collect(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<CollectionInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ops::Certificate>> {
     user.require(STAFF)?;
-    Ok(Json(json!(ops::collect_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?)))
+    Ok(Json(ops::collect_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
 }
 
 /// Issues a replacement certificate when the rules allow (R-CERT-REPLACEMENT).
@@ -41,9 +47,9 @@ pub async fn replace(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<ReplacementInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ops::Certificate>> {
     user.require(STAFF)?;
-    Ok(Json(json!(ops::replace_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?)))
+    Ok(Json(ops::replace_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
 }
 
 /// Corrects a misspelt name (R-NAME-SPELLING).

@@ -7,7 +7,6 @@ use crate::routes::api::ApiUser;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use tessera_app::after_exam::{self as ops, EnquiryInput, EnquiryOutcomeInput};
 
 /// Opens a results enquiry, Stage 1 or Stage 2, inside the policy's window (R-ENQUIRY).
@@ -18,10 +17,10 @@ pub async fn open_enquiry(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<EnquiryInput>,
-) -> AppResult<(StatusCode, Json<Value>)> {
+) -> AppResult<(StatusCode, Json<ops::Enquiry>)> {
     user.require(STAFF)?;
     let e = ops::open_enquiry(&state, &user.tenant, &id, input, user.user.id.clone()).await?;
-    Ok((StatusCode::CREATED, Json(json!(e))))
+    Ok((StatusCode::CREATED, Json(e)))
 }
 
 /// Completes an enquiry with its outcome: a new result version; the fee refunded when the grade changes.
@@ -32,7 +31,7 @@ pub async fn enquiry_outcome(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<EnquiryOutcomeInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<ops::Enquiry>> {
     user.require(STAFF)?;
-    Ok(Json(json!(ops::complete_enquiry(&state, &user.tenant, &id, input, user.user.id.clone()).await?)))
+    Ok(Json(ops::complete_enquiry(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
 }

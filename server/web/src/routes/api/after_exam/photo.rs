@@ -6,7 +6,6 @@ use crate::extract::{Json, Multipart, Path};
 use crate::routes::api::ApiUser;
 use crate::state::SharedState;
 use axum::extract::State;
-use serde_json::{Value, json};
 use tessera_app::after_exam as ops;
 use tessera_app::centre::Upload;
 use tessera_domain::ErrorCode;
@@ -20,6 +19,15 @@ pub struct PhotoUpload {
     file: Vec<u8>,
 }
 
+/// A stored exam-day photo.
+#[derive(serde::Serialize)]
+pub struct PhotoStored {
+    /// Always true.
+    stored: bool,
+    /// Whether verifiers the candidate shares with see it (the photo policy's answer).
+    visible_to_verifiers: bool,
+}
+
 /// Uploads the exam-day photo (multipart `file`, JPEG or PNG) where the photo policy requires it (R-PHOTO-DAY).
 #[utoipa::path(post, path = "/v1/entries/{id}/photo", tag = "exam day", params(("id" = String, Path)),
     request_body(content = PhotoUpload, content_type = "multipart/form-data"), responses((status = 200), (status = 409, body = ErrorBody)))]
@@ -28,7 +36,7 @@ pub async fn photo(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     mut form: Multipart,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<PhotoStored>> {
     user.require(STAFF)?;
     let mut file = None;
     while let Some(part) = form.next_field().await? {
@@ -41,5 +49,5 @@ pub async fn photo(
     let (filename, content_type, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
     let upload = Upload { kind: "exam_photo".into(), filename, content_type, bytes: bytes.to_vec() };
     let policy = ops::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone()).await?;
-    Ok(Json(json!({"stored": true, "visible_to_verifiers": policy.visible_to_verifiers})))
+    Ok(Json(PhotoStored { stored: true, visible_to_verifiers: policy.visible_to_verifiers }))
 }

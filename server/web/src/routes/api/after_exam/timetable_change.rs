@@ -6,8 +6,16 @@ use crate::extract::{Json, Path};
 use crate::routes::api::ApiUser;
 use crate::state::SharedState;
 use axum::extract::State;
-use serde_json::{Value, json};
 use tessera_app::after_exam::{self as ops, TimetableChangeInput};
+
+/// A speaking test moved (free of charge).
+#[derive(serde::Serialize)]
+pub struct SpeakingDayMoved {
+    /// The new day.
+    speaking_day: chrono::NaiveDate,
+    /// What the move costs: nothing.
+    fee_minor: i64,
+}
 
 /// Moves a candidate's speaking test within the speaking window, free, for a documented reason;
 /// written and listening dates never change (R-TIMETABLE-CHANGE).
@@ -18,8 +26,8 @@ pub async fn timetable_change(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<TimetableChangeInput>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<SpeakingDayMoved>> {
     user.require(STAFF)?;
     let day = ops::change_speaking_day(&state, &user.tenant, &id, input, user.user.id.clone()).await?;
-    Ok(Json(json!({"speaking_day": day, "fee_minor": 0})))
+    Ok(Json(SpeakingDayMoved { speaking_day: day, fee_minor: 0 }))
 }
