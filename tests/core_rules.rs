@@ -184,6 +184,15 @@ async fn special_arrangements_late_stay_late(backend: Backend) {
     // Still flagged after the next change to the entry.
     let (_, v) = pay(&http, &srv, &csrf, &entry, json!(81000)).await;
     assert!(v["warnings"].to_string().contains("R-PL-SA-DEADLINE"), "{v}");
+    // A Polish page states the rule in Polish, not the stored English words.
+    {
+        use diesel::RunQueryDsl;
+        let mut c = srv.db().conn().unwrap();
+        diesel::sql_query("UPDATE tenants SET locale = 'pl' WHERE slug = 'pl078'").execute(&mut *c).unwrap();
+    }
+    let page = http.get(srv.url(&format!("/centre/entries/{entry}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Wnioski o dostosowanie warunków i dokumenty muszą wpłynąć w terminie"), "{page}");
+    assert!(!page.contains("the arrangements cannot be guaranteed"), "{page}");
     srv.stop().await;
 }
 

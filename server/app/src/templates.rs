@@ -81,6 +81,25 @@ fn label_text(cats: &Catalogues, locale: Locale, group: &str, code: &str) -> Str
     }
 }
 
+/// A policy's reason or a workflow's warning, stored as `R-RULE-ID: what happened` in English, in
+/// `locale`: English keeps the plugin's own words (they name dates and items); another language
+/// states the rule from the catalogue (`rule.<id>`), and falls back to the stored words only for a
+/// rule it does not know.
+pub fn reason_text(cats: &Catalogues, locale: Locale, text: &str) -> String {
+    let rule = text.split_once(": ").map(|(r, _)| r).filter(|r| {
+        r.starts_with("R-")
+            && r.len() > 2
+            && r.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+    });
+    match rule {
+        Some(rule) if locale != Locale::En => {
+            let key = format!("rule.{rule}");
+            if cats.texts(locale).contains_key(&key) { cats.text(locale, &key).to_owned() } else { text.to_owned() }
+        }
+        _ => text.to_owned(),
+    }
+}
+
 /// Reads what templates are given as dates: a day (`2026-03-14`), an instant with an offset
 /// (RFC 3339), or an instant without one, which storage keeps in UTC. A day asked for as a day
 /// stays that day; an instant is moved to `zone` first.
@@ -146,6 +165,10 @@ impl Templates {
                 return String::new();
             }
             label_text(&cats, page_locale(state), &group, &code.to_string())
+        });
+        let cats = catalogues.clone();
+        env.add_filter("reason", move |state: &State, text: Value| -> String {
+            reason_text(&cats, page_locale(state), &text.to_string())
         });
         for (name, pattern) in [
             ("date", "format.date"),
