@@ -20,6 +20,7 @@ mod edge;
 mod errors;
 mod isolation;
 mod jobs;
+mod nodes;
 mod ops;
 mod pages;
 mod plugin_settings;

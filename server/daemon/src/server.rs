@@ -63,12 +63,17 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         api_requests_per_minute: cfg.verifier.api_requests_per_minute,
     };
     Ok(Arc::new(AppState {
+        throttle: Throttle::new(
+            clock.clone(),
+            db.clone(),
+            settings.login_failures_per_address,
+            settings.login_failure_window,
+        ),
+        rate: tessera_web::rate::RateLimits::new(clock.clone(), db.clone()),
         db,
         hasher: PasswordHasher::new(a.hash_concurrency, Duration::from_millis(a.hash_wait_ms)),
         templates: Templates::load().map_err(anyhow::Error::msg)?,
         policies: open_policies(cfg)?,
-        throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
-        rate: tessera_web::rate::RateLimits::new(clock.clone()),
         api_tokens: Default::default(),
         search_pool: tessera_web::state::SearchPool::new(std::thread::available_parallelism().map_or(2, |n| n.get()))?,
         search_watermark: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),

@@ -238,6 +238,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    throttle_hits (id) {
+        id -> BigInt,
+        key -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,

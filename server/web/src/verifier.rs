@@ -543,6 +543,7 @@ pub async fn sor_lookup(
             (format!("sor:org:{}", v.tenant), LOOKUPS_PER_ORG),
             (format!("sor:addr:{address}"), LOOKUPS_PER_ADDRESS),
         ])
+        .await?
         .map_err(AppError::too_many)?;
     let (tenant, actor, now, sor2) = (v.tenant, v.actor_id.clone(), state.clock.now(), sor.clone());
     let addr = address.to_string();
@@ -640,7 +641,7 @@ pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
     };
     let budget =
         crate::rate::Budget { max: state.settings.api_requests_per_minute, window: chrono::Duration::minutes(1) };
-    state.rate.take(&[(caller.verifier.actor_id.clone(), budget)]).map_err(AppError::too_many)?;
+    state.rate.take(&[(caller.verifier.actor_id.clone(), budget)]).await?.map_err(AppError::too_many)?;
     Ok(caller.verifier)
 }
 

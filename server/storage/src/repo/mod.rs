@@ -14,6 +14,7 @@ pub mod policy;
 pub mod search_log;
 pub mod shares;
 pub mod tenants;
+pub mod throttles;
 pub mod users;
 pub mod verifier;
 pub mod workflows;

@@ -1,0 +1,132 @@
+//! Several Tessera nodes on one database (a region): what one node counts or revokes holds on
+//! every node. Two servers in this process share a database, as the nodes of a region share
+//! PostgreSQL (SQLite is checked too: the same table serves the embedded default).
+
+use crate::both_backends;
+use crate::support::*;
+use crate::verifier::world;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tessera_domain::{Role, TenantKind};
+
+/// A second node on `first`'s database, with `tweak` applied to its configuration.
+async fn second_node(
+    backend: Backend,
+    first: &TestServer,
+    tweak: impl FnOnce(&mut tessera_daemon::config::Config),
+) -> TestServer {
+    let url = first.database_url.clone();
+    TestServer::start_with(backend, move |c| {
+        c.database.url = url;
+        tweak(c);
+    })
+    .await
+}
+
+both_backends!(
+    sign_in_failures_are_counted_across_nodes,
+    sor_lookups_are_limited_as_one_across_nodes,
+    api_rate_limit_and_revocation_hold_on_every_node,
+);
+
+async fn sign_in_failures_are_counted_across_nodes(backend: Backend) {
+    let a = TestServer::start_with(backend, |c| c.auth.login_failures_per_address = 4).await;
+    let b = second_node(backend, &a, |c| c.auth.login_failures_per_address = 4).await;
+    let centre = a.tenant("pl078", TenantKind::Centre);
+    for i in 0..4 {
+        a.user(&centre, &format!("user{i}@pl078.example"), Role::CentreStaff);
+    }
+    // Four failures from one address, alternating between the nodes, on four accounts so none
+    // locks: the address has used its budget on both nodes together.
+    for i in 0..4 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let res = login(&client(), node, "pl078", &format!("user{i}@pl078.example"), "bad guess 12").await;
+        assert_eq!(res.status(), 401, "failure {i}");
+    }
+    for node in [&a, &b] {
+        let res = login(&client(), node, "pl078", "user0@pl078.example", PASSWORD).await;
+        assert_eq!(res.status(), 429, "the address is throttled on every node");
+        assert!(res.headers().contains_key("retry-after"));
+    }
+    b.stop().await;
+    a.stop().await;
+}
+
+async fn sor_lookups_are_limited_as_one_across_nodes(backend: Backend) {
+    let a = TestServer::start(backend).await;
+    let b = second_node(backend, &a, |_| {}).await;
+    let _w = world(&a);
+    let mut statuses = Vec::new();
+    // The per-user budget is ten lookups per ten minutes (R-SOR-LOOKUP): spread over two nodes,
+    // the eleventh is refused wherever it lands.
+    let (on_a, on_b) = (client(), client());
+    let csrf_a = api_login(&on_a, &a, "org-a", "alice@org-a.example", PASSWORD).await;
+    let csrf_b = api_login(&on_b, &b, "org-a", "alice@org-a.example", PASSWORD).await;
+    for i in 0..12 {
+        let (http, node, csrf) = if i % 2 == 0 { (&on_a, &a, &csrf_a) } else { (&on_b, &b, &csrf_b) };
+        let res = http
+            .post(node.url("/api/v1/verifier/lookup"))
+            .header("x-csrf-token", csrf)
+            .json(&json!({"sor_number": "SOR-2026-00003", "date_of_birth": "1999-07-08"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 10, "{statuses:?}");
+    assert_eq!(&statuses[10..], &[429, 429], "{statuses:?}");
+    b.stop().await;
+    a.stop().await;
+}
+
+async fn api_rate_limit_and_revocation_hold_on_every_node(backend: Backend) {
+    let a = TestServer::start_with(backend, |c| c.verifier.api_requests_per_minute = 6).await;
+    let b = second_node(backend, &a, |c| c.verifier.api_requests_per_minute = 6).await;
+    let _w = world(&a);
+    let primary = client();
+    let csrf = api_login(&primary, &a, "org-a", "alice@org-a.example", PASSWORD).await;
+    let res = primary
+        .post(a.url("/api/v1/verifier/api-clients"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "busy"}))
+        .send()
+        .await
+        .unwrap();
+    let created: Value = res.json().await.unwrap();
+    let (token, id) =
+        (created["token"].as_str().unwrap().to_owned(), created["client"]["id"].as_str().unwrap().to_owned());
+    let machine = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let res = machine.get(node.url("/api/v1/verifier/shared")).bearer_auth(&token).send().await.unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 429, 429], "six requests a minute over both nodes");
+    // Revoked through node A: node B refuses the token within the token cache's bound.
+    a.advance(chrono::Duration::seconds(61));
+    b.advance(chrono::Duration::seconds(61));
+    assert_eq!(machine.get(b.url("/api/v1/verifier/shared")).bearer_auth(&token).send().await.unwrap().status(), 200);
+    let res = primary
+        .delete(a.url(&format!("/api/v1/verifier/api-clients/{id}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "revoke: {}", res.status());
+    let bound = tessera_web::api_clients::TokenCache::TTL;
+    let revoked_at = Instant::now();
+    loop {
+        let status = machine.get(b.url("/api/v1/verifier/shared")).bearer_auth(&token).send().await.unwrap().status();
+        if status == 401 {
+            break;
+        }
+        assert!(
+            revoked_at.elapsed() < bound + Duration::from_secs(5),
+            "node B still accepts a revoked token: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    b.stop().await;
+    a.stop().await;
+}
