@@ -130,3 +130,53 @@ async fn api_rate_limit_and_revocation_hold_on_every_node(backend: Backend) {
     b.stop().await;
     a.stop().await;
 }
+
+/// While the database refuses every connection (as during a failover, before the standby is
+/// promoted) the server answers 503 with Retry-After, never a 500 or a hang, and `/healthz` says
+/// "database unreachable"; once the database takes connections again the server reconnects by
+/// itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_a_503_and_the_server_reconnects() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let srv = TestServer::start_with(Backend::Postgres, |c| c.database.wait_seconds = 2).await;
+    let centre = srv.tenant("pl078", TenantKind::Centre);
+    srv.user(&centre, "manager@pl078.example", Role::CentreManager);
+    let http = client();
+    assert_eq!(http.get(srv.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
+    let name = srv.database_url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = diesel::pg::PgConnection::establish(&std::env::var("TESSERA_TEST_PG").unwrap()).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .unwrap();
+
+    let res = http.get(srv.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(res.text().await.unwrap(), "database unreachable");
+    let sign_in = || {
+        http.post(srv.url("/api/v1/auth/login"))
+            .json(&json!({"tenant": "pl078", "login": "manager@pl078.example", "password": PASSWORD}))
+            .send()
+    };
+    for res in [sign_in().await.unwrap(), http.get(srv.url("/t/pl078/login")).send().await.unwrap()] {
+        assert_eq!(res.status(), 503, "{}", res.url());
+        assert!(res.headers().contains_key("retry-after"), "{}", res.url());
+    }
+
+    admin.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).unwrap();
+    let back = Instant::now();
+    loop {
+        let res = http.get(srv.url("/healthz")).send().await.unwrap();
+        if res.status() == 200 {
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(30), "the server did not reconnect: {}", res.status());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(sign_in().await.unwrap().status(), 200, "signing in works again");
+    srv.stop().await;
+}

@@ -280,7 +280,9 @@ async fn the_plugin_watcher_settles_after_a_change() {
         async move {
             let text = http.get(url).send().await.unwrap().text().await.unwrap();
             text.lines()
-                .find_map(|l| l.strip_prefix("tessera_policy_reloads_total ").and_then(|n| n.trim().parse::<u64>().ok()))
+                .find_map(|l| {
+                    l.strip_prefix("tessera_policy_reloads_total ").and_then(|n| n.trim().parse::<u64>().ok())
+                })
                 .unwrap_or(0)
         }
     };
@@ -301,8 +303,11 @@ async fn the_plugin_watcher_settles_after_a_change() {
     // An invalid plugin dropped in, then a manifest touched: one reload for the touch.
     let before = reloads().await;
     std::fs::write(plugins.join("broken.wasm"), b"\0asm garbage").unwrap();
-    std::fs::write(plugins.join("broken.toml"), "name = \"broken\"\nversion = \"0.1.0\"\nabi = 1\nkinds = [\"photo\"]\n")
-        .unwrap();
+    std::fs::write(
+        plugins.join("broken.toml"),
+        "name = \"broken\"\nversion = \"0.1.0\"\nabi = 1\nkinds = [\"photo\"]\n",
+    )
+    .unwrap();
     wait_for_reload(before).await;
     settle().await;
     let before = reloads().await;

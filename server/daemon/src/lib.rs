@@ -6,6 +6,7 @@ pub mod cli_retention;
 pub mod cli_verifier;
 pub mod config;
 pub mod demo;
+pub mod failover;
 pub mod indexer;
 pub mod mail;
 pub mod metrics;

@@ -19,8 +19,9 @@ use tokio::task::JoinHandle;
 
 /// Opens the database named by the configuration and brings its schema up to date.
 pub fn open_database(cfg: &Config) -> anyhow::Result<Db> {
-    let db = Db::open(&cfg.database.url, cfg.database.pool_size)
-        .with_context(|| format!("cannot open the database {}", tessera_storage::redact_url(&cfg.database.url)))?;
+    let db =
+        Db::open_waiting(&cfg.database.url, cfg.database.pool_size, Duration::from_secs(cfg.database.wait_seconds))
+            .with_context(|| format!("cannot open the database {}", tessera_storage::redact_url(&cfg.database.url)))?;
     let applied = db.migrate().context("cannot migrate the database")?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
@@ -180,7 +181,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             .route_layer(axum::middleware::from_fn(crate::metrics::track))
             .merge(crate::metrics::router(state.clone(), cfg.server.metrics_token.clone()));
     }
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let app = crate::failover::retry_idempotent(app).into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;
     let grace = Duration::from_secs(cfg.server.shutdown_grace_seconds);
     let mut rx = stop_rx.clone();
