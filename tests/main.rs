@@ -25,6 +25,7 @@ mod ops;
 mod pages;
 mod plugin_settings;
 mod plugins;
+mod region;
 mod results_import;
 mod verifier;
 mod verifier_account_pages;
