@@ -27,6 +27,7 @@ both_backends!(
     sign_in_failures_are_counted_across_nodes,
     sor_lookups_are_limited_as_one_across_nodes,
     api_rate_limit_and_revocation_hold_on_every_node,
+    a_plugin_installed_and_assigned_through_one_node_is_used_by_every_node,
 );
 
 async fn sign_in_failures_are_counted_across_nodes(backend: Backend) {
@@ -179,4 +180,71 @@ async fn a_database_outage_is_a_503_and_the_server_reconnects() {
     }
     assert_eq!(sign_in().await.unwrap().status(), 200, "signing in works again");
     srv.stop().await;
+}
+
+async fn a_plugin_installed_and_assigned_through_one_node_is_used_by_every_node(backend: Backend) {
+    let dist = std::path::PathBuf::from(
+        std::env::var("TESSERA_PLUGINS_DIST")
+            .expect("TESSERA_PLUGINS_DIST is not set: run the suite with `bash tests/run.sh`"),
+    );
+    let a = TestServer::start(backend).await;
+    let b = second_node(backend, &a, |_| {}).await;
+    let inst = {
+        let mut c = a.db().conn().unwrap();
+        tessera_storage::repo::tenants::installation(&mut c, start_instant()).unwrap()
+    };
+    a.user(&inst, "admin@tessera.local", Role::InstallationAdmin);
+    a.tenant("it001", TenantKind::Centre);
+
+    // Installed with node A's command line: A's plugins folder and the shared database.
+    let cli_data = tempfile::tempdir().unwrap();
+    let a_plugins = a.running.as_ref().unwrap().state.policies.dir().to_path_buf();
+    let (code, out, err) = tessera(
+        &["plugin", "install", dist.join("it.wasm").to_str().unwrap()],
+        &[
+            ("TESSERA_DATA_DIR", cli_data.path().to_str().unwrap()),
+            ("TESSERA_PLUGINS__DIR", a_plugins.to_str().unwrap()),
+            ("TESSERA_DATABASE__URL", a.database_url.as_str()),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("published plugin `it`"), "{out}{err}");
+
+    // Node B loads it from the database without a restart.
+    let on_b = client();
+    let csrf_b = api_login(&on_b, &b, "installation", "admin@tessera.local", PASSWORD).await;
+    let waited = Instant::now();
+    loop {
+        let listed: Value = on_b.get(b.url("/api/v1/plugins")).send().await.unwrap().json().await.unwrap();
+        if listed.as_array().unwrap().iter().any(|p| p["name"] == "it") {
+            break;
+        }
+        assert!(waited.elapsed() < Duration::from_secs(30), "node B never loaded the plugin: {listed}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Assigned through node A, it decides on node B.
+    let on_a = client();
+    let csrf_a = api_login(&on_a, &a, "installation", "admin@tessera.local", PASSWORD).await;
+    let res = on_a
+        .put(a.url("/api/v1/tenants/it001/policies/photo"))
+        .header("x-csrf-token", &csrf_a)
+        .json(&json!({"plugin": "it", "config": {"photographed_exams": ["cae"]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let res = on_b
+        .post(b.url("/api/v1/tenants/it001/decisions/photo"))
+        .header("x-csrf-token", &csrf_b)
+        .json(&json!({"exam": "fce", "candidate_date_of_birth": "1995-01-01", "registration_date": "2026-04-10"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let decision: Value = res.json().await.unwrap();
+    assert_eq!(decision["plugin"], "it", "{decision}");
+    b.stop().await;
+    a.stop().await;
 }

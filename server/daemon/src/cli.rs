@@ -485,6 +485,13 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
         PluginCommand::Install { file } => {
             let info = registry.install_file(&file).map_err(policy_error)?;
             println!("installed plugin `{}` v{} into {}", info.name, info.version, registry.dir().display());
+            // Published to the database too, so that every node of a region loads it.
+            let published = crate::server::open_database(cfg)
+                .and_then(|db| crate::plugin_sync::publish(&db, registry.dir(), &info.name, chrono::Utc::now()));
+            match published {
+                Ok(()) => println!("published plugin `{}` to the database: every node loads it", info.name),
+                Err(e) => eprintln!("warning: not published to the database (other nodes will not load it): {e:#}"),
+            }
             Ok(())
         }
         PluginCommand::Assign { tenant, kind, settings, settings_file, plugin } => {

@@ -10,6 +10,7 @@ pub mod failover;
 pub mod indexer;
 pub mod mail;
 pub mod metrics;
+pub mod plugin_sync;
 pub mod redirect;
 pub mod release;
 pub mod server;

@@ -169,6 +169,8 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     };
     tasks.push(tokio::spawn(indexer.run(Duration::from_millis(cfg.search.poll_interval_ms), stop_rx.clone())));
 
+    tasks.push(tokio::spawn(crate::plugin_sync::run(db.clone(), state.policies.dir().to_path_buf(), stop_rx.clone())));
+
     tasks.push(tokio::spawn(notifications(
         state.clone(),
         Duration::from_millis(cfg.jobs.poll_interval_ms),

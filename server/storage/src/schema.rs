@@ -239,6 +239,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    plugin_files (name) {
+        name -> Text,
+        manifest -> Text,
+        module_base64 -> Text,
+        digest -> Text,
+        installed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     throttle_hits (id) {
         id -> BigInt,
         key -> Text,

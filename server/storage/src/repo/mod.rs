@@ -10,6 +10,7 @@ pub mod downloads;
 pub mod jobs;
 pub mod notify;
 pub mod organisations;
+pub mod plugin_files;
 pub mod policy;
 pub mod search_log;
 pub mod shares;
