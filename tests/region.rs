@@ -1,7 +1,7 @@
 //! A region on loopback, started and stopped by this test: a `pg_auto_failover` monitor, a
 //! PostgreSQL primary and a synchronous standby, three `tessera serve` nodes (the binary this
 //! build made) and HAProxy with `packaging/region/haproxy.cfg`. A bounded workload (shares and
-//! their withdrawals, sign-ins, searches) runs through HAProxy while one node is killed with
+//! their withdrawals, results imports, sign-ins, searches) runs through HAProxy while one node is killed with
 //! SIGKILL and then the primary is stopped, so that the standby is promoted. Checked: every
 //! write answered 2xx is there afterwards, no request got a 500 and every 503 carried
 //! Retry-After, SOR lookups spread over the three nodes are limited as one, every node's search
@@ -341,6 +341,9 @@ struct Tally {
     errors: Mutex<Vec<String>>,
     /// Shares the server acknowledged, and whether their withdrawal was acknowledged too.
     shares: Mutex<Vec<(String, bool)>>,
+    /// Results imports acknowledged, and cut by the killed node (maybe done, maybe not).
+    imports: AtomicU64,
+    imports_cut: AtomicU64,
     /// Signed-in clients the server acknowledged (their sessions must survive).
     sessions: Mutex<Vec<reqwest::Client>>,
     /// When the primary was told to stop, when it no longer took connections, the requests
@@ -393,6 +396,49 @@ impl Tally {
             }
         }
     }
+}
+
+/// The header of the board's results file for B2 First.
+const RESULTS_HEADER: &str =
+    "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n";
+
+/// A new FCE session of the demo centre with one entry, dated around today (the nodes run on
+/// the real clock): (signed-in manager, CSRF token, session id, entry id, candidate number).
+async fn results_session(base: &str) -> (reqwest::Client, String, String, String, String) {
+    let (http, csrf) = sign_in(base, "pl078", "manager@pl078.example").await.expect("the centre manager signs in");
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let session = json!({
+        "exam_code": "FCE", "written_date": day(20), "time_of_day": "AM", "delivery": "PB",
+        "fee_minor": 81000, "late_fee_minor": 15000, "currency": "PLN",
+        "registration_opens": day(-10), "registration_closes": day(5), "late_entry_deadline": day(10),
+        "capacity": 20, "minimum_candidates": 1,
+        "release_at": format!("{} 09:00", day(60)), "release_timezone": "Europe/London",
+        "speaking_window_start": day(15), "speaking_window_end": day(21), "venue": "Katowice",
+        "timetable": [
+            {"component": "Reading", "day": day(20), "starts_at": "09:00", "venue": "Main building", "room": "101"},
+            {"component": "Writing", "day": day(20), "starts_at": "10:30", "venue": "Main building", "room": "101"},
+            {"component": "Speaking", "day": day(15), "starts_at": "14:00", "venue": "Main building", "room": "12"}
+        ]
+    });
+    let post =
+        |path: &str, body: Value| http.post(format!("{base}{path}")).header("x-csrf-token", &csrf).json(&body).send();
+    let res = post("/api/v1/sessions", session).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "session: {}", res.text().await.unwrap());
+    let session_id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let entry = json!({"session_id": session_id, "first_name": "Region", "family_name": "Failover",
+        "date_of_birth": "1999-05-04", "email": "region@mail.example", "phone": "+48 600 100 200",
+        "nationality": "PL", "id_document_type": "national_id_card", "id_document_number": "ABC123456"});
+    let res = post("/api/v1/entries", entry).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "entry: {}", res.text().await.unwrap());
+    let entry_id = res.json::<Value>().await.unwrap()["entry_id"].as_str().unwrap().to_owned();
+    let details: Value =
+        http.get(format!("{base}/api/v1/entries/{entry_id}/details")).send().await.unwrap().json().await.unwrap();
+    let number = details["entry"]["candidate_number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the entry has a candidate number: {details}"))
+        .to_owned();
+    (http, csrf, session_id, entry_id, number)
 }
 
 /// A client signed in through `base`, with its CSRF token.
@@ -486,6 +532,7 @@ async fn a_region_survives_a_killed_node_and_a_failover() {
     }
     let entry = entry.expect("one of the candidate's results can be shared");
     let (verifier, _) = sign_in(&base, "unimi", VERIFIER).await.expect("the verifier signs in");
+    let (centre, centre_csrf, session, results_entry, candidate_number) = results_session(&base).await;
 
     // The workload: a writer sharing and withdrawing, sign-ins, searches; until `stop`.
     let tally = Arc::new(Tally::default());
@@ -596,6 +643,39 @@ async fn a_region_survives_a_killed_node_and_a_failover() {
         }));
     }
 
+    {
+        let (tally, stop, base, centre, csrf, session, number) = (
+            tally.clone(),
+            stop.clone(),
+            base.clone(),
+            centre.clone(),
+            centre_csrf.clone(),
+            session.clone(),
+            candidate_number.clone(),
+        );
+        others.push(tokio::spawn(async move {
+            // The board's file for the session, imported again and again: each import that
+            // is answered 2xx adds one result version, each refused one adds none.
+            let csv = format!("{RESULTS_HEADER}{number},graded,176,B,B2,170,175,180,172,183\n");
+            while !stop.load(Ordering::Relaxed) {
+                let sent = Instant::now();
+                let res = centre
+                    .post(format!("{base}/api/v1/sessions/{session}/results"))
+                    .header("x-csrf-token", &csrf)
+                    .header("content-type", "text/csv")
+                    .body(csv.clone())
+                    .send()
+                    .await;
+                if tally.count("results import", &res, true, sent) {
+                    tally.imports.fetch_add(1, Ordering::Relaxed);
+                } else if res.is_ok_and(|r| r.status() == StatusCode::BAD_GATEWAY) {
+                    tally.imports_cut.fetch_add(1, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }));
+    }
+
     // Node 2 dies; then the primary stops and the standby is promoted.
     tokio::time::sleep(Duration::from_secs(4)).await;
     region.kill_node(1);
@@ -676,7 +756,7 @@ async fn a_region_survives_a_killed_node_and_a_failover() {
     let listed: Value = cand.get(format!("{base}/api/v1/candidate/shares")).send().await.unwrap().json().await.unwrap();
     let listed = listed.as_array().unwrap();
     let acked = tally.shares.lock().unwrap().clone();
-    let mut lost = 0;
+    let mut lost: u64 = 0;
     for (id, withdrawn) in &acked {
         match listed.iter().find(|s| s["id"] == id.as_str()) {
             None => lost += 1,
@@ -691,6 +771,21 @@ async fn a_region_survives_a_killed_node_and_a_failover() {
             lost += 1;
         }
     }
+
+    let details: Value = centre
+        .get(format!("{base}/api/v1/entries/{results_entry}/details"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let versions = details["result_versions"].as_array().map_or(0, Vec::len) as u64;
+    let (imports, imports_cut) = (tally.imports.load(Ordering::Relaxed), tally.imports_cut.load(Ordering::Relaxed));
+    if versions < imports {
+        lost += imports - versions;
+    }
+    assert!(versions <= imports + imports_cut, "{versions} result versions from {imports} acknowledged imports");
 
     // The SOR-lookup budget (ten per user per ten minutes) holds over the three nodes at once.
     let (looker, looker_csrf) = sign_in(&region.node_base(0), "unimi", VERIFIER).await.unwrap();
@@ -710,7 +805,7 @@ async fn a_region_survives_a_killed_node_and_a_failover() {
     println!(
         "figure: failover: writes through HAProxy succeeded again {:.1} s after the primary stopped; \
          {} requests refused (503 with Retry-After) meanwhile; acknowledged writes lost: {lost} \
-         (of {} shares or withdrawals and {} sign-ins)",
+         (of {} shares or withdrawals, {imports} results imports and {} sign-ins)",
         tally.writes_back.lock().unwrap().unwrap().as_secs_f64(),
         tally.refused_during_failover.load(Ordering::Relaxed),
         acked.len() + acked.iter().filter(|s| s.1).count(),
