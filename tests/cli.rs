@@ -355,3 +355,26 @@ fn serve_with_tls_and_stop_on_sigterm() {
     let _ = child.wait();
     panic!("tessera serve did not stop within 10 s of SIGTERM");
 }
+
+/// Logs written to a file or a pipe (journald, a container runtime) carry no ANSI colour codes.
+#[test]
+fn logs_have_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+    let port = free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("serve")
+        .env("TESSERA_DATA_DIR", dir.path())
+        .env("TESSERA_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    wait_for_health(&format!("http://127.0.0.1:{port}/healthz"));
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(dir.path().join("serve.log")).unwrap();
+    assert!(text.contains("INFO"), "the server logged: {text}");
+    assert!(!text.contains('\u{1b}'), "no escape sequences in a log file: {text:?}");
+}

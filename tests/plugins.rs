@@ -266,3 +266,75 @@ fn sha_line(plugins: &Path) -> String {
         .map(|l| format!("{l}\n"))
         .unwrap_or_default()
 }
+
+/// The plugins folder settles after a change: one reload per change (debounced), none while
+/// idle (the reload's own reads of the files are not changes), and an invalid plugin does not
+/// keep it busy. The CPU the process used while idle is printed as a figure, not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_watcher_settles_after_a_change() {
+    let srv = TestServer::start_with_plugins(Backend::Sqlite).await;
+    let plugins = srv.running.as_ref().unwrap().state.policies.dir().to_path_buf();
+    let http = client();
+    let reloads = || {
+        let (http, url) = (http.clone(), srv.url("/metrics"));
+        async move {
+            let text = http.get(url).send().await.unwrap().text().await.unwrap();
+            text.lines()
+                .find_map(|l| {
+                    l.strip_prefix("tessera_policy_reloads_total ").and_then(|n| n.trim().parse::<u64>().ok())
+                })
+                .unwrap_or(0)
+        }
+    };
+    let settle = || tokio::time::sleep(Duration::from_millis(1500));
+    let wait_for_reload = |after: u64| {
+        let reloads = &reloads;
+        async move {
+            for _ in 0..100 {
+                if reloads().await > after {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("the watcher did not reload after a change");
+        }
+    };
+
+    // An invalid plugin dropped in, then a manifest touched: one reload for the touch.
+    let before = reloads().await;
+    std::fs::write(plugins.join("broken.wasm"), b"\0asm garbage").unwrap();
+    std::fs::write(
+        plugins.join("broken.toml"),
+        "name = \"broken\"\nversion = \"0.1.0\"\nabi = 1\nkinds = [\"photo\"]\n",
+    )
+    .unwrap();
+    wait_for_reload(before).await;
+    settle().await;
+    let before = reloads().await;
+    let manifest = std::fs::File::options().append(true).open(plugins.join("it.toml")).unwrap();
+    manifest.set_modified(std::time::SystemTime::now()).unwrap();
+    drop(manifest);
+    wait_for_reload(before).await;
+    settle().await;
+    let after_touch = reloads().await;
+    assert_eq!(after_touch, before + 1, "one reload for one change");
+
+    // Idle: no reload at all.
+    let cpu_before = process_cpu_ticks();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let cpu_after = process_cpu_ticks();
+    assert_eq!(reloads().await, after_touch, "an idle server does not reload");
+    println!(
+        "figure: CPU used by the whole test process over 3 s idle after a change: {} ticks of 1/100 s",
+        cpu_after - cpu_before
+    );
+    srv.stop().await;
+}
+
+/// User plus system CPU time of this process, in clock ticks (`/proc/self/stat`).
+fn process_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}

@@ -4,7 +4,9 @@
 #   2. starts a throwaway PostgreSQL server as the postgres user (removed on exit),
 #   3. builds the shipped policy plugins for wasm32-wasip1,
 #   4. checks formatting and clippy, then runs the one integration binary and the unit tests
-#      against SQLite and PostgreSQL with cargo-nextest;
+#      against SQLite and PostgreSQL with cargo-nextest; among them the region test, which
+#      starts its own pg_auto_failover monitor, primary and standby, three Tessera nodes and
+#      HAProxy on 127.0.0.1, kills a node and fails the primary over (about a minute and a half);
 #   5. runs the packaging test (packaging/test.sh: release build, Debian package installed into a
 #      clean Debian 12 root, container image built and smoke-tested with buildah) when no
 #      arguments were given and TESSERA_SKIP_PACKAGING is not 1.
@@ -15,7 +17,8 @@ root=$(pwd)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd chromium curl ca-certificates poppler-utils openssl)
+# postgresql-15-auto-failover, pg-auto-failover-cli and haproxy: the region test (tests/region.rs).
+packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

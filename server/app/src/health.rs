@@ -23,3 +23,12 @@ pub async fn readiness(state: &AppState) -> Readiness {
         Err(e) => Readiness::DatabaseUnavailable(e.to_string()),
     }
 }
+
+/// Whether a database (the primary) answers within `within`; why not, when it does not.
+pub async fn database_answers(state: &AppState, within: std::time::Duration) -> Result<(), String> {
+    match tokio::time::timeout(within, state.db.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
+    }
+}

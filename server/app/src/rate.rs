@@ -1,18 +1,17 @@
 //! Request budgets per key (a user, an organisation, a client address, an API client) in a
-//! sliding window, in memory: a restart forgets them, which only ever lets more through.
+//! sliding window, kept in the database (`repo::throttles`) so every node of a region counts
+//! against the same budget.
 
-use chrono::{DateTime, Duration, Utc};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use chrono::Duration;
+use std::sync::Arc;
 use tessera_domain::Clock;
-
-/// Keys tracked at most; beyond it the stalest are dropped (bounded memory under attack).
-const MAX_KEYS: usize = 200_000;
+use tessera_storage::repo::throttles;
+use tessera_storage::{Db, StorageError};
 
 /// Sliding-window counters keyed by text.
 pub struct RateLimits {
     clock: Arc<dyn Clock>,
-    hits: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
+    db: Db,
 }
 
 /// One budget: at most `max` requests per `window`.
@@ -25,44 +24,19 @@ pub struct Budget {
 }
 
 impl RateLimits {
-    /// Empty counters on `clock`.
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self { clock, hits: Mutex::new(HashMap::new()) }
+    /// Counters in `db`, on `clock`.
+    pub fn new(clock: Arc<dyn Clock>, db: Db) -> Self {
+        Self { clock, db }
     }
 
     /// Counts one request against every `(key, budget)` pair, or none of them if any budget is
-    /// used up: then `Err(seconds until a request would be allowed)`.
-    pub fn take(&self, checks: &[(String, Budget)]) -> Result<(), u64> {
+    /// used up: then `Ok(Err(seconds until a request would be allowed))`.
+    pub async fn take(&self, checks: &[(String, Budget)]) -> Result<Result<(), u64>, StorageError> {
         let now = self.clock.now();
-        let mut map = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = 0i64;
-        for (key, b) in checks {
-            if let Some(q) = map.get_mut(key) {
-                while q.front().is_some_and(|t| *t + b.window <= now) {
-                    q.pop_front();
-                }
-                if q.len() >= b.max {
-                    let oldest = *q.front().expect("non-empty");
-                    wait = wait.max((oldest + b.window - now).num_seconds().max(1));
-                }
-            }
-        }
-        if wait > 0 {
-            return Err(wait as u64);
-        }
-        if map.len() + checks.len() > MAX_KEYS {
-            map.retain(|_, q| q.back().is_some_and(|t| *t + Duration::hours(1) > now));
-            if map.len() + checks.len() > MAX_KEYS {
-                map.clear();
-            }
-        }
-        for (key, b) in checks {
-            let q = map.entry(key.clone()).or_default();
-            q.push_back(now);
-            while q.len() > b.max {
-                q.pop_front();
-            }
-        }
-        Ok(())
+        let budgets: Vec<throttles::Budget> = checks
+            .iter()
+            .map(|(key, b)| throttles::Budget { key: key.clone(), max: b.max as i64, window: b.window })
+            .collect();
+        self.db.call(move |c| throttles::take(c, &budgets, now)).await
     }
 }

@@ -110,6 +110,9 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Connections in the pool.
     pub pool_size: u32,
+    /// Seconds a request waits for a database connection before it is answered 503 with
+    /// Retry-After (while a region's primary fails over, no connection can be opened).
+    pub wait_seconds: u64,
 }
 
 /// Sign-in and sessions.
@@ -222,7 +225,7 @@ impl Default for ServerConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: String::new(), pool_size: 8 }
+        Self { url: String::new(), pool_size: 8, wait_seconds: 10 }
     }
 }
 
@@ -357,6 +360,9 @@ impl Config {
         tessera_storage::DatabaseUrl::parse(&self.database.url).map_err(|e| bad("database.url", e))?;
         if self.database.pool_size == 0 || self.database.pool_size > 256 {
             return Err(bad("database.pool_size", "expected a number from 1 to 256"));
+        }
+        if !(1..=120).contains(&self.database.wait_seconds) {
+            return Err(bad("database.wait_seconds", "expected a number of seconds from 1 to 120"));
         }
         let a = &self.auth;
         for (key, v) in [

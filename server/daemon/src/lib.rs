@@ -3,9 +3,11 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod failover;
 pub mod indexer;
 pub mod mail;
 pub mod metrics;
+pub mod plugin_sync;
 pub mod redirect;
 pub mod release;
 pub mod server;

@@ -25,6 +25,9 @@ pub const JOBS: &str = "tessera_jobs";
 /// Search latency in seconds: the search layer records into it (`metrics::histogram!`).
 pub const SEARCH_DURATION: &str = "tessera_search_duration_seconds";
 
+/// Reloads of the policy plugins folder since the start (the start-up load included).
+pub const POLICY_RELOADS: &str = "tessera_policy_reloads_total";
+
 /// Latency buckets, in seconds: from a cached page to a slow report.
 const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
@@ -54,6 +57,7 @@ fn describe() {
     describe_counter!(HTTP_REQUESTS, "HTTP requests served, by method, route and status");
     describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request latency, by method and route");
     describe_gauge!(JOBS, "Jobs in the durable queue, by status");
+    describe_counter!(POLICY_RELOADS, "Reloads of the policy plugins folder (one per change, debounced)");
     describe_histogram!(SEARCH_DURATION, Unit::Seconds, "Search latency");
     describe_counter!(tessera_app::policy::DECISIONS, "Policy decisions made, by kind and plugin");
     describe_counter!(tessera_app::policy::FAILURES, "Policy decisions that failed closed, by kind, plugin and cause");
@@ -109,6 +113,7 @@ async fn render(State(access): State<MetricsAccess>, headers: axum::http::Header
         }
         Err(e) => tracing::warn!(error = %e, "cannot count jobs for /metrics"),
     }
+    metrics::counter!(POLICY_RELOADS).absolute(access.state.policies.reloads());
     let handle = handle();
     handle.run_upkeep();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()

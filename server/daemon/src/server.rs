@@ -19,8 +19,9 @@ use tokio::task::JoinHandle;
 
 /// Opens the database named by the configuration and brings its schema up to date.
 pub fn open_database(cfg: &Config) -> anyhow::Result<Db> {
-    let db = Db::open(&cfg.database.url, cfg.database.pool_size)
-        .with_context(|| format!("cannot open the database {}", tessera_storage::redact_url(&cfg.database.url)))?;
+    let db =
+        Db::open_waiting(&cfg.database.url, cfg.database.pool_size, Duration::from_secs(cfg.database.wait_seconds))
+            .with_context(|| format!("cannot open the database {}", tessera_storage::redact_url(&cfg.database.url)))?;
     let applied = db.migrate().context("cannot migrate the database")?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
@@ -63,12 +64,17 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         api_requests_per_minute: cfg.verifier.api_requests_per_minute,
     };
     Ok(Arc::new(AppState {
+        throttle: Throttle::new(
+            clock.clone(),
+            db.clone(),
+            settings.login_failures_per_address,
+            settings.login_failure_window,
+        ),
+        rate: tessera_app::rate::RateLimits::new(clock.clone(), db.clone()),
         db,
         hasher: PasswordHasher::new(a.hash_concurrency, Duration::from_millis(a.hash_wait_ms)),
         templates: Templates::with_pages(tessera_web::PAGES).map_err(anyhow::Error::msg)?,
         policies: open_policies(cfg)?,
-        throttle: Throttle::new(clock.clone(), settings.login_failures_per_address, settings.login_failure_window),
-        rate: tessera_app::rate::RateLimits::new(clock.clone()),
         api_tokens: Default::default(),
         search_pool: tessera_app::state::SearchPool::new(std::thread::available_parallelism().map_or(2, |n| n.get()))?,
         search_watermark: Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
@@ -163,6 +169,8 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     };
     tasks.push(tokio::spawn(indexer.run(Duration::from_millis(cfg.search.poll_interval_ms), stop_rx.clone())));
 
+    tasks.push(tokio::spawn(crate::plugin_sync::run(db.clone(), state.policies.dir().to_path_buf(), stop_rx.clone())));
+
     tasks.push(tokio::spawn(notifications(
         state.clone(),
         Duration::from_millis(cfg.jobs.poll_interval_ms),
@@ -175,7 +183,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             .route_layer(axum::middleware::from_fn(crate::metrics::track))
             .merge(crate::metrics::router(state.clone(), cfg.server.metrics_token.clone()));
     }
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let app = crate::failover::retry_idempotent(app).into_make_service_with_connect_info::<SocketAddr>();
     let listen = cfg.listen_addr()?;
     let grace = Duration::from_secs(cfg.server.shutdown_grace_seconds);
     let mut rx = stop_rx.clone();

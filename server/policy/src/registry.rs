@@ -129,6 +129,11 @@ struct Inner {
     validators: HashMap<DecisionKind, jsonschema::Validator>,
     /// Serialises reloads (watcher and manual calls).
     reload_lock: Mutex<()>,
+    /// The last failure warned about, by file stem: a bad file is warned about once per
+    /// version, not at every reload.
+    warned: Mutex<HashMap<String, String>>,
+    /// Reloads run since the registry opened (`/metrics`).
+    reloads: std::sync::atomic::AtomicU64,
 }
 
 /// The plugin registry. Cheap to clone; `Send + Sync`; [`PolicyRegistry::decide`] may run on
@@ -170,6 +175,8 @@ impl PolicyRegistry {
                 modules: Mutex::new(HashMap::new()),
                 validators,
                 reload_lock: Mutex::new(()),
+                warned: Mutex::new(HashMap::new()),
+                reloads: std::sync::atomic::AtomicU64::new(0),
             }),
         };
         let report = registry.reload();
@@ -204,6 +211,8 @@ impl PolicyRegistry {
     /// set is then swapped in one step. A plugin whose new files fail keeps its old version.
     pub fn reload(&self) -> ReloadReport {
         let _guard = self.inner.reload_lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.inner.reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut warned = self.inner.warned.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.snapshot();
         let mut next = BTreeMap::new();
         let mut report = ReloadReport::default();
@@ -217,10 +226,18 @@ impl PolicyRegistry {
                             sha256 = %plugin.info.sha256, "policy plugin loaded");
                         report.loaded.push(plugin.info.clone());
                     }
+                    warned.remove(&stem);
                     next.insert(stem, plugin);
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "policy plugin not loaded");
+                    let text = error.to_string();
+                    if warned.get(&stem) != Some(&text) {
+                        match current.get(&stem) {
+                            Some(_) => tracing::warn!(%error, "policy plugin not loaded: the previous version stays"),
+                            None => tracing::warn!(%error, "policy plugin not loaded"),
+                        }
+                        warned.insert(stem.clone(), text);
+                    }
                     if let Some(old) = current.get(&stem) {
                         next.insert(stem, old.clone());
                     }
@@ -229,6 +246,9 @@ impl PolicyRegistry {
             }
         }
         report.removed = current.keys().filter(|name| !next.contains_key(*name)).cloned().collect();
+        let present: std::collections::HashSet<String> =
+            manifest_paths(&self.inner.dir).iter().map(|p| file_stem(p)).collect();
+        warned.retain(|stem, _| present.contains(stem));
         *self.inner.plugins.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         report
     }
@@ -310,35 +330,45 @@ impl PolicyRegistry {
 
     /// Reload whenever the plugins directory changes, until the returned handle is dropped.
     ///
-    /// Events are debounced so that a module and its manifest copied together load together.
+    /// Events are debounced (250 ms) so that a module and its manifest copied together load
+    /// together, with one reload per burst. Only changes count: the reload's own reads of the
+    /// files raise access events, which once made every reload trigger the next one.
     pub fn watch(&self) -> Result<WatchHandle, PolicyError> {
-        use notify::{RecursiveMode, Watcher};
+        use notify_debouncer_full::notify::RecursiveMode;
+        let io = |e: notify_debouncer_full::notify::Error| {
+            PolicyError::new(self.inner.dir.display().to_string(), Cause::Io, e.to_string())
+        };
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if event.is_ok() {
-                let _ = tx.send(());
-            }
-        })
-        .map_err(|e| PolicyError::new(self.inner.dir.display().to_string(), Cause::Io, e.to_string()))?;
-        watcher
-            .watch(&self.inner.dir, RecursiveMode::NonRecursive)
-            .map_err(|e| PolicyError::new(self.inner.dir.display().to_string(), Cause::Io, e.to_string()))?;
+        let mut debouncer = notify_debouncer_full::new_debouncer(
+            Duration::from_millis(250),
+            None,
+            move |events: notify_debouncer_full::DebounceEventResult| {
+                if events.is_ok_and(|events| events.iter().any(|e| changes_plugins(&e.event))) {
+                    let _ = tx.send(());
+                }
+            },
+        )
+        .map_err(io)?;
+        debouncer.watch(&self.inner.dir, RecursiveMode::NonRecursive).map_err(io)?;
         let registry = Arc::downgrade(&self.inner);
         let thread = std::thread::Builder::new()
             .name("policy-watch".into())
             .spawn(move || {
                 while rx.recv().is_ok() {
-                    // Let a burst of events (copy module, copy manifest) settle first.
-                    while rx.recv_timeout(Duration::from_millis(200)).is_ok() {}
+                    // Changes that arrived while the last reload ran are covered by the next.
+                    while rx.try_recv().is_ok() {}
                     let Some(inner) = registry.upgrade() else { break };
-                    let report = PolicyRegistry { inner }.reload();
-                    for error in &report.failed {
-                        tracing::warn!(%error, "hot reload kept the previous version");
-                    }
+                    // Failures are warned about inside, once per file version.
+                    PolicyRegistry { inner }.reload();
                 }
             })
             .map_err(|e| PolicyError::new("-", Cause::Io, e.to_string()))?;
-        Ok(WatchHandle { _watcher: watcher, _thread: thread })
+        Ok(WatchHandle { _debouncer: debouncer, _thread: thread })
+    }
+
+    /// Reloads run since the registry opened (the start-up load included).
+    pub fn reloads(&self) -> u64 {
+        self.inner.reloads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Run one decision on `plugin`. Fails closed: any failure is an error naming the plugin,
@@ -472,8 +502,19 @@ impl PolicyRegistry {
 
 /// Keeps [`PolicyRegistry::watch`] running; dropping it stops watching.
 pub struct WatchHandle {
-    _watcher: notify::RecommendedWatcher,
+    _debouncer: notify_debouncer_full::Debouncer<notify::RecommendedWatcher, notify_debouncer_full::RecommendedCache>,
     _thread: std::thread::JoinHandle<()>,
+}
+
+/// Whether `event` created, changed or removed a plugin's file (a `.toml` or `.wasm` not
+/// starting with a dot: the temporary files of an install are not). Reads are not changes.
+fn changes_plugins(event: &notify::Event) -> bool {
+    use notify::EventKind;
+    matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any)
+        && event.paths.iter().any(|p| {
+            p.extension().is_some_and(|x| x == "toml" || x == "wasm")
+                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
 }
 
 fn manifest_paths(dir: &Path) -> Vec<PathBuf> {

@@ -333,3 +333,40 @@ fn decide_runs_on_many_threads_at_once() {
         }
     }
 }
+
+/// A bad plugin is warned about once per version of its files, not at every reload (the
+/// watcher once logged two to four warnings every 250 ms while an invalid plugin sat there).
+#[test]
+fn a_bad_plugin_is_warned_about_once_per_version() {
+    #[derive(Clone, Default)]
+    struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Log {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let dir = tempfile::tempdir().unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        write_plugin(dir.path(), "bad", "0.1.0", &hostile("forbidden_import"));
+        let (registry, report) = PolicyRegistry::open(dir.path(), Limits::default()).unwrap();
+        assert_eq!(report.failed.len(), 1);
+        for _ in 0..3 {
+            assert_eq!(registry.reload().failed.len(), 1, "still refused at every reload");
+        }
+        write_plugin(dir.path(), "bad", "0.2.0", &hostile("forbidden_import"));
+        for _ in 0..3 {
+            registry.reload();
+        }
+    });
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let warnings: Vec<&str> = text.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 2, "one warning for 0.1.0 and one for 0.2.0: {warnings:#?}");
+    assert!(warnings[0].contains("0.1.0") && warnings[1].contains("0.2.0"), "{warnings:#?}");
+}

@@ -147,6 +147,14 @@ impl std::fmt::Debug for Db {
 impl Db {
     /// Opens a pool on `url`; for SQLite the file's folder must exist (it is created if missing).
     pub fn open(url: &str, pool_size: u32) -> Result<Self, StorageError> {
+        Self::open_waiting(url, pool_size, Duration::from_secs(10))
+    }
+
+    /// [`Db::open`], with callers waiting at most `wait` for a connection before
+    /// [`StorageError::Unavailable`]. A PostgreSQL URL may name several hosts
+    /// (`postgres://h1:5432,h2:5432/db?target_session_attrs=read-write`): libpq connects to the
+    /// one that takes writes, and after a failover every new connection finds the new primary.
+    pub fn open_waiting(url: &str, pool_size: u32, wait: Duration) -> Result<Self, StorageError> {
         let url = DatabaseUrl::parse(url)?;
         if let DatabaseUrl::Sqlite(path) = &url
             && let Some(dir) = std::path::Path::new(path).parent()
@@ -158,7 +166,7 @@ impl Db {
         }
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(wait)
             .build(DbManager { url: url.clone() })
             .map_err(|e| StorageError::Unavailable(e.to_string()))?;
         Ok(Self { pool, url })

@@ -49,8 +49,40 @@ impl From<diesel::result::Error> for StorageError {
                 tracing::debug!(cause = info.message(), "unique constraint");
                 Self::Conflict(tessera_domain::ErrorCode::Conflict.into())
             }
+            // The primary went away (a failover) or this server became a read-only standby:
+            // the database is unavailable until a new primary takes over, not broken.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::ReadOnlyTransaction,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info) if lost_connection(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
             other => Self::Query(other),
         }
+    }
+}
+
+/// Whether libpq's message says the server connection was lost (an administrator shut the
+/// server down, it crashed, or the network went), which diesel reports without a kind.
+fn lost_connection(message: &str) -> bool {
+    const LOST: &[&str] = &[
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+    ];
+    LOST.iter().any(|l| message.contains(l)) && !message.contains("violates")
+}
+
+impl StorageError {
+    /// Whether the database could not be reached (worth retrying once a primary is back).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
     }
 }
 

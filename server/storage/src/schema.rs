@@ -238,6 +238,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plugin_files (name) {
+        name -> Text,
+        manifest -> Text,
+        module_base64 -> Text,
+        digest -> Text,
+        installed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    throttle_hits (id) {
+        id -> BigInt,
+        key -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     users,

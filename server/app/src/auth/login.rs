@@ -39,7 +39,7 @@ pub async fn authenticate(
     password: &str,
     addr: IpAddr,
 ) -> Result<Actor, AppError> {
-    if let Err(wait) = state.throttle.check(addr) {
+    if let Err(wait) = state.throttle.check(addr).await? {
         audit_refusal(state, tenant, None, "login.throttled", addr).await;
         return Err(AppError::too_many(wait));
     }
@@ -96,7 +96,7 @@ pub async fn authenticate(
             Ok(Actor { tenant: tenant.clone(), user, role })
         }
         other => {
-            state.throttle.record_failure(addr);
+            state.throttle.record_failure(addr).await?;
             let user_id = other.as_ref().map(|u| u.id.clone());
             let locked_now = {
                 let uid = user_id.clone();

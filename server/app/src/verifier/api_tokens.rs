@@ -64,7 +64,7 @@ pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
     };
     let budget =
         crate::rate::Budget { max: state.settings.api_requests_per_minute, window: chrono::Duration::minutes(1) };
-    state.rate.take(&[(caller.verifier.actor_id.clone(), budget)]).map_err(AppError::too_many)?;
+    state.rate.take(&[(caller.verifier.actor_id.clone(), budget)]).await?.map_err(AppError::too_many)?;
     Ok(caller.verifier)
 }
 

@@ -41,6 +41,7 @@ pub async fn sor_lookup(
             (format!("sor:org:{}", v.tenant), LOOKUPS_PER_ORG),
             (format!("sor:addr:{address}"), LOOKUPS_PER_ADDRESS),
         ])
+        .await?
         .map_err(AppError::too_many)?;
     let (tenant, actor, now, sor2) = (v.tenant, v.actor_id.clone(), state.clock.now(), sor.clone());
     let addr = address.to_string();

@@ -254,7 +254,9 @@ impl From<std::io::Error> for CliError {
 
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal: journald and container logs showed the escapes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = if cfg.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
 }
 
@@ -490,6 +492,13 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
         PluginCommand::Install { file } => {
             let info = registry.install_file(&file).map_err(policy_error)?;
             println!("installed plugin `{}` v{} into {}", info.name, info.version, registry.dir().display());
+            // Published to the database too, so that every node of a region loads it.
+            let published = crate::server::open_database(cfg)
+                .and_then(|db| crate::plugin_sync::publish(&db, registry.dir(), &info.name, chrono::Utc::now()));
+            match published {
+                Ok(()) => println!("published plugin `{}` to the database: every node loads it", info.name),
+                Err(e) => eprintln!("warning: not published to the database (other nodes will not load it): {e:#}"),
+            }
             Ok(())
         }
         PluginCommand::Assign { tenant, kind, settings, settings_file, plugin } => {

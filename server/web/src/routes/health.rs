@@ -3,18 +3,26 @@
 use crate::extract::Json;
 use crate::state::SharedState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::routing::get;
 use axum::{Router, response::IntoResponse};
-use tessera_app::health::{Readiness, readiness};
+use tessera_app::health::{Readiness, database_answers, readiness};
 
 pub(super) fn router() -> Router<SharedState> {
     Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
 }
 
-/// The process is up.
-async fn healthz() -> &'static str {
-    "ok"
+/// The process is up and its database answers: `200 ok`; the process is up but no database
+/// (primary) answers within two seconds: `503 database unreachable` with Retry-After, which a
+/// load balancer's health check takes out of rotation.
+async fn healthz(State(state): State<SharedState>) -> axum::response::Response {
+    match database_answers(&state, std::time::Duration::from_secs(2)).await {
+        Ok(()) => "ok".into_response(),
+        Err(why) => {
+            tracing::warn!(error = %why, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "database unreachable").into_response()
+        }
+    }
 }
 
 /// What `/readyz` answers.
