@@ -23,6 +23,7 @@ pub mod pdf;
 pub mod plugins;
 pub mod policy;
 pub mod rate;
+pub mod records;
 pub mod state;
 pub mod templates;
 pub mod tenants;

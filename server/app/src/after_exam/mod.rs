@@ -18,8 +18,6 @@ pub use enquiries::*;
 pub use name_corrections::*;
 pub use retention::*;
 pub use speaking_day::*;
-/// What the after-exam workflows answer with: a case, an enquiry, a certificate.
-pub use tessera_storage::repo::after_exam::{Case, Certificate, Enquiry};
 
 use crate::centre::exam_of;
 use crate::error::AppError;

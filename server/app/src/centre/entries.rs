@@ -7,6 +7,10 @@ use super::{audit_event, date, exam_of, sdk_money, today};
 use crate::error::AppError;
 use crate::outbox::{EmailJob, queue_email};
 use crate::policy::write_with_decisions;
+use crate::records::{
+    CandidateRecord, CaseRecord, DocumentRecord, EnquiryRecord, EntryFormRecord, EntryRecord, ExamSessionRecord,
+    PaymentRecord, ResultRecord,
+};
 use crate::state::AppState;
 use chrono::{Datelike, NaiveDate};
 use minijinja::context;
@@ -18,7 +22,7 @@ use tessera_plugin_sdk::BasisPoints;
 use tessera_plugin_sdk::kinds::{DateRange, FeeFacts, SpecialistReport};
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
-use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
+use tessera_storage::repo::centre::{self, Candidate, Entry};
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows::{self, EntryForm, EntryRefusal};
 
@@ -272,17 +276,17 @@ pub struct StatusReasons {
 /// and for the API alike.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntryDetails {
-    pub entry: Entry,
-    pub session: ExamSession,
-    pub form: EntryForm,
-    pub candidate: Candidate,
-    pub payments: Vec<workflows::Payment>,
-    pub documents: Vec<workflows::Document>,
+    pub entry: EntryRecord,
+    pub session: ExamSessionRecord,
+    pub form: EntryFormRecord,
+    pub candidate: CandidateRecord,
+    pub payments: Vec<PaymentRecord>,
+    pub documents: Vec<DocumentRecord>,
     pub refunds: Vec<RefundView>,
     /// Every version of the entry's result, newest last.
-    pub result_versions: Vec<centre::ResultRow>,
-    pub cases: Vec<tessera_storage::repo::after_exam::Case>,
-    pub enquiries: Vec<tessera_storage::repo::after_exam::Enquiry>,
+    pub result_versions: Vec<ResultRecord>,
+    pub cases: Vec<CaseRecord>,
+    pub enquiries: Vec<EnquiryRecord>,
     pub reasons: StatusReasons,
     /// What staff checked on the specialist's report behind an extra-time request.
     pub extra_time_report: Option<SpecialistReport>,
@@ -301,16 +305,19 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
             let reasons = serde_json::from_str(&form.status_reasons).unwrap_or_default();
             let extra_time_report = form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
             Ok(EntryDetails {
-                payments: workflows::payments(c, tenant, &id)?,
-                documents: workflows::documents(c, tenant, &id)?,
+                payments: workflows::payments(c, tenant, &id)?.into_iter().map(Into::into).collect(),
+                documents: workflows::documents(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),
-                result_versions: workflows::result_versions(c, tenant, &id)?,
-                cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?,
-                enquiries: tessera_storage::repo::after_exam::enquiries(c, tenant, &id)?,
-                entry,
-                session,
-                form,
-                candidate,
+                result_versions: workflows::result_versions(c, tenant, &id)?.into_iter().map(Into::into).collect(),
+                cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?.into_iter().map(Into::into).collect(),
+                enquiries: tessera_storage::repo::after_exam::enquiries(c, tenant, &id)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                entry: entry.into(),
+                session: session.into(),
+                form: form.into(),
+                candidate: candidate.into(),
                 reasons,
                 extra_time_report,
             })

@@ -3,6 +3,7 @@
 
 use crate::actor::Actor;
 use crate::error::AppError;
+use crate::records::{ExamSessionRecord, SessionExtrasRecord, TimetableLineRecord};
 use crate::state::AppState;
 use serde::Serialize;
 use tessera_domain::TenantKind;
@@ -10,7 +11,7 @@ use tessera_domain::results::ResultStatus;
 use tessera_domain::{ErrorCode, Role, TenantId};
 use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
 use tessera_storage::repo::tenants::{self, Tenant};
-use tessera_storage::repo::workflows::{self, SessionExtras, TimetableLine};
+use tessera_storage::repo::workflows;
 use utoipa::ToSchema;
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
@@ -225,10 +226,10 @@ pub async fn result(state: &AppState, user: &Actor, id: String) -> Result<Result
 pub struct SessionTimetable {
     /// What the centre added to the session (venue, notes).
     #[schema(value_type = Object)]
-    pub extras: SessionExtras,
+    pub extras: SessionExtrasRecord,
     /// The timetabled components.
     #[schema(value_type = Vec<Object>)]
-    pub timetable: Vec<TimetableLine>,
+    pub timetable: Vec<TimetableLineRecord>,
     /// Entries that are not cancelled.
     pub active_entries: i64,
 }
@@ -248,7 +249,11 @@ pub async fn session_timetable(state: &AppState, user: &Actor, id: String) -> Re
             ))
         })
         .await?;
-    Ok(SessionTimetable { extras, timetable, active_entries })
+    Ok(SessionTimetable {
+        extras: extras.into(),
+        timetable: timetable.into_iter().map(Into::into).collect(),
+        active_entries,
+    })
 }
 
 /// The active centre with the code `slug`, for public pages; anything else is not found.
@@ -306,11 +311,11 @@ pub async fn exam_names(state: &AppState) -> Result<std::collections::BTreeMap<S
 #[derive(Debug, Serialize)]
 pub struct StoredSession {
     /// The session.
-    pub session: ExamSession,
+    pub session: ExamSessionRecord,
     /// Its extras.
-    pub extras: SessionExtras,
+    pub extras: SessionExtrasRecord,
     /// Its timetable.
-    pub timetable: Vec<TimetableLine>,
+    pub timetable: Vec<TimetableLineRecord>,
 }
 
 /// Session `id` as stored, with its extras and timetable.
@@ -327,7 +332,11 @@ pub async fn stored_session(state: &AppState, user: &Actor, id: String) -> Resul
             ))
         })
         .await?;
-    Ok(StoredSession { session, extras, timetable })
+    Ok(StoredSession {
+        session: session.into(),
+        extras: extras.into(),
+        timetable: timetable.into_iter().map(Into::into).collect(),
+    })
 }
 
 /// One entry of a session's page.
@@ -349,9 +358,9 @@ pub struct SessionEntryRow {
 #[derive(Debug, Serialize)]
 pub struct SessionOverview {
     /// The session.
-    pub session: ExamSession,
+    pub session: ExamSessionRecord,
     /// Its timetable.
-    pub timetable: Vec<TimetableLine>,
+    pub timetable: Vec<TimetableLineRecord>,
     /// Its entries.
     pub entries: Vec<SessionEntryRow>,
 }
@@ -378,7 +387,11 @@ pub async fn session_overview(state: &AppState, user: &Actor, id: String) -> Res
                     amount: tessera_domain::Money::new(e.fee_minor, currency).to_string(),
                 });
             }
-            Ok(SessionOverview { session, timetable, entries })
+            Ok(SessionOverview {
+                session: session.into(),
+                timetable: timetable.into_iter().map(Into::into).collect(),
+                entries,
+            })
         })
         .await?)
 }

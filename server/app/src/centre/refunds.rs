@@ -26,7 +26,7 @@ use tessera_storage::repo::workflows;
 #[derive(Debug, Clone, Serialize)]
 pub struct RefundView {
     #[serde(flatten)]
-    pub request: workflows::RefundRequest,
+    pub request: crate::records::RefundRequestRecord,
     /// The reason's code, e.g. `illness`.
     pub reason: Option<String>,
     /// The documents provided, by code.
@@ -41,7 +41,7 @@ impl From<workflows::RefundRequest> for RefundView {
             .as_array()
             .map(|d| d.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
-        Self { request, reason, documents }
+        Self { request: request.into(), reason, documents }
     }
 }
 

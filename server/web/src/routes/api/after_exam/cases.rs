@@ -8,6 +8,7 @@ use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use tessera_app::after_exam::{self as ops, CaseInput};
+use tessera_app::records::CaseRecord;
 use tessera_domain::{ErrorCode, Role};
 
 /// Opens a case: special consideration (before release), malpractice, conduct complaint, timetable change.
@@ -18,10 +19,10 @@ pub async fn open_case(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<CaseInput>,
-) -> AppResult<(StatusCode, Json<ops::Case>)> {
+) -> AppResult<(StatusCode, Json<CaseRecord>)> {
     user.require(STAFF)?;
     let case = ops::open_case(&state, &user.tenant, &id, input, user.user.id.clone()).await?;
-    Ok((StatusCode::CREATED, Json(case)))
+    Ok((StatusCode::CREATED, Json(case.into())))
 }
 
 /// Closes a case as `upheld` or `dismissed`; upheld malpractice withholds the result (R-MALPRACTICE).
@@ -31,7 +32,7 @@ pub async fn close_case(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
     Path((id, decision)): Path<(String, String)>,
-) -> AppResult<Json<ops::Case>> {
+) -> AppResult<Json<CaseRecord>> {
     user.require(&[Role::CentreManager])?;
     let upheld = match decision.as_str() {
         "uphold" => true,
@@ -42,5 +43,5 @@ pub async fn close_case(
                 .arg("choices", "uphold, dismiss"));
         }
     };
-    Ok(Json(ops::close_case(&state, &user.tenant, &id, upheld, user.user.id.clone()).await?))
+    Ok(Json(ops::close_case(&state, &user.tenant, &id, upheld, user.user.id.clone()).await?.into()))
 }

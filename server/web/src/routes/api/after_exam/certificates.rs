@@ -7,6 +7,7 @@ use crate::routes::api::ApiUser;
 use crate::state::SharedState;
 use axum::extract::State;
 use tessera_app::after_exam::{self as ops, CollectionInput, NameCorrection, NameCorrectionInput, ReplacementInput};
+use tessera_app::records::CertificateRecord;
 
 /// How many certificates arrived.
 #[derive(serde::Serialize)]
@@ -34,9 +35,9 @@ pub async fn collect(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<CollectionInput>,
-) -> AppResult<Json<ops::Certificate>> {
+) -> AppResult<Json<CertificateRecord>> {
     user.require(STAFF)?;
-    Ok(Json(ops::collect_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
+    Ok(Json(ops::collect_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?.into()))
 }
 
 /// Issues a replacement certificate when the rules allow (R-CERT-REPLACEMENT).
@@ -47,9 +48,9 @@ pub async fn replace(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<ReplacementInput>,
-) -> AppResult<Json<ops::Certificate>> {
+) -> AppResult<Json<CertificateRecord>> {
     user.require(STAFF)?;
-    Ok(Json(ops::replace_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
+    Ok(Json(ops::replace_certificate(&state, &user.tenant, &id, input, user.user.id.clone()).await?.into()))
 }
 
 /// Corrects a misspelt name (R-NAME-SPELLING).

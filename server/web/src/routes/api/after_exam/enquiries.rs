@@ -8,6 +8,7 @@ use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use tessera_app::after_exam::{self as ops, EnquiryInput, EnquiryOutcomeInput};
+use tessera_app::records::EnquiryRecord;
 
 /// Opens a results enquiry, Stage 1 or Stage 2, inside the policy's window (R-ENQUIRY).
 #[utoipa::path(post, path = "/v1/entries/{id}/enquiries", tag = "results", request_body = EnquiryInput, params(("id" = String, Path)),
@@ -17,10 +18,10 @@ pub async fn open_enquiry(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<EnquiryInput>,
-) -> AppResult<(StatusCode, Json<ops::Enquiry>)> {
+) -> AppResult<(StatusCode, Json<EnquiryRecord>)> {
     user.require(STAFF)?;
     let e = ops::open_enquiry(&state, &user.tenant, &id, input, user.user.id.clone()).await?;
-    Ok((StatusCode::CREATED, Json(e)))
+    Ok((StatusCode::CREATED, Json(e.into())))
 }
 
 /// Completes an enquiry with its outcome: a new result version; the fee refunded when the grade changes.
@@ -31,7 +32,7 @@ pub async fn enquiry_outcome(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Json(input): Json<EnquiryOutcomeInput>,
-) -> AppResult<Json<ops::Enquiry>> {
+) -> AppResult<Json<EnquiryRecord>> {
     user.require(STAFF)?;
-    Ok(Json(ops::complete_enquiry(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
+    Ok(Json(ops::complete_enquiry(&state, &user.tenant, &id, input, user.user.id.clone()).await?.into()))
 }
