@@ -17,7 +17,8 @@ both_backends!(
     payments_are_bounded_and_checked,
     a_failed_decision_stores_nothing,
     coe_missing_from_the_policys_day_for_upcoming_sessions_only,
-    decision_fields_shown_with_the_entry
+    decision_fields_shown_with_the_entry,
+    a_student_card_shown_in_time_keeps_the_discount
 );
 
 /// A Polish centre with one FCE session and one entry; returns the entry.
@@ -312,5 +313,39 @@ async fn decision_fields_shown_with_the_entry(backend: Backend) {
     let page = http.get(srv.url(&format!("/centre/entries/{kid}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Photo consent: signed by a parent or legal guardian."), "{page}");
     assert!(page.contains("Refund documents after an absence are due by 26 December 2026."), "{page}");
+    srv.stop().await;
+}
+
+/// R-STUDENT-DISCOUNT: a discounted entry needs a valid student card shown by the end of the
+/// promotional period; the card's copy arriving is the day it was shown.
+async fn a_student_card_shown_in_time_keeps_the_discount(backend: Backend) {
+    let (srv, http, csrf) = crate::centre::polish_centre(backend).await;
+    let mut s = fce_session(20, 1);
+    s["promotion_ends"] = json!("2026-11-25");
+    s["student_discount_bp"] = json!(1000);
+    let session = create_session(&http, &srv, &csrf, s).await;
+    let student = |first: &str| {
+        let mut v = adult(&session, first, "Kowalska");
+        v["student_discount_claimed"] = json!(true);
+        v
+    };
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", student("Ola")).await;
+    let shown = v["entry_id"].as_str().unwrap().to_owned();
+    assert!(v["warnings"].to_string().contains("R-STUDENT-DISCOUNT"), "the card is still to be shown: {v}");
+    let (_, v) = post(&http, &srv, &csrf, "/api/v1/entries", student("Ewa")).await;
+    let not_shown = v["entry_id"].as_str().unwrap().to_owned();
+
+    let (status, v) =
+        upload(&http, &srv, &csrf, &shown, "student_card", ("card.pdf", "application/pdf", pdf_bytes())).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(!v.to_string().contains("R-STUDENT-DISCOUNT"), "shown in time: {v}");
+
+    srv.advance(Duration::days(5)); // 2026-11-27, after the promotional period
+    let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
+    let (_, v) = pay(&http, &srv, &csrf, &not_shown, json!(72900)).await;
+    assert_eq!(v["status"], "refused", "no card by the end of the promotional period: {v}");
+    assert!(v["reasons"].to_string().contains("R-STUDENT-DISCOUNT"), "{v}");
+    let (_, v) = pay(&http, &srv, &csrf, &shown, json!(72900)).await;
+    assert!(!v.to_string().contains("R-STUDENT-DISCOUNT"), "the card shown on time still counts: {v}");
     srv.stop().await;
 }

@@ -178,6 +178,9 @@ labelled!(
         MedicalCertificate => "medical_certificate",
         /// Special arrangements form.
         SpecialArrangementsForm => "special_arrangements_form",
+        /// A copy of the valid student card behind a discounted entry (R-STUDENT-DISCOUNT); the
+        /// day it arrives is the day the card was shown.
+        StudentCard => "student_card",
         /// The photo taken on the exam day.
         ExamPhoto => "exam_photo",
         /// The centre's refund request form, signed.

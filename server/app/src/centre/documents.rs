@@ -14,8 +14,8 @@ use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows;
 
 /// Document kinds an entry may carry.
-pub const DOCUMENT_KINDS: [&str; 5] =
-    ["photo_consent", "id_copy", "school_id_copy", "medical_certificate", "special_arrangements_form"];
+pub const DOCUMENT_KINDS: [&str; 6] =
+    ["photo_consent", "id_copy", "school_id_copy", "medical_certificate", "special_arrangements_form", "student_card"];
 
 /// Largest document accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024 * 1024;

@@ -100,8 +100,8 @@ pub(crate) fn entry_status_in(
             guardian_registered: form.guardian_name.is_some(),
             student_discount_claimed: form.student_discount_claimed,
             promotional_period_end: extras.promotion_ends,
-            // No record of a student card shown exists yet: the policy sees "not shown".
-            student_card_shown: None,
+            // The student card counts as shown on the day its copy first arrived.
+            student_card_shown: docs.iter().filter(|d| d.kind == "student_card").map(|d| d.received_on).min(),
             extra_time: form
                 .extra_time_condition
                 .as_ref()
