@@ -69,29 +69,39 @@ pub async fn create(state: &AppState, user: &Actor, req: CreateTenant) -> Result
     let spec = TenantSpec::parse(&req.kind, &req.name, req.slug.as_deref(), &req.country, &req.timezone, &req.locale)?;
     let now = state.clock.now();
     let (admin_tenant, actor) = (user.tenant_id(), user.user.id.clone());
-    let created = state
-        .db
-        .call(move |c| {
-            let new = NewTenant {
-                slug: spec.slug,
-                kind: spec.kind,
-                name: spec.name,
-                country: spec.country,
-                timezone: spec.timezone,
-                locale: spec.locale,
-                status: "active",
-            };
-            let t = tenants::create(c, &new, now)?;
+    let created = state.db.call(move |c| create_in(c, spec, Some((admin_tenant, actor.as_str())), now)).await?;
+    Ok(created.into())
+}
+
+/// Creates the tenant `spec` describes, active, in one transaction with its audit record in the
+/// tenant of whoever created it (`by`: that tenant and the user; none for the command line).
+pub fn create_in(
+    c: &mut tessera_storage::DbConnection,
+    spec: TenantSpec,
+    by: Option<(tessera_domain::TenantId, &str)>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> tessera_storage::StorageResult<Tenant> {
+    tessera_storage::transaction(c, |c| {
+        let new = NewTenant {
+            slug: spec.slug,
+            kind: spec.kind,
+            name: spec.name,
+            country: spec.country,
+            timezone: spec.timezone,
+            locale: spec.locale,
+            status: "active",
+        };
+        let t = tenants::create(c, &new, now)?;
+        if let Some((admin_tenant, actor)) = by {
             let ev = AuditEvent {
-                actor: Some(&actor),
+                actor: Some(actor),
                 action: "tenant.create",
                 target: Some(&t.slug),
                 details: json!({"kind": t.kind.as_str()}),
                 request_id: None,
             };
             audit::append(c, admin_tenant, &ev, now)?;
-            Ok(t)
-        })
-        .await?;
-    Ok(created.into())
+        }
+        Ok(t)
+    })
 }

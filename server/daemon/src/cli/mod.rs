@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tessera_domain::tenant::{TenantSpec, parse_email, parse_name};
 use tessera_domain::{DomainError, Role, SystemClock};
 use tessera_storage::StorageError;
-use tessera_storage::repo::tenants::{self, NewTenant};
+use tessera_storage::repo::tenants;
 use tessera_storage::repo::{auth as auth_repo, users};
 
 /// Tessera: a self-hosted, multi-tenant appliance for exam centres and result verifiers.
@@ -291,16 +291,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let spec = TenantSpec::parse(&a.kind, &a.name, a.slug.as_deref(), &a.country, &a.timezone, &a.locale)?;
             let db = crate::server::open_database(&cfg)?;
             let mut conn = db.conn()?;
-            let new = NewTenant {
-                slug: spec.slug,
-                kind: spec.kind,
-                name: spec.name,
-                country: spec.country,
-                timezone: spec.timezone,
-                locale: spec.locale,
-                status: "active",
-            };
-            let t = tenants::create(&mut conn, &new, chrono::Utc::now())?;
+            let t = tessera_app::tenants::create_in(&mut conn, spec, None, chrono::Utc::now())?;
             println!("created {} tenant `{}` ({}) with id {}", t.kind, t.slug, t.name, t.id);
             Ok(())
         }
