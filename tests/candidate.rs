@@ -24,12 +24,14 @@ pub const SECRET_A: &str = "123456";
 pub const SECRET_B: &str = "654321";
 
 /// The fixture: centre `pl078` (English), verifier `unimi`, candidates A (`PL078000101`) and B
-/// (`PL078000102`) with secret numbers set through the storage function the CoE uses.
+/// (`PL078000102`) with secret numbers set through the storage function the CoE uses: A's keyed
+/// as the CoE stores it now, B's an argon2id hash as stored before the keys existed.
 pub fn fixture(srv: &TestServer) -> Fixture {
     let centre = srv.tenant("pl078", TenantKind::Centre);
     let verifier = srv.tenant("unimi", TenantKind::Verifier);
     let mut c = srv.db().conn().unwrap();
-    let mut make = |id_number: &str, first: &str, secret: &str| {
+    let keys = srv.running.as_ref().expect("a running server").state.secrets.clone();
+    let mut make = |id_number: &str, first: &str, secret: &str, keyed: bool| {
         let cand = Candidate {
             tenant_id: centre.id.to_string(),
             id: CandidateId::new().to_string(),
@@ -45,12 +47,16 @@ pub fn fixture(srv: &TestServer) -> Fixture {
             created_at: start_instant().naive_utc(),
         };
         centre::insert_candidates(&mut c, std::slice::from_ref(&cand)).unwrap();
-        let hash = tessera_app::auth::hash_blocking(secret).unwrap();
+        let hash = if keyed {
+            keys.hash(centre.id, &cand.id, secret)
+        } else {
+            tessera_app::auth::hash_blocking(secret).unwrap()
+        };
         tessera_storage::repo::candidate::set_secret_hash(&mut c, centre.id, &cand.id, &hash).unwrap();
         (id_number.to_owned(), secret.to_owned(), cand.id)
     };
-    let a = make("PL078000101", "Zofia", SECRET_A);
-    let b = make("PL078000102", "Anna", SECRET_B);
+    let a = make("PL078000101", "Zofia", SECRET_A, true);
+    let b = make("PL078000102", "Anna", SECRET_B, false);
     Fixture { centre, verifier, a, b }
 }
 
@@ -296,6 +302,9 @@ async fn r_candidate_signup_activates_once(backend: Backend) {
     assert_eq!(res.status(), 400);
     let err: serde_json::Value = res.json().await.unwrap();
     assert_eq!(err["error"]["field"], "email", "{err}");
+    // B's argon2id hash was checked the old way once, and is stored keyed from now on.
+    let stored = centre::candidate(&mut srv.db().conn().unwrap(), fx.centre.id, &fx.b.2).unwrap().secret_hash.unwrap();
+    assert!(stored.starts_with("keyed$") && !stored.contains(SECRET_B), "{stored}");
     body["email"] = "anna@mail.example".into();
     body["email_confirm"] = "anna@mail.example".into();
 

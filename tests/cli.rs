@@ -270,6 +270,44 @@ fn demo_is_deterministic_and_loads_once() {
     );
 }
 
+/// Secret numbers are hashed with keys kept in the data folder (mode 0600), never in the
+/// database; rotating adds a current key and keeps the older ones.
+#[test]
+fn secret_number_keys_live_in_the_data_folder_and_rotate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(dir.path(), &["demo"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let file = dir.path().join(tessera_app::secrets::KEY_FILE);
+    let keys = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // The demo's secret numbers are keyed hashes bound to each candidate; the key is not in the
+    // database.
+    let db = tessera_storage::Db::open(&format!("sqlite://{}", dir.path().join("tessera.db").display()), 1).unwrap();
+    let mut c = db.conn().unwrap();
+    let t = tessera_storage::repo::tenants::by_slug(&mut c, "pl078").unwrap();
+    let hashes: Vec<String> = tessera_storage::repo::centre::candidates(&mut c, t.id, 0, 500)
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| c.secret_hash)
+        .collect();
+    assert!(!hashes.is_empty() && hashes.iter().all(|h| h.starts_with("keyed$k1$")), "{hashes:?}");
+    let key_hex = keys.split_whitespace().nth(1).unwrap();
+    let dump = std::fs::read(dir.path().join("tessera.db")).unwrap();
+    assert!(!dump.windows(key_hex.len()).any(|w| w == key_hex.as_bytes()), "the key is not in the database");
+
+    let (code, out, err) = run(dir.path(), &["secret-keys", "rotate"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("added key k2"), "{out}");
+    let rotated = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(rotated.lines().count(), 2);
+    assert!(rotated.starts_with("k2 ") && rotated.contains(keys.trim()), "the old key stays: {rotated}");
+}
+
 /// The example configuration shipped in config/ is valid as it stands.
 #[test]
 fn the_example_configuration_is_valid() {

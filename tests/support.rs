@@ -194,7 +194,7 @@ impl TestServer {
 
     /// Loads the demo data set into this server's database.
     pub fn demo(&self) {
-        tessera_daemon::demo::load(self.db()).unwrap();
+        tessera_daemon::demo::load(self.db(), &self.running.as_ref().expect("a running server").state.secrets).unwrap();
     }
 
     /// Stops the server.

@@ -24,6 +24,7 @@ pub mod plugins;
 pub mod policy;
 pub mod rate;
 pub mod records;
+pub mod secrets;
 pub mod state;
 pub mod templates;
 pub mod tenants;

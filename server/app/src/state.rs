@@ -57,6 +57,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Argon2id behind a bounded semaphore.
     pub hasher: PasswordHasher,
+    /// The keys secret numbers are hashed with (kept in the data folder, not the database).
+    pub secrets: crate::secrets::SecretNumbers,
     /// Pages and emails.
     pub templates: Templates,
     /// Failed sign-ins per client address.

@@ -217,7 +217,7 @@ fn date(s: &str) -> NaiveDate {
 }
 
 /// Loads the demo data set unless it is there already. All of it is written in one transaction.
-pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
+pub fn load(db: &Db, secrets: &tessera_app::secrets::SecretNumbers) -> anyhow::Result<DemoSummary> {
     let centres = [
         CentreSpec {
             spec: TenantSpec::parse(
@@ -285,11 +285,6 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
     let mut hashes = Vec::new();
     for _ in 0..8 {
         hashes.push(hash(DEMO_PASSWORD)?);
-    }
-    // Argon2 is slow: only a handful of demo candidates get secret numbers.
-    let mut secret_hashes = Vec::new();
-    for secret in DEMO_SECRETS {
-        secret_hashes.push(tessera_app::auth::hash_blocking(secret).map_err(|e| anyhow::anyhow!("{e}"))?);
     }
     let candidate_password = hash(DEMO_PASSWORD)?;
     let created_at = naive(2026, 1, 5, 9);
@@ -382,8 +377,9 @@ pub fn load(db: &Db) -> anyhow::Result<DemoSummary> {
                 });
             }
             if ci == 0 {
-                for (cand, h) in cands.iter_mut().skip(1).zip(&secret_hashes) {
-                    cand.secret_hash = Some(h.clone());
+                let tenant: tessera_domain::TenantId = tid.parse().map_err(|_| anyhow::anyhow!("a tenant id"))?;
+                for (cand, secret) in cands.iter_mut().skip(1).zip(DEMO_SECRETS) {
+                    cand.secret_hash = Some(secrets.hash(tenant, &cand.id, secret));
                 }
             }
             centre::insert_candidates(c, &cands)?;

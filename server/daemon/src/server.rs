@@ -73,6 +73,8 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         rate: tessera_app::rate::RateLimits::new(clock.clone(), db.clone()),
         db,
         hasher: PasswordHasher::new(a.hash_concurrency, Duration::from_millis(a.hash_wait_ms)),
+        secrets: tessera_app::secrets::SecretNumbers::load_or_create(&cfg.data_dir)
+            .with_context(|| format!("cannot read or create the secret-number keys in {}", cfg.data_dir.display()))?,
         templates: Templates::with_pages(tessera_web::PAGES).map_err(anyhow::Error::msg)?,
         policies: open_policies(cfg)?,
         api_tokens: Default::default(),

@@ -4,6 +4,7 @@
 use super::email_available;
 use crate::error::AppError;
 use crate::outbox::{EmailJob, queue_email};
+use crate::secrets::SecretMatch;
 use crate::state::AppState;
 use chrono::Duration;
 use minijinja::context;
@@ -137,8 +138,23 @@ pub async fn signup(
             Err(e) => Err(e),
         })
         .await?;
-    // Always one argon2 verification, found or not, so timing does not tell which part was wrong.
-    let secret_ok = state.hasher.verify(secret, found.as_ref().and_then(|c| c.secret_hash.clone())).await?;
+    // Keyed hashes (crate::secrets) cost the same found or not. A number hashed with argon2id
+    // before the keys existed is checked the slow way once, then stored keyed.
+    let stored = found.as_ref().and_then(|c| c.secret_hash.clone());
+    let cand_id = found.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+    let secret_ok = match state.secrets.check(tid, &cand_id, &secret, stored.as_deref()) {
+        SecretMatch::Yes => true,
+        SecretMatch::No => false,
+        SecretMatch::Legacy => {
+            let ok = state.hasher.verify(secret.clone(), stored).await?;
+            if ok {
+                let keyed = state.secrets.hash(tid, &cand_id, &secret);
+                let cid = cand_id.clone();
+                state.db.call(move |c| repo::set_secret_hash(c, tid, &cid, &keyed)).await?;
+            }
+            ok
+        }
+    };
     let now = state.clock.now();
     let refused = || AppError::new(ErrorCode::SignupRefused);
     let cand = match found {

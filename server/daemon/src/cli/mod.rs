@@ -75,6 +75,17 @@ pub enum Command {
     /// Verifier organisations: list, approve and reject sign-up requests.
     #[command(subcommand)]
     Org(verifier::OrgCommand),
+    /// The keys secret numbers are hashed with (in the data folder, never in the database).
+    #[command(subcommand)]
+    SecretKeys(SecretKeysCommand),
+}
+
+/// Secret-number key commands.
+#[derive(Subcommand, Debug)]
+pub enum SecretKeysCommand {
+    /// Add a new current key: new secret numbers are hashed with it, older keys keep verifying the
+    /// numbers already issued. Restart the server (or every node) to use it.
+    Rotate,
 }
 
 /// Policy-plugin commands.
@@ -322,9 +333,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ops(cmd) => ops::run(&cfg, cli.config.as_deref(), cmd),
         Command::Reindex(a) => verifier::reindex(&cfg, a),
         Command::Org(cmd) => verifier::org(&cfg, cmd),
+        Command::SecretKeys(SecretKeysCommand::Rotate) => {
+            let id = tessera_app::secrets::SecretNumbers::rotate(&cfg.data_dir)
+                .map_err(|e| CliError::new(1, format!("cannot rotate the secret-number keys: {e}")))?;
+            println!(
+                "added key {id} to {}: restart the server to hash new secret numbers with it",
+                cfg.data_dir.join(tessera_app::secrets::KEY_FILE).display()
+            );
+            Ok(())
+        }
         Command::Demo { serve } => {
             let db = crate::server::open_database(&cfg)?;
-            let summary = demo::load(&db)?;
+            let secrets = tessera_app::secrets::SecretNumbers::load_or_create(&cfg.data_dir)
+                .map_err(|e| CliError::new(1, format!("the secret-number keys: {e}")))?;
+            let summary = demo::load(&db, &secrets)?;
             if summary.created {
                 println!(
                     "demo data loaded: {} candidates, {} results, {} shared with the verifier",
