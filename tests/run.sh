@@ -17,12 +17,29 @@ root=$(pwd)
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# How long each phase took, printed at the end (also when a phase fails).
+phases=()
+phase_start=$SECONDS
+phase_name="set-up"
+phase() {
+  phases+=("$(printf '%-34s %5ss' "$phase_name" $((SECONDS - phase_start)))")
+  phase_name="$1"
+  phase_start=$SECONDS
+  echo "==> $1"
+}
+print_phases() {
+  phases+=("$(printf '%-34s %5ss' "$phase_name" $((SECONDS - phase_start)))")
+  echo "==> time per phase (total ${SECONDS}s):"
+  printf '    %s\n' "${phases[@]}"
+}
+
 # postgresql-15-auto-failover, pg-auto-failover-cli and haproxy: the region test (tests/region.rs).
 packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "==> installing Debian packages: ${missing[*]}"
+  phase "installing Debian packages"
+  echo "    ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -63,30 +80,30 @@ stop_pg() {
   pg "'$pgbin/pg_ctl' -D '$pgdir/data' -m immediate stop" >/dev/null 2>&1 || true
   rm -rf "$pgdir"
 }
-trap stop_pg EXIT
-echo "==> starting PostgreSQL on port $pgport"
+trap 'stop_pg; print_phases' EXIT
+phase "starting PostgreSQL on port $pgport"
 pg "'$pgbin/initdb' -D '$pgdir/data' -U postgres -A trust --no-sync" >/dev/null
 pg "'$pgbin/pg_ctl' -D '$pgdir/data' -l '$pgdir/log' -w -o \"-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start" >/dev/null
 export TESSERA_TEST_PG="postgres://postgres@127.0.0.1:$pgport/postgres"
 
 # The shipped policy plugins, built for wasm32-wasip1.
 if [ -x plugins/build.sh ]; then
-  echo "==> building the policy plugins"
+  phase "building the policy plugins"
   export TESSERA_PLUGINS_DIST="${CARGO_TARGET_DIR:-$root/target}/plugins-dist"
   plugins/build.sh "$TESSERA_PLUGINS_DIST"
 fi
 
-echo "==> cargo fmt --check and clippy"
+phase "cargo fmt --check and clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "==> tests"
+phase "tests"
 cargo nextest run --workspace --locked --no-fail-fast "$@"
 
 # The packaging test needs root (chroot, buildah); it is skipped when nextest arguments select
 # some tests only, or with TESSERA_SKIP_PACKAGING=1.
 if [ $# -eq 0 ] && [ "${TESSERA_SKIP_PACKAGING:-0}" != 1 ]; then
-  echo "==> packaging: the Debian package and the container image"
+  phase "packaging test"
   as_root env PATH="$PATH" HOME="$HOME" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
     ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} bash packaging/test.sh
 fi
