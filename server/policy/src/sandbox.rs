@@ -164,7 +164,24 @@ impl Sandbox {
             // Same float results on every machine: part of "same input, same decision".
             .cranelift_nan_canonicalization(true)
             .max_wasm_stack(limits.max_wasm_stack)
+            // Every plugin's allocator grows memory on its first allocation. With guard pages
+            // (bounds enforced by faults), that growth is an `mprotect` and the next
+            // instantiation in the slot shrinks it back with another one (and a TLB flush): two
+            // system calls, about 4 us of a decision. Bounds checked in the compiled code
+            // instead let a slot stay read/write up to the size it once reached; the bytes
+            // past the memory's current size are still reset between decisions and the guest
+            // cannot address them. Wasmtime requires Cranelift's heap and table Spectre
+            // mitigations off in this mode: a plugin has no clock, threads or shared memory
+            // to time a speculative load with, and fuel is deterministic.
+            .signals_based_traps(false)
+            .memory_guard_size(0)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        // SAFETY: both are documented Cranelift settings; wasmtime refuses to build an engine
+        // without signals-based traps unless they are off.
+        unsafe {
+            config.cranelift_flag_set("enable_heap_access_spectre_mitigation", "false");
+            config.cranelift_flag_set("enable_table_access_spectre_mitigation", "false");
+        }
         let engine = Engine::new(&config).map_err(|e| format!("wasmtime engine: {e}"))?;
         let mut linker = Linker::new(&engine);
         define_allowed_imports(&mut linker).map_err(|e| format!("wasmtime linker: {e}"))?;

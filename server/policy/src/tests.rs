@@ -216,6 +216,24 @@ fn a_decision_never_sees_what_the_previous_one_left_in_memory() {
     }
 }
 
+/// Memory a plugin grew stays mapped read/write in its pool slot (bounds are checked in the
+/// code, not by page protection), so it must still come back zeroed and stay out of reach of a
+/// decision whose memory is smaller.
+#[test]
+fn memory_a_decision_grew_is_reset_and_out_of_reach_of_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    write_plugin(dir.path(), "grown", "6.6.6", &hostile("grown_leftovers"));
+    let (registry, report) = PolicyRegistry::open(dir.path(), Limits::default()).unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    for run in 0..5 {
+        let (seen, _) = registry.run_raw("grown", b"g").unwrap();
+        assert_eq!(seen, [0; 5], "run {run} saw a previous run's grown memory");
+        let (cause, detail, _) = registry.run_raw("grown", b"r").unwrap_err();
+        assert_eq!(cause, Cause::Trap, "run {run} read past its memory: {detail}");
+        assert!(detail.contains("out of bounds"), "{detail}");
+    }
+}
+
 /// The envelope the host serialises from borrowed data is byte for byte the SDK's request.
 #[test]
 fn the_borrowed_request_envelope_is_the_sdk_request() {
