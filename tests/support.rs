@@ -110,7 +110,19 @@ impl TestServer {
             cfg.validate().expect("test configuration is valid");
         }
         let clock = Arc::new(ManualClock::new(start_instant()));
-        let running = server::start(&cfg, clock.clone()).await.expect("server starts");
+        // A test that restarts a server on the same data folder may find the previous server's
+        // search folder still locked for a moment: its last references are dropped by tasks that
+        // end after `stop` returns (a new process never sees this: the lock goes with the old one).
+        let mut tries = 0;
+        let running = loop {
+            match server::start(&cfg, clock.clone()).await {
+                Err(e) if tries < 50 && format!("{e:#}").contains("in use by another Tessera process") => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                other => break other.expect("server starts"),
+            }
+        };
         let base = format!("http://{}", running.addr);
         Self { running: Some(running), clock, base, database_url: cfg.database.url.clone(), _dir: dir }
     }
