@@ -19,11 +19,10 @@ pub use name_corrections::*;
 pub use retention::*;
 pub use speaking_day::*;
 
-use crate::centre::exam_of;
 use crate::error::AppError;
 use crate::state::AppState;
 use tessera_domain::TenantId;
-use tessera_plugin_sdk::kinds::{DeadlineFacts, Deadlines};
+use tessera_plugin_sdk::kinds::Deadlines;
 use tessera_storage::repo::centre::{self, Entry, ExamSession};
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows;
@@ -55,12 +54,6 @@ async fn deadlines(
         .first()
         .map(|l| l.day)
         .unwrap_or(session.written_date);
-    let facts = DeadlineFacts {
-        exam: exam_of(&session.exam_code),
-        written_exam_date: session.written_date,
-        first_component_date: first.min(session.written_date),
-        last_registration_day: session.registration_closes,
-        results_release: Some(session.release_at.and_utc()),
-    };
+    let facts = crate::centre::deadline_facts(session, first.min(session.written_date));
     crate::policy::decide(state, tid, facts, Some(actor.to_owned())).await
 }

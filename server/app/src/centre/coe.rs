@@ -1,7 +1,7 @@
 //! Confirmations of Entry: issuing one or a whole session's, and listing confirmed entries still
 //! without one (R-COE-MISSING).
 
-use super::{audit_event, exam_of, today};
+use super::{audit_event, today};
 use crate::error::AppError;
 use crate::outbox::{EmailAttachment, EmailJob, email_job};
 use crate::state::AppState;
@@ -13,7 +13,6 @@ use serde_json::json;
 use tessera_domain::ErrorCode;
 use tessera_domain::Labelled;
 use tessera_domain::entries::EntryStatus as EntryState;
-use tessera_plugin_sdk::kinds::DeadlineFacts;
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
@@ -55,13 +54,7 @@ pub async fn coe_missing(state: &AppState, tenant: &Tenant) -> Result<Vec<CoeMis
         let from = match contact_from.get(&session.id) {
             Some(d) => *d,
             None => {
-                let facts = DeadlineFacts {
-                    exam: exam_of(&session.exam_code),
-                    written_exam_date: session.written_date,
-                    first_component_date: first,
-                    last_registration_day: session.registration_closes,
-                    results_release: Some(session.release_at.and_utc()),
-                };
+                let facts = super::deadline_facts(&session, first);
                 let d = crate::policy::decide(state, tid, facts, None).await?.coe_contact;
                 contact_from.insert(session.id.clone(), d);
                 d

@@ -35,6 +35,21 @@ pub fn exam_of(code: &str) -> Exam {
     tessera_domain::exams::policy_exam(code)
 }
 
+/// The facts the deadlines policy decides a session's dates from, its first component being on
+/// `first_component_date`.
+pub(crate) fn deadline_facts(
+    session: &tessera_storage::repo::centre::ExamSession,
+    first_component_date: NaiveDate,
+) -> tessera_plugin_sdk::kinds::DeadlineFacts {
+    tessera_plugin_sdk::kinds::DeadlineFacts {
+        exam: exam_of(&session.exam_code),
+        written_exam_date: session.written_date,
+        first_component_date,
+        last_registration_day: session.registration_closes,
+        results_release: Some(session.release_at.and_utc()),
+    }
+}
+
 fn sdk_money(minor: i64, currency: &str) -> tessera_plugin_sdk::Money {
     tessera_plugin_sdk::Money::new(minor, currency)
 }

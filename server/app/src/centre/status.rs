@@ -15,8 +15,7 @@ use tessera_domain::entries::{EntryStatus as EntryState, r_pl_entry_complete};
 use tessera_domain::money::total_minor;
 use tessera_domain::special_arrangements::{SaItem, r_sa_deadline};
 use tessera_plugin_sdk::kinds::{
-    CandidateFacts, DeadlineFacts, Deadlines, EligibilityFacts, EntryFacts, ExtraTimeRequest, OtherEntry, PhotoFacts,
-    SpecialistReport,
+    CandidateFacts, Deadlines, EligibilityFacts, EntryFacts, ExtraTimeRequest, OtherEntry, PhotoFacts, SpecialistReport,
 };
 use tessera_storage::DbConnection;
 use tessera_storage::StorageError;
@@ -118,16 +117,8 @@ pub(crate) fn entry_status_in(
     let reasons: Vec<String> = decision.violations.iter().map(reason_text).collect();
     let mut warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
     let first_component = workflows::timetable(c, tid, &session.id)?.iter().map(|l| l.day).min();
-    let deadlines: Deadlines = decider.decide(
-        c,
-        &DeadlineFacts {
-            exam,
-            written_exam_date: session.written_date,
-            first_component_date: first_component.unwrap_or(session.written_date).min(session.written_date),
-            last_registration_day: session.registration_closes,
-            results_release: Some(session.release_at.and_utc()),
-        },
-    )?;
+    let first_component = first_component.unwrap_or(session.written_date).min(session.written_date);
+    let deadlines: Deadlines = decider.decide(c, &super::deadline_facts(&session, first_component))?;
     if form.special_arrangements.is_some() {
         let day = today(tenant, decider.now());
         warnings.extend(special_arrangements_check(&deadlines, registration_date, &docs, day));
