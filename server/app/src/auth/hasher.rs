@@ -13,7 +13,6 @@ use tokio::sync::Semaphore;
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     wait: Duration,
-    concurrency: usize,
 }
 
 fn argon2() -> Argon2<'static> {
@@ -34,12 +33,7 @@ fn dummy_hash() -> &'static str {
 impl PasswordHasher {
     /// At most `concurrency` hashes at once; a caller waits at most `wait` for a slot, then gets 503.
     pub fn new(concurrency: usize, wait: Duration) -> Self {
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), wait, concurrency: concurrency.max(1) }
-    }
-
-    /// How many hashes run at once: bulk work keeps this many in flight, no more.
-    pub fn concurrency(&self) -> usize {
-        self.concurrency
+        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), wait }
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
