@@ -1,6 +1,6 @@
 //! The centre's calendar.
 
-use super::{STAFF, exam_names};
+use super::STAFF;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::AppResult;
 use crate::routes::pages::render;
@@ -38,6 +38,6 @@ pub(crate) async fn calendar(
         locale,
         "centre_calendar.html",
         StatusCode::OK,
-        context! { months => months, exam_names => exam_names(&state).await? },
+        context! { months => months, exam_names => read::exam_names(&state).await? },
     )
 }

@@ -18,7 +18,7 @@ pub(crate) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
     let (sessions, counts) = read::overview(&state, &user).await?;
     // R-COE-MISSING: the same list as `GET /api/v1/coe/missing`.
     let missing = tessera_app::centre::coe_missing(&state, &user.tenant).await?;
-    let exam_names = super::exam_names(&state).await?;
+    let exam_names = tessera_app::centre::read::exam_names(&state).await?;
     let locale = user.tenant.locale;
     render(
         &state,

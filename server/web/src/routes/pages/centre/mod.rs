@@ -5,7 +5,7 @@
 use crate::auth::{CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::{AppError, AppResult};
 use crate::routes::pages::render;
-use crate::state::{AppState, SharedState};
+use crate::state::SharedState;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
@@ -78,7 +78,7 @@ async fn session_page(
         locale,
         "centre_session.html",
         status,
-        context! { session => overview.session, timetable => overview.timetable, entries => overview.entries, groups => groups, exam_names => exam_names(state).await?, ..extra },
+        context! { session => overview.session, timetable => overview.timetable, entries => overview.entries, groups => groups, exam_names => read::exam_names(state).await?, ..extra },
     )
 }
 
@@ -100,11 +100,6 @@ async fn entry_page(
         locale,
         "centre_entry.html",
         status,
-        context! { d => v, kinds => ops::DOCUMENT_KINDS, exam_names => exam_names(state).await?, ..extra },
+        context! { d => v, kinds => ops::DOCUMENT_KINDS, exam_names => read::exam_names(state).await?, ..extra },
     )
-}
-
-/// The exams' names by code: pages name an exam ("B2 First"), codes are for forms and files.
-pub(crate) async fn exam_names(state: &AppState) -> AppResult<std::collections::BTreeMap<String, String>> {
-    Ok(read::exam_names(state).await?)
 }

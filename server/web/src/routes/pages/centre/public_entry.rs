@@ -1,6 +1,5 @@
 //! The public entry form of a centre.
 
-use super::exam_names;
 use crate::auth::{CsrfForm, CsrfProtected, MaybeUser};
 use crate::error::{AppResult, HttpError};
 use crate::extract::Path;
@@ -43,7 +42,7 @@ async fn entry_form_page(
         tenant.locale,
         "entry_form.html",
         status,
-        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, exam_names => exam_names(state).await?, timezone => tenant.timezone.name(), ..extra },
+        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, exam_names => read::exam_names(state).await?, timezone => tenant.timezone.name(), ..extra },
     )
 }
 
