@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 use std::net::IpAddr;
-use tessera_domain::{ErrorCode, TenantId, TenantKind};
+use tessera_domain::{ErrorCode, TenantId};
 use tessera_storage::StorageError;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::candidate::{self as repo, Activation};
@@ -49,16 +49,6 @@ pub struct CandidateSignup {
     /// Marketing updates by email (optional opt-in).
     #[serde(default)]
     pub marketing: bool,
-}
-
-/// The centre whose sign-up page `slug` names; anything else (unknown, inactive, not a centre)
-/// is a 404.
-pub async fn centre_for_signup(state: &AppState, slug: &str) -> Result<Tenant, AppError> {
-    let tenant = crate::auth::login::tenant_for_login(state, slug).await?;
-    if tenant.kind != TenantKind::Centre {
-        return Err(AppError::not_found());
-    }
-    Ok(tenant)
 }
 
 async fn check_throttle(

@@ -10,7 +10,7 @@ use tessera_domain::TenantKind;
 use tessera_domain::results::ResultStatus;
 use tessera_domain::{ErrorCode, Role, TenantId};
 use tessera_storage::repo::centre::{self, Candidate, Entry, ExamSession};
-use tessera_storage::repo::tenants::{self, Tenant};
+use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows;
 use utoipa::ToSchema;
 
@@ -258,11 +258,11 @@ pub async fn session_timetable(state: &AppState, user: &Actor, id: String) -> Re
 
 /// The active centre with the code `slug`, for public pages; anything else is not found.
 pub async fn public_centre(state: &AppState, slug: String) -> Result<Tenant, AppError> {
-    let t = state.db.call(move |c| tenants::by_slug(c, &slug)).await?;
-    if t.kind != TenantKind::Centre || t.status != "active" {
+    let tenant = crate::auth::login::tenant_for_login(state, &slug).await?;
+    if tenant.kind != TenantKind::Centre {
         return Err(AppError::not_found());
     }
-    Ok(t)
+    Ok(tenant)
 }
 
 /// A stored document: its type and its bytes.

@@ -42,7 +42,7 @@ pub async fn signup(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(req): Json<CandidateSignupRequest>,
 ) -> AppResult<Response> {
-    let tenant = candidate::centre_for_signup(&state, &req.tenant.trim().to_ascii_lowercase()).await?;
+    let tenant = tessera_app::centre::read::public_centre(&state, req.tenant.trim().to_ascii_lowercase()).await?;
     let user = candidate::signup(&state, &tenant, &req.details, addr.ip()).await?;
     let body =
         CandidateSignupResponse { tenant: tenant.slug, login: user.login, email: user.email.unwrap_or_default() };

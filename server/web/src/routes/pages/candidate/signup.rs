@@ -22,7 +22,7 @@ pub(crate) async fn signup_form(
     jar: CookieJar,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let tenant = candidate::centre_for_signup(&state, &slug).await?;
+    let tenant = tessera_app::centre::read::public_centre(&state, slug.clone()).await?;
     render(
         &state,
         jar,
@@ -64,7 +64,7 @@ pub(crate) async fn signup_submit(
     Path(slug): Path<String>,
     CsrfForm(form): CsrfForm<SignupForm>,
 ) -> AppResult<Response> {
-    let tenant = candidate::centre_for_signup(&state, &slug).await?;
+    let tenant = tessera_app::centre::read::public_centre(&state, slug.clone()).await?;
     let ticked = |v: &Option<String>| v.as_deref().is_some_and(|v| matches!(v, "true" | "on" | "1"));
     let req = CandidateSignup {
         accept_terms: ticked(&form.accept_terms),
