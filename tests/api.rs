@@ -74,6 +74,11 @@ async fn errors_have_one_shape_and_bodies_are_limited() {
         .await
         .unwrap();
     assert_eq!(res.status(), 413, "bodies over the limit are refused");
+    assert_eq!(
+        res.headers().get("connection").and_then(|v| v.to_str().ok()),
+        Some("close"),
+        "the unread rest of the body leaves the connection unusable, and the answer says so"
+    );
 
     let token = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
     let res = http.get(srv.url("/api/v1/candidates?limit=5000")).send().await.unwrap();

@@ -165,6 +165,10 @@ impl From<MultipartError> for HttpError {
 
 /// Refuses a request whose declared length is above the body limit before any handler runs, so
 /// that a route which reads no body answers 413 like one that does.
+///
+/// Every 413 (this one or an extractor's) says `Connection: close`: the rest of the body was
+/// never read, so the connection cannot carry another request, and a client that pooled it
+/// would see its next request fail half-way.
 pub(crate) async fn refuse_oversized(
     axum::extract::State(limit): axum::extract::State<usize>,
     req: Request,
@@ -175,10 +179,16 @@ pub(crate) async fn refuse_oversized(
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return rejected(StatusCode::PAYLOAD_TOO_LARGE, String::new(), None, "invalid_input").into_response();
+    let mut res = if declared.is_some_and(|n| n > limit as u64) {
+        rejected(StatusCode::PAYLOAD_TOO_LARGE, String::new(), None, "invalid_input").into_response()
+    } else {
+        next.run(req).await
+    };
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        res.headers_mut()
+            .insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
     }
-    next.run(req).await
+    res
 }
 
 /// The error shape for a response the framework made itself (an unknown route, a method the
