@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bulk;
 pub mod candidate;
 pub mod centre;
+pub mod credentials;
 pub mod documents;
 pub mod error;
 pub mod health;

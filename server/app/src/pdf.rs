@@ -144,9 +144,78 @@ fn draw_page(surface: &mut Surface<'_>, content: &PageContent) {
     }
 }
 
+/// What makes a document verifiable (R-CREDENTIAL): a QR code of the verification link, drawn
+/// at the top right of the first page with its caption, and the credential itself embedded as a
+/// file attachment.
+pub struct Seal {
+    /// The verification link the QR code holds.
+    pub link: String,
+    /// Printed under the QR code (e.g. "Scan to verify").
+    pub caption: String,
+    /// The attachment's file name.
+    pub attachment_name: String,
+    /// The attachment (the signed credential, JSON).
+    pub attachment: Vec<u8>,
+}
+
+/// Side of the QR code, in points.
+const QR_SIZE: f32 = 96.0;
+
+fn draw_qr(surface: &mut Surface<'_>, link: &str, caption: &str) -> Result<(), PdfError> {
+    let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| PdfError(format!("QR code: {e}")))?;
+    let n = code.width();
+    // Four modules of quiet zone on every side, as decoders expect.
+    let module = QR_SIZE / (n + 8) as f32;
+    let (x0, y0) = (PAGE_W - MARGIN - QR_SIZE, MARGIN - 24.0);
+    let mut pb = PathBuilder::new();
+    for (i, color) in code.to_colors().iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            let (x, y) = ((i % n) as f32, (i / n) as f32);
+            if let Some(r) = Rect::from_xywh(x0 + (x + 4.0) * module, y0 + (y + 4.0) * module, module, module) {
+                pb.push_rect(r);
+            }
+        }
+    }
+    if let Some(path) = pb.finish() {
+        surface.draw_path(&path);
+    }
+    let (regular, _) = fonts();
+    let size = 6.5;
+    for (i, line) in wrap(caption, size, QR_SIZE + 20.0).iter().enumerate() {
+        surface.draw_text(
+            Point::from_xy(x0, y0 + QR_SIZE + 4.0 + (i as f32 + 1.0) * 8.0),
+            regular.clone(),
+            size,
+            line,
+            false,
+            TextDirection::Auto,
+        );
+    }
+    Ok(())
+}
+
 /// Typesets a document written in the layout language above into an A4 PDF.
 pub fn typeset(src: &str, title: &str) -> Result<Vec<u8>, PdfError> {
+    typeset_sealed(src, title, None)
+}
+
+/// [`typeset`], with a [`Seal`] when the document is a credential's.
+pub fn typeset_sealed(src: &str, title: &str, seal: Option<&Seal>) -> Result<Vec<u8>, PdfError> {
     let mut doc = Document::new();
+    if let Some(seal) = seal {
+        let file = krilla::embed::EmbeddedFile {
+            path: seal.attachment_name.clone(),
+            mime_type: krilla::embed::MimeType::new("application/json"),
+            description: Some("W3C Verifiable Credential (Open Badges 3.0), eddsa-rdfc-2022".to_owned()),
+            association_kind: krilla::embed::AssociationKind::Alternative,
+            data: Data::from(seal.attachment.clone()),
+            modification_date: None,
+            compress: Some(true),
+            location: None,
+        };
+        doc.embed_file(file).ok_or_else(|| PdfError("the credential cannot be attached".into()))?;
+    }
     doc.set_metadata(krilla::metadata::Metadata::new().title(title.to_owned()).creator("Tessera".to_owned()));
     let width = PAGE_W - 2.0 * MARGIN;
     let mut c = Cursor { doc: &mut doc, page: PageContent::default(), y: MARGIN, pages: vec![] };
@@ -202,10 +271,13 @@ pub fn typeset(src: &str, title: &str) -> Result<Vec<u8>, PdfError> {
     let mut pages = std::mem::take(&mut c.pages);
     pages.push(std::mem::take(&mut c.page));
     let settings = || PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid page size");
-    for content in &pages {
+    for (n, content) in pages.iter().enumerate() {
         let mut page = c.doc.start_page_with(settings());
         let mut surface = page.surface();
         draw_page(&mut surface, content);
+        if let Some(seal) = seal.filter(|_| n == 0) {
+            draw_qr(&mut surface, &seal.link, &seal.caption)?;
+        }
         surface.finish();
         page.finish();
     }

@@ -59,7 +59,7 @@ fn new_line(id: &str) -> String {
     format!("{id} {}\n", hex::encode(key))
 }
 
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("keys.new");
     {
         let mut opts = std::fs::OpenOptions::new();

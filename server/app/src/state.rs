@@ -59,6 +59,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// The keys secret numbers are hashed with (kept in the data folder, not the database).
     pub secrets: crate::secrets::SecretNumbers,
+    /// The key the centres' credential signing keys are sealed with (kept in the data folder).
+    pub credential_keys: crate::credentials::Wrapping,
+    /// The centres' signed status lists (R-CREDENTIAL), rebuilt when a revocation changes one.
+    pub status_lists: crate::credentials::StatusLists,
     /// Pages and emails.
     pub templates: Templates,
     /// Failed sign-ins per client address.

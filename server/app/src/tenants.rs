@@ -69,16 +69,20 @@ pub async fn create(state: &AppState, user: &Actor, req: CreateTenant) -> Result
     let spec = TenantSpec::parse(&req.kind, &req.name, req.slug.as_deref(), &req.country, &req.timezone, &req.locale)?;
     let now = state.clock.now();
     let (admin_tenant, actor) = (user.tenant_id(), user.user.id.clone());
-    let created = state.db.call(move |c| create_in(c, spec, Some((admin_tenant, actor.as_str())), now)).await?;
+    let wrap = state.credential_keys.clone();
+    let created =
+        state.db.call(move |c| create_in(c, spec, Some((admin_tenant, actor.as_str())), &wrap, now)).await?;
     Ok(created.into())
 }
 
 /// Creates the tenant `spec` describes, active, in one transaction with its audit record in the
-/// tenant of whoever created it (`by`: that tenant and the user; none for the command line).
+/// tenant of whoever created it (`by`: that tenant and the user; none for the command line). A
+/// centre gets its credential issuer key in the same transaction (R-CREDENTIAL).
 pub fn create_in(
     c: &mut tessera_storage::DbConnection,
     spec: TenantSpec,
     by: Option<(tessera_domain::TenantId, &str)>,
+    wrap: &crate::credentials::Wrapping,
     now: chrono::DateTime<chrono::Utc>,
 ) -> tessera_storage::StorageResult<Tenant> {
     tessera_storage::transaction(c, |c| {
@@ -92,6 +96,7 @@ pub fn create_in(
             status: "active",
         };
         let t = tenants::create(c, &new, now)?;
+        crate::credentials::keys::ensure_in(c, &t, wrap, now)?;
         if let Some((admin_tenant, actor)) = by {
             let ev = AuditEvent {
                 actor: Some(actor),

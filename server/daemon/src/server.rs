@@ -75,6 +75,10 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         hasher: PasswordHasher::new(a.hash_concurrency, Duration::from_millis(a.hash_wait_ms)),
         secrets: tessera_app::secrets::SecretNumbers::load_or_create(&cfg.data_dir)
             .with_context(|| format!("cannot read or create the secret-number keys in {}", cfg.data_dir.display()))?,
+        credential_keys: tessera_app::credentials::Wrapping::load_or_create(&cfg.data_dir).with_context(|| {
+            format!("cannot read or create the credential sealing key in {}", cfg.data_dir.display())
+        })?,
+        status_lists: Default::default(),
         templates: Templates::with_pages(tessera_web::PAGES).map_err(anyhow::Error::msg)?,
         policies: open_policies(cfg)?,
         api_tokens: Default::default(),
@@ -133,6 +137,16 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         tokio::task::spawn_blocking(move || open_database(&cfg)).await??
     };
     let state = app_state(cfg, db.clone(), clock.clone())?;
+    {
+        // Centres from before credentials existed get their issuer key (R-CREDENTIAL). A standby
+        // of a region cannot write: the primary does it.
+        let (wrap, now) = (state.credential_keys.clone(), clock.now());
+        match db.call(move |c| tessera_app::credentials::keys::ensure_all(c, &wrap, now)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(centres = n, "issuer keys made for centres that had none"),
+            Err(e) => tracing::warn!(error = %e, "cannot make issuer keys now (a standby?); the primary makes them"),
+        }
+    }
     let plugins_watch = state.policies.watch().map_err(|e| anyhow::anyhow!("cannot watch the plugins folder: {e}"))?;
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();

@@ -32,6 +32,12 @@ impl ResultStatus {
         }
     }
 
+    /// R-CREDENTIAL: a released result is a signed, verifiable credential when it states a result
+    /// (graded, X or Z); a pending or withheld one states nothing to verify yet.
+    pub fn r_credential(self) -> bool {
+        matches!(self, Self::Graded | Self::X | Self::Z)
+    }
+
     /// R-RESULT-CODES: no component profile is shown for X, Z or Pending (nor for a withheld result).
     pub fn shows_components(self) -> bool {
         matches!(self, Self::Graded)
@@ -293,6 +299,13 @@ pub fn r_release(release_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTim
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn r_credential_only_for_results_that_state_something() {
+        use super::ResultStatus::*;
+        let issued: Vec<_> = [Graded, X, Z, Pending, Withheld].into_iter().filter(|s| s.r_credential()).collect();
+        assert_eq!(issued, vec![Graded, X, Z]);
+    }
+
     use super::*;
 
     #[test]

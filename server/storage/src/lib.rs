@@ -8,6 +8,7 @@ pub mod repo;
 pub mod schema;
 pub mod schema_candidate;
 pub mod schema_centre;
+pub mod schema_credentials;
 pub mod schema_verifier;
 pub mod transfer;
 

@@ -66,6 +66,20 @@ pub struct CandidateExamView {
     pub released: bool,
     /// The current result version, once released.
     pub result: Option<CandidateResult>,
+    /// Verifications of this result's credentials through this server, newest first (R-CREDENTIAL;
+    /// the visitor's address is not kept).
+    pub credential_checks: Vec<CredentialCheckView>,
+}
+
+/// One verification of a candidate's credential.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CredentialCheckView {
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// `public_page` (anyone, no account) or `api` (a verifier organisation's API client).
+    pub via: String,
+    /// The organisation, for `api`.
+    pub verifier_name: Option<String>,
 }
 
 fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
@@ -100,6 +114,7 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
         release_local: local(e.session.release_at, tenant),
         released: e.released,
         result,
+        credential_checks: vec![],
     }
 }
 
@@ -107,7 +122,50 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
 pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Result<Vec<CandidateExamView>, AppError> {
     let (tid, cid, now) = (tenant.id, cand.id.clone(), state.clock.now());
     let rows = state.db.call(move |c| repo::exams_of(c, tid, &cid, now)).await?;
-    Ok(rows.into_iter().map(|e| exam_view(e, tenant)).collect())
+    let mut views: Vec<CandidateExamView> = rows.into_iter().map(|e| exam_view(e, tenant)).collect();
+    let released: Vec<String> = views.iter().filter(|v| v.result.is_some()).map(|v| v.entry_id.clone()).collect();
+    let checks = state
+        .db
+        .call(move |c| {
+            released
+                .into_iter()
+                .map(|e| Ok((tessera_storage::repo::credentials::checks_for_entry(c, tid, &e)?, e)))
+                .collect::<Result<Vec<_>, tessera_storage::StorageError>>()
+        })
+        .await?;
+    for (rows, entry) in checks {
+        if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {
+            v.credential_checks = rows
+                .into_iter()
+                .map(|r| CredentialCheckView { at: r.at.and_utc().to_rfc3339(), via: r.via, verifier_name: r.verifier_name })
+                .collect();
+        }
+    }
+    Ok(views)
+}
+
+/// The signed credential (JSON) of the candidate's own released result (R-CREDENTIAL); anything
+/// else, and a result that states nothing to verify (pending, withheld), is a 404.
+pub async fn credential(
+    state: &AppState,
+    tenant: &Tenant,
+    cand: &Candidate,
+    entry_id: String,
+) -> Result<(String, Vec<u8>), AppError> {
+    let (t, cid, now) = (tenant.clone(), cand.id.clone(), state.clock.now());
+    let (wrap, url) = (state.credential_keys.clone(), state.settings.public_url.clone());
+    let (exam, issued) = state
+        .db
+        .call(move |c| {
+            let exam = repo::released_exam(c, t.id, &cid, &entry_id, now)?;
+            let issued = crate::credentials::issue::for_entry_in(c, &t, &entry_id, &wrap, &url, now);
+            Ok((exam, issued))
+        })
+        .await?;
+    let issued = issued?.ok_or_else(AppError::not_found)?;
+    let sor = exam.result.map(|r| r.sor_number).unwrap_or_default();
+    let body = serde_json::to_vec_pretty(&issued.document).map_err(AppError::internal)?;
+    Ok((format!("statement-of-results-{sor}.json"), body))
 }
 
 /// The Statement of Results PDF of the candidate's own released result; anything else is 404.

@@ -290,6 +290,23 @@ pub struct EntryDetails {
     pub reasons: StatusReasons,
     /// What staff checked on the specialist's report behind an extra-time request.
     pub extra_time_report: Option<SpecialistReport>,
+    /// The credentials issued for the entry's result versions, newest first (R-CREDENTIAL).
+    pub credentials: Vec<CredentialRecord>,
+}
+
+/// A credential issued for one of an entry's result versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialRecord {
+    /// The credential's id (its verification link ends with it).
+    pub id: String,
+    /// The result version it states.
+    pub result_id: String,
+    /// When it was issued (UTC, RFC 3339).
+    pub issued_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+    /// Why: `superseded`, `entry_cancelled`, or `by_hand: <the centre's words>`.
+    pub revoked_reason: Option<String>,
 }
 
 /// Reads one entry of `tenant` with everything staff see about it.
@@ -320,6 +337,16 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
                 candidate: candidate.into(),
                 reasons,
                 extra_time_report,
+                credentials: tessera_storage::repo::credentials::for_entry(c, tenant, &id)?
+                    .into_iter()
+                    .map(|r| CredentialRecord {
+                        id: r.id,
+                        result_id: r.result_id,
+                        issued_at: r.issued_at.and_utc().to_rfc3339(),
+                        revoked_at: r.revoked_at.map(|t| t.and_utc().to_rfc3339()),
+                        revoked_reason: r.revoked_reason,
+                    })
+                    .collect(),
             })
         })
         .await?;

@@ -238,7 +238,7 @@ fn cancel_entry_for_refund(
         if rules.is_empty() { "refund".to_owned() } else { rules.join(", ") }
     );
     let reasons = serde_json::to_string(&json!({"violations": [why], "warnings": []})).map_err(AppError::internal)?;
-    workflows::set_entry_status(c, tid, &entry.id, EntryState::Cancelled.code(), &reasons)?;
+    workflows::set_entry_status(c, tid, &entry.id, EntryState::Cancelled.code(), &reasons, now)?;
     let ev = AuditEvent {
         actor: Some(actor),
         action: "entry.cancel",

@@ -342,6 +342,7 @@ pub async fn cancel_session(
             }
         }
         let eid = e.id.clone();
+        let now = state.clock.now();
         state
             .db
             .call(move |c| {
@@ -351,6 +352,7 @@ pub async fn cancel_session(
                     &eid,
                     EntryState::Cancelled.code(),
                     "[\"R-SESSION-MINIMUM: the session was cancelled\"]",
+                    now,
                 )
             })
             .await?;

@@ -132,7 +132,7 @@ pub(crate) fn entry_status_in(
         refund_documents_due: deadlines.refund_documents,
     };
     let stored = serde_json::to_string(&shown).unwrap_or_default();
-    workflows::set_entry_status(c, tid, entry_id, status, &stored)?;
+    workflows::set_entry_status(c, tid, entry_id, status, &stored, decider.now())?;
     Ok(EntryStatus { status: status.into(), reasons, warnings })
 }
 

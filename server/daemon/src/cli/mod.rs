@@ -2,6 +2,7 @@
 //! taken); 2 bad arguments or input (clap uses 2 as well); 3 bad configuration; 4 a conflict with
 //! existing data; 5 not found; 6 a policy plugin failed (the decision fails closed).
 
+mod credentials;
 mod ops;
 mod retention;
 mod verifier;
@@ -78,6 +79,12 @@ pub enum Command {
     /// The keys secret numbers are hashed with (in the data folder, never in the database).
     #[command(subcommand)]
     SecretKeys(SecretKeysCommand),
+    /// The centres' credential signing keys: rotate, export the public keys.
+    #[command(subcommand)]
+    Keys(credentials::KeysCommand),
+    /// Check a Statement of Results credential (PDF or JSON): against this installation's
+    /// database, or offline with `--keys` (revocation cannot be checked offline).
+    Verify(credentials::VerifyArgs),
 }
 
 /// Secret-number key commands.
@@ -302,7 +309,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let spec = TenantSpec::parse(&a.kind, &a.name, a.slug.as_deref(), &a.country, &a.timezone, &a.locale)?;
             let db = crate::server::open_database(&cfg)?;
             let mut conn = db.conn()?;
-            let t = tessera_app::tenants::create_in(&mut conn, spec, None, chrono::Utc::now())?;
+            let wrap = tessera_app::credentials::Wrapping::load_or_create(&cfg.data_dir)?;
+            let t = tessera_app::tenants::create_in(&mut conn, spec, None, &wrap, chrono::Utc::now())?;
             println!("created {} tenant `{}` ({}) with id {}", t.kind, t.slug, t.name, t.id);
             Ok(())
         }
@@ -333,6 +341,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ops(cmd) => ops::run(&cfg, cli.config.as_deref(), cmd),
         Command::Reindex(a) => verifier::reindex(&cfg, a),
         Command::Org(cmd) => verifier::org(&cfg, cmd),
+        Command::Keys(cmd) => credentials::keys_command(&cfg, cmd),
+        Command::Verify(a) => credentials::verify_command(&cfg, a),
         Command::SecretKeys(SecretKeysCommand::Rotate) => {
             let id = tessera_app::secrets::SecretNumbers::rotate(&cfg.data_dir)
                 .map_err(|e| CliError::new(1, format!("cannot rotate the secret-number keys: {e}")))?;

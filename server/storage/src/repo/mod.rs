@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod candidate;
 pub mod centre;
+pub mod credentials;
 pub mod downloads;
 pub mod jobs;
 pub mod notify;

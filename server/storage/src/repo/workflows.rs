@@ -282,12 +282,22 @@ pub fn set_entry_status(
     id: &str,
     status: &str,
     reasons: &str,
+    now: DateTime<Utc>,
 ) -> StorageResult<()> {
     diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(id)))
         .set((entries::status.eq(status), entries::status_reasons.eq(reasons)))
         .execute(conn)?;
+    if status == "cancelled" {
+        // A cancelled entry has no valid result: its credentials are revoked with it (R-CREDENTIAL).
+        crate::repo::credentials::revoke_for_entry(conn, tenant, id, None, REVOKED_ENTRY_CANCELLED, now)?;
+    }
     Ok(())
 }
+
+/// The revocation reason of the credentials of a cancelled entry.
+pub const REVOKED_ENTRY_CANCELLED: &str = "entry_cancelled";
+/// The revocation reason of a credential whose result a newer version replaced.
+pub const REVOKED_SUPERSEDED: &str = "superseded";
 
 /// A recorded payment.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -547,6 +557,7 @@ pub fn import_results(
                 )
                 .set(results::is_current.eq(false))
                 .execute(c)?;
+                crate::repo::credentials::revoke_for_entries(c, tenant, chunk, REVOKED_SUPERSEDED, now)?;
             }
             let mut new_results: Vec<ResultRow> = Vec::with_capacity(plan.len());
             let mut new_components = Vec::new();
@@ -613,6 +624,7 @@ pub fn add_result_version(
     diesel::update(results::table.filter(results::tenant_id.eq(tid(tenant))).filter(results::entry_id.eq(entry_id)))
         .set(results::is_current.eq(false))
         .execute(c)?;
+    crate::repo::credentials::revoke_for_entry(c, tenant, entry_id, None, REVOKED_SUPERSEDED, now)?;
     let result = ResultRow {
         tenant_id: tid(tenant),
         id: uuid::Uuid::new_v4().to_string(),

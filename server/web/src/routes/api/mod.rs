@@ -11,6 +11,7 @@ mod admin;
 mod after_exam;
 mod candidate;
 mod centre;
+mod credentials;
 mod verifier;
 
 pub use verifier::{file_response, pdf_response};
@@ -112,6 +113,9 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verifier::templates::delete_template))
         .routes(routes!(verifier::notifications::get_notify, verifier::notifications::set_notify))
         .routes(routes!(centre::coe::issue_session_coes))
+        .routes(routes!(credentials::credential::credential))
+        .routes(routes!(centre::credential::entry_credential))
+        .routes(routes!(credentials::verify::verify_credential))
         .split_for_parts()
 }
 

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod candidate;
 mod centre;
+mod credentials;
 mod verifier;
 
 pub(crate) use candidate::pdf_response;
@@ -57,6 +58,12 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/candidate", get(candidate::results::home))
         .route("/t/{tenant}/signup", get(candidate::signup::signup_form).post(candidate::signup::signup_submit))
         .route("/candidate/results/{entry}/statement.pdf", get(candidate::results::statement))
+        .route("/candidate/results/{entry}/credential.json", get(candidate::results::credential))
+        .route("/verify", get(credentials::verify::show).post(credentials::verify::submit))
+        .route("/verify/{id}", get(credentials::verify::link))
+        .route("/t/{tenant}/did.json", get(credentials::documents::did_document))
+        .route("/t/{tenant}/credentials/status/{list}", get(credentials::documents::status_list))
+        .route("/centre/entries/{id}/credential/revoke", post(centre::credentials::revoke))
         .route("/candidate/shares", get(candidate::shares::shares).post(candidate::shares::share))
         .route("/candidate/shares/{share}/withdraw", post(candidate::shares::withdraw))
         .route("/candidate/account", get(candidate::account::account))

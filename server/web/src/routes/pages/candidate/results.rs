@@ -7,8 +7,8 @@ use crate::extract::Path;
 use crate::routes::pages::render;
 use crate::state::SharedState;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use tessera_app::candidate;
@@ -39,4 +39,24 @@ pub(crate) async fn statement(
     let cand = signed_in_candidate(&state, &user).await?;
     let (name, pdf) = candidate::statement(&state, &user.tenant, &cand, entry_id).await?;
     Ok(pdf_response(&name, pdf))
+}
+
+/// `GET /candidate/results/{entry}/credential.json`: the signed credential of the candidate's own
+/// released result (R-CREDENTIAL), to give to anyone who wants to check it.
+pub(crate) async fn credential(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(entry_id): Path<String>,
+) -> AppResult<Response> {
+    let cand = signed_in_candidate(&state, &user).await?;
+    let (name, json) = candidate::credential(&state, &user.tenant, &cand, entry_id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vc+ld+json".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        json,
+    )
+        .into_response())
 }

@@ -35,6 +35,7 @@ macro_rules! csrf_form {
 
 pub(super) mod calendar;
 pub(super) mod coe;
+pub(super) mod credentials;
 pub(super) mod documents;
 pub(super) mod entries;
 pub(super) mod entry_actions;

@@ -1,0 +1,3 @@
+DROP TABLE credential_checks;
+DROP TABLE credentials;
+DROP TABLE issuer_keys;
