@@ -15,6 +15,7 @@ mod centre_bulk;
 mod centre_pages;
 mod cli;
 mod core_rules;
+mod credentials;
 mod crawl;
 mod edge;
 mod errors;

@@ -34,9 +34,13 @@ print_phases() {
 }
 
 # postgresql-15-auto-failover, pg-auto-failover-cli and haproxy: the region test (tests/region.rs).
-packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy)
+# nodejs and npm: Digital Bazaar's credential verifier (tests/credentials.rs); zbar-tools decodes
+# the QR code of a Statement of Results, poppler-utils renders it and extracts its attachment.
+packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy nodejs zbar-tools)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+# Debian's npm, unless a Node.js that brings its own is installed.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   phase "installing Debian packages"
   echo "    ${missing[*]}"
@@ -92,6 +96,18 @@ if [ -x plugins/build.sh ]; then
   export TESSERA_PLUGINS_DIST="${CARGO_TARGET_DIR:-$root/target}/plugins-dist"
   plugins/build.sh "$TESSERA_PLUGINS_DIST"
 fi
+
+# Digital Bazaar's VC libraries, from the npm registry at the versions tests/vc-interop pins,
+# installed once into the build cache (reinstalled when the lock file changes).
+phase "installing the credential verifier (npm)"
+interop="${CARGO_TARGET_DIR:-$root/target}/vc-interop"
+mkdir -p "$interop"
+cp tests/vc-interop/package.json tests/vc-interop/package-lock.json tests/vc-interop/*.mjs "$interop/"
+if ! cmp -s tests/vc-interop/package-lock.json "$interop/node_modules/.installed-lock" 2>/dev/null; then
+  (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/vc-interop/package-lock.json "$interop/node_modules/.installed-lock"
+fi
+export TESSERA_VC_INTEROP="$interop"
 
 phase "cargo fmt --check and clippy"
 cargo fmt --all -- --check
