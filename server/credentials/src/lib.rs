@@ -8,10 +8,23 @@
 //!
 //! This crate is pure: no database, no HTTP. The app decides what to sign and with which key.
 
+mod canon;
 pub mod contexts;
+mod credential;
+mod did;
+mod keys;
+pub mod pdf;
+mod proof;
+mod status_list;
+pub mod wrap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::Value;
+
+pub use canon::canonicalize;
+pub use credential::{achievement_credential, status_entry_of, status_list_credential};
+pub use did::{did_document, did_web};
+pub use proof::{sign, verify};
+pub use status_list::{STATUS_LIST_BITS, StatusList, status_list_of};
 
 /// What went wrong while building, signing or reading a credential.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +56,7 @@ pub enum VerifyError {
 
 /// An Ed25519 signing key of an issuing tenant.
 pub struct SigningKey {
-    _private: (),
+    key: ed25519_dalek::SigningKey,
 }
 
 /// An Ed25519 public key.
@@ -114,4 +127,46 @@ pub struct Achievement {
     pub version: i32,
     /// The revocation bit.
     pub status: StatusEntry,
+}
+
+#[cfg(test)]
+pub(crate) mod sample {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    pub const DID: &str = "did:web:results.example.org%3A8443:t:pl078";
+    pub const LIST_URL: &str = "https://results.example.org:8443/t/pl078/status/1";
+
+    /// A B2 First result as the app would describe it.
+    pub fn achievement() -> Achievement {
+        Achievement {
+            id: "https://results.example.org:8443/verify/0b7e4c1e-5d55-4f0b-9f7e-2a4c1b3d9e10".into(),
+            issuer_did: DID.into(),
+            issuer_name: "Centrum Egzaminacyjne Kraków".into(),
+            valid_from: Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 0).unwrap(),
+            candidate_name: "Zofia Wójcik".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(2008, 3, 21).unwrap(),
+            exam_code: "B2F".into(),
+            exam_name: "B2 First".into(),
+            session_date: NaiveDate::from_ymd_opt(2026, 6, 6).unwrap(),
+            sor_number: "PL078-2026-000123".into(),
+            overall_score: Some(176),
+            grade: Some("B".into()),
+            cefr: Some("B2".into()),
+            components: ["Reading", "Use of English", "Writing", "Listening", "Speaking"]
+                .into_iter()
+                .zip([172, 180, 169, 181, 178])
+                .map(|(name, score)| Component {
+                    name: name.into(),
+                    score,
+                })
+                .collect(),
+            version: 1,
+            status: StatusEntry {
+                list_url: LIST_URL.into(),
+                index: 4242,
+            },
+        }
+    }
 }

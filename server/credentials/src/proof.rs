@@ -1,0 +1,274 @@
+//! Data Integrity proofs of the `eddsa-rdfc-2022` cryptosuite (W3C vc-di-eddsa).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{Error, PublicKey, SigningKey, Verified, VerifyError, canonicalize};
+
+const PROOF_TYPE: &str = "DataIntegrityProof";
+const CRYPTOSUITE: &str = "eddsa-rdfc-2022";
+const ASSERTION_METHOD: &str = "assertionMethod";
+
+/// Adds a `proof` (eddsa-rdfc-2022, assertionMethod). Errors if the document cannot be
+/// canonicalised.
+pub fn sign(
+    unsigned: Value,
+    key: &SigningKey,
+    verification_method: &str,
+    created: DateTime<Utc>,
+) -> Result<Value, Error> {
+    let Value::Object(document) = unsigned else {
+        return Err(Error::Malformed("a credential must be a JSON object".into()));
+    };
+    if document.contains_key("proof") {
+        return Err(Error::Malformed("the document already has a proof".into()));
+    }
+    let mut options = Map::new();
+    options.insert("type".into(), PROOF_TYPE.into());
+    options.insert("cryptosuite".into(), CRYPTOSUITE.into());
+    options.insert(
+        "created".into(),
+        created.to_rfc3339_opts(SecondsFormat::Secs, true).into(),
+    );
+    options.insert("verificationMethod".into(), verification_method.into());
+    options.insert("proofPurpose".into(), ASSERTION_METHOD.into());
+
+    let document = Value::Object(document);
+    let hash = hash_data(&document, &options)?;
+    let proof_value = format!("z{}", bs58::encode(key.sign_bytes(&hash)).into_string());
+    options.insert("proofValue".into(), proof_value.into());
+
+    let Value::Object(mut signed) = document else {
+        unreachable!("built as an object above")
+    };
+    signed.insert("proof".into(), Value::Object(options));
+    Ok(Value::Object(signed))
+}
+
+/// Checks the one proof: cryptosuite, proofPurpose assertionMethod, that the verification method
+/// belongs to the issuer (`<issuer id>#...`; issuer may be a string or an object with id), asks
+/// `key_of(verification_method)` for the key (None -> UnknownKey), recomputes hashData and checks
+/// the signature (mismatch, or a document that no longer canonicalises -> BadSignature; not
+/// JSON-LD/credential-shaped -> Malformed).
+pub fn verify(
+    signed: &Value,
+    key_of: &dyn Fn(&str) -> Option<PublicKey>,
+) -> Result<Verified, VerifyError> {
+    let malformed = |what: &str| VerifyError::Malformed(what.to_owned());
+    let document = signed
+        .as_object()
+        .ok_or_else(|| malformed("a credential must be a JSON object"))?;
+    let mut options = match document.get("proof") {
+        Some(Value::Object(proof)) => proof.clone(),
+        Some(Value::Array(proofs)) if proofs.len() == 1 => proofs[0]
+            .as_object()
+            .cloned()
+            .ok_or_else(|| malformed("the proof must be an object"))?,
+        Some(Value::Array(_)) => return Err(malformed("exactly one proof is expected")),
+        _ => return Err(malformed("the credential has no proof")),
+    };
+    let text = |name: &str| -> Result<String, VerifyError> {
+        options
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| VerifyError::Malformed(format!("the proof has no {name}")))
+    };
+    if text("type")? != PROOF_TYPE {
+        return Err(malformed("the proof is not a DataIntegrityProof"));
+    }
+    if text("cryptosuite")? != CRYPTOSUITE {
+        return Err(malformed("the proof's cryptosuite is not eddsa-rdfc-2022"));
+    }
+    if text("proofPurpose")? != ASSERTION_METHOD {
+        return Err(malformed("the proof's purpose is not assertionMethod"));
+    }
+    let verification_method = text("verificationMethod")?;
+    let created = DateTime::parse_from_rfc3339(&text("created")?)
+        .map_err(|_| malformed("the proof's created is not an RFC 3339 date-time"))?
+        .with_timezone(&Utc);
+    let issuer = match document.get("issuer") {
+        Some(Value::String(id)) => id.clone(),
+        Some(Value::Object(issuer)) => issuer
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| malformed("the issuer has no id"))?,
+        _ => return Err(malformed("the credential has no issuer")),
+    };
+    let belongs_to_issuer = verification_method
+        .strip_prefix(issuer.as_str())
+        .is_some_and(|rest| rest.starts_with('#') && rest.len() > 1);
+    if !belongs_to_issuer {
+        return Err(VerifyError::Malformed(format!(
+            "the verification method {verification_method} is not one of the issuer {issuer}"
+        )));
+    }
+    let signature = text("proofValue")?
+        .strip_prefix('z')
+        .and_then(|encoded| bs58::decode(encoded).into_vec().ok())
+        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+        .ok_or_else(|| malformed("the proofValue is not a base58btc Ed25519 signature"))?;
+    let key = key_of(&verification_method)
+        .ok_or_else(|| VerifyError::UnknownKey(verification_method.clone()))?;
+
+    options.remove("proofValue");
+    let mut unsecured = document.clone();
+    unsecured.remove("proof");
+    let hash = match hash_data(&Value::Object(unsecured), &options) {
+        Ok(hash) => hash,
+        Err(Error::UnsupportedContext(url)) => {
+            return Err(VerifyError::Malformed(format!(
+                "the credential uses the context {url}, which is not bundled"
+            )));
+        }
+        Err(_) => return Err(VerifyError::BadSignature),
+    };
+    if !key.verifies(&hash, &signature) {
+        return Err(VerifyError::BadSignature);
+    }
+    Ok(Verified {
+        verification_method,
+        issuer,
+        created,
+    })
+}
+
+/// hashData: SHA-256(canonical proof configuration) || SHA-256(canonical document).
+fn hash_data(document: &Value, options: &Map<String, Value>) -> Result<[u8; 64], Error> {
+    let mut config = options.clone();
+    let context = document
+        .get("@context")
+        .cloned()
+        .ok_or_else(|| Error::Malformed("the document has no @context".into()))?;
+    config.insert("@context".into(), context);
+    let config_hash = Sha256::digest(canonicalize(&Value::Object(config))?.as_bytes());
+    let document_hash = Sha256::digest(canonicalize(document)?.as_bytes());
+    let mut hash = [0u8; 64];
+    hash[..32].copy_from_slice(&config_hash);
+    hash[32..].copy_from_slice(&document_hash);
+    Ok(hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    use super::*;
+    use crate::{achievement_credential, sample};
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[9; 32])
+    }
+
+    fn method() -> String {
+        format!("{}#key-1", sample::DID)
+    }
+
+    fn signed() -> Value {
+        let created = Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 1).unwrap();
+        sign(achievement_credential(&sample::achievement()), &key(), &method(), created).unwrap()
+    }
+
+    fn issuer_key(method: &str) -> Option<PublicKey> {
+        (method == format!("{}#key-1", sample::DID)).then(|| key().public())
+    }
+
+    #[test]
+    fn a_signed_credential_verifies() {
+        let signed = signed();
+        assert_eq!(signed["proof"]["created"], "2026-07-14T09:00:01Z");
+        assert_eq!(signed["proof"]["cryptosuite"], "eddsa-rdfc-2022");
+        assert!(signed["proof"]["proofValue"].as_str().unwrap().starts_with('z'));
+        let verified = verify(&signed, &issuer_key).unwrap();
+        assert_eq!(verified.issuer, sample::DID);
+        assert_eq!(verified.verification_method, method());
+        assert_eq!(verified.created, Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 1).unwrap());
+    }
+
+    #[test]
+    fn a_changed_grade_name_or_created_breaks_the_signature() {
+        let mut grade = signed();
+        let results = grade["credentialSubject"]["result"].as_array_mut().unwrap();
+        let graded = results
+            .iter_mut()
+            .find(|r| r["resultDescription"] == "urn:tessera:exam:B2F:grade")
+            .unwrap();
+        graded["value"] = json!("A");
+        assert_eq!(verify(&grade, &issuer_key), Err(VerifyError::BadSignature));
+
+        let mut name = signed();
+        name["credentialSubject"]["identifier"][0]["identityHash"] = json!("Zofia Wojcik");
+        assert_eq!(verify(&name, &issuer_key), Err(VerifyError::BadSignature));
+
+        let mut created = signed();
+        created["proof"]["created"] = json!("2026-07-14T09:00:02Z");
+        assert_eq!(verify(&created, &issuer_key), Err(VerifyError::BadSignature));
+    }
+
+    #[test]
+    fn a_key_the_caller_does_not_know_is_unknown() {
+        assert_eq!(
+            verify(&signed(), &|_| None),
+            Err(VerifyError::UnknownKey(method()))
+        );
+    }
+
+    #[test]
+    fn a_verification_method_of_another_did_is_refused() {
+        let created = Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 1).unwrap();
+        let credential = achievement_credential(&sample::achievement());
+        let other = "did:web:evil.example:t:pl078#key-1";
+        let signed = sign(credential, &key(), other, created).unwrap();
+        let asked = std::cell::Cell::new(false);
+        let result = verify(&signed, &|_| {
+            asked.set(true);
+            Some(key().public())
+        });
+        assert!(matches!(result, Err(VerifyError::Malformed(_))), "{result:?}");
+        assert!(!asked.get(), "no key is looked up for a foreign DID");
+
+        // A prefix of the issuer's DID is not the issuer either.
+        let prefix = format!("{}0#key-1", sample::DID);
+        let mut credential = achievement_credential(&sample::achievement());
+        credential["issuer"] = json!(sample::DID);
+        let signed = sign(credential, &key(), &prefix, created).unwrap();
+        assert!(matches!(verify(&signed, &|_| Some(key().public())), Err(VerifyError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_wrong_key_is_a_bad_signature() {
+        let other = SigningKey::from_bytes(&[10; 32]).public();
+        assert_eq!(verify(&signed(), &|_| Some(other)), Err(VerifyError::BadSignature));
+    }
+
+    #[test]
+    fn an_unbundled_context_is_refused_without_fetching() {
+        let mut credential = achievement_credential(&sample::achievement());
+        // A port nobody listens on: were it fetched, the error would be a network one.
+        let url = "http://127.0.0.1:9/context.jsonld";
+        credential["@context"].as_array_mut().unwrap().push(json!(url));
+        match crate::canonicalize(&credential) {
+            Err(Error::UnsupportedContext(refused)) => assert_eq!(refused, url),
+            other => panic!("expected UnsupportedContext, got {other:?}"),
+        }
+        let created = Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 1).unwrap();
+        assert!(matches!(
+            sign(credential, &key(), &method(), created),
+            Err(Error::UnsupportedContext(_))
+        ));
+    }
+
+    #[test]
+    fn something_that_is_not_a_credential_is_malformed() {
+        assert!(matches!(verify(&json!([1, 2]), &issuer_key), Err(VerifyError::Malformed(_))));
+        let mut no_proof = signed();
+        no_proof.as_object_mut().unwrap().remove("proof");
+        assert!(matches!(verify(&no_proof, &issuer_key), Err(VerifyError::Malformed(_))));
+        let mut other_suite = signed();
+        other_suite["proof"]["cryptosuite"] = json!("ecdsa-rdfc-2019");
+        assert!(matches!(verify(&other_suite, &issuer_key), Err(VerifyError::Malformed(_))));
+    }
+}
