@@ -52,6 +52,13 @@ if command -v rustup >/dev/null; then
   rustup component list --installed | grep -q clippy || rustup component add clippy rustfmt
 fi
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+# Node and npm: tessera-credentials' interop test checks credentials with Digital Bazaar's
+# libraries (tests/vc-interop). A Node already on the machine is kept.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  phase "installing Node.js"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 
 # A build cache shared between checkouts at different paths (CI clones) reuses the workspace's
 # own artifacts, whose env!("CARGO_MANIFEST_DIR") still names the old checkout: rebuild the
@@ -92,6 +99,11 @@ if [ -x plugins/build.sh ]; then
   export TESSERA_PLUGINS_DIST="${CARGO_TARGET_DIR:-$root/target}/plugins-dist"
   plugins/build.sh "$TESSERA_PLUGINS_DIST"
 fi
+
+# The locked npm packages of the VC interop test (tests/vc-interop/package-lock.json).
+phase "npm ci (VC interop packages)"
+(cd tests/vc-interop && npm ci --no-audit --no-fund --loglevel=error)
+export TESSERA_VC_INTEROP="$root/tests/vc-interop"
 
 phase "cargo fmt --check and clippy"
 cargo fmt --all -- --check

@@ -272,3 +272,37 @@ mod tests {
         assert!(matches!(verify(&other_suite, &issuer_key), Err(VerifyError::Malformed(_))));
     }
 }
+
+#[cfg(test)]
+mod digital_bazaar {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Written by `node tests/vc-interop/interop.mjs sign` (Digital Bazaar's vc 7.3 with
+    /// data-integrity 2.5 and eddsa-rdfc-2022-cryptosuite 1.3), with a did:key issuer.
+    const SIGNED: &str = include_str!("../tests/fixtures/signed-by-digital-bazaar.json");
+    const KEY: &str = include_str!("../tests/fixtures/signed-by-digital-bazaar.key");
+
+    fn their_key(_: &str) -> Option<PublicKey> {
+        Some(PublicKey::from_multibase(KEY.trim()).unwrap())
+    }
+
+    #[test]
+    fn a_credential_signed_by_digital_bazaar_verifies() {
+        let signed: Value = serde_json::from_str(SIGNED).unwrap();
+        let verified = verify(&signed, &their_key).unwrap();
+        assert_eq!(verified.issuer, format!("did:key:{}", KEY.trim()));
+        assert_eq!(
+            verified.verification_method,
+            format!("did:key:{0}#{0}", KEY.trim())
+        );
+    }
+
+    #[test]
+    fn a_credential_signed_by_digital_bazaar_fails_once_changed() {
+        let mut signed: Value = serde_json::from_str(SIGNED).unwrap();
+        signed["credentialSubject"]["result"][0]["value"] = json!("B");
+        assert_eq!(verify(&signed, &their_key), Err(VerifyError::BadSignature));
+    }
+}
