@@ -110,3 +110,56 @@ impl Attachments<'_> {
         self.files.push((name, bytes));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use krilla::Document;
+    use krilla::embed::{AssociationKind, EmbeddedFile};
+
+    use super::*;
+
+    /// A one-page PDF with `files` embedded (EmbeddedFiles name tree), written by krilla.
+    fn pdf_with(files: &[(&str, &[u8], bool)]) -> Vec<u8> {
+        let mut doc = Document::new();
+        doc.start_page().finish();
+        for (name, data, compress) in files {
+            doc.embed_file(EmbeddedFile {
+                path: (*name).to_owned(),
+                mime_type: None,
+                description: Some("test attachment".into()),
+                association_kind: AssociationKind::Supplement,
+                data: data.to_vec().into(),
+                modification_date: None,
+                compress: Some(*compress),
+                location: None,
+            })
+            .unwrap();
+        }
+        doc.finish().unwrap()
+    }
+
+    #[test]
+    fn the_embedded_files_of_a_pdf_are_read_decompressed() {
+        let credential = br#"{"@context":["https://www.w3.org/ns/credentials/v2"],"name":"x"}"#
+            .repeat(20);
+        let pdf = pdf_with(&[
+            ("credential.json", &credential, true),
+            ("notes.txt", b"plain", false),
+        ]);
+        let mut files = attachments(&pdf).unwrap();
+        files.sort();
+        assert_eq!(
+            files,
+            vec![
+                ("credential.json".to_owned(), credential.clone()),
+                ("notes.txt".to_owned(), b"plain".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pdf_without_attachments_has_none_and_a_non_pdf_is_an_error() {
+        assert_eq!(attachments(&pdf_with(&[])).unwrap(), vec![]);
+        assert!(attachments(b"{\"not\": \"a pdf\"}").is_err());
+    }
+}
