@@ -1,5 +1,8 @@
 //! Data Integrity proofs of the `eddsa-rdfc-2022` cryptosuite (W3C vc-di-eddsa).
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -137,19 +140,84 @@ pub fn verify(
 
 /// hashData: SHA-256(canonical proof configuration) || SHA-256(canonical document).
 fn hash_data(document: &Value, options: &Map<String, Value>) -> Result<[u8; 64], Error> {
-    let mut config = options.clone();
     let context = document
         .get("@context")
-        .cloned()
         .ok_or_else(|| Error::Malformed("the document has no @context".into()))?;
-    config.insert("@context".into(), context);
-    let config_hash = Sha256::digest(canonicalize(&Value::Object(config))?.as_bytes());
+    let config_hash = Sha256::digest(canonical_proof_config(context, options)?.as_bytes());
     let document_hash = Sha256::digest(canonicalize(document)?.as_bytes());
     let mut hash = [0u8; 64];
     hash[..32].copy_from_slice(&config_hash);
     hash[32..].copy_from_slice(&document_hash);
     Ok(hash)
 }
+
+/// The canonical proof configuration: the proof options with the document's `@context`.
+///
+/// Processing the two contexts costs oxjsonld about a millisecond per parse (it clones its active
+/// context for every context it applies), and a tenant signs every proof with the same context
+/// and verification method: only `created` changes. So the canonical form of the usual five
+/// options is kept per (context, verification method) with a placeholder instant, and the
+/// instant is put in its place. That is exact: the configuration has one blank node (always
+/// `_:c14n0`) and one `created` quad, whose position in the sorted N-Quads is fixed by its
+/// predicate, and an RFC 3339 instant needs no escaping. Any other shape takes the full path.
+fn canonical_proof_config(context: &Value, options: &Map<String, Value>) -> Result<String, Error> {
+    let full = || {
+        let mut config = options.clone();
+        config.insert("@context".into(), context.clone());
+        canonicalize(&Value::Object(config))
+    };
+    let usual = options.len() == 5
+        && options.get("type").and_then(Value::as_str) == Some(PROOF_TYPE)
+        && options.get("cryptosuite").and_then(Value::as_str) == Some(CRYPTOSUITE)
+        && options.get("proofPurpose").and_then(Value::as_str) == Some(ASSERTION_METHOD);
+    let created = options.get("created").and_then(Value::as_str);
+    let method = options.get("verificationMethod").and_then(Value::as_str);
+    let (true, Some(created), Some(method)) = (usual, created, method) else {
+        return full();
+    };
+    if DateTime::parse_from_rfc3339(created).is_err()
+        || !created.bytes().all(|b| b.is_ascii_alphanumeric() || b"-:.+ ".contains(&b))
+    {
+        return full();
+    }
+    let key = (context.to_string(), method.to_owned());
+    let cached = PROOF_CONFIGS
+        .lock()
+        .ok()
+        .and_then(|configs| configs.get(&key).cloned());
+    let template = match cached {
+        Some(template) => template,
+        None => {
+            let mut config = options.clone();
+            config.insert("created".into(), PLACEHOLDER_INSTANT.into());
+            config.insert("@context".into(), context.clone());
+            let template = canonicalize(&Value::Object(config))?;
+            if template.matches(PLACEHOLDER_LITERAL).count() != 1 {
+                return full();
+            }
+            if let Ok(mut configs) = PROOF_CONFIGS.lock() {
+                if configs.len() >= MAX_PROOF_CONFIGS {
+                    configs.clear();
+                }
+                configs.insert(key, template.clone());
+            }
+            template
+        }
+    };
+    Ok(template.replace(
+        PLACEHOLDER_LITERAL,
+        &format!("\"{created}\"^^<http://www.w3.org/2001/XMLSchema#dateTime>"),
+    ))
+}
+
+const PLACEHOLDER_INSTANT: &str = "1970-01-01T00:00:00Z";
+const PLACEHOLDER_LITERAL: &str =
+    "\"1970-01-01T00:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>";
+/// Tenants times keys: a handful in practice; the bound only stops a flood of foreign methods.
+const MAX_PROOF_CONFIGS: usize = 1024;
+
+type ProofConfigs = HashMap<(String, String), String>;
+static PROOF_CONFIGS: LazyLock<Mutex<ProofConfigs>> = LazyLock::new(Mutex::default);
 
 #[cfg(test)]
 mod tests {
@@ -206,6 +274,24 @@ mod tests {
         let mut created = signed();
         created["proof"]["created"] = json!("2026-07-14T09:00:02Z");
         assert_eq!(verify(&created, &issuer_key), Err(VerifyError::BadSignature));
+    }
+
+    #[test]
+    fn the_kept_proof_configuration_is_the_one_canonicalisation_gives() {
+        let context = achievement_credential(&sample::achievement())["@context"].clone();
+        for created in ["2026-07-14T09:00:01Z", "2031-12-31T23:59:59Z", "2026-07-14T11:00:01+02:00"] {
+            let mut options = Map::new();
+            options.insert("type".into(), PROOF_TYPE.into());
+            options.insert("cryptosuite".into(), CRYPTOSUITE.into());
+            options.insert("created".into(), created.into());
+            options.insert("verificationMethod".into(), method().into());
+            options.insert("proofPurpose".into(), ASSERTION_METHOD.into());
+            let mut config = options.clone();
+            config.insert("@context".into(), context.clone());
+            let full = crate::canonicalize(&Value::Object(config)).unwrap();
+            assert!(full.contains(created), "{full}");
+            assert_eq!(canonical_proof_config(&context, &options).unwrap(), full);
+        }
     }
 
     #[test]
