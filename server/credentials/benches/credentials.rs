@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, TimeZone, Utc};
 use ed25519_dalek::{Signer, Verifier};
 use tessera_credentials::{
-    Achievement, Component, SigningKey, StatusEntry, StatusList, achievement_credential,
-    canonicalize, sign, status_list_credential, status_list_of, verify,
+    Achievement, Component, SigningKey, StatusEntry, StatusList, achievement_credential, canonicalize, sign,
+    status_list_credential, status_list_of, verify,
 };
 
 const DID: &str = "did:web:results.example.org:t:pl078";
@@ -35,16 +35,10 @@ fn achievement(index: u64) -> Achievement {
         components: ["Reading", "Use of English", "Writing", "Listening", "Speaking"]
             .into_iter()
             .zip([172, 180, 169, 181, 178])
-            .map(|(name, score)| Component {
-                name: name.into(),
-                score,
-            })
+            .map(|(name, score)| Component { name: name.into(), score })
             .collect(),
         version: 1,
-        status: StatusEntry {
-            list_url: LIST_URL.into(),
-            index,
-        },
+        status: StatusEntry { list_url: LIST_URL.into(), index },
     }
 }
 
@@ -65,20 +59,12 @@ fn measure(runs: usize, mut f: impl FnMut(usize)) -> Figures {
         })
         .collect();
     times.sort();
-    Figures {
-        p50: times[runs / 2],
-        p99: times[runs * 99 / 100],
-    }
+    Figures { p50: times[runs / 2], p99: times[runs * 99 / 100] }
 }
 
 fn print(name: &str, f: &Figures, floor: Option<&Figures>) {
     let ratio = floor
-        .map(|floor| {
-            format!(
-                "  ({:.0}x the bare Ed25519 floor)",
-                f.p50.as_secs_f64() / floor.p50.as_secs_f64()
-            )
-        })
+        .map(|floor| format!("  ({:.0}x the bare Ed25519 floor)", f.p50.as_secs_f64() / floor.p50.as_secs_f64()))
         .unwrap_or_default();
     println!(
         "{name:<44} p50 {:>10.3} µs   p99 {:>10.3} µs{ratio}",
@@ -88,10 +74,7 @@ fn print(name: &str, f: &Figures, floor: Option<&Figures>) {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(400);
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(400);
     let key = SigningKey::from_bytes(&[5; 32]);
     let method = format!("{DID}#key-1");
     let created = Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 1).unwrap();
@@ -104,10 +87,7 @@ fn main() {
         black_box(dalek.sign(black_box(&message)));
     });
     let bare_verify = measure(runs * 10, |_| {
-        dalek
-            .verifying_key()
-            .verify(black_box(&message), &signature)
-            .unwrap();
+        dalek.verifying_key().verify(black_box(&message), &signature).unwrap();
     });
 
     let issue_sign = measure(runs, |i| {

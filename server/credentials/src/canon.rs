@@ -10,8 +10,7 @@ use crate::{Error, contexts};
 /// RDFC-1.0 canonical N-Quads of a JSON-LD document (bundled contexts only).
 pub fn canonicalize(doc: &Value) -> Result<String, Error> {
     let quads = to_rdf(doc)?;
-    rdf_canon::canonicalize_quads(&quads)
-        .map_err(|e| Error::Malformed(format!("canonicalisation: {e}")))
+    rdf_canon::canonicalize_quads(&quads).map_err(|e| Error::Malformed(format!("canonicalisation: {e}")))
 }
 
 /// The quads of `doc`, as the oxrdf 0.2 terms rdf-canon takes.
@@ -23,13 +22,13 @@ fn to_rdf(doc: &Value) -> Result<Vec<oxrdf02::Quad>, Error> {
     // The loader cannot return our own error type: it notes the refused URL here instead.
     let refused: Arc<Mutex<Option<String>>> = Arc::default();
     let refused_by_loader = Arc::clone(&refused);
-    let parser = JsonLdParser::new()
-        .for_slice(&json)
-        .with_load_document_callback(move |url, _options| match contexts::bundled(url) {
-            Some(context) => Ok(JsonLdRemoteDocument {
-                document: context.as_bytes().to_vec(),
-                document_url: url.to_owned(),
-            }),
+    let parser =
+        JsonLdParser::new().for_slice(&json).with_load_document_callback(move |url, _options| match contexts::bundled(
+            url,
+        ) {
+            Some(context) => {
+                Ok(JsonLdRemoteDocument { document: context.as_bytes().to_vec(), document_url: url.to_owned() })
+            }
             None => {
                 if let Ok(mut refused) = refused_by_loader.lock() {
                     refused.get_or_insert_with(|| url.to_owned());
@@ -83,14 +82,10 @@ fn blank(b: oxrdf::BlankNode) -> oxrdf02::BlankNode {
 
 fn literal(l: &oxrdf::Literal) -> oxrdf02::Literal {
     match l.language() {
-        Some(language) => oxrdf02::Literal::new_language_tagged_literal_unchecked(
-            l.value(),
-            language,
-        ),
+        Some(language) => oxrdf02::Literal::new_language_tagged_literal_unchecked(l.value(), language),
         // A plain string's datatype is xsd:string, which oxrdf 0.2 folds back to a simple literal.
-        None => oxrdf02::Literal::new_typed_literal(
-            l.value(),
-            oxrdf02::NamedNode::new_unchecked(l.datatype().as_str()),
-        ),
+        None => {
+            oxrdf02::Literal::new_typed_literal(l.value(), oxrdf02::NamedNode::new_unchecked(l.datatype().as_str()))
+        }
     }
 }

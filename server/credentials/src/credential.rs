@@ -102,16 +102,7 @@ pub fn achievement_credential(a: &Achievement) -> Value {
 
 /// A component's name as a URN segment: lower case ASCII letters and digits, the rest `-`.
 fn component_key(name: &str) -> String {
-    name.trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    name.trim().chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
 }
 
 fn status_entry(status: &StatusEntry) -> Value {
@@ -131,12 +122,7 @@ fn timestamp(at: DateTime<Utc>) -> String {
 
 /// The unsigned BitstringStatusListCredential (statusPurpose "revocation"); credentialSubject.id
 /// = list_url + "#list".
-pub fn status_list_credential(
-    list_url: &str,
-    issuer_did: &str,
-    valid_from: DateTime<Utc>,
-    list: &StatusList,
-) -> Value {
+pub fn status_list_credential(list_url: &str, issuer_did: &str, valid_from: DateTime<Utc>, list: &StatusList) -> Value {
     json!({
         "@context": [contexts::CREDENTIALS_V2],
         "id": list_url,
@@ -163,9 +149,7 @@ pub fn status_entry_of(credential: &Value) -> Option<StatusEntry> {
     entries.into_iter().find_map(|entry| {
         let is_bitstring = match entry.get("type")? {
             Value::String(t) => t == "BitstringStatusListEntry",
-            Value::Array(types) => types
-                .iter()
-                .any(|t| t.as_str() == Some("BitstringStatusListEntry")),
+            Value::Array(types) => types.iter().any(|t| t.as_str() == Some("BitstringStatusListEntry")),
             _ => false,
         };
         if !is_bitstring || entry.get("statusPurpose")?.as_str()? != REVOCATION {

@@ -8,9 +8,7 @@ use crate::{PublicKey, contexts};
 /// "did:web:results.example.org%3A8443:t:pl078" (resolves to <public_url>/t/<slug>/did.json per
 /// the did:web spec; path in public_url is kept as extra segments).
 pub fn did_web(public_url: &str, tenant_slug: &str) -> String {
-    let rest = public_url
-        .split_once("://")
-        .map_or(public_url, |(_, rest)| rest);
+    let rest = public_url.split_once("://").map_or(public_url, |(_, rest)| rest);
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let mut did = format!("did:web:{}", authority.replace(':', "%3A"));
     for segment in path.split('/').filter(|s| !s.is_empty()) {
@@ -62,18 +60,9 @@ mod tests {
 
     #[test]
     fn a_port_is_percent_encoded_and_a_path_becomes_segments() {
-        assert_eq!(
-            did_web("https://results.example.org:8443", "pl078"),
-            "did:web:results.example.org%3A8443:t:pl078"
-        );
-        assert_eq!(
-            did_web("https://results.example.org/", "hu"),
-            "did:web:results.example.org:t:hu"
-        );
-        assert_eq!(
-            did_web("https://example.org/exams/tessera", "it01"),
-            "did:web:example.org:exams:tessera:t:it01"
-        );
+        assert_eq!(did_web("https://results.example.org:8443", "pl078"), "did:web:results.example.org%3A8443:t:pl078");
+        assert_eq!(did_web("https://results.example.org/", "hu"), "did:web:results.example.org:t:hu");
+        assert_eq!(did_web("https://example.org/exams/tessera", "it01"), "did:web:example.org:exams:tessera:t:it01");
     }
 
     #[test]

@@ -10,16 +10,12 @@ const ED25519_PUB: [u8; 2] = [0xed, 0x01];
 impl SigningKey {
     /// A fresh key from the operating system's random source.
     pub fn generate() -> Self {
-        Self {
-            key: ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
-        }
+        Self { key: ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng) }
     }
 
     /// The key of a 32-byte secret (as stored, wrapped, by the app).
     pub fn from_bytes(secret: &[u8; 32]) -> Self {
-        Self {
-            key: ed25519_dalek::SigningKey::from_bytes(secret),
-        }
+        Self { key: ed25519_dalek::SigningKey::from_bytes(secret) }
     }
 
     /// The 32-byte secret (to be wrapped with [`crate::wrap::seal`] before it is stored).
@@ -40,9 +36,7 @@ impl SigningKey {
 impl std::fmt::Debug for SigningKey {
     // Never print the secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("public", &self.public().to_multibase())
-            .finish()
+        f.debug_struct("SigningKey").field("public", &self.public().to_multibase()).finish()
     }
 }
 
@@ -57,18 +51,13 @@ impl PublicKey {
 
     /// Reads a Multikey `publicKeyMultibase` of an Ed25519 key.
     pub fn from_multibase(s: &str) -> Result<Self, Error> {
-        let encoded = s
-            .strip_prefix('z')
-            .ok_or_else(|| Error::Key("a multibase key must be base58btc (start with z)".into()))?;
-        let bytes = bs58::decode(encoded)
-            .into_vec()
-            .map_err(|e| Error::Key(format!("base58btc: {e}")))?;
+        let encoded =
+            s.strip_prefix('z').ok_or_else(|| Error::Key("a multibase key must be base58btc (start with z)".into()))?;
+        let bytes = bs58::decode(encoded).into_vec().map_err(|e| Error::Key(format!("base58btc: {e}")))?;
         let key = bytes
             .strip_prefix(&ED25519_PUB)
             .ok_or_else(|| Error::Key("not an Ed25519 public key (multicodec 0xed)".into()))?;
-        let key: [u8; 32] = key
-            .try_into()
-            .map_err(|_| Error::Key("an Ed25519 public key has 32 bytes".into()))?;
+        let key: [u8; 32] = key.try_into().map_err(|_| Error::Key("an Ed25519 public key has 32 bytes".into()))?;
         ed25519_dalek::VerifyingKey::from_bytes(&key)
             .map_err(|e| Error::Key(format!("not a point of Ed25519: {e}")))?;
         Ok(Self(key))
@@ -78,8 +67,7 @@ impl PublicKey {
         let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&self.0) else {
             return false;
         };
-        key.verify(message, &ed25519_dalek::Signature::from_bytes(signature))
-            .is_ok()
+        key.verify(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
     }
 }
 

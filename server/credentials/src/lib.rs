@@ -157,16 +157,10 @@ pub(crate) mod sample {
             components: ["Reading", "Use of English", "Writing", "Listening", "Speaking"]
                 .into_iter()
                 .zip([172, 180, 169, 181, 178])
-                .map(|(name, score)| Component {
-                    name: name.into(),
-                    score,
-                })
+                .map(|(name, score)| Component { name: name.into(), score })
                 .collect(),
             version: 1,
-            status: StatusEntry {
-                list_url: LIST_URL.into(),
-                index: 4242,
-            },
+            status: StatusEntry { list_url: LIST_URL.into(), index: 4242 },
         }
     }
 }

@@ -13,11 +13,7 @@ const MAX_NAME_TREE_DEPTH: usize = 32;
 /// annotations), decompressed. Not a PDF -> Err.
 pub fn attachments(pdf: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let doc = Document::load_mem(pdf).map_err(|e| Error::Malformed(format!("PDF: {e}")))?;
-    let mut found = Attachments {
-        doc: &doc,
-        seen: HashSet::new(),
-        files: Vec::new(),
-    };
+    let mut found = Attachments { doc: &doc, seen: HashSet::new(), files: Vec::new() };
     if let Ok(tree) = doc
         .catalog()
         .and_then(|catalog| catalog.get_deref(b"Names", &doc))
@@ -29,10 +25,8 @@ pub fn attachments(pdf: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Error> {
     }
     for page in doc.get_pages().into_values() {
         for annotation in doc.get_page_annotations(page).unwrap_or_default() {
-            let is_attachment = annotation
-                .get(b"Subtype")
-                .and_then(Object::as_name)
-                .is_ok_and(|s| s == b"FileAttachment");
+            let is_attachment =
+                annotation.get(b"Subtype").and_then(Object::as_name).is_ok_and(|s| s == b"FileAttachment");
             if let (true, Ok(spec)) = (is_attachment, annotation.get(b"FS")) {
                 found.file_spec(spec, None);
             }
@@ -56,11 +50,7 @@ impl Attachments<'_> {
         if let Ok(names) = node.get_deref(b"Names", self.doc).and_then(Object::as_array) {
             for pair in names.chunks(2) {
                 if let [key, spec] = pair {
-                    let key = self
-                        .doc
-                        .dereference(key)
-                        .ok()
-                        .and_then(|(_, key)| lopdf::decode_text_string(key).ok());
+                    let key = self.doc.dereference(key).ok().and_then(|(_, key)| lopdf::decode_text_string(key).ok());
                     self.file_spec(spec, key);
                 }
             }
@@ -79,11 +69,7 @@ impl Attachments<'_> {
         let Ok((_, Object::Dictionary(spec))) = self.doc.dereference(spec) else {
             return;
         };
-        let text = |name: &[u8]| {
-            spec.get_deref(name, self.doc)
-                .ok()
-                .and_then(|o| lopdf::decode_text_string(o).ok())
-        };
+        let text = |name: &[u8]| spec.get_deref(name, self.doc).ok().and_then(|o| lopdf::decode_text_string(o).ok());
         let name = text(b"UF").or_else(|| text(b"F")).or(key).unwrap_or_default();
         let Ok(files) = spec.get_deref(b"EF", self.doc).and_then(Object::as_dict) else {
             return;
@@ -140,20 +126,13 @@ mod tests {
 
     #[test]
     fn the_embedded_files_of_a_pdf_are_read_decompressed() {
-        let credential = br#"{"@context":["https://www.w3.org/ns/credentials/v2"],"name":"x"}"#
-            .repeat(20);
-        let pdf = pdf_with(&[
-            ("credential.json", &credential, true),
-            ("notes.txt", b"plain", false),
-        ]);
+        let credential = br#"{"@context":["https://www.w3.org/ns/credentials/v2"],"name":"x"}"#.repeat(20);
+        let pdf = pdf_with(&[("credential.json", &credential, true), ("notes.txt", b"plain", false)]);
         let mut files = attachments(&pdf).unwrap();
         files.sort();
         assert_eq!(
             files,
-            vec![
-                ("credential.json".to_owned(), credential.clone()),
-                ("notes.txt".to_owned(), b"plain".to_vec()),
-            ]
+            vec![("credential.json".to_owned(), credential.clone()), ("notes.txt".to_owned(), b"plain".to_vec()),]
         );
     }
 

@@ -30,10 +30,7 @@ pub fn sign(
     let mut options = Map::new();
     options.insert("type".into(), PROOF_TYPE.into());
     options.insert("cryptosuite".into(), CRYPTOSUITE.into());
-    options.insert(
-        "created".into(),
-        created.to_rfc3339_opts(SecondsFormat::Secs, true).into(),
-    );
+    options.insert("created".into(), created.to_rfc3339_opts(SecondsFormat::Secs, true).into());
     options.insert("verificationMethod".into(), verification_method.into());
     options.insert("proofPurpose".into(), ASSERTION_METHOD.into());
 
@@ -42,9 +39,7 @@ pub fn sign(
     let proof_value = format!("z{}", bs58::encode(key.sign_bytes(&hash)).into_string());
     options.insert("proofValue".into(), proof_value.into());
 
-    let Value::Object(mut signed) = document else {
-        unreachable!("built as an object above")
-    };
+    let Value::Object(mut signed) = document else { unreachable!("built as an object above") };
     signed.insert("proof".into(), Value::Object(options));
     Ok(Value::Object(signed))
 }
@@ -54,20 +49,14 @@ pub fn sign(
 /// `key_of(verification_method)` for the key (None -> UnknownKey), recomputes hashData and checks
 /// the signature (mismatch, or a document that no longer canonicalises -> BadSignature; not
 /// JSON-LD/credential-shaped -> Malformed).
-pub fn verify(
-    signed: &Value,
-    key_of: &dyn Fn(&str) -> Option<PublicKey>,
-) -> Result<Verified, VerifyError> {
+pub fn verify(signed: &Value, key_of: &dyn Fn(&str) -> Option<PublicKey>) -> Result<Verified, VerifyError> {
     let malformed = |what: &str| VerifyError::Malformed(what.to_owned());
-    let document = signed
-        .as_object()
-        .ok_or_else(|| malformed("a credential must be a JSON object"))?;
+    let document = signed.as_object().ok_or_else(|| malformed("a credential must be a JSON object"))?;
     let mut options = match document.get("proof") {
         Some(Value::Object(proof)) => proof.clone(),
-        Some(Value::Array(proofs)) if proofs.len() == 1 => proofs[0]
-            .as_object()
-            .cloned()
-            .ok_or_else(|| malformed("the proof must be an object"))?,
+        Some(Value::Array(proofs)) if proofs.len() == 1 => {
+            proofs[0].as_object().cloned().ok_or_else(|| malformed("the proof must be an object"))?
+        }
         Some(Value::Array(_)) => return Err(malformed("exactly one proof is expected")),
         _ => return Err(malformed("the credential has no proof")),
     };
@@ -100,9 +89,8 @@ pub fn verify(
             .ok_or_else(|| malformed("the issuer has no id"))?,
         _ => return Err(malformed("the credential has no issuer")),
     };
-    let belongs_to_issuer = verification_method
-        .strip_prefix(issuer.as_str())
-        .is_some_and(|rest| rest.starts_with('#') && rest.len() > 1);
+    let belongs_to_issuer =
+        verification_method.strip_prefix(issuer.as_str()).is_some_and(|rest| rest.starts_with('#') && rest.len() > 1);
     if !belongs_to_issuer {
         return Err(VerifyError::Malformed(format!(
             "the verification method {verification_method} is not one of the issuer {issuer}"
@@ -113,8 +101,7 @@ pub fn verify(
         .and_then(|encoded| bs58::decode(encoded).into_vec().ok())
         .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
         .ok_or_else(|| malformed("the proofValue is not a base58btc Ed25519 signature"))?;
-    let key = key_of(&verification_method)
-        .ok_or_else(|| VerifyError::UnknownKey(verification_method.clone()))?;
+    let key = key_of(&verification_method).ok_or_else(|| VerifyError::UnknownKey(verification_method.clone()))?;
 
     options.remove("proofValue");
     let mut unsecured = document.clone();
@@ -122,27 +109,19 @@ pub fn verify(
     let hash = match hash_data(&Value::Object(unsecured), &options) {
         Ok(hash) => hash,
         Err(Error::UnsupportedContext(url)) => {
-            return Err(VerifyError::Malformed(format!(
-                "the credential uses the context {url}, which is not bundled"
-            )));
+            return Err(VerifyError::Malformed(format!("the credential uses the context {url}, which is not bundled")));
         }
         Err(_) => return Err(VerifyError::BadSignature),
     };
     if !key.verifies(&hash, &signature) {
         return Err(VerifyError::BadSignature);
     }
-    Ok(Verified {
-        verification_method,
-        issuer,
-        created,
-    })
+    Ok(Verified { verification_method, issuer, created })
 }
 
 /// hashData: SHA-256(canonical proof configuration) || SHA-256(canonical document).
 fn hash_data(document: &Value, options: &Map<String, Value>) -> Result<[u8; 64], Error> {
-    let context = document
-        .get("@context")
-        .ok_or_else(|| Error::Malformed("the document has no @context".into()))?;
+    let context = document.get("@context").ok_or_else(|| Error::Malformed("the document has no @context".into()))?;
     let config_hash = Sha256::digest(canonical_proof_config(context, options)?.as_bytes());
     let document_hash = Sha256::digest(canonicalize(document)?.as_bytes());
     let mut hash = [0u8; 64];
@@ -181,10 +160,7 @@ fn canonical_proof_config(context: &Value, options: &Map<String, Value>) -> Resu
         return full();
     }
     let key = (context.to_string(), method.to_owned());
-    let cached = PROOF_CONFIGS
-        .lock()
-        .ok()
-        .and_then(|configs| configs.get(&key).cloned());
+    let cached = PROOF_CONFIGS.lock().ok().and_then(|configs| configs.get(&key).cloned());
     let template = match cached {
         Some(template) => template,
         None => {
@@ -204,15 +180,11 @@ fn canonical_proof_config(context: &Value, options: &Map<String, Value>) -> Resu
             template
         }
     };
-    Ok(template.replace(
-        PLACEHOLDER_LITERAL,
-        &format!("\"{created}\"^^<http://www.w3.org/2001/XMLSchema#dateTime>"),
-    ))
+    Ok(template.replace(PLACEHOLDER_LITERAL, &format!("\"{created}\"^^<http://www.w3.org/2001/XMLSchema#dateTime>")))
 }
 
 const PLACEHOLDER_INSTANT: &str = "1970-01-01T00:00:00Z";
-const PLACEHOLDER_LITERAL: &str =
-    "\"1970-01-01T00:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>";
+const PLACEHOLDER_LITERAL: &str = "\"1970-01-01T00:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>";
 /// Tenants times keys: a handful in practice; the bound only stops a flood of foreign methods.
 const MAX_PROOF_CONFIGS: usize = 1024;
 
@@ -260,10 +232,7 @@ mod tests {
     fn a_changed_grade_name_or_created_breaks_the_signature() {
         let mut grade = signed();
         let results = grade["credentialSubject"]["result"].as_array_mut().unwrap();
-        let graded = results
-            .iter_mut()
-            .find(|r| r["resultDescription"] == "urn:tessera:exam:B2F:grade")
-            .unwrap();
+        let graded = results.iter_mut().find(|r| r["resultDescription"] == "urn:tessera:exam:B2F:grade").unwrap();
         graded["value"] = json!("A");
         assert_eq!(verify(&grade, &issuer_key), Err(VerifyError::BadSignature));
 
@@ -296,10 +265,7 @@ mod tests {
 
     #[test]
     fn a_key_the_caller_does_not_know_is_unknown() {
-        assert_eq!(
-            verify(&signed(), &|_| None),
-            Err(VerifyError::UnknownKey(method()))
-        );
+        assert_eq!(verify(&signed(), &|_| None), Err(VerifyError::UnknownKey(method())));
     }
 
     #[test]
@@ -341,10 +307,7 @@ mod tests {
             other => panic!("expected UnsupportedContext, got {other:?}"),
         }
         let created = Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 1).unwrap();
-        assert!(matches!(
-            sign(credential, &key(), &method(), created),
-            Err(Error::UnsupportedContext(_))
-        ));
+        assert!(matches!(sign(credential, &key(), &method(), created), Err(Error::UnsupportedContext(_))));
     }
 
     #[test]
@@ -379,10 +342,7 @@ mod digital_bazaar {
         let signed: Value = serde_json::from_str(SIGNED).unwrap();
         let verified = verify(&signed, &their_key).unwrap();
         assert_eq!(verified.issuer, format!("did:key:{}", KEY.trim()));
-        assert_eq!(
-            verified.verification_method,
-            format!("did:key:{0}#{0}", KEY.trim())
-        );
+        assert_eq!(verified.verification_method, format!("did:key:{0}#{0}", KEY.trim()));
     }
 
     #[test]

@@ -24,9 +24,7 @@ pub fn seal(wrapping_key: &[u8; 32], secret: &[u8; 32]) -> String {
 
 /// The secret of [`seal`]; a wrong key or a changed text is an error.
 pub fn open(wrapping_key: &[u8; 32], sealed: &str) -> Result<[u8; 32], Error> {
-    let bytes = STANDARD
-        .decode(sealed.trim())
-        .map_err(|_| Error::Key("a sealed key is base64".into()))?;
+    let bytes = STANDARD.decode(sealed.trim()).map_err(|_| Error::Key("a sealed key is base64".into()))?;
     if bytes.len() <= NONCE_LEN {
         return Err(Error::Key("a sealed key is too short".into()));
     }
@@ -34,9 +32,7 @@ pub fn open(wrapping_key: &[u8; 32], sealed: &str) -> Result<[u8; 32], Error> {
     let secret = XChaCha20Poly1305::new(wrapping_key.into())
         .decrypt(XNonce::from_slice(nonce), ciphertext)
         .map_err(|_| Error::Key("the sealed key does not open with this wrapping key".into()))?;
-    secret
-        .try_into()
-        .map_err(|_| Error::Key("a sealed key holds 32 bytes".into()))
+    secret.try_into().map_err(|_| Error::Key("a sealed key holds 32 bytes".into()))
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{Duration, NaiveDate, SubsecRound, Utc};
 use serde_json::{Value, json};
 use tessera_credentials::{
-    Achievement, Component, SigningKey, StatusEntry, StatusList, achievement_credential,
-    did_document, did_web, sign, status_list_credential,
+    Achievement, Component, SigningKey, StatusEntry, StatusList, achievement_credential, did_document, did_web, sign,
+    status_list_credential,
 };
 
 type Site = Arc<Mutex<HashMap<String, Vec<u8>>>>;
@@ -89,14 +89,11 @@ fn digital_bazaar_verifies(dir: &Path, credential: &Value, base: &str) -> (Value
         .output()
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().last().unwrap_or_else(|| {
-        panic!(
-            "interop.mjs printed nothing; stderr: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    let result: Value = serde_json::from_str(line)
-        .unwrap_or_else(|e| panic!("interop.mjs printed {line:?} ({e})"));
+    let line = stdout
+        .lines()
+        .last()
+        .unwrap_or_else(|| panic!("interop.mjs printed nothing; stderr: {}", String::from_utf8_lossy(&output.stderr)));
+    let result: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("interop.mjs printed {line:?} ({e})"));
     eprintln!("interop.mjs verify: {line} ({})", output.status);
     (result, output.status.success())
 }
@@ -117,20 +114,11 @@ fn achievement(did: &str, list_url: &str, index: u64) -> Achievement {
         grade: Some("B".into()),
         cefr: Some("B2".into()),
         components: vec![
-            Component {
-                name: "Reading".into(),
-                score: 172,
-            },
-            Component {
-                name: "Use of English".into(),
-                score: 180,
-            },
+            Component { name: "Reading".into(), score: 172 },
+            Component { name: "Use of English".into(), score: 180 },
         ],
         version: 2,
-        status: StatusEntry {
-            list_url: list_url.into(),
-            index,
-        },
+        status: StatusEntry { list_url: list_url.into(), index },
     }
 }
 
@@ -151,9 +139,7 @@ fn digital_bazaar_verifies_our_credentials_and_reads_our_revocations() {
     let publish_list = |list: &StatusList| {
         let unsigned = status_list_credential(&list_url, &did, created, list);
         let signed = sign(unsigned, &key, &method, created).unwrap();
-        site.lock()
-            .unwrap()
-            .insert(list_path.into(), serde_json::to_vec(&signed).unwrap());
+        site.lock().unwrap().insert(list_path.into(), serde_json::to_vec(&signed).unwrap());
     };
     site.lock().unwrap().insert(
         "/t/pl078/did.json".into(),
@@ -162,13 +148,7 @@ fn digital_bazaar_verifies_our_credentials_and_reads_our_revocations() {
     let mut list = StatusList::new();
     publish_list(&list);
 
-    let credential = sign(
-        achievement_credential(&achievement(&did, &list_url, 4242)),
-        &key,
-        &method,
-        created,
-    )
-    .unwrap();
+    let credential = sign(achievement_credential(&achievement(&did, &list_url, 4242)), &key, &method, created).unwrap();
 
     let (result, ok) = digital_bazaar_verifies(&dir, &credential, &base);
     assert!(ok, "{result}");
@@ -176,10 +156,7 @@ fn digital_bazaar_verifies_our_credentials_and_reads_our_revocations() {
 
     let mut changed = credential.clone();
     let results = changed["credentialSubject"]["result"].as_array_mut().unwrap();
-    let grade = results
-        .iter_mut()
-        .find(|r| r["resultDescription"] == "urn:tessera:exam:B2F:grade")
-        .unwrap();
+    let grade = results.iter_mut().find(|r| r["resultDescription"] == "urn:tessera:exam:B2F:grade").unwrap();
     grade["value"] = json!("A");
     let (result, ok) = digital_bazaar_verifies(&dir, &changed, &base);
     assert!(!ok, "{result}");
