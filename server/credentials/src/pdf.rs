@@ -99,14 +99,13 @@ impl Attachments<'_> {
 
 #[cfg(test)]
 mod tests {
-    use krilla::Document;
     use krilla::embed::{AssociationKind, EmbeddedFile};
 
     use super::*;
 
     /// A one-page PDF with `files` embedded (EmbeddedFiles name tree), written by krilla.
     fn pdf_with(files: &[(&str, &[u8], bool)]) -> Vec<u8> {
-        let mut doc = Document::new();
+        let mut doc = krilla::Document::new();
         doc.start_page().finish();
         for (name, data, compress) in files {
             doc.embed_file(EmbeddedFile {
@@ -134,6 +133,45 @@ mod tests {
             files,
             vec![("credential.json".to_owned(), credential.clone()), ("notes.txt".to_owned(), b"plain".to_vec()),]
         );
+    }
+
+    #[test]
+    fn a_file_attachment_annotation_is_read_too() {
+        use lopdf::{Stream, dictionary};
+
+        let mut doc = Document::with_version("1.7");
+        let pages = doc.new_object_id();
+        let mut file = Stream::new(dictionary! {"Type" => "EmbeddedFile"}, b"{\"a\":1}".repeat(50));
+        file.compress().unwrap();
+        assert!(file.dict.has(b"Filter"), "stored compressed");
+        let file = doc.add_object(file);
+        let spec = doc.add_object(dictionary! {
+            "Type" => "Filespec",
+            "F" => Object::string_literal("sor.json"),
+            "EF" => dictionary! {"F" => file},
+        });
+        let annotation = doc.add_object(dictionary! {
+            "Type" => "Annot",
+            "Subtype" => "FileAttachment",
+            "Rect" => vec![0.into(), 0.into(), 10.into(), 10.into()],
+            "FS" => spec,
+        });
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Annots" => vec![annotation.into()],
+        });
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(dictionary! {"Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1}),
+        );
+        let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages});
+        doc.trailer.set("Root", catalog);
+        let mut pdf = Vec::new();
+        doc.save_to(&mut pdf).unwrap();
+
+        assert_eq!(attachments(&pdf).unwrap(), vec![("sor.json".to_owned(), b"{\"a\":1}".repeat(50))]);
     }
 
     #[test]
