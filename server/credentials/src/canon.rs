@@ -7,14 +7,98 @@ use serde_json::Value;
 
 use crate::{Error, contexts};
 
+/// Relative IRIs are resolved against this base so that they show (JSON-LD would drop them
+/// silently, and verifiers that process in safe mode, like Digital Bazaar's, refuse them). An
+/// undefined `type` is such a relative IRI.
+const RELATIVE_BASE: &str = "https://relative-iri.tessera.invalid/";
+
+/// A probe value: an absolute IRI, so it survives whatever the property's type coercion is.
+const PROBE: &str = "urn:tessera-probe:";
+
 /// RDFC-1.0 canonical N-Quads of a JSON-LD document (bundled contexts only).
+///
+/// A relative IRI (a relative `id`, an undefined `type`) is an error, as in safe mode.
 pub fn canonicalize(doc: &Value) -> Result<String, Error> {
-    let quads = to_rdf(doc)?;
+    let quads: Vec<oxrdf02::Quad> = to_rdf(doc)?.into_iter().map(convert).collect();
     rdf_canon::canonicalize_quads(&quads).map_err(|e| Error::Malformed(format!("canonicalisation: {e}")))
 }
 
-/// The quads of `doc`, as the oxrdf 0.2 terms rdf-canon takes.
-fn to_rdf(doc: &Value) -> Result<Vec<oxrdf02::Quad>, Error> {
+/// The JSON path of the first value of `doc` that does not reach its RDF graph, if any: a
+/// property the contexts do not define (JSON-LD drops it silently, so the signature does not
+/// cover it). Each value is replaced by a unique probe IRI and looked for in the graph.
+pub(crate) fn first_value_outside_the_graph(doc: &Value) -> Result<Option<String>, Error> {
+    let mut probes = Vec::new();
+    let mut ids = Vec::new();
+    let probed = probe(doc, "$", &mut probes, &mut ids);
+    let quads = to_rdf(&probed)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut json_literals = Vec::new();
+    for quad in &quads {
+        if let oxrdf::NamedOrBlankNode::NamedNode(n) = &quad.subject {
+            seen.insert(n.as_str());
+        }
+        match &quad.object {
+            oxrdf::Term::NamedNode(n) => {
+                seen.insert(n.as_str());
+            }
+            oxrdf::Term::Literal(l) => {
+                seen.insert(l.value());
+                if l.datatype().as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON" {
+                    json_literals.push(l.value());
+                }
+            }
+            oxrdf::Term::BlankNode(_) => {}
+        }
+    }
+    for (n, path) in probes.iter().enumerate() {
+        let marker = format!("{PROBE}{n}");
+        let quoted = format!("\"{marker}\"");
+        if !seen.contains(marker.as_str()) && !json_literals.iter().any(|j| j.contains(&quoted)) {
+            return Ok(Some(path.clone()));
+        }
+    }
+    Ok(ids.into_iter().find(|(id, _)| !seen.contains(id.as_str())).map(|(_, path)| path))
+}
+
+/// `doc` with every value (string, number, boolean) replaced by `urn:tessera-probe:<n>`, whose
+/// path is `probes[n]`; ids, types and contexts are kept (they shape the graph), and the ids are
+/// noted to be looked for too (a node under an undefined property has no other value).
+fn probe(value: &Value, path: &str, probes: &mut Vec<String>, ids: &mut Vec<(String, String)>) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, v)| {
+                    let inner = format!("{path}.{key}");
+                    let kept = match key.as_str() {
+                        "id" | "@id" => {
+                            if let Value::String(id) = v
+                                && !id.starts_with("_:")
+                            {
+                                ids.push((id.clone(), inner.clone()));
+                            }
+                            true
+                        }
+                        "@value" | "@list" | "@set" | "@graph" | "@included" | "@nest" | "@reverse" => false,
+                        key => key.starts_with('@') || key == "type",
+                    };
+                    let v = if kept { v.clone() } else { probe(v, &inner, probes, ids) };
+                    (key.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items.iter().enumerate().map(|(i, v)| probe(v, &format!("{path}[{i}]"), probes, ids)).collect(),
+        ),
+        Value::Null => Value::Null,
+        _ => {
+            probes.push(path.to_owned());
+            Value::String(format!("{PROBE}{}", probes.len() - 1))
+        }
+    }
+}
+
+/// The quads of `doc` (oxrdf 0.3, oxjsonld's); a relative IRI is an error.
+fn to_rdf(doc: &Value) -> Result<Vec<oxrdf::Quad>, Error> {
     if !doc.is_object() {
         return Err(Error::Malformed("a JSON-LD document must be an object".into()));
     }
@@ -22,10 +106,11 @@ fn to_rdf(doc: &Value) -> Result<Vec<oxrdf02::Quad>, Error> {
     // The loader cannot return our own error type: it notes the refused URL here instead.
     let refused: Arc<Mutex<Option<String>>> = Arc::default();
     let refused_by_loader = Arc::clone(&refused);
-    let parser =
-        JsonLdParser::new().for_slice(&json).with_load_document_callback(move |url, _options| match contexts::bundled(
-            url,
-        ) {
+    let parser = JsonLdParser::new()
+        .with_base_iri(RELATIVE_BASE)
+        .expect("a valid base IRI")
+        .for_slice(&json)
+        .with_load_document_callback(move |url, _options| match contexts::bundled(url) {
             Some(context) => {
                 Ok(JsonLdRemoteDocument { document: context.as_bytes().to_vec(), document_url: url.to_owned() })
             }
@@ -39,7 +124,12 @@ fn to_rdf(doc: &Value) -> Result<Vec<oxrdf02::Quad>, Error> {
     let mut quads = Vec::new();
     for quad in parser {
         match quad {
-            Ok(quad) => quads.push(convert(quad)),
+            Ok(quad) => {
+                if let Some(relative) = relative_iri(&quad) {
+                    return Err(Error::Malformed(format!("relative IRI or undefined type {relative:?}")));
+                }
+                quads.push(quad);
+            }
             Err(e) => {
                 if let Some(url) = refused.lock().ok().and_then(|mut r| r.take()) {
                     return Err(Error::UnsupportedContext(url));
@@ -49,6 +139,26 @@ fn to_rdf(doc: &Value) -> Result<Vec<oxrdf02::Quad>, Error> {
         }
     }
     Ok(quads)
+}
+
+fn relative_iri(quad: &oxrdf::Quad) -> Option<&str> {
+    let subject = match &quad.subject {
+        oxrdf::NamedOrBlankNode::NamedNode(n) => Some(n.as_str()),
+        oxrdf::NamedOrBlankNode::BlankNode(_) => None,
+    };
+    let object = match &quad.object {
+        oxrdf::Term::NamedNode(n) => Some(n.as_str()),
+        oxrdf::Term::Literal(l) => Some(l.datatype().as_str()),
+        oxrdf::Term::BlankNode(_) => None,
+    };
+    let graph = match &quad.graph_name {
+        oxrdf::GraphName::NamedNode(n) => Some(n.as_str()),
+        _ => None,
+    };
+    [subject, Some(quad.predicate.as_str()), object, graph]
+        .into_iter()
+        .flatten()
+        .find_map(|iri| iri.strip_prefix(RELATIVE_BASE))
 }
 
 /// oxrdf 0.3 (oxjsonld's) to oxrdf 0.2 (rdf-canon's), term by term.

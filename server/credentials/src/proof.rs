@@ -106,7 +106,8 @@ pub fn verify(signed: &Value, key_of: &dyn Fn(&str) -> Option<PublicKey>) -> Res
     options.remove("proofValue");
     let mut unsecured = document.clone();
     unsecured.remove("proof");
-    let hash = match hash_data(&Value::Object(unsecured), &options) {
+    let unsecured = Value::Object(unsecured);
+    let hash = match hash_data(&unsecured, &options) {
         Ok(hash) => hash,
         Err(Error::UnsupportedContext(url)) => {
             return Err(VerifyError::Malformed(format!("the credential uses the context {url}, which is not bundled")));
@@ -115,6 +116,17 @@ pub fn verify(signed: &Value, key_of: &dyn Fn(&str) -> Option<PublicKey>) -> Res
     };
     if !key.verifies(&hash, &signature) {
         return Err(VerifyError::BadSignature);
+    }
+    // JSON-LD drops what its contexts do not define, so the signature does not cover it: such a
+    // credential is refused, as verifiers processing in safe mode refuse it.
+    match crate::canon::first_value_outside_the_graph(&unsecured) {
+        Ok(None) => {}
+        Ok(Some(path)) => {
+            return Err(VerifyError::Malformed(format!(
+                "{path} is not defined by the credential's contexts (not covered by the signature)"
+            )));
+        }
+        Err(e) => return Err(VerifyError::Malformed(e.to_string())),
     }
     Ok(Verified { verification_method, issuer, created })
 }
@@ -288,6 +300,30 @@ mod tests {
         credential["issuer"] = json!(sample::DID);
         let signed = sign(credential, &key(), &prefix, created).unwrap();
         assert!(matches!(verify(&signed, &|_| Some(key().public())), Err(VerifyError::Malformed(_))));
+    }
+
+    #[test]
+    fn what_the_contexts_do_not_define_is_refused_not_ignored() {
+        // Added after signing: JSON-LD would drop it, so the signature still matches.
+        let mut extra = signed();
+        extra["credentialSubject"]["grade"] = json!("A*");
+        match verify(&extra, &issuer_key) {
+            Err(VerifyError::Malformed(why)) => {
+                assert!(why.contains("$.credentialSubject.grade"), "{why}")
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+        let mut nested = signed();
+        nested["issuer"]["homepage"] = json!({"id": "https://evil.example/"});
+        assert!(matches!(verify(&nested, &issuer_key), Err(VerifyError::Malformed(_))));
+
+        // An undefined type or a relative id does not canonicalise at all.
+        let mut credential = achievement_credential(&sample::achievement());
+        credential["credentialSubject"]["type"] = json!(["AchievementSubject", "Undefined"]);
+        assert!(matches!(crate::canonicalize(&credential), Err(Error::Malformed(_))));
+        let mut credential = achievement_credential(&sample::achievement());
+        credential["id"] = json!("verify/123");
+        assert!(matches!(crate::canonicalize(&credential), Err(Error::Malformed(_))));
     }
 
     #[test]
