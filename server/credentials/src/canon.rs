@@ -1,6 +1,7 @@
 //! JSON-LD to RDF (oxjsonld, bundled contexts only) and RDFC-1.0 canonical N-Quads (rdf-canon).
 
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use serde_json::Value;
@@ -25,13 +26,19 @@ pub fn canonicalize(doc: &Value) -> Result<String, Error> {
 
 /// The JSON path of the first value of `doc` that does not reach its RDF graph, if any: a
 /// property the contexts do not define (JSON-LD drops it silently, so the signature does not
-/// cover it). Each value is replaced by a unique probe IRI and looked for in the graph.
+/// cover it). Each value and id is replaced by a unique probe IRI and looked for in the graph.
+///
+/// The answer depends on the document's shape only (keys, types, contexts), which the probed
+/// document is: it is kept per shape, so the credentials of one issuer cost one probe.
 pub(crate) fn first_value_outside_the_graph(doc: &Value) -> Result<Option<String>, Error> {
     let mut probes = Vec::new();
-    let mut ids = Vec::new();
-    let probed = probe(doc, "$", &mut probes, &mut ids);
+    let probed = probe(doc, "$", &mut probes);
+    let shape = probed.to_string();
+    if let Some(answer) = SHAPES.lock().ok().and_then(|shapes| shapes.get(&shape).cloned()) {
+        return Ok(answer);
+    }
     let quads = to_rdf(&probed)?;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut json_literals = Vec::new();
     for quad in &quads {
         if let oxrdf::NamedOrBlankNode::NamedNode(n) = &quad.subject {
@@ -50,45 +57,48 @@ pub(crate) fn first_value_outside_the_graph(doc: &Value) -> Result<Option<String
             oxrdf::Term::BlankNode(_) => {}
         }
     }
-    for (n, path) in probes.iter().enumerate() {
+    let answer = probes.iter().enumerate().find_map(|(n, path)| {
         let marker = format!("{PROBE}{n}");
         let quoted = format!("\"{marker}\"");
-        if !seen.contains(marker.as_str()) && !json_literals.iter().any(|j| j.contains(&quoted)) {
-            return Ok(Some(path.clone()));
+        let reached = seen.contains(marker.as_str()) || json_literals.iter().any(|j| j.contains(&quoted));
+        (!reached).then(|| path.clone())
+    });
+    if let Ok(mut shapes) = SHAPES.lock() {
+        if shapes.len() >= MAX_SHAPES {
+            shapes.clear();
         }
+        shapes.insert(shape, answer.clone());
     }
-    Ok(ids.into_iter().find(|(id, _)| !seen.contains(id.as_str())).map(|(_, path)| path))
+    Ok(answer)
 }
 
-/// `doc` with every value (string, number, boolean) replaced by `urn:tessera-probe:<n>`, whose
-/// path is `probes[n]`; ids, types and contexts are kept (they shape the graph), and the ids are
-/// noted to be looked for too (a node under an undefined property has no other value).
-fn probe(value: &Value, path: &str, probes: &mut Vec<String>, ids: &mut Vec<(String, String)>) -> Value {
+/// A few shapes per issuer (one per exam's component layout); the bound stops a flood.
+const MAX_SHAPES: usize = 512;
+static SHAPES: LazyLock<Mutex<HashMap<String, Option<String>>>> = LazyLock::new(Mutex::default);
+
+/// `doc` with every value (string, number, boolean) and every id replaced by
+/// `urn:tessera-probe:<n>`, whose path is `probes[n]`; types, contexts and other keywords are
+/// kept (they shape the graph). An id is probed too: a node under an undefined property may have
+/// nothing else.
+fn probe(value: &Value, path: &str, probes: &mut Vec<String>) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(key, v)| {
                     let inner = format!("{path}.{key}");
                     let kept = match key.as_str() {
-                        "id" | "@id" => {
-                            if let Value::String(id) = v
-                                && !id.starts_with("_:")
-                            {
-                                ids.push((id.clone(), inner.clone()));
-                            }
-                            true
-                        }
+                        "id" | "@id" => v.as_str().is_none_or(|id| id.starts_with("_:")),
                         "@value" | "@list" | "@set" | "@graph" | "@included" | "@nest" | "@reverse" => false,
                         key => key.starts_with('@') || key == "type",
                     };
-                    let v = if kept { v.clone() } else { probe(v, &inner, probes, ids) };
+                    let v = if kept { v.clone() } else { probe(v, &inner, probes) };
                     (key.clone(), v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(
-            items.iter().enumerate().map(|(i, v)| probe(v, &format!("{path}[{i}]"), probes, ids)).collect(),
-        ),
+        Value::Array(items) => {
+            Value::Array(items.iter().enumerate().map(|(i, v)| probe(v, &format!("{path}[{i}]"), probes)).collect())
+        }
         Value::Null => Value::Null,
         _ => {
             probes.push(path.to_owned());
