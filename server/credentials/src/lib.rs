@@ -7,6 +7,17 @@
 //! the issuing tenant's Ed25519 key. Revocation is a Bitstring Status List credential per tenant.
 //!
 //! This crate is pure: no database, no HTTP. The app decides what to sign and with which key.
+//!
+//! What the app must keep to (checked against Digital Bazaar's verifier by `tests/node_interop.rs`):
+//! - the credential's `issuer.id` is the tenant's `did:web` ([`did_web`]) and the proof's
+//!   verification method is `<that DID>#<fragment>`, listed in the tenant's DID document
+//!   ([`did_document`], served at `<public_url>/t/<slug>/did.json`);
+//! - the status list credential ([`status_list_credential`]) is served at the `list_url` the
+//!   credentials name and signed with [`sign`] by the same issuer DID (Digital Bazaar's status
+//!   check verifies it and requires matching issuers);
+//! - `validFrom` and the proof's `created` are not in the future at the verifier (whole seconds,
+//!   UTC, `Z`);
+//! - [`verify`] refuses what the contexts do not define (values the signature would not cover).
 
 mod canon;
 pub mod contexts;
