@@ -4,9 +4,9 @@ use serde_json::{Value, json};
 
 use crate::{PublicKey, contexts};
 
-/// `did:web` of a tenant: public_url "https://results.example.org:8443" + slug "pl078" ->
-/// "did:web:results.example.org%3A8443:t:pl078" (resolves to <public_url>/t/<slug>/did.json per
-/// the did:web spec; path in public_url is kept as extra segments).
+/// `did:web` of a tenant: public_url `"https://results.example.org:8443"` + slug `"pl078"` ->
+/// `"did:web:results.example.org%3A8443:t:pl078"` (resolves to `<public_url>/t/<slug>/did.json`
+/// per the did:web spec; path in public_url is kept as extra segments).
 pub fn did_web(public_url: &str, tenant_slug: &str) -> String {
     let rest = public_url.split_once("://").map_or(public_url, |(_, rest)| rest);
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -21,7 +21,7 @@ pub fn did_web(public_url: &str, tenant_slug: &str) -> String {
 }
 
 /// The DID document: @context [did/v1, multikey/v1], id, verificationMethod (each key: id
-/// "<did>#<fragment>", type Multikey, controller did, publicKeyMultibase), assertionMethod listing
+/// `"<did>#<fragment>"`, type Multikey, controller did, publicKeyMultibase), assertionMethod listing
 /// every key id. Each key is given by its fragment (`key-1`; a full `<did>#key-1` is taken too).
 pub fn did_document(did: &str, keys: &[(String, PublicKey)]) -> Value {
     let ids: Vec<String> = keys
