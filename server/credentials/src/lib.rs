@@ -7,11 +7,35 @@
 //! the issuing tenant's Ed25519 key. Revocation is a Bitstring Status List credential per tenant.
 //!
 //! This crate is pure: no database, no HTTP. The app decides what to sign and with which key.
+//!
+//! What the app must keep to (checked against Digital Bazaar's verifier by `tests/node_interop.rs`):
+//! - the credential's `issuer.id` is the tenant's `did:web` ([`did_web`]) and the proof's
+//!   verification method is `<that DID>#<fragment>`, listed in the tenant's DID document
+//!   ([`did_document`], served at `<public_url>/t/<slug>/did.json`);
+//! - the status list credential ([`status_list_credential`]) is served at the `list_url` the
+//!   credentials name and signed with [`sign`] by the same issuer DID (Digital Bazaar's status
+//!   check verifies it and requires matching issuers);
+//! - `validFrom` and the proof's `created` are not in the future at the verifier (whole seconds,
+//!   UTC, `Z`);
+//! - [`verify`] refuses what the contexts do not define (values the signature would not cover).
 
+mod canon;
 pub mod contexts;
+mod credential;
+mod did;
+mod keys;
+pub mod pdf;
+mod proof;
+mod status_list;
+pub mod wrap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::Value;
+
+pub use canon::canonicalize;
+pub use credential::{achievement_credential, status_entry_of, status_list_credential};
+pub use did::{did_document, did_web};
+pub use proof::{sign, verify};
+pub use status_list::{STATUS_LIST_BITS, StatusList, status_list_of};
 
 /// What went wrong while building, signing or reading a credential.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +67,7 @@ pub enum VerifyError {
 
 /// An Ed25519 signing key of an issuing tenant.
 pub struct SigningKey {
-    _private: (),
+    key: ed25519_dalek::SigningKey,
 }
 
 /// An Ed25519 public key.
@@ -116,37 +140,38 @@ pub struct Achievement {
     pub status: StatusEntry,
 }
 
-// TEMPORARY: signatures only, replaced by the implementation on the `credentials` branch.
-impl SigningKey {
-    pub fn generate() -> Self { todo!() }
-    pub fn from_bytes(_secret: &[u8; 32]) -> Self { todo!() }
-    pub fn to_bytes(&self) -> [u8; 32] { todo!() }
-    pub fn public(&self) -> PublicKey { todo!() }
-}
-impl PublicKey {
-    pub fn to_multibase(&self) -> String { todo!() }
-    pub fn from_multibase(_s: &str) -> Result<Self, Error> { todo!() }
-}
-pub fn achievement_credential(_a: &Achievement) -> Value { todo!() }
-pub fn status_list_credential(_u: &str, _i: &str, _v: DateTime<Utc>, _l: &StatusList) -> Value { todo!() }
-pub fn sign(_u: Value, _k: &SigningKey, _vm: &str, _c: DateTime<Utc>) -> Result<Value, Error> { todo!() }
-pub fn verify(_s: &Value, _k: &dyn Fn(&str) -> Option<PublicKey>) -> Result<Verified, VerifyError> { todo!() }
-pub fn canonicalize(_d: &Value) -> Result<String, Error> { todo!() }
-pub fn status_entry_of(_c: &Value) -> Option<StatusEntry> { todo!() }
-pub fn did_web(_p: &str, _s: &str) -> String { todo!() }
-pub fn did_document(_d: &str, _k: &[(String, PublicKey)]) -> Value { todo!() }
-pub const STATUS_LIST_BITS: u64 = 131_072;
-pub struct StatusList;
-impl StatusList {
-    pub fn new() -> Self { todo!() }
-    pub fn set(&mut self, _i: u64, _r: bool) { todo!() }
-    pub fn get(&self, _i: u64) -> bool { todo!() }
-}
-pub fn status_list_of(_c: &Value) -> Result<StatusList, Error> { todo!() }
-pub mod wrap {
-    pub fn seal(_w: &[u8; 32], _s: &[u8; 32]) -> String { todo!() }
-    pub fn open(_w: &[u8; 32], _s: &str) -> Result<[u8; 32], super::Error> { todo!() }
-}
-pub mod pdf {
-    pub fn attachments(_p: &[u8]) -> Result<Vec<(String, Vec<u8>)>, super::Error> { todo!() }
+#[cfg(test)]
+pub(crate) mod sample {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    pub const DID: &str = "did:web:results.example.org%3A8443:t:pl078";
+    pub const LIST_URL: &str = "https://results.example.org:8443/t/pl078/status/1";
+
+    /// A B2 First result as the app would describe it.
+    pub fn achievement() -> Achievement {
+        Achievement {
+            id: "https://results.example.org:8443/verify/0b7e4c1e-5d55-4f0b-9f7e-2a4c1b3d9e10".into(),
+            issuer_did: DID.into(),
+            issuer_name: "Centrum Egzaminacyjne Kraków".into(),
+            valid_from: Utc.with_ymd_and_hms(2026, 7, 14, 9, 0, 0).unwrap(),
+            candidate_name: "Zofia Wójcik".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(2008, 3, 21).unwrap(),
+            exam_code: "B2F".into(),
+            exam_name: "B2 First".into(),
+            session_date: NaiveDate::from_ymd_opt(2026, 6, 6).unwrap(),
+            sor_number: "PL078-2026-000123".into(),
+            overall_score: Some(176),
+            grade: Some("B".into()),
+            cefr: Some("B2".into()),
+            components: ["Reading", "Use of English", "Writing", "Listening", "Speaking"]
+                .into_iter()
+                .zip([172, 180, 169, 181, 178])
+                .map(|(name, score)| Component { name: name.into(), score })
+                .collect(),
+            version: 1,
+            status: StatusEntry { list_url: LIST_URL.into(), index: 4242 },
+        }
+    }
 }
