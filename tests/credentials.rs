@@ -86,8 +86,9 @@ async fn r_credential_issued_verified_and_revoked_by_hand(backend: Backend) {
     // The PDF: its QR code decodes (zbarimg) to the verification link, and the credential attached
     // to it (pdfdetach) is the same credential.
     let pdf = me.get(srv.url(&format!("/candidate/results/{fce}/statement.pdf"))).send().await.unwrap();
-    assert_eq!(pdf.status(), 200);
+    let status = pdf.status();
     let pdf = pdf.bytes().await.unwrap().to_vec();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
     let scratch = tempfile::tempdir().unwrap();
     let pdf_path = scratch.path().join("sor.pdf");
     std::fs::write(&pdf_path, &pdf).unwrap();

@@ -303,4 +303,18 @@ mod tests {
             "several pages"
         );
     }
+
+    #[test]
+    fn a_sealed_document_carries_its_qr_code_and_attachment() {
+        let seal = Seal {
+            link: "https://results.example/verify/0b6f3c1e-4d2a-4a57-9f0e-2f1d5b7c9e11".into(),
+            caption: "Scan to verify".into(),
+            attachment_name: "credential.json".into(),
+            attachment: br#"{"hello":"credential"}"#.to_vec(),
+        };
+        let pdf = typeset_sealed("# Statement of Results\nName | Zofia Nowak\n", "Statement of Results", Some(&seal))
+            .unwrap();
+        let files = tessera_credentials::pdf::attachments(&pdf).unwrap();
+        assert_eq!(files, vec![("credential.json".to_owned(), seal.attachment.clone())]);
+    }
 }

@@ -52,4 +52,5 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verifier_templates.html",
     "verifier_notifications.html",
     "verifier_api_clients.html",
+    "verify.html",
 );
