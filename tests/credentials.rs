@@ -375,6 +375,35 @@ async fn r_credential_interoperates_with_digital_bazaar_and_verifies_offline() {
     let (code, out, err) = tessera(&["verify", pdf_path.to_str().unwrap(), "--keys", keys_arg], &[], None);
     assert_eq!(code, 0, "{out}{err}");
 
+    // A new key: the old one stays in the DID document and keeps verifying what it signed; what is
+    // issued from now on is signed with the new one.
+    let (code, out, err) = tessera(&["keys", "rotate", "--tenant", "pl078"], &env, None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("key-2"), "{out}");
+    let doc: Value = client().get(srv.url("/t/pl078/did.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["verificationMethod"].as_array().map(Vec::len), Some(2), "{doc}");
+    assert_eq!(check(&srv, &cred).await["verdict"], "valid", "signed with the retired key");
+    let (cae, _) = add_entry(&srv, &fx.centre, &fx.a.2, "CAE", now - Duration::days(1), "graded", 190);
+    let newer: Value =
+        me.get(srv.url(&format!("/candidate/results/{cae}/credential.json"))).send().await.unwrap().json().await.unwrap();
+    assert!(newer["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"), "{newer}");
+    assert_eq!(check(&srv, &newer).await["verdict"], "valid");
+    let (code, out, err) = node(&dir, &["verify", &file("newer.json", &newer), "--base", &base]);
+    assert_eq!(code, 0, "Digital Bazaar resolves the new key too: {out}{err}");
+    // A centre created from the command line has its key from the start; an organisation none.
+    let (code, _, err) = tessera(
+        &["tenant", "create", "--kind", "centre", "--name", "HU001 Budapest", "--slug", "hu001", "--country", "HU", "--timezone", "Europe/Budapest", "--locale", "hu"],
+        &env,
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = tessera(&["keys", "export", "--tenant", "hu001"], &env, None);
+    assert_eq!(code, 0, "{err}");
+    let exported: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(exported["keys"].as_array().map(Vec::len), Some(1), "{out}");
+    let (code, _, _) = tessera(&["keys", "rotate", "--tenant", "unimi"], &env, None);
+    assert_eq!(code, 2, "a verifier organisation issues nothing");
+
     // Revoked (by hand): Digital Bazaar's status check reports it.
     srv.user(&fx.centre, "manager@pl078.example", Role::CentreManager);
     let mgr = client();
