@@ -8,7 +8,6 @@ use crate::state::AppState;
 use serde::Serialize;
 use serde_json::Value;
 use tessera_credentials::{PublicKey, STATUS_LIST_BITS, VerifyError};
-use tessera_domain::ErrorCode;
 use tessera_storage::repo::credentials as repo;
 use tessera_storage::repo::tenants;
 use utoipa::ToSchema;
@@ -345,9 +344,4 @@ pub async fn credential_for_api(
     let doc = stored(state, id).await?;
     let v = verify_online(state, doc.clone(), Via::Api(verifier.actor_name.clone())).await?;
     Ok((doc, v))
-}
-
-/// `Unreadable` as a refusal, for callers that need a credential (the API's upload, the CLI).
-pub fn unreadable() -> AppError {
-    AppError::at(ErrorCode::InvalidInput, "credential")
 }
