@@ -14,6 +14,7 @@ mod query;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lru::LruCache;
+use query::Typos;
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,6 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::store::Compressor;
-use query::Typos;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 use tessera_domain::TenantId;
 
@@ -345,7 +345,8 @@ impl TenantIndex {
         let searcher = self.reader.searcher();
         let context = self.context_words(&searcher)?;
         let context = context.as_deref().map(Vec::as_slice);
-        let held = |field: Field, word: &str| searcher.doc_freq(&Term::from_field_text(field, word)).is_ok_and(|n| n > 0);
+        let held =
+            |field: Field, word: &str| searcher.doc_freq(&Term::from_field_text(field, word)).is_ok_and(|n| n > 0);
         let (built, typos_skipped) = query::build(&self.fields, self.tenant, q, context, Typos::UnlessHeld(&held))?;
         let page = self.collect_page(&searcher, &built, q)?;
         if page.total == 0 && typos_skipped {
