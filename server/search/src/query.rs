@@ -3,9 +3,9 @@
 //! Free text: every typed word must match somewhere, as a whole folded word (best), as the
 //! prefix of a word (as the user types), or within a few typing errors (one edit for words of
 //! up to six letters, two for longer ones; none for words with digits, such as ID numbers). A
-//! word that the index holds as typed is taken as typed, without typos: looking up its
-//! neighbours within two edits was most of an exact search's time, and its own matches rank
-//! first anyway. Should nothing match that way, the search runs again with typos for every word
+//! word that the index holds as typed, as a word or as the beginning of one, is taken as typed,
+//! without typos: looking up its neighbours within one or two edits was most of an exact or
+//! prefix search's time, and its own matches rank first anyway. Should nothing match that way, the search runs again with typos for every word
 //! ([`Typos`]). Filters narrow without scoring. The tenant's scope is always the first clause.
 
 use crate::{Fields, SearchError, SearchResult, analysis, day};
@@ -190,8 +190,13 @@ fn words_clause(
                     Typos::Never => false,
                     Typos::Always => true,
                     Typos::UnlessHeld(held) => {
-                        let known = context.and_then(|c| c.words).is_some_and(|k| k.iter().any(|k| k == w));
-                        let as_typed = known || held(field, w) || context.is_some_and(|c| held(c.field, w));
+                        // As a whole word, or as the indexed beginning of one (the word being typed).
+                        let as_prefix = lengths.contains(&chars) && prefix_fields.iter().any(|&pf| held(pf, w));
+                        let known = context.and_then(|c| c.words).is_some_and(|k| {
+                            k.iter().any(|k| k == w || (chars >= analysis::MIN_PREFIX && k.starts_with(w.as_str())))
+                        });
+                        let as_typed =
+                            as_prefix || known || held(field, w) || context.is_some_and(|c| held(c.field, w));
                         *typos_skipped |= as_typed;
                         !as_typed
                     }
