@@ -136,6 +136,12 @@ fn a_word_held_as_typed_is_taken_as_typed_unless_nothing_matches() {
     assert_eq!(text(&ix, a, "Łukasz Kowalska"), ["Kowalski"]);
     let q = SearchQuery { name: Some("lukasz kowalska".into()), limit: 20, ..Default::default() };
     assert_eq!(ix.search(a, &q).unwrap().total, 1);
+    // The same for the beginning of a word: "bian" begins Bianchi, so Brian (one letter more)
+    // is not taken for it, unless nothing else matches.
+    let brian = doc(6, "Brian", "Smith", "GB201000006", fce, "GB201 Oxford", "United Kingdom");
+    ix.apply(a, &[Change::Upsert(Box::new(brian))]).unwrap();
+    assert_eq!(text(&ix, a, "bian"), ["Bianchi"]);
+    assert_eq!(text(&ix, a, "smith bian"), ["Smith"]);
 }
 
 #[test]
