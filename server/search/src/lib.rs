@@ -14,6 +14,7 @@ mod query;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lru::LruCache;
+use query::Typos;
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -343,23 +344,43 @@ impl TenantIndex {
     fn search(&self, q: &SearchQuery) -> SearchResult<SearchPage> {
         let searcher = self.reader.searcher();
         let context = self.context_words(&searcher)?;
-        let built = query::build(&self.fields, self.tenant, q, context.as_deref().map(Vec::as_slice))?;
+        let context = context.as_deref().map(Vec::as_slice);
+        let held =
+            |field: Field, word: &str| searcher.doc_freq(&Term::from_field_text(field, word)).is_ok_and(|n| n > 0);
+        let (built, typos_skipped) = query::build(&self.fields, self.tenant, q, context, Typos::UnlessHeld(&held))?;
+        let page = self.collect_page(&searcher, &built, q)?;
+        if page.total == 0 && typos_skipped {
+            // A word held as typed matched, but not together with the others: perhaps it is
+            // another word's typo (Kowalsky for Kowalski, when someone is called Kowalsky).
+            let (built, _) = query::build(&self.fields, self.tenant, q, context, Typos::Always)?;
+            return self.collect_page(&searcher, &built, q);
+        }
+        Ok(page)
+    }
+
+    /// The page of `q`'s hits of `built` (`q`'s query).
+    fn collect_page(
+        &self,
+        searcher: &tantivy::Searcher,
+        built: &dyn tantivy::query::Query,
+        q: &SearchQuery,
+    ) -> SearchResult<SearchPage> {
         let limit = q.limit.clamp(1, query::MAX_LIMIT);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
         let shared = query::shared_range(q);
         let (total, addrs) = match (q.sort, q.has_text()) {
-            (Sort::Relevance, true) => collect(&searcher, &built, shared, top.order_by_score())?,
+            (Sort::Relevance, true) => collect(searcher, built, shared, top.order_by_score())?,
             (Sort::Relevance | Sort::SharedNewest, _) => {
-                collect(&searcher, &built, shared, top.order_by_fast_field::<i64>("shared_at", Order::Desc))?
+                collect(searcher, built, shared, top.order_by_fast_field::<i64>("shared_at", Order::Desc))?
             }
             (Sort::SharedOldest, _) => {
-                collect(&searcher, &built, shared, top.order_by_fast_field::<i64>("shared_at", Order::Asc))?
+                collect(searcher, built, shared, top.order_by_fast_field::<i64>("shared_at", Order::Asc))?
             }
             (Sort::ExamDate, _) => {
-                collect(&searcher, &built, shared, top.order_by_fast_field::<i64>("exam_date", Order::Desc))?
+                collect(searcher, built, shared, top.order_by_fast_field::<i64>("exam_date", Order::Desc))?
             }
             (Sort::FamilyName, _) => {
-                collect(&searcher, &built, shared, top.order_by_string_fast_field("sort_name", Order::Asc))?
+                collect(searcher, built, shared, top.order_by_string_fast_field("sort_name", Order::Asc))?
             }
         };
         let mut hits = Vec::with_capacity(addrs.len());

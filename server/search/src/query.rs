@@ -2,8 +2,11 @@
 //!
 //! Free text: every typed word must match somewhere, as a whole folded word (best), as the
 //! prefix of a word (as the user types), or within a few typing errors (one edit for words of
-//! up to six letters, two for longer ones; none for words with digits, such as ID numbers). Filters narrow without scoring. The tenant's scope
-//! is always the first clause.
+//! up to six letters, two for longer ones; none for words with digits, such as ID numbers). A
+//! word that the index holds as typed, as a word or as the beginning of one, is taken as typed,
+//! without typos: looking up its neighbours within one or two edits was most of an exact or
+//! prefix search's time, and its own matches rank first anyway. Should nothing match that way, the search runs again with typos for every word
+//! ([`Typos`]). Filters narrow without scoring. The tenant's scope is always the first clause.
 
 use crate::{Fields, SearchError, SearchResult, analysis, day};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -131,6 +134,18 @@ fn within_edits(a: &str, b: &str, d: usize) -> bool {
     m[a.len() * w + b.len()] <= d
 }
 
+/// When a typed word is also looked up within a few typing errors.
+#[derive(Clone, Copy)]
+pub(crate) enum Typos<'a> {
+    /// Never (codes and country names, chosen rather than typed).
+    Never,
+    /// Only if the index does not hold the word as typed: `held` answers that for a field and a
+    /// word.
+    UnlessHeld(&'a dyn Fn(Field, &str) -> bool),
+    /// Always (the second try, when nothing matched the first).
+    Always,
+}
+
 /// Each word must match in `field` exactly, as a prefix (through `prefix_fields`, or `field`'s
 /// dictionary for words longer than the prefixes indexed), or with typos;
 /// or, when `context` is given, in that field of few distinct words (exactly, as a prefix, or
@@ -141,7 +156,8 @@ fn words_clause(
     prefix_fields: &[Field],
     context: Option<Context<'_>>,
     text: &str,
-    fuzzy: bool,
+    typos: Typos<'_>,
+    typos_skipped: &mut bool,
 ) -> Option<Box<dyn Query>> {
     let words: Vec<String> = analysis::words(text).into_iter().take(MAX_WORDS).collect();
     if words.is_empty() {
@@ -169,7 +185,23 @@ fn words_clause(
             }
             // Numbers (ID, SoR) are exact: one digit off is another candidate, not a typo.
             let d = if digits { 0 } else { typo_distance(chars) };
-            if fuzzy && d > 0 {
+            let fuzzy = d > 0
+                && match typos {
+                    Typos::Never => false,
+                    Typos::Always => true,
+                    Typos::UnlessHeld(held) => {
+                        // As a whole word, or as the indexed beginning of one (the word being typed).
+                        let as_prefix = lengths.contains(&chars) && prefix_fields.iter().any(|&pf| held(pf, w));
+                        let known = context.and_then(|c| c.words).is_some_and(|k| {
+                            k.iter().any(|k| k == w || (chars >= analysis::MIN_PREFIX && k.starts_with(w.as_str())))
+                        });
+                        let as_typed =
+                            as_prefix || known || held(field, w) || context.is_some_and(|c| held(c.field, w));
+                        *typos_skipped |= as_typed;
+                        !as_typed
+                    }
+                };
+            if fuzzy {
                 let q = FuzzyTermQuery::new(Term::from_field_text(field, w), d, true);
                 alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
             }
@@ -182,7 +214,7 @@ fn words_clause(
                             4.0
                         } else if chars >= analysis::MIN_PREFIX && k.starts_with(w.as_str()) {
                             2.0
-                        } else if fuzzy && d > 0 && within_edits(k, w, usize::from(d)) {
+                        } else if fuzzy && within_edits(k, w, usize::from(d)) {
                             1.0
                         } else {
                             continue;
@@ -196,7 +228,7 @@ fn words_clause(
                         let q = FuzzyTermQuery::new_prefix(Term::from_field_text(cf, w), 0, false);
                         alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 2.0))));
                     }
-                    if fuzzy && d > 0 {
+                    if fuzzy {
                         let q = FuzzyTermQuery::new(Term::from_field_text(cf, w), d, true);
                         alts.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 1.0))));
                     }
@@ -232,32 +264,36 @@ pub(crate) fn shared_range(q: &SearchQuery) -> Option<(i64, i64)> {
 }
 
 /// The query for `q` within `tenant`'s documents (without the shared-at filter: see
-/// [`shared_range`]).
+/// [`shared_range`]), and whether `typos` left out the typos of a word the index holds as typed
+/// (if nothing matches, try again with [`Typos::Always`]).
 pub(crate) fn build(
     f: &Fields,
     tenant: TenantId,
     q: &SearchQuery,
     context_words: Option<&[String]>,
-) -> SearchResult<BooleanQuery> {
+    typos: Typos<'_>,
+) -> SearchResult<(BooleanQuery, bool)> {
     if q.offset > MAX_OFFSET {
         return Err(SearchError::BadQuery(format!("offset: at most {MAX_OFFSET}")));
     }
     if q.text.len() > 500 {
         return Err(SearchError::BadQuery("text: at most 500 characters".into()));
     }
+    let mut skipped = false;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![filter(term_query(f.verifier, &tenant.to_string()))];
     match words_clause(
         f.all,
         &[f.name_prefix, f.other_prefix],
         Some(Context { field: f.context, words: context_words }),
         &q.text,
-        true,
+        typos,
+        &mut skipped,
     ) {
         Some(text) => clauses.push((Occur::Must, text)),
         None => clauses.push(filter(Box::new(AllQuery))),
     }
     if let Some(name) = non_empty(&q.name)
-        && let Some(c) = words_clause(f.name, &[f.name_prefix], None, name, true)
+        && let Some(c) = words_clause(f.name, &[f.name_prefix], None, name, typos, &mut skipped)
     {
         clauses.push(filter(c));
     }
@@ -269,18 +305,18 @@ pub(crate) fn build(
     }
     if let Some(exam) = non_empty(&q.exam) {
         let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, term_query(f.exam, &analysis::key(exam)))];
-        if let Some(c) = words_clause(f.exam_name, &[], None, exam, false) {
+        if let Some(c) = words_clause(f.exam_name, &[], None, exam, Typos::Never, &mut skipped) {
             alts.push((Occur::Should, c));
         }
         clauses.push(filter(Box::new(BooleanQuery::new(alts))));
     }
     if let Some(place) = non_empty(&q.place_of_entry)
-        && let Some(c) = words_clause(f.place, &[], None, place, false)
+        && let Some(c) = words_clause(f.place, &[], None, place, Typos::Never, &mut skipped)
     {
         clauses.push(filter(c));
     }
     if let Some(centre) = non_empty(&q.centre)
-        && let Some(c) = words_clause(f.centre, &[], None, centre, true)
+        && let Some(c) = words_clause(f.centre, &[], None, centre, typos, &mut skipped)
     {
         clauses.push(filter(c));
     }
@@ -290,7 +326,7 @@ pub(crate) fn build(
     if q.exam_date_from.is_some() || q.exam_date_to.is_some() {
         clauses.push(filter(range(f.exam_date, q.exam_date_from.map(day), q.exam_date_to.map(day))));
     }
-    Ok(BooleanQuery::new(clauses))
+    Ok((BooleanQuery::new(clauses), skipped))
 }
 
 #[cfg(test)]

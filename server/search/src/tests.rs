@@ -119,6 +119,32 @@ fn typos_are_tolerated_by_length() {
 }
 
 #[test]
+fn a_word_held_as_typed_is_taken_as_typed_unless_nothing_matches() {
+    let (_d, ix, a, _) = fixture();
+    let fce = ("FCE", "B2 First");
+    let kowalska = doc(5, "Zofia", "Kowalska", "PL078000005", fce, "PL078 Integra Katowice", "Poland");
+    ix.apply(a, &[Change::Upsert(Box::new(kowalska))]).unwrap();
+    // Someone is called Kowalska and someone Kowalski, one edit apart: each name finds its own.
+    assert_eq!(text(&ix, a, "Kowalska"), ["Kowalska"]);
+    assert_eq!(text(&ix, a, "Kowalski"), ["Kowalski"]);
+    // A word not in the index is still forgiven its typos.
+    let mut hits = text(&ix, a, "Kowalsko");
+    hits.sort();
+    assert_eq!(hits, ["Kowalska", "Kowalski"]);
+    // Łukasz is Kowalski, not Kowalska: with nothing matching as typed, Kowalska is taken as a
+    // typo of another name.
+    assert_eq!(text(&ix, a, "Łukasz Kowalska"), ["Kowalski"]);
+    let q = SearchQuery { name: Some("lukasz kowalska".into()), limit: 20, ..Default::default() };
+    assert_eq!(ix.search(a, &q).unwrap().total, 1);
+    // The same for the beginning of a word: "bian" begins Bianchi, so Brian (one letter more)
+    // is not taken for it, unless nothing else matches.
+    let brian = doc(6, "Brian", "Smith", "GB201000006", fce, "GB201 Oxford", "United Kingdom");
+    ix.apply(a, &[Change::Upsert(Box::new(brian))]).unwrap();
+    assert_eq!(text(&ix, a, "bian"), ["Bianchi"]);
+    assert_eq!(text(&ix, a, "smith bian"), ["Smith"]);
+}
+
+#[test]
 fn other_fields_are_searchable() {
     let (_d, ix, a, _) = fixture();
     assert_eq!(text(&ix, a, "HU012000002"), ["Szabó"]);
