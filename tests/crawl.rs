@@ -128,8 +128,15 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
         let statuses = ["pending", "refused", "manual_review", "cancelled", "submitted", "confirmed"];
         let mut pages = Vec::new();
         for (e, status) in entries.iter().zip(statuses) {
-            workflows::set_entry_status(&mut c, t.id, &e.id, status, r#"{"violations":[],"warnings":[]}"#, start_instant())
-                .unwrap();
+            workflows::set_entry_status(
+                &mut c,
+                t.id,
+                &e.id,
+                status,
+                r#"{"violations":[],"warnings":[]}"#,
+                start_instant(),
+            )
+            .unwrap();
             pages.push(format!("/centre/entries/{}", e.id));
         }
         let e = &entries[0];
