@@ -6,6 +6,7 @@ use crate::centre::{adult, create_session, fce_session, pdf_bytes, polish_centre
 use crate::support::*;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
+use tessera_domain::Clock;
 
 /// A confirmed entry (paid, consent on file) in `session`.
 pub(crate) async fn confirmed(
@@ -433,6 +434,14 @@ async fn retention_dry_run_then_purge() {
     let (status, _) = post(&http, &srv, &csrf, &format!("/api/v1/sessions/{session}/certificates"), json!({})).await;
     assert_eq!(status, 200);
     srv.advance(Duration::days(1));
+    // The result is shared with an organisation, whose search finds the candidate by email.
+    let org = srv.tenant("org-a", tessera_domain::TenantKind::Verifier);
+    srv.user(&org, "alice@org-a.example", tessera_domain::Role::VerifierPrimary);
+    let centre = tessera_storage::repo::tenants::by_slug(&mut srv.db().conn().unwrap(), "pl078").unwrap();
+    tessera_storage::repo::shares::create(&mut srv.db().conn().unwrap(), centre.id, &entry, org.id, srv.clock.now())
+        .unwrap();
+    let verifier = crate::verifier::org_client(&srv, "org-a", "alice@org-a.example").await;
+    crate::verifier::until(&verifier, &srv, "q=roman%40mail.example", &["Zając"]).await;
 
     let data = srv.running.as_ref().unwrap().state.settings.data_dir.clone();
     let env = [("TESSERA_DATA_DIR", data.to_str().unwrap())];
@@ -450,6 +459,15 @@ async fn retention_dry_run_then_purge() {
     let (code, out, err) = tessera(&["retention", "--tenant", "pl078"], &env, None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("1 item(s) purged"), "{out}");
+    // R-INDEX-FRESH: the purged email is found by no query, within a second, while the name
+    // (kept: R-DATA-MINIMUM) still is.
+    let took = crate::verifier::until(&verifier, &srv, "q=roman%40mail.example", &[]).await;
+    assert!(took < std::time::Duration::from_secs(1), "the purged email left the index after {took:?}");
+    for q in ["q=mail.example", "q=roman%40mail", "q=roman%40mail.exampl"] {
+        let found = crate::verifier::search(&verifier, &srv, q).await;
+        assert!(found.is_empty(), "{q}: {found:?}");
+    }
+    assert_eq!(crate::verifier::search(&verifier, &srv, "q=roman").await, ["Zając"]);
     assert_eq!(count_files(), 0, "the documents' files are destroyed");
     let (_, out, _) = tessera(&["retention", "--tenant", "pl078"], &env, None);
     assert!(out.contains("0 item(s) purged"), "a second run finds nothing left: {out}");

@@ -19,6 +19,7 @@ mod crawl;
 mod credentials;
 mod edge;
 mod errors;
+mod index_freshness;
 mod isolation;
 mod jobs;
 mod nodes;

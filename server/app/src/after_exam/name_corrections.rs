@@ -59,7 +59,8 @@ pub async fn correct_name(
     }
     let fee = terms.fee_applies();
     let cand_id = entry.candidate_id.clone();
-    state.db.call(move |c| workflows::rename_candidate(c, tid, &cand_id, &first, &family)).await?;
+    let now = state.clock.now();
+    state.db.call(move |c| workflows::rename_candidate(c, tid, &cand_id, &first, &family, now)).await?;
     audit_event(state, tid, Some(actor), "candidate.name_correction", Some(entry.candidate_id), json!({"fee": fee}))
         .await?;
     Ok(outcome)

@@ -281,6 +281,8 @@ pub fn purge_contact_data(
             entries::id_document_number.eq(None::<String>),
         ))
         .execute(c)?;
+        // The purged email leaves the organisations' search indexes too (R-INDEX-FRESH).
+        crate::repo::search_log::record_for_candidate(c, tenant, candidate_id, now)?;
         Ok(n)
     })
 }

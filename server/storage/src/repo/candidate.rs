@@ -524,6 +524,23 @@ pub fn change_email(
 ) -> StorageResult<()> {
     crate::transaction(conn, |c| {
         set_email(c, tenant, user_id, email)?;
+        // A candidate's account email is the candidate's email: the centre's record and the
+        // organisations' search indexes follow in this transaction (R-INDEX-FRESH).
+        let linked: Vec<String> = candidates::table
+            .filter(candidates::tenant_id.eq(tid(tenant)))
+            .filter(candidates::user_id.eq(user_id))
+            .select(candidates::id)
+            .load(c)?;
+        for candidate_id in linked {
+            diesel::update(
+                candidates::table
+                    .filter(candidates::tenant_id.eq(tid(tenant)))
+                    .filter(candidates::id.eq(&candidate_id)),
+            )
+            .set(candidates::email.eq(Some(email)))
+            .execute(c)?;
+            crate::repo::search_log::record_for_candidate(c, tenant, &candidate_id, now)?;
+        }
         let ev = AuditEvent {
             actor: Some(user_id),
             action: "account.email_changed",

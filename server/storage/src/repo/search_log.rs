@@ -84,6 +84,36 @@ pub fn record(
     Ok(())
 }
 
+/// Writes change-log rows for every live share of the entries of candidate `candidate_id` of
+/// centre `centre`, whatever organisation holds them (R-INDEX-FRESH): call it inside the
+/// transaction that changes what the index holds of the candidate (a name correction, an email
+/// change, a retention purge), so the indexes follow within a second on every node.
+pub fn record_for_candidate(
+    conn: &mut DbConnection,
+    centre: TenantId,
+    candidate_id: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<usize> {
+    let live: Vec<(String, String)> = result_shares::table
+        .inner_join(
+            entries::table
+                .on(entries::tenant_id.eq(result_shares::tenant_id).and(entries::id.eq(result_shares::entry_id))),
+        )
+        .filter(result_shares::tenant_id.eq(tid(centre)))
+        .filter(entries::candidate_id.eq(candidate_id))
+        .filter(result_shares::withdrawn_at.is_null())
+        .select((result_shares::verifier_tenant_id, result_shares::id))
+        .load(conn)?;
+    let mut by_verifier: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (verifier, share) in &live {
+        by_verifier.entry(verifier).or_default().push(share);
+    }
+    for (verifier, shares) in by_verifier {
+        record(conn, verifier, &tid(centre), &shares, now)?;
+    }
+    Ok(live.len())
+}
+
 /// Log rows after `after`, oldest first, at most `limit` (every tenant: for the indexer).
 pub fn since(conn: &mut DbConnection, after: i64, limit: i64) -> StorageResult<Vec<ChangeRow>> {
     Ok(search_changes::table

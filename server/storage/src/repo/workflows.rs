@@ -751,20 +751,28 @@ pub fn advance_refund(
     Ok(n == 1)
 }
 
-/// Corrects a candidate's name (R-NAME-SPELLING).
+/// Corrects a candidate's name (R-NAME-SPELLING); the organisations' search indexes holding the
+/// old name follow in the same transaction (R-INDEX-FRESH).
 pub fn rename_candidate(
     conn: &mut DbConnection,
     tenant: TenantId,
     candidate_id: &str,
     first: &str,
     family: &str,
+    now: DateTime<Utc>,
 ) -> StorageResult<()> {
-    let n = diesel::update(
-        candidates::table.filter(candidates::tenant_id.eq(tid(tenant))).filter(candidates::id.eq(candidate_id)),
-    )
-    .set((candidates::first_name.eq(first), candidates::family_name.eq(family)))
-    .execute(conn)?;
-    if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
+    crate::transaction(conn, |c| {
+        let n = diesel::update(
+            candidates::table.filter(candidates::tenant_id.eq(tid(tenant))).filter(candidates::id.eq(candidate_id)),
+        )
+        .set((candidates::first_name.eq(first), candidates::family_name.eq(family)))
+        .execute(c)?;
+        if n != 1 {
+            return Err(StorageError::NotFound);
+        }
+        crate::repo::search_log::record_for_candidate(c, tenant, candidate_id, now)?;
+        Ok(())
+    })
 }
 
 /// Moves an entry's speaking test to `day` (R-TIMETABLE-CHANGE).
