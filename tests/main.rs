@@ -29,6 +29,7 @@ mod plugin_settings;
 mod plugins;
 mod region;
 mod results_import;
+mod results_window;
 mod verifier;
 mod verifier_account_pages;
 mod verifier_api;

@@ -297,8 +297,33 @@ pub fn r_release(release_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTim
     now >= release_at
 }
 
+/// R-RESULTS-WINDOW: by when the board typically releases a session's results: about 5 weeks
+/// after the written paper for paper-based exams, about 2 weeks for computer-based ones. An entry
+/// that sat the exam and still has no result after that day is for the centre to chase.
+pub fn r_results_window(delivery: crate::labels::Delivery, written: chrono::NaiveDate) -> chrono::NaiveDate {
+    let weeks = match delivery {
+        crate::labels::Delivery::PaperBased => 5,
+        crate::labels::Delivery::ComputerBased => 2,
+    };
+    written + chrono::Duration::weeks(weeks)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn r_results_window_five_weeks_on_paper_two_on_computer() {
+        use crate::labels::Delivery;
+        let written = chrono::NaiveDate::from_ymd_opt(2026, 6, 13).unwrap();
+        assert_eq!(
+            r_results_window(Delivery::PaperBased, written),
+            chrono::NaiveDate::from_ymd_opt(2026, 7, 18).unwrap()
+        );
+        assert_eq!(
+            r_results_window(Delivery::ComputerBased, written),
+            chrono::NaiveDate::from_ymd_opt(2026, 6, 27).unwrap()
+        );
+    }
+
     #[test]
     fn r_credential_only_for_results_that_state_something() {
         use super::ResultStatus::*;

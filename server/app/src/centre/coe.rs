@@ -291,3 +291,56 @@ pub async fn issue_session_coes(
         None => Ok(outcome),
     }
 }
+
+/// A confirmed entry still without a result after the release window (R-RESULTS-WINDOW).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultMissing {
+    /// The entry's id.
+    pub entry: String,
+    pub candidate_number: String,
+    /// The candidate's full name.
+    pub name: String,
+    /// The session's id.
+    pub session: String,
+    /// The exam's code.
+    pub exam: String,
+    /// `PB` or `CB`.
+    pub delivery: String,
+    pub written_date: NaiveDate,
+    /// By when results are typically released (5 weeks after a paper-based exam, 2 after a
+    /// computer-based one).
+    pub expected_by: NaiveDate,
+    /// Days since then.
+    pub days_late: i64,
+}
+
+/// R-RESULTS-WINDOW: confirmed entries that sat the exam and still have no result after the
+/// release window, the longest overdue first, for the centre to chase with the board.
+pub async fn results_missing(state: &AppState, tenant: &Tenant) -> Result<Vec<ResultMissing>, AppError> {
+    use tessera_domain::labels::{Delivery, Labelled};
+    let tid = tenant.id;
+    let day = today(tenant, state.clock.now());
+    // No window is shorter than two weeks: sessions written since then cannot be late.
+    let written_by = day - chrono::Duration::weeks(2);
+    let rows = state.db.call(move |c| workflows::entries_without_result(c, tid, written_by)).await?;
+    let mut out: Vec<ResultMissing> = rows
+        .into_iter()
+        .filter_map(|(entry, session, cand)| {
+            let delivery = Delivery::from_code(&session.delivery).unwrap_or(Delivery::PaperBased);
+            let expected_by = tessera_domain::results::r_results_window(delivery, session.written_date);
+            (day > expected_by).then(|| ResultMissing {
+                entry: entry.id,
+                candidate_number: entry.candidate_number,
+                name: format!("{} {}", cand.first_name, cand.family_name),
+                session: session.id,
+                exam: session.exam_code,
+                delivery: session.delivery,
+                written_date: session.written_date,
+                expected_by,
+                days_late: (day - expected_by).num_days(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.days_late.cmp(&a.days_late).then_with(|| a.candidate_number.cmp(&b.candidate_number)));
+    Ok(out)
+}

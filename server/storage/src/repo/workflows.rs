@@ -415,6 +415,42 @@ pub fn coe_targets(conn: &mut DbConnection, tenant: TenantId, session_id: &str) 
         .load::<CoeTarget>(conn)?)
 }
 
+/// Confirmed entries of `tenant` with no result at all, in sessions that are not cancelled and
+/// whose written paper was on or before `written_by`, with the session and the candidate (the
+/// caller applies R-RESULTS-WINDOW to each session).
+pub fn entries_without_result(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    written_by: NaiveDate,
+) -> StorageResult<Vec<(Entry, ExamSession, Candidate)>> {
+    let sessions: Vec<ExamSession> = exam_sessions::table
+        .filter(exam_sessions::tenant_id.eq(tid(tenant)))
+        .filter(exam_sessions::status.ne("cancelled"))
+        .filter(exam_sessions::written_date.le(written_by))
+        .order(exam_sessions::written_date.asc())
+        .select(ExamSession::as_select())
+        .load(conn)?;
+    let mut out = Vec::new();
+    for s in sessions {
+        let rows: Vec<(Entry, Candidate)> = entries::table
+            .inner_join(
+                candidates::table
+                    .on(candidates::tenant_id.eq(entries::tenant_id).and(candidates::id.eq(entries::candidate_id))),
+            )
+            .filter(entries::tenant_id.eq(tid(tenant)))
+            .filter(entries::session_id.eq(&s.id))
+            .filter(entries::status.eq("confirmed"))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                results::table.filter(results::tenant_id.eq(tid(tenant))).filter(results::entry_id.eq(entries::id)),
+            )))
+            .order(entries::candidate_number.asc())
+            .select((Entry::as_select(), Candidate::as_select()))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(e, c)| (e, s.clone(), c)));
+    }
+    Ok(out)
+}
+
 /// Confirmed entries of the centre without a Confirmation of Entry in sessions that are not
 /// cancelled and whose first component is on or after `from` (upcoming ones only), each with its
 /// session, the day of its first component and its candidate (R-COE-MISSING).

@@ -115,6 +115,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(centre::coe::issue_session_coes))
         .routes(routes!(credentials::credential::credential))
         .routes(routes!(centre::credential::entry_credential))
+        .routes(routes!(centre::results::results_missing))
         .routes(routes!(credentials::verify::verify_credential))
         .split_for_parts()
 }

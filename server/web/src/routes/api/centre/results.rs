@@ -85,3 +85,15 @@ fn line_errors(refused: ops::RefusedFile, locale: tessera_domain::Locale) -> Res
     };
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
+
+/// Confirmed entries still without a result after the release window (R-RESULTS-WINDOW: about 5
+/// weeks after a paper-based exam, 2 after a computer-based one), the longest overdue first: the
+/// centre chases them with the board.
+#[utoipa::path(get, path = "/v1/results/missing", tag = "centre", responses((status = 200, body = Vec<ops::ResultMissing>)))]
+pub async fn results_missing(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+) -> AppResult<Json<Vec<ops::ResultMissing>>> {
+    user.require(STAFF)?;
+    Ok(Json(ops::results_missing(&state, &user.tenant).await?))
+}

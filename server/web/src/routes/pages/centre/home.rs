@@ -18,6 +18,8 @@ pub(crate) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
     let (sessions, counts) = read::overview(&state, &user).await?;
     // R-COE-MISSING: the same list as `GET /api/v1/coe/missing`.
     let missing = tessera_app::centre::coe_missing(&state, &user.tenant).await?;
+    // R-RESULTS-WINDOW: the same list as `GET /api/v1/results/missing`.
+    let results_missing = tessera_app::centre::results_missing(&state, &user.tenant).await?;
     let exam_names = tessera_app::centre::read::exam_names(&state).await?;
     let locale = user.tenant.locale;
     render(
@@ -27,6 +29,9 @@ pub(crate) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
         locale,
         "home_centre.html",
         StatusCode::OK,
-        context! { sessions => sessions, counts => counts, coe_missing => missing, exam_names => exam_names },
+        context! {
+            sessions => sessions, counts => counts, coe_missing => missing, results_missing => results_missing,
+            exam_names => exam_names,
+        },
     )
 }
