@@ -134,6 +134,34 @@ async fn share_list_events_and_withdrawal(backend: Backend) {
     assert!(html.contains("Shared. The organisation can see the result now."));
     assert!(html.contains("Giulia Bianchi") && html.contains("Downloaded") && html.contains("Viewed"));
     assert!(html.contains("22 November 2026, 11:05"), "times in the centre's time zone: {html}");
+    assert!(events.iter().all(|e| e["result_version"] == 1 && e["earlier_version"] == false), "{events:?}");
+
+    // R-RESULT-VERSIONS: after an enquiry replaced the result, the candidate tells a view of the
+    // earlier version from a view of the current one.
+    {
+        let mut c = srv.db().conn().unwrap();
+        crate::candidate::add_version(&mut c, &fx.centre, &fce, 2, "graded", 181);
+        shares::record_event(
+            &mut c,
+            fx.verifier.id,
+            &share_fce,
+            "Giulia Bianchi",
+            "view",
+            srv.clock.now() + Duration::minutes(9),
+        )
+        .unwrap();
+    }
+    let list: Value = me.get(srv.url("/api/v1/candidate/shares")).send().await.unwrap().json().await.unwrap();
+    let s = list.as_array().unwrap().iter().find(|s| s["id"] == share_fce.as_str()).unwrap();
+    let versions: Vec<(i64, bool)> = s["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["result_version"].as_i64().unwrap(), e["earlier_version"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(versions, [(2, false), (1, true), (1, true)], "{s}");
+    let html = me.get(srv.url("/candidate/shares")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("an earlier version, since replaced"), "{html}");
 
     // B cannot see or withdraw A's shares.
     let b = activated(&srv, &fx.b, "anna@mail.example").await;
@@ -154,7 +182,7 @@ async fn share_list_events_and_withdrawal(backend: Backend) {
     let w: Value = res.json().await.unwrap();
     assert_eq!(w["active"], false);
     assert_eq!(w["withdrawn_at"], "2026-11-22T10:15:00+00:00");
-    assert_eq!(w["events"].as_array().unwrap().len(), 2, "the record of views stays");
+    assert_eq!(w["events"].as_array().unwrap().len(), 3, "the record of views stays");
     {
         let mut c = srv.db().conn().unwrap();
         assert!(matches!(shares::active_for_verifier(&mut c, fx.verifier.id, &share_fce), Err(StorageError::NotFound)));

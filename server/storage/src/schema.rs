@@ -203,6 +203,7 @@ diesel::table! {
         actor_name -> Text,
         action -> Text,
         at -> Timestamp,
+        result_version -> Nullable<Integer>,
     }
 }
 

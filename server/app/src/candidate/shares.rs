@@ -50,6 +50,10 @@ pub struct CandidateShareEvent {
     pub at: String,
     /// When, in the centre's time zone.
     pub at_local: String,
+    /// The result version seen (R-RESULT-VERSIONS); none for events recorded before versions were.
+    pub result_version: Option<i32>,
+    /// Whether it was an earlier version than the current one (replaced after an enquiry).
+    pub earlier_version: bool,
 }
 
 /// A share of one result with one organisation.
@@ -101,14 +105,15 @@ pub async fn shares_of(state: &AppState, tenant: &Tenant, cand: &Candidate) -> R
                     exams.insert(s.entry_id.clone(), sheet.exam.name);
                 }
                 let events = shares::events(c, tid, &s.id)?;
-                out.push((names[&s.verifier_tenant_id].clone(), exams[&s.entry_id].clone(), s, events));
+                let current = centre::current_result(c, tid, &s.entry_id).ok().map(|(r, _)| r.version);
+                out.push((names[&s.verifier_tenant_id].clone(), exams[&s.entry_id].clone(), s, events, current));
             }
             Ok(out)
         })
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(verifier_name, exam_name, s, events)| CandidateShare {
+        .map(|(verifier_name, exam_name, s, events, current)| CandidateShare {
             id: s.id,
             entry_id: s.entry_id,
             exam_name,
@@ -126,6 +131,8 @@ pub async fn shares_of(state: &AppState, tenant: &Tenant, cand: &Candidate) -> R
                     action: e.action,
                     at: e.at.and_utc().to_rfc3339(),
                     at_local: local(e.at, tenant),
+                    earlier_version: matches!((e.result_version, current), (Some(seen), Some(now)) if seen < now),
+                    result_version: e.result_version,
                 })
                 .collect(),
         })

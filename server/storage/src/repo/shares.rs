@@ -7,7 +7,7 @@
 
 use crate::repo::centre::Share;
 use crate::repo::search_log;
-use crate::schema::{result_shares, share_events};
+use crate::schema::{result_shares, results, share_events};
 use crate::{DbConnection, StorageError, StorageResult, tid};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -119,6 +119,8 @@ pub struct ShareEvent {
     pub actor_name: String,
     pub action: String,
     pub at: NaiveDateTime,
+    /// The result version seen (R-RESULT-VERSIONS); none for events from before it was kept.
+    pub result_version: Option<i32>,
 }
 
 /// Records that `actor_name` of the share's verifier viewed (`view`) or downloaded (`download`)
@@ -132,6 +134,13 @@ pub fn record_event(
     now: DateTime<Utc>,
 ) -> StorageResult<()> {
     let share = active_for_verifier(conn, verifier, share_id)?;
+    let result_version: Option<i32> = results::table
+        .filter(results::tenant_id.eq(&share.tenant_id))
+        .filter(results::entry_id.eq(&share.entry_id))
+        .filter(results::is_current.eq(true))
+        .select(results::version)
+        .first(conn)
+        .optional()?;
     let ev = ShareEvent {
         tenant_id: share.tenant_id,
         id: uuid::Uuid::new_v4().to_string(),
@@ -140,6 +149,7 @@ pub fn record_event(
         actor_name: actor_name.to_owned(),
         action: action.to_owned(),
         at: now.naive_utc(),
+        result_version,
     };
     diesel::insert_into(share_events::table).values(&ev).execute(conn)?;
     Ok(())

@@ -1,0 +1,1 @@
+ALTER TABLE share_events DROP COLUMN result_version;
