@@ -29,6 +29,8 @@ pub struct Worker {
     pub policies: tessera_policy::PolicyRegistry,
     /// The data folder (documents to destroy).
     pub data_dir: std::path::PathBuf,
+    /// Delivers webhooks.
+    pub webhooks: tessera_app::webhooks::deliver::Deliverer,
 }
 
 /// The job kind of the daily retention run.
@@ -122,6 +124,13 @@ impl Worker {
                 .await??;
                 tracing::info!(purged, "retention run done");
                 Ok(())
+            }
+            tessera_storage::repo::webhooks::WEBHOOK_JOB => {
+                let tenant = job.tenant()?;
+                self.webhooks
+                    .run(tenant, &job.payload)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("webhook delivery: {}", e.text(tessera_domain::Locale::En)))
             }
             other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
         }
