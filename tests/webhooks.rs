@@ -143,7 +143,13 @@ async fn post(http: &reqwest::Client, srv: &TestServer, csrf: &str, path: &str, 
 }
 
 /// Adds an endpoint for `url` with `events` through the API; returns (endpoint id, secret).
-async fn add_endpoint(http: &reqwest::Client, srv: &TestServer, csrf: &str, url: &str, events: &[&str]) -> (String, String) {
+async fn add_endpoint(
+    http: &reqwest::Client,
+    srv: &TestServer,
+    csrf: &str,
+    url: &str,
+    events: &[&str],
+) -> (String, String) {
     let (status, body) = post(
         http,
         srv,
@@ -181,7 +187,8 @@ fn share(srv: &TestServer, w: &World, i: usize, org: &tessera_storage::repo::ten
 fn withdraw(srv: &TestServer, w: &World, i: usize, share_id: &str) {
     let mut c = srv.db().conn().unwrap();
     let entry = centre::entry(&mut c, w.centre.id, &w.entries[i]).unwrap();
-    candidate::withdraw_share(&mut c, w.centre.id, &entry.candidate_id, share_id, "candidate", srv.clock.now()).unwrap();
+    candidate::withdraw_share(&mut c, w.centre.id, &entry.candidate_id, share_id, "candidate", srv.clock.now())
+        .unwrap();
 }
 
 async fn endpoint_log(http: &reqwest::Client, srv: &TestServer, id: &str) -> Vec<Value> {
@@ -200,8 +207,16 @@ async fn r_webhook_events_arrive_signed_and_only_for_their_organisation(backend:
     for (body, code, field) in [
         (json!({"url": "ftp://hooks.example.com/in", "event_types": ["share.created"]}), "webhook_url", "url"),
         (json!({"url": "hooks.example.com", "event_types": ["share.created"]}), "webhook_url", "url"),
-        (json!({"url": "http://hooks.example.com/in", "event_types": ["share.created"]}), "webhook_url_not_https", "url"),
-        (json!({"url": "https://hooks.example.com/in", "event_types": ["share.deleted"]}), "unknown_event_type", "event_types"),
+        (
+            json!({"url": "http://hooks.example.com/in", "event_types": ["share.created"]}),
+            "webhook_url_not_https",
+            "url",
+        ),
+        (
+            json!({"url": "https://hooks.example.com/in", "event_types": ["share.deleted"]}),
+            "unknown_event_type",
+            "event_types",
+        ),
         (json!({"url": "https://hooks.example.com/in", "event_types": []}), "required", "event_types"),
     ] {
         let (status, err) = post(&http, &srv, &csrf, "/api/v1/verifier/webhooks", body.clone()).await;
@@ -251,9 +266,15 @@ async fn r_webhook_events_arrive_signed_and_only_for_their_organisation(backend:
 
     // result.revoked: the centre revokes the credential by hand (the app's own path).
     let state = srv.running.as_ref().unwrap().state.clone();
-    let n = tessera_app::credentials::revoke::revoke_by_hand(&state, &w.centre, &w.entries[0], "Marking error", "staff".into())
-        .await
-        .unwrap();
+    let n = tessera_app::credentials::revoke::revoke_by_hand(
+        &state,
+        &w.centre,
+        &w.entries[0],
+        "Marking error",
+        "staff".into(),
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 1);
     let got = rx.wait_accepted(3).await;
     assert_eq!(got[2]["body"]["type"], "result.revoked");
@@ -460,7 +481,8 @@ async fn r_webhook_both_secrets_verify_during_a_rotation(backend: Backend) {
     let w = world(&srv);
     let (http, csrf) = alice(&srv).await;
     let (id, old) = add_endpoint(&http, &srv, &csrf, &rx.url(), &ALL).await;
-    let (status, rotated) = post(&http, &srv, &csrf, &format!("/api/v1/verifier/webhooks/{id}/rotate"), json!({})).await;
+    let (status, rotated) =
+        post(&http, &srv, &csrf, &format!("/api/v1/verifier/webhooks/{id}/rotate"), json!({})).await;
     assert_eq!(status, 200);
     let new = rotated["secret"].as_str().unwrap().to_owned();
     assert_ne!(new, old);
@@ -504,7 +526,8 @@ async fn r_webhook_an_endpoint_failing_for_a_day_is_disabled_and_its_primary_use
     loop {
         attempts += 1;
         wait_log(&http, &srv, &id, |d| d["attempts"] == attempts).await;
-        let e: Value = http.get(srv.url(&format!("/api/v1/verifier/webhooks/{id}"))).send().await.unwrap().json().await.unwrap();
+        let e: Value =
+            http.get(srv.url(&format!("/api/v1/verifier/webhooks/{id}"))).send().await.unwrap().json().await.unwrap();
         if e["enabled"] == false {
             assert_eq!(e["disabled_reason"], "failing");
             break;
@@ -533,7 +556,8 @@ async fn r_webhook_an_endpoint_failing_for_a_day_is_disabled_and_its_primary_use
     assert_eq!((status, e["enabled"].clone()), (200, json!(true)));
     let did = d["id"].as_str().unwrap();
     let (status, _) =
-        post(&http, &srv, &csrf, &format!("/api/v1/verifier/webhooks/{id}/deliveries/{did}/redeliver"), json!({})).await;
+        post(&http, &srv, &csrf, &format!("/api/v1/verifier/webhooks/{id}/deliveries/{did}/redeliver"), json!({}))
+            .await;
     assert_eq!(status, 202);
     let got = rx.wait_accepted(1).await;
     assert_eq!(got[0]["id"], did);

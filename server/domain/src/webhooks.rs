@@ -139,7 +139,9 @@ mod tests {
         assert_eq!(r_webhook_url("http://[::1]:80/in", false), Ok(()));
         assert_eq!(r_webhook_url("http://hooks.example.com/in", false), Err(EndpointUrlRefusal::NotHttps));
         assert_eq!(r_webhook_url("http://hooks.example.com/in", true), Ok(()));
-        for bad in ["ftp://x.example/", "hooks.example.com", "https://", "https://u:p@x.example/", "javascript:alert(1)"] {
+        for bad in
+            ["ftp://x.example/", "hooks.example.com", "https://", "https://u:p@x.example/", "javascript:alert(1)"]
+        {
             assert_eq!(r_webhook_url(bad, true), Err(EndpointUrlRefusal::Invalid), "{bad}");
         }
     }

@@ -222,7 +222,12 @@ pub fn delete(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageRes
 }
 
 /// The deliveries of endpoint `endpoint_id` of `tenant`, newest first.
-pub fn deliveries(conn: &mut DbConnection, tenant: TenantId, endpoint_id: &str, limit: i64) -> StorageResult<Vec<Delivery>> {
+pub fn deliveries(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    endpoint_id: &str,
+    limit: i64,
+) -> StorageResult<Vec<Delivery>> {
     Ok(webhook_deliveries::table
         .filter(webhook_deliveries::tenant_id.eq(tid(tenant)))
         .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))

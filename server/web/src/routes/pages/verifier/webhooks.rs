@@ -83,7 +83,13 @@ pub(crate) async fn create(
 }
 
 /// The endpoint page with its delivery log and `ctx`.
-async fn endpoint_page(state: &SharedState, user: CurrentUser, jar: CookieJar, id: &str, ctx: Value) -> AppResult<Response> {
+async fn endpoint_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    id: &str,
+    ctx: Value,
+) -> AppResult<Response> {
     let endpoint = endpoints::get(state, &user, id).await?;
     let log = deliveries::log(state, &user, id).await?;
     let locale = user.tenant.locale;
