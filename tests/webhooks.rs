@@ -442,9 +442,13 @@ async fn r_webhook_two_servers_deliver_each_event_once(backend: Backend) {
     let rx = Receiver::started();
     let a = TestServer::start_with(backend, |c| c.jobs.workers = 3).await;
     let url = a.database_url.clone();
+    // The nodes of a region share the data folder's sealing key (endpoint secrets are sealed).
+    let key = a.running.as_ref().unwrap().state.settings.data_dir.join("credential-keys.key");
     let b = TestServer::start_with(backend, move |c| {
         c.database.url = url;
         c.jobs.workers = 3;
+        std::fs::create_dir_all(&c.data_dir).unwrap();
+        std::fs::copy(&key, c.data_dir.join("credential-keys.key")).unwrap();
     })
     .await;
     let w = world(&a);

@@ -1,8 +1,10 @@
 -- Webhooks of verifier organisations (R-WEBHOOK, Standard Webhooks).
 -- webhook_endpoints: where an organisation wants events, and the secret the deliveries are
--- signed with (whsec_...). After a rotation the previous secret stays valid until
--- previous_secret_until (a day): deliveries carry signatures with both. failing_since is the
--- first failed attempt since the last success; an endpoint failing for a day is disabled.
+-- signed with: the 32-byte HMAC key sealed (XChaCha20-Poly1305) under the key in
+-- <data_dir>/credential-keys.key, which is not in the database. After a rotation the previous
+-- secret stays valid until previous_secret_until (a day): deliveries carry signatures with both.
+-- failing_since is the first failed attempt since the last success; an endpoint failing for a day
+-- is disabled.
 CREATE TABLE webhook_endpoints (
     tenant_id TEXT NOT NULL REFERENCES tenants(id),
     id TEXT NOT NULL,

@@ -159,6 +159,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
         http: tessera_app::webhooks::deliver::http_client().context("cannot set up the webhook HTTP client")?,
         templates: state.templates.clone(),
         public_url: state.settings.public_url.clone(),
+        keys: state.credential_keys.clone(),
     };
     for i in 0..cfg.jobs.workers {
         let worker = Worker {

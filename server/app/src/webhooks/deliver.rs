@@ -39,6 +39,8 @@ pub struct Deliverer {
     pub templates: Templates,
     /// For the link in the email.
     pub public_url: String,
+    /// The data folder's key the endpoints' secrets are sealed with.
+    pub keys: crate::credentials::Wrapping,
 }
 
 /// The HTTP client deliveries are made with.
@@ -92,16 +94,21 @@ impl Deliverer {
             return Ok(());
         }
         let now = self.clock.now();
-        let outcome = self.send(&d, &e, now).await;
+        let mut keys = Vec::new();
+        for sealed in e.signing_secrets(now) {
+            keys.push(self.keys.open(sealed).map_err(|err| AppError::internal(format!("webhook secret: {err}")))?);
+        }
+        let outcome = self.send(&d, &e, &keys).await;
         self.record(tenant, d, e, job, outcome, now).await
     }
 
-    async fn send(&self, d: &Delivery, e: &Endpoint, now: chrono::DateTime<chrono::Utc>) -> Outcome {
+    async fn send(&self, d: &Delivery, e: &Endpoint, keys: &[[u8; 32]]) -> Outcome {
         let wall = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default();
-        let signature = super::signature(&e.signing_secrets(now), &d.id, wall, &d.body);
+        let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+        let signature = super::signature(&keys, &d.id, wall, &d.body);
         let started = Instant::now();
         let res = self
             .http

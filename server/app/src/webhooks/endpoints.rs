@@ -134,7 +134,7 @@ pub async fn create(state: &AppState, user: &Actor, new: &NewEndpoint) -> AppRes
     if description.chars().any(char::is_control) {
         return Err(AppError::at(ErrorCode::ControlCharacters, "description"));
     }
-    let secret = new_secret();
+    let (key, secret) = new_secret();
     let now = state.clock.now();
     let e = Endpoint {
         tenant_id: user.tenant_id().to_string(),
@@ -142,7 +142,7 @@ pub async fn create(state: &AppState, user: &Actor, new: &NewEndpoint) -> AppRes
         url,
         description,
         event_types: events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(","),
-        secret: secret.clone(),
+        secret: state.credential_keys.seal(&key),
         previous_secret: None,
         previous_secret_until: None,
         enabled: true,
@@ -169,8 +169,8 @@ pub async fn create(state: &AppState, user: &Actor, new: &NewEndpoint) -> AppRes
 /// signatures are sent meanwhile), so the receiver can switch without losing an event.
 pub async fn rotate(state: &AppState, user: &Actor, id: &str) -> AppResult<WebhookEndpointSecret> {
     managers_only(user)?;
-    let secret = new_secret();
-    let (u, now, id, s) = (user.clone(), state.clock.now(), id.to_owned(), secret.clone());
+    let (key, secret) = new_secret();
+    let (u, now, id, s) = (user.clone(), state.clock.now(), id.to_owned(), state.credential_keys.seal(&key));
     let until = now + chrono::Duration::hours(rules::PREVIOUS_SECRET_HOURS);
     let e = state
         .db

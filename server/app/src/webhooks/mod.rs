@@ -18,21 +18,21 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
-/// A new endpoint secret: `whsec_` and the base64 of 24 random bytes.
-pub fn new_secret() -> String {
-    let mut key = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut key);
-    format!("whsec_{}", STANDARD.encode(key))
+/// A new endpoint secret: 32 random bytes (the HMAC key, stored sealed under the data folder's
+/// key) and what the organisation is shown once, `whsec_` and their base64.
+pub fn new_secret() -> ([u8; 32], String) {
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let shown = format!("whsec_{}", STANDARD.encode(key));
+    (key, shown)
 }
 
 /// The `webhook-signature` value for message `id` sent at `timestamp` (unix seconds) with
-/// `body`, signed with each of `secrets`.
-pub fn signature(secrets: &[&str], id: &str, timestamp: i64, body: &str) -> String {
-    secrets
-        .iter()
-        .filter_map(|s| STANDARD.decode(s.strip_prefix("whsec_").unwrap_or(s)).ok())
+/// `body`, signed with each of `keys` (the decoded secrets).
+pub fn signature(keys: &[&[u8]], id: &str, timestamp: i64, body: &str) -> String {
+    keys.iter()
         .map(|key| {
-            let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
+            let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
             mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
             format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
         })
@@ -47,14 +47,14 @@ mod tests {
     /// The example of the Standard Webhooks specification's reference libraries.
     #[test]
     fn signs_as_the_standard_says() {
-        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let key = STANDARD.decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
         let body = r#"{"test": 2432232314}"#;
         assert_eq!(
-            signature(&[secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
+            signature(&[&key], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
-        let s = new_secret();
-        assert!(s.starts_with("whsec_") && STANDARD.decode(&s[6..]).unwrap().len() == 24);
-        assert_eq!(signature(&[secret, &s], "m", 1, "b").split(' ').count(), 2);
+        let (raw, shown) = new_secret();
+        assert_eq!(STANDARD.decode(shown.strip_prefix("whsec_").unwrap()).unwrap(), raw);
+        assert_eq!(signature(&[&key, &raw], "m", 1, "b").split(' ').count(), 2);
     }
 }

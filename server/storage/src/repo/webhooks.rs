@@ -35,7 +35,7 @@ pub struct Endpoint {
     pub description: String,
     /// Event types, comma-separated.
     pub event_types: String,
-    /// `whsec_...`.
+    /// The HMAC key (32 bytes), sealed under the data folder's key (never stored in the clear).
     pub secret: String,
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<NaiveDateTime>,
