@@ -420,6 +420,14 @@ async fn r_webhook_a_receiver_that_was_down_gets_the_event_when_back(backend: Ba
     srv.advance(Duration::hours(80));
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(rx.accepted().len(), 1, "delivered once");
+    // The daily retention run keeps 30 days of the log.
+    let now = srv.clock.now();
+    let mut c = srv.db().conn().unwrap();
+    assert_eq!(tessera_storage::repo::webhooks::prune(&mut c, now - Duration::days(30)).unwrap(), 0);
+    assert_eq!(tessera_storage::repo::webhooks::prune(&mut c, now + Duration::days(1)).unwrap(), 1);
+    drop(c);
+    let (http, _) = alice(&srv).await;
+    assert!(endpoint_log(&http, &srv, &id).await.is_empty());
     srv.stop().await;
 }
 

@@ -117,6 +117,9 @@ impl Worker {
                         now - chrono::Duration::days(SEARCH_LOG_DAYS),
                     )?;
                     tracing::info!(pruned, "search change-log rows older than {SEARCH_LOG_DAYS} days pruned");
+                    let days = tessera_storage::repo::webhooks::LOG_DAYS;
+                    let pruned = tessera_storage::repo::webhooks::prune(&mut conn, now - chrono::Duration::days(days))?;
+                    tracing::info!(pruned, "webhook deliveries older than {days} days pruned");
                     // Throttle windows are at most a day: older hits count for nothing.
                     tessera_storage::repo::throttles::forget_before(&mut conn, now - chrono::Duration::days(2))?;
                     Ok(total)

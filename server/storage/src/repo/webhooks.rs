@@ -470,3 +470,34 @@ pub fn set_failing_since(
     .execute(conn)?;
     Ok(())
 }
+
+/// Deletes, for every organisation, the finished deliveries (delivered or failed) queued before
+/// `before`, with their attempts: the daily retention run keeps the delivery log to
+/// [`LOG_DAYS`]. Returns how many deliveries went.
+pub fn prune(conn: &mut DbConnection, before: DateTime<Utc>) -> StorageResult<usize> {
+    crate::transaction(conn, |c| {
+        let old: Vec<(String, String)> = webhook_deliveries::table
+            .filter(webhook_deliveries::created_at.lt(before.naive_utc()))
+            .filter(webhook_deliveries::status.ne("pending"))
+            .select((webhook_deliveries::tenant_id, webhook_deliveries::id))
+            .load(c)?;
+        for (tenant, id) in &old {
+            diesel::delete(
+                webhook_attempts::table
+                    .filter(webhook_attempts::tenant_id.eq(tenant))
+                    .filter(webhook_attempts::delivery_id.eq(id)),
+            )
+            .execute(c)?;
+            diesel::delete(
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::tenant_id.eq(tenant))
+                    .filter(webhook_deliveries::id.eq(id)),
+            )
+            .execute(c)?;
+        }
+        Ok(old.len())
+    })
+}
+
+/// Days a finished delivery stays in the delivery log.
+pub const LOG_DAYS: i64 = 30;
