@@ -342,6 +342,16 @@ async fn r_webhook_events_arrive_signed_and_only_for_their_organisation(backend:
     assert!(html.contains(&format!("127.0.0.1:{}", rx.port)) && html.contains("Admissions system"), "{html}");
     let html = page.get(srv.url(&format!("/verifier/webhooks/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("delivered") && html.contains("Send again"), "{html}");
+    assert!(!html.contains("/delete\""), "deleting asks first");
+    let confirm = page
+        .get(srv.url(&format!("/verifier/webhooks/{id}?confirm=delete")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains(&format!("action=\"/verifier/webhooks/{id}/delete\"")), "{confirm}");
     let csrf_page = csrf_of(&html);
     let res = page
         .post(srv.url("/verifier/webhooks"))

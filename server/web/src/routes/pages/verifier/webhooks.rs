@@ -46,6 +46,9 @@ async fn list_page(
 pub(crate) struct Notice {
     #[serde(default)]
     done: Option<String>,
+    /// `delete`: the confirmation step before deleting.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 /// `GET /verifier/webhooks`.
@@ -112,7 +115,8 @@ pub(crate) async fn show(
     Path(id): Path<String>,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
-    endpoint_page(&state, user, jar, &id, context! { done => n.done }).await
+    let confirm_delete = n.confirm.as_deref() == Some("delete");
+    endpoint_page(&state, user, jar, &id, context! { done => n.done, confirm_delete => confirm_delete }).await
 }
 
 /// `POST /verifier/webhooks/{id}/rotate`: a new secret, shown once.
