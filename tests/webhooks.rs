@@ -416,12 +416,17 @@ async fn r_webhook_a_receiver_that_was_down_gets_the_event_when_back(backend: Ba
     assert_eq!(log["attempt_log"][1]["status_code"], 500);
     assert_eq!(log["status"], "pending");
 
-    // Healthy again: the next attempt, after its back-off, is accepted.
+    // Healthy again: the next attempt waits for its back-off (a minute)...
     rx.mode("ok");
     srv.advance(Duration::seconds(30));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(rx.accepted().is_empty(), "not before the back-off ends");
-    srv.advance(Duration::seconds(40));
+    // ... unless someone presses "send again": the waiting attempt is brought forward, once.
+    let did = log["id"].as_str().unwrap();
+    let (status, _) =
+        post(&http, &srv, &csrf, &format!("/api/v1/verifier/webhooks/{id}/deliveries/{did}/redeliver"), json!({}))
+            .await;
+    assert_eq!(status, 202);
     let got = rx.wait_accepted(1).await;
     assert_eq!(got[0]["id"], rx.log()[0]["id"], "the same message id on every attempt");
     assert_eq!(got[0]["verified"], json!([0]));

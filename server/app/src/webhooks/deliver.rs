@@ -199,7 +199,7 @@ impl Deliverer {
                         Some(next) => {
                             repo::record_attempt(c, tenant, &d, &a, "pending", Some(next))?;
                             let again = DeliveryJob { attempt: job.attempt + 1, ..job.clone() };
-                            let key = format!("webhook:{}:attempt:{}", d.id, again.attempt);
+                            let key = repo::retry_key(&d.id, again.attempt);
                             jobs::enqueue(c, tenant, &repo::delivery_job(key, &again, next)?, now)?;
                         }
                         None => repo::record_attempt(c, tenant, &d, &a, "failed", None)?,

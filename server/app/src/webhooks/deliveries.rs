@@ -96,7 +96,8 @@ pub async fn log(state: &AppState, user: &Actor, endpoint_id: &str) -> AppResult
 }
 
 /// Sends a delivery again now (whatever its status), with the same message id and body, and
-/// the retry schedule starting over if the attempt fails.
+/// the retry schedule starting over if the attempt fails. A delivery waiting for its next
+/// attempt has that attempt brought forward.
 pub async fn redeliver(state: &AppState, user: &Actor, endpoint_id: &str, delivery_id: &str) -> AppResult<()> {
     managers_only(user)?;
     let (u, now, eid, did) = (user.clone(), state.clock.now(), endpoint_id.to_owned(), delivery_id.to_owned());
@@ -110,12 +111,20 @@ pub async fn redeliver(state: &AppState, user: &Actor, endpoint_id: &str, delive
                     return Err(tessera_storage::StorageError::NotFound);
                 }
                 let next = d.attempts + 1;
-                let job = repo::delivery_job(
-                    format!("webhook:{}:redeliver:{next}", d.id),
-                    &DeliveryJob { delivery_id: d.id.clone(), attempt: next, round_start: next },
-                    now,
-                )?;
-                jobs::enqueue(c, tid, &job, now)?;
+                if d.status == "pending" {
+                    // An attempt is queued already: bring it forward rather than queue a second
+                    // job for the same attempt (two would both send before either recorded it).
+                    for key in [repo::retry_key(&d.id, next), repo::redelivery_key(&d.id, next)] {
+                        jobs::reschedule(c, tid, &key, now)?;
+                    }
+                } else {
+                    let job = repo::delivery_job(
+                        repo::redelivery_key(&d.id, next),
+                        &DeliveryJob { delivery_id: d.id.clone(), attempt: next, round_start: next },
+                        now,
+                    )?;
+                    jobs::enqueue(c, tid, &job, now)?;
+                }
                 repo::set_delivery_status(c, tid, &d.id, "pending", Some(now))?;
                 u.audit(c, "webhook.redelivered", &d.id, now)
             })

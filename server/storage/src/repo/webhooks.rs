@@ -256,6 +256,16 @@ pub fn attempts(conn: &mut DbConnection, tenant: TenantId, ids: &[String]) -> St
         .load(conn)?)
 }
 
+/// The idempotency key of the job of attempt `attempt` of delivery `id` after a failure.
+pub fn retry_key(id: &str, attempt: i32) -> String {
+    format!("webhook:{id}:attempt:{attempt}")
+}
+
+/// The idempotency key of the job of attempt `attempt` of delivery `id` asked for by a person.
+pub fn redelivery_key(id: &str, attempt: i32) -> String {
+    format!("webhook:{id}:redeliver:{attempt}")
+}
+
 /// The job making attempt `attempt` of `delivery_id` at `run_at`.
 pub fn delivery_job(key: String, job: &DeliveryJob, run_at: DateTime<Utc>) -> StorageResult<NewJob<'static>> {
     let payload = serde_json::to_value(job).map_err(|e| StorageError::Corrupt(e.to_string()))?;
