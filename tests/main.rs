@@ -38,3 +38,4 @@ mod verifier_download_pages;
 mod verifier_notify;
 mod verifier_orgs;
 mod verifier_pages;
+mod webhooks;

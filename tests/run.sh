@@ -36,7 +36,8 @@ print_phases() {
 # postgresql-15-auto-failover, pg-auto-failover-cli and haproxy: the region test (tests/region.rs).
 # nodejs and npm: Digital Bazaar's credential verifier (tests/credentials.rs); zbar-tools decodes
 # the QR code of a Statement of Results, poppler-utils renders it and extracts its attachment.
-packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy nodejs zbar-tools)
+# python3-venv: the webhook receiver's virtual environment (tests/webhooks.rs).
+packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd python3-venv chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy nodejs zbar-tools)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 # Debian's npm, unless a Node.js that brings its own is installed.
@@ -108,6 +109,19 @@ if ! cmp -s tests/vc-interop/package-lock.json "$interop/node_modules/.installed
   cp tests/vc-interop/package-lock.json "$interop/node_modules/.installed-lock"
 fi
 export TESSERA_VC_INTEROP="$interop"
+
+# The Standard Webhooks reference library (PyPI `standardwebhooks`, pinned in
+# tests/webhook-receiver/requirements.txt) for the webhook receiver of tests/webhooks.rs,
+# installed once into a virtual environment in the build cache (again when the pin changes).
+phase "installing the webhook receiver (pip)"
+webhook_venv="${CARGO_TARGET_DIR:-$root/target}/webhook-venv"
+if ! cmp -s tests/webhook-receiver/requirements.txt "$webhook_venv/.installed-requirements" 2>/dev/null; then
+  rm -rf "$webhook_venv"
+  python3 -m venv "$webhook_venv"
+  "$webhook_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/webhook-receiver/requirements.txt
+  cp tests/webhook-receiver/requirements.txt "$webhook_venv/.installed-requirements"
+fi
+export TESSERA_WEBHOOK_PY="$webhook_venv/bin/python"
 
 phase "cargo fmt --check and clippy"
 cargo fmt --all -- --check

@@ -139,6 +139,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::NoResultChosen
         | C::NotShareable
         | C::UnknownVerifier
+        | C::WebhookUrl
+        | C::WebhookUrlNotHttps
+        | C::UnknownEventType
         | C::CollectionNeedsId
         | C::CollectionNeedsSignature
         | C::ReasonRequired

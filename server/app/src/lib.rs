@@ -32,6 +32,7 @@ pub mod tenants;
 pub mod throttle;
 pub mod users;
 pub mod verifier;
+pub mod webhooks;
 
 pub use error::{AppError, AppResult};
 pub use state::{AppState, SharedState, WebSettings};

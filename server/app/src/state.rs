@@ -30,6 +30,9 @@ pub struct WebSettings {
     pub data_dir: std::path::PathBuf,
     /// Requests an API client of a verifier organisation may make per minute (R-API).
     pub api_requests_per_minute: usize,
+    /// Whether webhook endpoints may be plain `http://` addresses anywhere (otherwise only to
+    /// loopback: production endpoints are `https://`).
+    pub webhooks_allow_http: bool,
 }
 
 impl Default for WebSettings {
@@ -45,6 +48,7 @@ impl Default for WebSettings {
             body_limit_bytes: 2 * 1024 * 1024,
             data_dir: std::path::PathBuf::from("data"),
             api_requests_per_minute: 600,
+            webhooks_allow_http: false,
         }
     }
 }

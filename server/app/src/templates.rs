@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/org_signup_received.txt",
     "email/notify_each.txt",
     "email/notify_digest.txt",
+    "email/webhook_disabled.txt",
 );
 
 /// The locale a template is rendered in.

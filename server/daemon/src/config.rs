@@ -49,11 +49,14 @@ pub struct Config {
 pub struct VerifierConfig {
     /// Requests each API client may make per minute; more are answered 429 with Retry-After.
     pub api_requests_per_minute: usize,
+    /// Whether organisations may register plain `http://` webhook endpoints on any host (a test
+    /// rig, a private network). Off: webhook endpoints are `https://`, `http://` only to loopback.
+    pub webhooks_allow_http: bool,
 }
 
 impl Default for VerifierConfig {
     fn default() -> Self {
-        Self { api_requests_per_minute: 600 }
+        Self { api_requests_per_minute: 600, webhooks_allow_http: false }
     }
 }
 

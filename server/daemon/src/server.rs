@@ -62,6 +62,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         body_limit_bytes: cfg.server.body_limit_bytes,
         data_dir: cfg.data_dir.clone(),
         api_requests_per_minute: cfg.verifier.api_requests_per_minute,
+        webhooks_allow_http: cfg.verifier.webhooks_allow_http,
     };
     Ok(Arc::new(AppState {
         throttle: Throttle::new(
@@ -152,6 +153,14 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     let mut tasks = Vec::new();
 
     let mailer = Arc::new(Mailer::new(&cfg.mail).context("cannot set up email")?);
+    let webhooks = tessera_app::webhooks::deliver::Deliverer {
+        db: db.clone(),
+        clock: clock.clone(),
+        http: tessera_app::webhooks::deliver::http_client().context("cannot set up the webhook HTTP client")?,
+        templates: state.templates.clone(),
+        public_url: state.settings.public_url.clone(),
+        keys: state.credential_keys.clone(),
+    };
     for i in 0..cfg.jobs.workers {
         let worker = Worker {
             db: db.clone(),
@@ -162,6 +171,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             lease: chrono::Duration::seconds(cfg.jobs.lease_seconds),
             policies: state.policies.clone(),
             data_dir: cfg.data_dir.clone(),
+            webhooks: webhooks.clone(),
         };
         let name = format!("{}-{}-{i}", hostname(), std::process::id());
         tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));

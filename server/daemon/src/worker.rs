@@ -29,6 +29,8 @@ pub struct Worker {
     pub policies: tessera_policy::PolicyRegistry,
     /// The data folder (documents to destroy).
     pub data_dir: std::path::PathBuf,
+    /// Delivers webhooks.
+    pub webhooks: tessera_app::webhooks::deliver::Deliverer,
 }
 
 /// The job kind of the daily retention run.
@@ -115,6 +117,9 @@ impl Worker {
                         now - chrono::Duration::days(SEARCH_LOG_DAYS),
                     )?;
                     tracing::info!(pruned, "search change-log rows older than {SEARCH_LOG_DAYS} days pruned");
+                    let days = tessera_storage::repo::webhooks::LOG_DAYS;
+                    let pruned = tessera_storage::repo::webhooks::prune(&mut conn, now - chrono::Duration::days(days))?;
+                    tracing::info!(pruned, "webhook deliveries older than {days} days pruned");
                     // Throttle windows are at most a day: older hits count for nothing.
                     tessera_storage::repo::throttles::forget_before(&mut conn, now - chrono::Duration::days(2))?;
                     Ok(total)
@@ -122,6 +127,13 @@ impl Worker {
                 .await??;
                 tracing::info!(purged, "retention run done");
                 Ok(())
+            }
+            tessera_storage::repo::webhooks::WEBHOOK_JOB => {
+                let tenant = job.tenant()?;
+                self.webhooks
+                    .run(tenant, &job.payload)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("webhook delivery: {}", e.text(tessera_domain::Locale::En)))
             }
             other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
         }

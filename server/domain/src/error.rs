@@ -199,6 +199,12 @@ error_codes! {
     NotShareable = "not_shareable",
     /// Not a verifier results can be shared with.
     UnknownVerifier = "unknown_verifier",
+    /// Not an absolute http(s) address for a webhook endpoint (R-WEBHOOK).
+    WebhookUrl = "webhook_url",
+    /// A plain-http webhook endpoint that is not on this machine (R-WEBHOOK).
+    WebhookUrlNotHttps = "webhook_url_not_https",
+    /// An event type a webhook cannot subscribe to (R-WEBHOOK).
+    UnknownEventType = "unknown_event_type",
     /// Certificate collection without photo ID (R-CERT-COLLECTION).
     CollectionNeedsId = "collection_needs_id",
     /// Certificate collection without a signature (R-CERT-COLLECTION).

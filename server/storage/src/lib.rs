@@ -10,6 +10,7 @@ pub mod schema_candidate;
 pub mod schema_centre;
 pub mod schema_credentials;
 pub mod schema_verifier;
+pub mod schema_webhooks;
 pub mod transfer;
 
 pub use conn::{DatabaseUrl, Db, DbConnection, redact_url};

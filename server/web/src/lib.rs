@@ -52,5 +52,7 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verifier_templates.html",
     "verifier_notifications.html",
     "verifier_api_clients.html",
+    "verifier_webhooks.html",
+    "verifier_webhook.html",
     "verify.html",
 );

@@ -47,6 +47,16 @@ impl Wrapping {
     pub fn from_bytes(key: [u8; 32]) -> Self {
         Self(key)
     }
+
+    /// `secret` sealed under this key (the issuer keys' secret halves, webhook secrets).
+    pub fn seal(&self, secret: &[u8; 32]) -> String {
+        tessera_credentials::wrap::seal(&self.0, secret)
+    }
+
+    /// What [`Self::seal`] sealed; a wrong key or a changed text is an error.
+    pub fn open(&self, sealed: &str) -> Result<[u8; 32], tessera_credentials::Error> {
+        tessera_credentials::wrap::open(&self.0, sealed)
+    }
 }
 
 /// The `did:web` of a tenant served at `public_url`.

@@ -474,6 +474,9 @@ pub fn share_results(
                 request_id: None,
             };
             audit::append(c, tenant, &ev, now)?;
+            // Same transaction: the organisation's webhooks hear of the share iff it is made
+            // (sharing an active share again queues nothing: the event's key is the share's).
+            crate::repo::webhooks::emit_share(c, &s, tessera_domain::webhooks::WebhookEvent::ShareCreated, now)?;
             out.push(s.id);
         }
         Ok(out)
@@ -502,6 +505,7 @@ pub fn withdraw_share(
             return Err(StorageError::NotFound);
         }
         let s = crate::repo::shares::withdraw(c, tenant, share_id, now)?;
+        crate::repo::webhooks::emit_share(c, &s, tessera_domain::webhooks::WebhookEvent::ShareWithdrawn, now)?;
         let ev = AuditEvent {
             actor: Some(actor),
             action: "share.withdrawn",

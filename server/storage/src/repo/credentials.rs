@@ -146,6 +146,15 @@ pub fn revoke(
     )
     .set((credentials::revoked_at.eq(Some(now.naive_utc())), credentials::revoked_reason.eq(Some(reason))))
     .execute(conn)?;
+    if n == 1 {
+        // Same transaction as the revocation: organisations the result is shared with hear of it.
+        let (entry_id, result_id): (String, String) = credentials::table
+            .filter(credentials::tenant_id.eq(tid(tenant)))
+            .filter(credentials::id.eq(id))
+            .select((credentials::entry_id, credentials::result_id))
+            .first(conn)?;
+        crate::repo::webhooks::emit_result_revoked(conn, tenant, &entry_id, &result_id, id, reason, now)?;
+    }
     Ok(n == 1)
 }
 
@@ -183,14 +192,24 @@ pub fn revoke_for_entries(
     reason: &str,
     now: DateTime<Utc>,
 ) -> StorageResult<usize> {
-    Ok(diesel::update(
+    let live: Vec<(String, String, String)> = credentials::table
+        .filter(credentials::tenant_id.eq(tid(tenant)))
+        .filter(credentials::entry_id.eq_any(entry_ids))
+        .filter(credentials::revoked_at.is_null())
+        .select((credentials::id, credentials::entry_id, credentials::result_id))
+        .load(conn)?;
+    let n = diesel::update(
         credentials::table
             .filter(credentials::tenant_id.eq(tid(tenant)))
             .filter(credentials::entry_id.eq_any(entry_ids))
             .filter(credentials::revoked_at.is_null()),
     )
     .set((credentials::revoked_at.eq(Some(now.naive_utc())), credentials::revoked_reason.eq(Some(reason))))
-    .execute(conn)?)
+    .execute(conn)?;
+    for (id, entry_id, result_id) in live {
+        crate::repo::webhooks::emit_result_revoked(conn, tenant, &entry_id, &result_id, &id, reason, now)?;
+    }
+    Ok(n)
 }
 
 /// The revoked status indexes of `tenant` in `[from, to)`, ascending.

@@ -164,3 +164,17 @@ pub fn list(conn: &mut DbConnection, tenant: TenantId, limit: i64) -> StorageRes
         .select(Job::as_select())
         .load(conn)?)
 }
+
+/// Moves the queued job of `tenant` with idempotency key `key` to `run_at` (a person asked for
+/// it now). Returns false when no such job is waiting (it runs already, or is finished).
+pub fn reschedule(conn: &mut DbConnection, tenant: TenantId, key: &str, run_at: DateTime<Utc>) -> StorageResult<bool> {
+    let n = diesel::update(
+        jobs::table
+            .filter(jobs::tenant_id.eq(tid(tenant)))
+            .filter(jobs::idempotency_key.eq(key))
+            .filter(jobs::status.eq("queued")),
+    )
+    .set(jobs::run_at.eq(run_at.naive_utc()))
+    .execute(conn)?;
+    Ok(n == 1)
+}

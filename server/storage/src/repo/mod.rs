@@ -19,6 +19,7 @@ pub mod tenants;
 pub mod throttles;
 pub mod users;
 pub mod verifier;
+pub mod webhooks;
 pub mod workflows;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -629,6 +629,12 @@ pub fn import_results(
                 new_results.push(result);
             }
             crate::repo::centre::insert_results(c, &new_results, &new_components)?;
+            // Entries that had a result before: organisations they are shared with hear of the
+            // new version (a re-import), in this transaction.
+            let superseded: std::collections::HashSet<&String> = superseded.iter().collect();
+            for r in new_results.iter().filter(|r| r.is_current && superseded.contains(&r.entry_id)) {
+                crate::repo::webhooks::emit_result_updated(c, tenant, &r.entry_id, &r.id, now)?;
+            }
             diesel::insert_into(result_imports::table)
                 .values((
                     result_imports::tenant_id.eq(tid(tenant)),
@@ -683,6 +689,10 @@ pub fn add_result_version(
             score: *score,
         };
         diesel::insert_into(result_components::table).values(&comp).execute(c)?;
+    }
+    if !previous.is_empty() {
+        // A new version of a result organisations may hold: their webhooks hear of it.
+        crate::repo::webhooks::emit_result_updated(c, tenant, entry_id, &result.id, now)?;
     }
     Ok(result)
 }

@@ -19,6 +19,7 @@ pub(super) mod notifications;
 pub(super) mod search;
 pub(super) mod shared;
 pub(super) mod templates;
+pub(super) mod webhooks;
 
 /// The caller of a verifier endpoint: an API client (R-API: `Authorization: Bearer <token>` or
 /// `X-API-Key: <token>`), else a signed-in verifier user.

@@ -13,3 +13,4 @@ pub(super) mod shared;
 pub(super) mod signup;
 pub(super) mod templates;
 pub(super) mod users;
+pub(super) mod webhooks;
