@@ -30,6 +30,7 @@ mod plugins;
 mod region;
 mod results_import;
 mod results_window;
+mod schools;
 mod verifier;
 mod verifier_account_pages;
 mod verifier_api;

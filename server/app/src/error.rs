@@ -37,6 +37,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ResultsEmpty
         | C::ResultsNoEntry
         | C::ResultsEntryCancelled
+        | C::GroupEntryRow
+        | C::GroupEntryFile
         | C::ResultScoresOnStatusLine
         | C::ResultScoreNotOnScale
         | C::ResultComponentScore
@@ -48,6 +50,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ResultNoCefr
         | C::ResultCefrNotTheExams => StatusCode::UNPROCESSABLE_ENTITY,
         C::Conflict
+        | C::GroupEntryFull
+        | C::SchoolNotLinked
         | C::SessionFull
         | C::SessionClosed
         | C::NoTransfer

@@ -25,6 +25,7 @@ pub mod plugins;
 pub mod policy;
 pub mod rate;
 pub mod records;
+pub mod schools;
 pub mod secrets;
 pub mod state;
 pub mod templates;

@@ -236,6 +236,15 @@ error_codes! {
     ResultsNoEntry = "results_no_entry",
     /// A candidate number of a cancelled entry: it gets no result (R-ENTRY-VOID).
     ResultsEntryCancelled = "results_entry_cancelled",
+    /// A row of a school's group entry that cannot be entered (R-SCHOOL-ENTRY): its row and the
+    /// problem, the column as the field.
+    GroupEntryRow = "group_entry_row",
+    /// A group entry file that is not a CSV with the expected columns, or with no or too many rows.
+    GroupEntryFile = "group_entry_file",
+    /// More students than the session has places left (R-SESSION-CAPACITY).
+    GroupEntryFull = "group_entry_full",
+    /// The school has no approved link with the centre (R-SCHOOL-ENTRY).
+    SchoolNotLinked = "school_not_linked",
     /// A status line (X, Z, Pending, Withheld) with scores, a grade or a level (R-RESULT-CODES).
     ResultScoresOnStatusLine = "result_scores_on_status_line",
     /// An overall score that is not on the Cambridge English Scale.

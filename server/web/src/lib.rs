@@ -55,4 +55,6 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verifier_webhooks.html",
     "verifier_webhook.html",
     "verify.html",
+    "verifier_school.html",
+    "centre_schools.html",
 );

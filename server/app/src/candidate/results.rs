@@ -69,6 +69,8 @@ pub struct CandidateExamView {
     /// Verifications of this result's credentials through this server, newest first (R-CREDENTIAL;
     /// the visitor's address is not kept).
     pub credential_checks: Vec<CredentialCheckView>,
+    /// The school that entered the candidate and can see this result (R-SCHOOL-ENTRY).
+    pub school_name: Option<String>,
 }
 
 /// One verification of a candidate's credential.
@@ -115,6 +117,7 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
         released: e.released,
         result,
         credential_checks: vec![],
+        school_name: None,
     }
 }
 
@@ -133,6 +136,9 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()
         })
         .await?;
+    for v in views.iter_mut() {
+        v.school_name = crate::schools::school_name_of_entry(state, tid, &v.entry_id).await?;
+    }
     for (rows, entry) in checks {
         if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {
             v.credential_checks = rows

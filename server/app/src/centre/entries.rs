@@ -80,18 +80,28 @@ fn age_on(dob: NaiveDate, day: NaiveDate) -> i32 {
     age
 }
 
-/// Submits an entry: checks the form, the registration window (late entries pay the late fee,
-/// R-LATE-ENTRY), asks the fees and eligibility policies, stores candidate and entry with the
-/// session's capacity checked in the same transaction (R-SESSION-CAPACITY), and emails an
-/// acknowledgement with the amount due and the pay-by date.
-pub async fn submit_entry(
-    state: &AppState,
-    tenant: &Tenant,
-    input: EntryInput,
-    actor: Option<String>,
-) -> Result<EntryReceipt, AppError> {
-    let now = state.clock.now();
-    let day = today(tenant, now);
+/// What an entry form says of the candidate, checked field by field.
+pub struct CheckedPerson {
+    /// First name.
+    pub first: String,
+    /// Family name.
+    pub family: String,
+    /// Date of birth.
+    pub dob: NaiveDate,
+    /// Email.
+    pub email: String,
+    /// ID document type (empty when not given).
+    pub id_type: String,
+    /// Nationality (ISO country code).
+    pub nationality: Option<String>,
+    /// The guardian of a minor (R-MINOR-GUARDIAN).
+    pub guardian_name: Option<String>,
+}
+
+/// Checks the candidate's fields of an entry form on `day` (a refusal names the field): the
+/// checks every entry passes before anything is stored, also run on every row of a school's
+/// group entry before any of them is entered.
+pub fn check_person(input: &EntryInput, day: NaiveDate) -> Result<CheckedPerson, AppError> {
     let first = parse_name("first_name", &input.first_name)?;
     let family = parse_name("family_name", &input.family_name)?;
     let dob = date("date_of_birth", &input.date_of_birth)?;
@@ -115,6 +125,22 @@ pub async fn submit_entry(
     if minor && guardian_name.is_none() {
         return Err(AppError::at(ErrorCode::GuardianRequired, "guardian_name"));
     }
+    Ok(CheckedPerson { first, family, dob, email, id_type, nationality, guardian_name })
+}
+
+/// Submits an entry: checks the form, the registration window (late entries pay the late fee,
+/// R-LATE-ENTRY), asks the fees and eligibility policies, stores candidate and entry with the
+/// session's capacity checked in the same transaction (R-SESSION-CAPACITY), and emails an
+/// acknowledgement with the amount due and the pay-by date.
+pub async fn submit_entry(
+    state: &AppState,
+    tenant: &Tenant,
+    input: EntryInput,
+    actor: Option<String>,
+) -> Result<EntryReceipt, AppError> {
+    let now = state.clock.now();
+    let day = today(tenant, now);
+    let CheckedPerson { first, family, dob, email, id_type, nationality, guardian_name } = check_person(&input, day)?;
     let (tid, sid) = (tenant.id, input.session_id.clone());
     let session = state.db.call(move |c| centre::session(c, tid, &sid)).await.map_err(|e| match e {
         StorageError::NotFound => AppError::at(ErrorCode::NotFound, "session_id"),

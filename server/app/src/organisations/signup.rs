@@ -19,7 +19,7 @@ use tessera_storage::repo::tenants::{NewTenant, Tenant};
 use tessera_storage::{DbConnection, StorageError, StorageResult};
 
 /// Kinds of organisation the form offers.
-pub const ORG_TYPES: &[&str] = &["university", "employer", "government", "other"];
+pub const ORG_TYPES: &[&str] = &["university", "school", "employer", "government", "other"];
 
 /// The sign-up form (R-ORG-SIGNUP).
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]

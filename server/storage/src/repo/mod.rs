@@ -13,6 +13,7 @@ pub mod notify;
 pub mod organisations;
 pub mod plugin_files;
 pub mod policy;
+pub mod schools;
 pub mod search_log;
 pub mod shares;
 pub mod tenants;

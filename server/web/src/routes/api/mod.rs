@@ -123,6 +123,12 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(credentials::credential::credential))
         .routes(routes!(centre::credential::entry_credential))
         .routes(routes!(centre::results::results_missing))
+        .routes(routes!(verifier::school::school_links, verifier::school::request_link))
+        .routes(routes!(verifier::school::group_entry))
+        .routes(routes!(verifier::school::school_results))
+        .routes(routes!(verifier::school::school_sessions))
+        .routes(routes!(centre::schools::links))
+        .routes(routes!(centre::schools::decide))
         .routes(routes!(credentials::verify::verify_credential))
         .split_for_parts()
 }

@@ -16,6 +16,7 @@ pub(super) mod detail;
 pub(super) mod downloads;
 pub(super) mod lookup;
 pub(super) mod notifications;
+pub(super) mod school;
 pub(super) mod search;
 pub(super) mod shared;
 pub(super) mod templates;

@@ -44,6 +44,7 @@ pub(super) mod payments;
 pub(super) mod public_entry;
 pub(super) mod refunds;
 pub(super) mod results;
+pub(super) mod schools;
 pub(super) mod sessions;
 
 csrf_form!(PlainForm {});

@@ -8,6 +8,7 @@ pub(super) mod downloads;
 pub(super) mod home;
 pub(super) mod lookup;
 pub(super) mod notifications;
+pub(super) mod school;
 pub(super) mod search;
 pub(super) mod shared;
 pub(super) mod signup;

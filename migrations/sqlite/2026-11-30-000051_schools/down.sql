@@ -1,0 +1,2 @@
+DROP TABLE school_entries;
+DROP TABLE school_links;
