@@ -349,7 +349,9 @@ async fn saturated_hasher_answers_503() {
                 busy += 1;
                 assert!(res.headers().contains_key("retry-after"));
             }
-            401 => {}
+            // Wrong passwords (401) until the unknown login "locks" like an account would after
+            // three of them (423, R-LOCKOUT): how many get that far depends on timing.
+            401 | 423 => {}
             other => panic!("unexpected status {other}"),
         }
     }
