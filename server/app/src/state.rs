@@ -30,6 +30,10 @@ pub struct WebSettings {
     pub data_dir: std::path::PathBuf,
     /// Requests an API client of a verifier organisation may make per minute (R-API).
     pub api_requests_per_minute: usize,
+    /// Rows each verifier organisation may verify in bulk per day (R-BULK-VERIFY).
+    pub bulk_verify_rows_per_day: i64,
+    /// Days a new or renewed API token works (R-API).
+    pub api_token_days: i64,
 }
 
 impl Default for WebSettings {
@@ -45,6 +49,8 @@ impl Default for WebSettings {
             body_limit_bytes: 2 * 1024 * 1024,
             data_dir: std::path::PathBuf::from("data"),
             api_requests_per_minute: 600,
+            bulk_verify_rows_per_day: tessera_domain::verification::BULK_VERIFY_ROWS_PER_DAY,
+            api_token_days: tessera_domain::verification::API_TOKEN_DAYS,
         }
     }
 }

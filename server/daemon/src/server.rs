@@ -62,6 +62,8 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         body_limit_bytes: cfg.server.body_limit_bytes,
         data_dir: cfg.data_dir.clone(),
         api_requests_per_minute: cfg.verifier.api_requests_per_minute,
+        bulk_verify_rows_per_day: cfg.verifier.bulk_verify_rows_per_day,
+        api_token_days: cfg.verifier.api_token_days,
     };
     Ok(Arc::new(AppState {
         throttle: Throttle::new(

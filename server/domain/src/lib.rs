@@ -17,6 +17,7 @@ pub mod refunds;
 pub mod results;
 pub mod special_arrangements;
 pub mod tenant;
+pub mod verification;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, ErrorCode};
