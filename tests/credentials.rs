@@ -16,7 +16,10 @@ use std::path::Path;
 use std::process::Command;
 use tessera_domain::{Role, TenantKind};
 
-both_backends!(r_credential_issued_verified_and_revoked_by_hand, r_credential_an_enquiry_revokes_the_old_version_on_every_node);
+both_backends!(
+    r_credential_issued_verified_and_revoked_by_hand,
+    r_credential_an_enquiry_revokes_the_old_version_on_every_node
+);
 
 /// The public check of a credential through the API, with no account.
 async fn check(srv: &TestServer, credential: &Value) -> Value {
@@ -36,7 +39,11 @@ fn forge(credential: &Value, from: &str, to: &str) -> Value {
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e} (the test script installs it)"));
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 async fn r_credential_issued_verified_and_revoked_by_hand(backend: Backend) {
@@ -60,8 +67,14 @@ async fn r_credential_issued_verified_and_revoked_by_hand(backend: Backend) {
     assert_eq!(issuer, did);
     assert!(cred["proof"]["verificationMethod"].as_str().unwrap().starts_with(&format!("{did}#")));
     assert_eq!(cred["credentialStatus"]["type"], "BitstringStatusListEntry");
-    let again: Value =
-        me.get(srv.url(&format!("/candidate/results/{fce}/credential.json"))).send().await.unwrap().json().await.unwrap();
+    let again: Value = me
+        .get(srv.url(&format!("/candidate/results/{fce}/credential.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again, cred, "issued once: the same credential every time");
     let res = me.get(srv.url(&format!("/candidate/results/{pending}/credential.json"))).send().await.unwrap();
     assert_eq!(res.status(), 404, "a pending result states nothing to verify");
@@ -94,11 +107,14 @@ async fn r_credential_issued_verified_and_revoked_by_hand(backend: Backend) {
     std::fs::write(&pdf_path, &pdf).unwrap();
     let (code, _, err) = run(Command::new("pdfdetach").arg("-saveall").arg("-o").arg(scratch.path()).arg(&pdf_path));
     assert_eq!(code, 0, "pdfdetach: {err}");
-    let attached: Value = serde_json::from_slice(&std::fs::read(scratch.path().join("credential.json")).unwrap()).unwrap();
+    let attached: Value =
+        serde_json::from_slice(&std::fs::read(scratch.path().join("credential.json")).unwrap()).unwrap();
     assert_eq!(attached, cred, "the PDF carries the credential");
     let png = scratch.path().join("page");
-    let (code, _, err) =
-        run(Command::new("pdftoppm").args(["-r", "200", "-png", "-f", "1", "-l", "1", "-singlefile"]).arg(&pdf_path).arg(&png));
+    let (code, _, err) = run(Command::new("pdftoppm")
+        .args(["-r", "200", "-png", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&pdf_path)
+        .arg(&png));
     assert_eq!(code, 0, "pdftoppm: {err}");
     let (code, out, err) = run(Command::new("zbarimg").args(["--raw", "-q"]).arg(png.with_extension("png")));
     assert_eq!(code, 0, "zbarimg found no code: {err}");
@@ -114,20 +130,13 @@ async fn r_credential_issued_verified_and_revoked_by_hand(backend: Backend) {
         "file",
         reqwest::multipart::Part::bytes(pdf.clone()).file_name("sor.pdf").mime_str("application/pdf").unwrap(),
     );
-    let res = visitor
-        .post(srv.url("/verify"))
-        .header("accept-language", "pl")
-        .multipart(upload)
-        .send()
-        .await
-        .unwrap();
+    let res = visitor.post(srv.url("/verify")).header("accept-language", "pl").multipart(upload).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
     assert!(page.contains("Ważny") && page.contains("Zofia Nowak"), "{page}");
     // Pasted and forged: tampered, in Italian.
-    let paste = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .text("text", forge(&cred, "176", "196").to_string());
+    let paste =
+        reqwest::multipart::Form::new().text("csrf", csrf.clone()).text("text", forge(&cred, "176", "196").to_string());
     let page = visitor
         .post(srv.url("/verify"))
         .header("accept-language", "it")
@@ -268,8 +277,14 @@ async fn r_credential_an_enquiry_revokes_the_old_version_on_every_node(backend: 
     second.clock.set(Utc.with_ymd_and_hms(2027, 1, 20, 10, 0, 0).unwrap());
     assert_eq!(check(&second, &v1).await["verdict"], "valid", "the other node agrees");
 
-    let (status, e1) =
-        post(&http, &srv, &csrf, &format!("/api/v1/entries/{entry}/enquiries"), json!({"stage": 1, "fee_minor": 15000})).await;
+    let (status, e1) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{entry}/enquiries"),
+        json!({"stage": 1, "fee_minor": 15000}),
+    )
+    .await;
     assert_eq!(status, 201, "{e1}");
     let (status, done) = post(
         &http,
@@ -334,8 +349,14 @@ async fn r_credential_interoperates_with_digital_bazaar_and_verifies_offline() {
     let now = start_instant();
     let (fce, _) = add_entry(&srv, &fx.centre, &fx.a.2, "FCE", now - Duration::days(3), "graded", 176);
     let (me, _) = activated(&srv, &fx.a, "zofia@mail.example").await;
-    let cred: Value =
-        me.get(srv.url(&format!("/candidate/results/{fce}/credential.json"))).send().await.unwrap().json().await.unwrap();
+    let cred: Value = me
+        .get(srv.url(&format!("/candidate/results/{fce}/credential.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let file = |name: &str, v: &Value| {
         let p = scratch.path().join(name);
@@ -364,12 +385,22 @@ async fn r_credential_interoperates_with_digital_bazaar_and_verifies_offline() {
     let keys_arg = keys_path.to_str().unwrap();
     let (code, out, err) = tessera(&["verify", &good, "--keys", keys_arg], &[], None);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("valid") && out.contains("Zofia Nowak") && out.contains("revocation status could not be checked"), "{out}");
+    assert!(
+        out.contains("valid") && out.contains("Zofia Nowak") && out.contains("revocation status could not be checked"),
+        "{out}"
+    );
     let (code, out, _) = tessera(&["verify", &forged, "--keys", keys_arg], &[], None);
     assert_eq!(code, 1);
     assert!(out.contains("tampered"), "{out}");
     // The PDF works as well as the JSON.
-    let pdf = me.get(srv.url(&format!("/candidate/results/{fce}/statement.pdf"))).send().await.unwrap().bytes().await.unwrap();
+    let pdf = me
+        .get(srv.url(&format!("/candidate/results/{fce}/statement.pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let pdf_path = scratch.path().join("sor.pdf");
     std::fs::write(&pdf_path, &pdf).unwrap();
     let (code, out, err) = tessera(&["verify", pdf_path.to_str().unwrap(), "--keys", keys_arg], &[], None);
@@ -384,15 +415,36 @@ async fn r_credential_interoperates_with_digital_bazaar_and_verifies_offline() {
     assert_eq!(doc["verificationMethod"].as_array().map(Vec::len), Some(2), "{doc}");
     assert_eq!(check(&srv, &cred).await["verdict"], "valid", "signed with the retired key");
     let (cae, _) = add_entry(&srv, &fx.centre, &fx.a.2, "CAE", now - Duration::days(1), "graded", 190);
-    let newer: Value =
-        me.get(srv.url(&format!("/candidate/results/{cae}/credential.json"))).send().await.unwrap().json().await.unwrap();
+    let newer: Value = me
+        .get(srv.url(&format!("/candidate/results/{cae}/credential.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(newer["proof"]["verificationMethod"].as_str().unwrap().ends_with("#key-2"), "{newer}");
     assert_eq!(check(&srv, &newer).await["verdict"], "valid");
     let (code, out, err) = node(&dir, &["verify", &file("newer.json", &newer), "--base", &base]);
     assert_eq!(code, 0, "Digital Bazaar resolves the new key too: {out}{err}");
     // A centre created from the command line has its key from the start; an organisation none.
     let (code, _, err) = tessera(
-        &["tenant", "create", "--kind", "centre", "--name", "HU001 Budapest", "--slug", "hu001", "--country", "HU", "--timezone", "Europe/Budapest", "--locale", "hu"],
+        &[
+            "tenant",
+            "create",
+            "--kind",
+            "centre",
+            "--name",
+            "HU001 Budapest",
+            "--slug",
+            "hu001",
+            "--country",
+            "HU",
+            "--timezone",
+            "Europe/Budapest",
+            "--locale",
+            "hu",
+        ],
         &env,
         None,
     );

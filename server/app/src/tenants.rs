@@ -70,8 +70,7 @@ pub async fn create(state: &AppState, user: &Actor, req: CreateTenant) -> Result
     let now = state.clock.now();
     let (admin_tenant, actor) = (user.tenant_id(), user.user.id.clone());
     let wrap = state.credential_keys.clone();
-    let created =
-        state.db.call(move |c| create_in(c, spec, Some((admin_tenant, actor.as_str())), &wrap, now)).await?;
+    let created = state.db.call(move |c| create_in(c, spec, Some((admin_tenant, actor.as_str())), &wrap, now)).await?;
     Ok(created.into())
 }
 

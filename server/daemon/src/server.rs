@@ -164,6 +164,8 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             lease: chrono::Duration::seconds(cfg.jobs.lease_seconds),
             policies: state.policies.clone(),
             data_dir: cfg.data_dir.clone(),
+            templates: state.templates.clone(),
+            public_url: state.settings.public_url.clone(),
         };
         let name = format!("{}-{}-{i}", hostname(), std::process::id());
         tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));
@@ -260,7 +262,8 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     Ok(Running { addr, redirect_addr, state, stop, tasks, _plugins_watch: plugins_watch })
 }
 
-/// Enqueues the daily jobs (the retention run, at 02:00 UTC) once per day. The idempotency key
+/// Enqueues the daily jobs (the retention run and the API token expiry notices, at 02:00 UTC)
+/// once per day. The idempotency key
 /// holds the date, so several processes or restarts still run each day's job once.
 async fn schedule_daily_jobs(db: Db, clock: Arc<dyn Clock>, wakeup: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     loop {
@@ -277,7 +280,16 @@ async fn schedule_daily_jobs(db: Db, clock: Arc<dyn Clock>, wakeup: Arc<Notify>,
                     run_at,
                     max_attempts: 3,
                 };
-                tessera_storage::repo::jobs::enqueue(c, installation.id, &job, now)
+                let first = tessera_storage::repo::jobs::enqueue(c, installation.id, &job, now)?;
+                // R-API: the primary users of tokens expiring within 30 days are told, once.
+                let notices = tessera_storage::repo::jobs::NewJob {
+                    kind: tessera_app::verifier::API_TOKEN_NOTICE_JOB,
+                    payload: serde_json::json!({"day": day}),
+                    idempotency_key: format!("api-token-notices:{day}"),
+                    run_at,
+                    max_attempts: 3,
+                };
+                Ok(tessera_storage::repo::jobs::enqueue(c, installation.id, &notices, now)? || first)
             })
             .await;
         match res {

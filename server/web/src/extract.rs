@@ -185,8 +185,7 @@ pub(crate) async fn refuse_oversized(
         next.run(req).await
     };
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        res.headers_mut()
-            .insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+        res.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
     }
     res
 }

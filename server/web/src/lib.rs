@@ -53,4 +53,8 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verifier_notifications.html",
     "verifier_api_clients.html",
     "verify.html",
+    "verifier_bulk_verify.html",
+    "verifier_bulk_verify_status.html",
+    "admin_api_access.html",
+    "org_join.html",
 );

@@ -137,7 +137,11 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
         if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {
             v.credential_checks = rows
                 .into_iter()
-                .map(|r| CredentialCheckView { at: r.at.and_utc().to_rfc3339(), via: r.via, verifier_name: r.verifier_name })
+                .map(|r| CredentialCheckView {
+                    at: r.at.and_utc().to_rfc3339(),
+                    via: r.via,
+                    verifier_name: r.verifier_name,
+                })
                 .collect();
         }
     }

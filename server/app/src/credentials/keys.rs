@@ -103,10 +103,8 @@ pub fn rotate_in(
         return Err(StorageError::Corrupt(format!("{} is not a centre: it issues no credentials", tenant.slug)));
     }
     let existing = repo::keys(c, tenant.id)?;
-    let next = (1..)
-        .map(|n| format!("key-{n}"))
-        .find(|id| existing.iter().all(|k| &k.key_id != id))
-        .expect("a free key id");
+    let next =
+        (1..).map(|n| format!("key-{n}")).find(|id| existing.iter().all(|k| &k.key_id != id)).expect("a free key id");
     repo::add_key(c, &new_row(tenant.id, &next, wrap, now), now)?;
     Ok(next)
 }

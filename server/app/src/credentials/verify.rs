@@ -126,9 +126,8 @@ fn text(v: &Value) -> Option<String> {
 pub fn statement_of(doc: &Value) -> Statement {
     let subject = &doc["credentialSubject"];
     let identifiers = subject["identifier"].as_array().cloned().unwrap_or_default();
-    let identity = |kind: &str| {
-        identifiers.iter().find(|i| i["identityType"] == kind).and_then(|i| text(&i["identityHash"]))
-    };
+    let identity =
+        |kind: &str| identifiers.iter().find(|i| i["identityType"] == kind).and_then(|i| text(&i["identityHash"]));
     let achievement = &subject["achievement"];
     let descriptions = achievement["resultDescription"].as_array().cloned().unwrap_or_default();
     let results = subject["result"]
@@ -303,11 +302,7 @@ pub async fn verify_submitted(
 }
 
 async fn take_budget(state: &AppState, address: std::net::IpAddr) -> Result<(), AppError> {
-    state
-        .rate
-        .take(&[(format!("verify:addr:{address}"), VERIFICATIONS_PER_ADDRESS)])
-        .await?
-        .map_err(AppError::too_many)
+    state.rate.take(&[(format!("verify:addr:{address}"), VERIFICATIONS_PER_ADDRESS)]).await?.map_err(AppError::too_many)
 }
 
 /// The stored credential `id` (whichever centre issued it): the document and its issuer.
@@ -320,7 +315,8 @@ async fn stored(state: &AppState, id: &str) -> Result<Value, AppError> {
         .db
         .call(move |c| {
             let Some(tenant) = repo::issuer_of(c, &id)? else { return Ok(None) };
-            let tid = tenant.parse().map_err(|_| tessera_storage::StorageError::Corrupt(format!("tenant id {tenant}")))?;
+            let tid =
+                tenant.parse().map_err(|_| tessera_storage::StorageError::Corrupt(format!("tenant id {tenant}")))?;
             Ok(Some(repo::get(c, tid, &id)?))
         })
         .await?

@@ -143,7 +143,8 @@ pub fn decide_api_access_on(
 /// The installation admin decides organisation `slug`'s request (see [`decide_api_access_on`]).
 pub async fn decide_api_access(state: &AppState, user: &Actor, slug: &str, approve: bool) -> AppResult<ApiAccessView> {
     user.require(&[Role::InstallationAdmin])?;
-    let (templates, by, now, slug) = (state.templates.clone(), user.user.id.clone(), state.clock.now(), slug.to_owned());
+    let (templates, by, now, slug) =
+        (state.templates.clone(), user.user.id.clone(), state.clock.now(), slug.to_owned());
     let v = state.db.call(move |c| decide_api_access_on(c, &templates, &slug, approve, &by, now)).await?;
     state.jobs_wakeup.notify_one();
     Ok(v)

@@ -33,7 +33,12 @@ pub const CHUNK: usize = 500;
 pub const COLUMNS: [&str; 3] = ["sor_number", "date_of_birth", "name"];
 
 fn header_key(h: &str) -> String {
-    h.trim().trim_start_matches('\u{feff}').chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Which column a header names, if any: `sor_number` (also `sor`, `Statement of Results
@@ -184,7 +189,9 @@ pub fn parse_list(file_name: &str, bytes: &[u8]) -> Result<Vec<NewRow>, RefusedF
                 if parsed.is_none() {
                     refused.push(
                         line,
-                        DomainError::new(ErrorCode::InvalidDate).on("date_of_birth").arg("value", tessera_domain::error::bounded(&t)),
+                        DomainError::new(ErrorCode::InvalidDate)
+                            .on("date_of_birth")
+                            .arg("value", tessera_domain::error::bounded(&t)),
                     );
                 }
                 parsed
@@ -206,7 +213,10 @@ pub fn parse_list(file_name: &str, bytes: &[u8]) -> Result<Vec<NewRow>, RefusedF
     if count > BULK_VERIFY_MAX_ROWS {
         refused.push(
             header_line,
-            DomainError::new(ErrorCode::BulkTooManyRows).on("file").arg("count", count).arg("max", BULK_VERIFY_MAX_ROWS),
+            DomainError::new(ErrorCode::BulkTooManyRows)
+                .on("file")
+                .arg("count", count)
+                .arg("max", BULK_VERIFY_MAX_ROWS),
         );
     }
     if count == 0 {
@@ -319,7 +329,12 @@ pub async fn bulk_list(state: &AppState, v: &Verifier) -> AppResult<Vec<BulkVeri
 /// Processes list `id` of `tenant` to the end, [`CHUNK`] rows per transaction (the job worker and
 /// the benchmark call this). Each row is audited like a Candidate Search: in the organisation's
 /// log, and in the centre's when a result matched.
-pub fn process(conn: &mut DbConnection, tenant: TenantId, id: &str, now: DateTime<Utc>) -> StorageResult<BulkVerification> {
+pub fn process(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<BulkVerification> {
     let list = repo::get(conn, tenant, id)?;
     loop {
         let pending = repo::pending_rows(conn, tenant, id, CHUNK as i64)?;
@@ -451,7 +466,9 @@ pub async fn bulk_report(
     let (tenant, id2) = (v.tenant, id.to_owned());
     let (list, rows) = state.db.call(move |c| Ok((repo::get(c, tenant, &id2)?, repo::rows(c, tenant, &id2)?))).await?;
     if list.status != "done" {
-        return Err(AppError::new(ErrorCode::BulkNotFinished).arg("processed", list.processed).arg("total", list.total));
+        return Err(AppError::new(ErrorCode::BulkNotFinished)
+            .arg("processed", list.processed)
+            .arg("total", list.total));
     }
     let headers: Vec<String> =
         REPORT_COLUMNS.iter().map(|k| state.templates.text(locale, &format!("bulk_verify.col.{k}"))).collect();

@@ -48,7 +48,10 @@ pub(crate) fn keys_command(cfg: &Config, cmd: KeysCommand) -> Result<(), CliErro
             let t = tenants::by_slug(&mut conn, &tenant)
                 .map_err(|_| CliError::new(2, format!("--tenant: no tenant `{tenant}`")))?;
             if t.kind != tessera_domain::TenantKind::Centre {
-                return Err(CliError::new(2, format!("--tenant: `{tenant}` is not a centre: it issues no credentials")));
+                return Err(CliError::new(
+                    2,
+                    format!("--tenant: `{tenant}` is not a centre: it issues no credentials"),
+                ));
             }
             let id = keys::rotate_in(&mut conn, &t, &wrap, chrono::Utc::now())?;
             println!("{}: new signing key {id}; earlier keys keep verifying what they signed", t.slug);

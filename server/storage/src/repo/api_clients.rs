@@ -138,7 +138,11 @@ pub fn renew(
 
 /// Live clients of every organisation whose token expires before `before` and whose primary user
 /// was not told yet (the daily expiry notice).
-pub fn expiring_unnotified(conn: &mut DbConnection, now: DateTime<Utc>, before: DateTime<Utc>) -> StorageResult<Vec<ApiClient>> {
+pub fn expiring_unnotified(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> StorageResult<Vec<ApiClient>> {
     Ok(api_clients::table
         .filter(api_clients::revoked_at.is_null())
         .filter(api_clients::expiry_notice_sent_at.is_null())

@@ -218,7 +218,21 @@ pub fn match_row(
     dob: NaiveDate,
     now: DateTime<Utc>,
 ) -> StorageResult<Option<Candidate>> {
-    type Found = (String, String, String, bool, String, String, String, NaiveDate, String, Option<i32>, Option<String>, Option<String>, String);
+    type Found = (
+        String,
+        String,
+        String,
+        bool,
+        String,
+        String,
+        String,
+        NaiveDate,
+        String,
+        Option<i32>,
+        Option<String>,
+        Option<String>,
+        String,
+    );
     let found: Option<Found> = results::table
         .inner_join(entries::table.on(entries::tenant_id.eq(results::tenant_id).and(entries::id.eq(results::entry_id))))
         .inner_join(

@@ -227,7 +227,11 @@ pub fn record_check(
 }
 
 /// The checks of the credentials of an entry, newest first.
-pub fn checks_for_entry(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<Vec<CredentialCheck>> {
+pub fn checks_for_entry(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+) -> StorageResult<Vec<CredentialCheck>> {
     let ids: Vec<String> = credentials::table
         .filter(credentials::tenant_id.eq(tid(tenant)))
         .filter(credentials::entry_id.eq(entry_id))

@@ -35,13 +35,26 @@ pub(crate) async fn revoke(
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> AppResult<Response> {
     user.require(&[Role::CentreManager])?;
-    let done =
-        tessera_app::credentials::revoke::revoke_by_hand(&state, &user.tenant, &id, &form.revocation_reason, user.user.id.clone())
-            .await;
+    let done = tessera_app::credentials::revoke::revoke_by_hand(
+        &state,
+        &user.tenant,
+        &id,
+        &form.revocation_reason,
+        user.user.id.clone(),
+    )
+    .await;
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}#credentials")).into_response()),
         Err(e) if e.is_refusal() => {
-            entry_page(&state, user, jar, id, e.status, context! { error => e.for_page(), revocation_reason => form.revocation_reason }).await
+            entry_page(
+                &state,
+                user,
+                jar,
+                id,
+                e.status,
+                context! { error => e.for_page(), revocation_reason => form.revocation_reason },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
