@@ -284,6 +284,8 @@ async fn the_daily_quota_is_per_organisation(backend: Backend) {
     assert_eq!(upload(&bob, &srv, &bob_csrf, "b.csv", two.clone()).await.status(), 202);
     // A day later the rows are back.
     srv.advance(chrono::Duration::hours(24) + chrono::Duration::seconds(1));
+    let http = client();
+    let csrf = api_login(&http, &srv, "org-a", "alice@org-a.example", PASSWORD).await;
     assert_eq!(upload(&http, &srv, &csrf, "c.csv", two).await.status(), 202);
     srv.stop().await;
 }

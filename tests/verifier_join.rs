@@ -136,14 +136,19 @@ async fn people_ask_to_join_and_the_primary_user_decides(backend: Backend) {
     let form = carla.get(srv.url(&path)).send().await.unwrap();
     assert_eq!(form.status(), 200);
     let csrf2 = csrf_of(&form.text().await.unwrap());
-    let pw = "a long new password 7";
+    let pw = "a long new password 27";
     let res = carla
         .post(srv.url(&path))
         .form(&[("csrf", csrf2.as_str()), ("password", pw), ("confirm", pw)])
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success() || res.status().is_redirection());
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}: {}",
+        res.status(),
+        res.text().await.unwrap()
+    );
     api_login(&carla, &srv, "org-a", "carla@org-a.example", pw).await;
 
     // Dario is refused through the API and told by email.

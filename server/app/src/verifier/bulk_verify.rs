@@ -106,16 +106,28 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, RefusedFile> {
     let delimiter = if head.matches(';').count() > head.matches(',').count() { b';' } else { b',' };
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    // The file's line of the record the reader reads next from byte `at`: blank lines count, as
+    // an editor shows them (the reader skips them).
+    let bytes = text.as_bytes();
+    let line_at = |at: u64| {
+        let mut at = (at as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        1 + bytes[..at].iter().filter(|b| **b == b'\n').count()
+    };
     let mut out = Vec::new();
-    for rec in reader.records() {
-        match rec {
-            Ok(r) => {
-                let line = r.position().map_or(out.len() + 1, |p| p.line() as usize);
-                out.push((line, r.iter().map(|c| Cell::Text(c.to_owned())).collect()));
-            }
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = line_at(reader.position().byte());
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => out.push((line, record.iter().map(|c| Cell::Text(c.to_owned())).collect())),
             Err(e) => {
-                let line = e.position().map_or(out.len() + 1, |p| p.line() as usize);
                 refused.push(line, DomainError::new(ErrorCode::ResultsLineUnreadable));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
             }
         }
     }
