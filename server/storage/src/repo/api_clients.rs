@@ -29,7 +29,8 @@ pub struct ApiClient {
     pub expiry_notice_sent_at: Option<NaiveDateTime>,
 }
 
-/// Creates a client with the token whose hash is `token_hash`.
+/// Creates a client with the token whose hash is `token_hash`, working until `expires_at`.
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     conn: &mut DbConnection,
     tenant: TenantId,
