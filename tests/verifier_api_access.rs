@@ -75,7 +75,7 @@ async fn access_is_requested_then_decided(backend: Backend) {
     let decide = |code: &str, d: &str| {
         admin.post(srv.url(&format!("/api/v1/admin/api-access/{code}/{d}"))).header("x-csrf-token", &admin_csrf).send()
     };
-    assert_eq!(decide("org-a", "maybe").await.unwrap().status(), 400);
+    assert_eq!(decide("org-a", "maybe").await.unwrap().status(), 404);
     assert_eq!(decide("org-a", "approve").await.unwrap().status(), 200);
     assert_eq!(decide("org-a", "approve").await.unwrap().status(), 409, "decided once");
     assert_eq!(decide("nobody", "approve").await.unwrap().status(), 404);

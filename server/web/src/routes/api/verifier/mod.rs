@@ -80,13 +80,11 @@ pub fn file_response(id: Option<&str>, f: bulk::File) -> Response {
     res
 }
 
-/// `approve` or `reject` in a decision's path; anything else names the field.
+/// `approve` or `reject` in a decision's path; anything else is not an address (404).
 pub(crate) fn decision(d: &str) -> Result<bool, HttpError> {
     match d {
         "approve" => Ok(true),
         "reject" => Ok(false),
-        other => Err(HttpError::at(tessera_domain::ErrorCode::InvalidChoice, "decision")
-            .arg("value", other)
-            .arg("choices", "approve, reject")),
+        _ => Err(HttpError::not_found()),
     }
 }
