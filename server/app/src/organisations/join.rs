@@ -10,7 +10,7 @@ use crate::state::AppState;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use tessera_domain::tenant::{parse_email, parse_name};
-use tessera_domain::{DomainError, ErrorCode, Locale, Role, TenantKind};
+use tessera_domain::{DomainError, ErrorCode, Role, TenantKind};
 use tessera_storage::StorageError;
 use tessera_storage::repo::org_join::{self, JoinRequest};
 use tessera_storage::repo::organisations::Person;
@@ -173,6 +173,3 @@ pub async fn decide_join(state: &AppState, user: &Actor, id: &str, approve: bool
     state.jobs_wakeup.notify_one();
     Ok(())
 }
-
-/// The language of the public join page's emails before an organisation is known.
-pub const JOIN_LOCALE: Locale = Locale::En;
