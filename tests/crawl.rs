@@ -289,7 +289,16 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
     let primary = tessera_storage::repo::users::by_login(&mut c, unimi.id, "primary@unimi.example").unwrap();
     for name in ["Registry", "Admissions"] {
         let hash = format!("{name}-hash");
-        let api = tessera_storage::repo::api_clients::create(&mut c, unimi.id, name, &hash, "ab12", &primary.id, now);
+        let api = tessera_storage::repo::api_clients::create(
+            &mut c,
+            unimi.id,
+            name,
+            &hash,
+            "ab12",
+            &primary.id,
+            now,
+            now + chrono::Duration::days(365),
+        );
         if name == "Admissions" {
             tessera_storage::repo::api_clients::revoke(&mut c, unimi.id, &api.unwrap().id, now + Duration::minutes(5))
                 .unwrap();

@@ -86,7 +86,8 @@ async fn sor_lookups_are_limited_as_one_across_nodes(backend: Backend) {
 async fn api_rate_limit_and_revocation_hold_on_every_node(backend: Backend) {
     let a = TestServer::start_with(backend, |c| c.verifier.api_requests_per_minute = 6).await;
     let b = second_node(backend, &a, |c| c.verifier.api_requests_per_minute = 6).await;
-    let _w = world(&a);
+    let w = world(&a);
+    a.approve_api_access(&w.org_a);
     let primary = client();
     let csrf = api_login(&primary, &a, "org-a", "alice@org-a.example", PASSWORD).await;
     let res = primary

@@ -204,6 +204,14 @@ impl TestServer {
         users::create(&mut c, tenant.id, &new, start_instant()).unwrap()
     }
 
+    /// Gives `tenant` approved API access (R-API: the installation admin's approval, as set-up).
+    pub fn approve_api_access(&self, tenant: &Tenant) {
+        let mut c = self.db().conn().unwrap();
+        tessera_storage::repo::api_access::request(&mut c, tenant.id, "tests", "set-up", start_instant()).unwrap();
+        tessera_storage::repo::api_access::decide(&mut c, tenant.id, true, "set-up", start_instant(), |_, _| Ok(()))
+            .unwrap();
+    }
+
     /// Loads the demo data set into this server's database.
     pub fn demo(&self) {
         tessera_daemon::demo::load(self.db(), &self.running.as_ref().expect("a running server").state.secrets).unwrap();

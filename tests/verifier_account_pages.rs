@@ -97,6 +97,7 @@ async fn api_clients_page_for_the_primary_user_only(backend: Backend) {
     let srv = TestServer::start(backend).await;
     let w = world(&srv);
     share(&srv, &w, 0, &w.org_a);
+    srv.approve_api_access(&w.org_a);
     srv.user(&w.org_a, "dan@org-a.example", Role::VerifierAdmin);
     let http = client();
     login(&http, &srv, "org-a", "alice@org-a.example", PASSWORD).await;

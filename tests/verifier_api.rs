@@ -12,6 +12,7 @@ use tessera_storage::repo::{api_clients, audit, shares};
 async fn api_clients_authenticate_and_are_scoped(backend: Backend) {
     let srv = TestServer::start_with(backend, |c| c.verifier.api_requests_per_minute = 30).await;
     let w = world(&srv);
+    srv.approve_api_access(&w.org_a);
     let id_a = share(&srv, &w, 0, &w.org_a);
     let id_b = share(&srv, &w, 3, &w.org_b);
     let primary = client();
@@ -146,7 +147,8 @@ async fn api_clients_authenticate_and_are_scoped(backend: Backend) {
 
 async fn api_clients_are_rate_limited(backend: Backend) {
     let srv = TestServer::start_with(backend, |c| c.verifier.api_requests_per_minute = 5).await;
-    let _w = world(&srv);
+    let w = world(&srv);
+    srv.approve_api_access(&w.org_a);
     let primary = client();
     let csrf = api_login(&primary, &srv, "org-a", "alice@org-a.example", PASSWORD).await;
     let res = primary

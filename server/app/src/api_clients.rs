@@ -78,6 +78,8 @@ pub struct ApiClientView {
     pub rotated_at: Option<String>,
     /// Revoked (UTC): the token no longer works.
     pub revoked_at: Option<String>,
+    /// The token stops working at this instant (UTC) unless renewed (R-API).
+    pub expires_at: Option<String>,
 }
 
 impl From<ApiClient> for ApiClientView {
@@ -90,6 +92,7 @@ impl From<ApiClient> for ApiClientView {
             created_at: f(c.created_at),
             rotated_at: c.rotated_at.map(f),
             revoked_at: c.revoked_at.map(f),
+            expires_at: c.expires_at.map(f),
         }
     }
 }
@@ -125,10 +128,12 @@ pub async fn create(state: &AppState, user: &Actor, name: &str) -> AppResult<Api
     }
     let (token, hash, hint) = new_api_token(user.tenant_id());
     let (u, now) = (user.clone(), state.clock.now());
+    let expires = now + chrono::Duration::days(state.settings.api_token_days);
     let client = state
         .db
         .call(move |c| {
-            let client = api_clients::create(c, u.tenant_id(), &name, &hash, &hint, &u.user.id, now)?;
+            crate::verifier::require_api_access(c, u.tenant_id())?;
+            let client = api_clients::create(c, u.tenant_id(), &name, &hash, &hint, &u.user.id, now, expires)?;
             u.audit(c, "api_client.created", &client.id, now)?;
             Ok(client)
         })
@@ -141,16 +146,35 @@ pub async fn rotate(state: &AppState, user: &Actor, id: &str) -> AppResult<ApiCl
     primary_only(user)?;
     let (token, hash, hint) = new_api_token(user.tenant_id());
     let (u, now, id) = (user.clone(), state.clock.now(), id.to_owned());
+    let expires = now + chrono::Duration::days(state.settings.api_token_days);
     let client = state
         .db
         .call(move |c| {
-            let client = api_clients::rotate(c, u.tenant_id(), &id, &hash, &hint, now)?;
+            let client = api_clients::rotate(c, u.tenant_id(), &id, &hash, &hint, now, expires)?;
             u.audit(c, "api_client.rotated", &client.id, now)?;
             Ok(client)
         })
         .await?;
     state.api_tokens.forget_client(&client.id);
     Ok(ApiClientToken { client: client.into(), token })
+}
+
+/// Renews a live client (R-API): the same token keeps working, now until
+/// `api_token_days` from today; the expiry notice will be sent again before the new date.
+pub async fn renew(state: &AppState, user: &Actor, id: &str) -> AppResult<ApiClientView> {
+    primary_only(user)?;
+    let (u, now, id) = (user.clone(), state.clock.now(), id.to_owned());
+    let expires = now + chrono::Duration::days(state.settings.api_token_days);
+    let client = state
+        .db
+        .call(move |c| {
+            let client = api_clients::renew(c, u.tenant_id(), &id, expires)?;
+            u.audit(c, "api_client.renewed", &client.id, now)?;
+            Ok(client)
+        })
+        .await?;
+    state.api_tokens.forget_client(&client.id);
+    Ok(client.into())
 }
 
 /// Revokes a live client for good.

@@ -15,7 +15,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::NOT_FOUND
         }
         C::TemplateNotFound | C::UnknownOrganisation => StatusCode::NOT_FOUND,
-        C::Unauthenticated | C::InvalidCredentials | C::InvalidToken => StatusCode::UNAUTHORIZED,
+        C::Unauthenticated | C::InvalidCredentials | C::InvalidToken | C::ApiTokenExpired => StatusCode::UNAUTHORIZED,
+        C::ApiAccessNotApproved => StatusCode::FORBIDDEN,
+        C::BulkQuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
+        C::JoinUnknownOrganisation => StatusCode::BAD_REQUEST,
         C::Forbidden | C::CsrfFailed | C::WrongPassword => StatusCode::FORBIDDEN,
         C::AccountLocked => StatusCode::LOCKED,
         C::ResetLinkUsed | C::ResetLinkExpired => StatusCode::GONE,
@@ -30,6 +33,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::InvalidResultsFile
         | C::ResultsHeaderUnreadable
         | C::ResultsColumnMissing
+        | C::InvalidBulkFile
+        | C::BulkFileUnreadable
+        | C::BulkEmpty
+        | C::BulkTooManyRows
         | C::ResultsColumnUnknown
         | C::ResultsLineUnreadable
         | C::ResultsCandidateNumber
@@ -89,7 +96,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ConflictNotAdmin
         | C::ConflictPrimary
         | C::ConflictTargetNotEmpty
-        | C::ConflictRowCount => StatusCode::CONFLICT,
+        | C::ConflictRowCount
+        | C::BulkNotFinished
+        | C::ApiAccessRequested
+        | C::JoinPending => StatusCode::CONFLICT,
         C::InvalidInput
         | C::MalformedRequest
         | C::InvalidJson

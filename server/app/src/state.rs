@@ -33,6 +33,10 @@ pub struct WebSettings {
     /// Whether webhook endpoints may be plain `http://` addresses anywhere (otherwise only to
     /// loopback: production endpoints are `https://`).
     pub webhooks_allow_http: bool,
+    /// Rows each verifier organisation may verify in bulk per day (R-BULK-VERIFY).
+    pub bulk_verify_rows_per_day: i64,
+    /// Days a new or renewed API token works (R-API).
+    pub api_token_days: i64,
 }
 
 impl Default for WebSettings {
@@ -49,6 +53,8 @@ impl Default for WebSettings {
             data_dir: std::path::PathBuf::from("data"),
             api_requests_per_minute: 600,
             webhooks_allow_http: false,
+            bulk_verify_rows_per_day: tessera_domain::verification::BULK_VERIFY_ROWS_PER_DAY,
+            api_token_days: tessera_domain::verification::API_TOKEN_DAYS,
         }
     }
 }

@@ -487,8 +487,17 @@ fn api_tokens(db: &Db, verifier: TenantId, clients: usize) -> Vec<String> {
         .map(|i| {
             let (token, hash, hint) = tessera_app::verifier::new_api_token(verifier);
             let name = format!("bench client {i} {}", uuid::Uuid::new_v4());
-            tessera_storage::repo::api_clients::create(&mut c, verifier, &name, &hash, &hint, "bench", start_instant())
-                .unwrap();
+            tessera_storage::repo::api_clients::create(
+                &mut c,
+                verifier,
+                &name,
+                &hash,
+                &hint,
+                "bench",
+                start_instant(),
+                start_instant() + chrono::Duration::days(3650),
+            )
+            .unwrap();
             token
         })
         .collect()

@@ -52,11 +52,21 @@ pub struct VerifierConfig {
     /// Whether organisations may register plain `http://` webhook endpoints on any host (a test
     /// rig, a private network). Off: webhook endpoints are `https://`, `http://` only to loopback.
     pub webhooks_allow_http: bool,
+    /// Rows each organisation may verify in bulk per day (R-BULK-VERIFY), apart from the
+    /// interactive Candidate Search budget.
+    pub bulk_verify_rows_per_day: i64,
+    /// Days a new or renewed API token works before it expires (R-API).
+    pub api_token_days: i64,
 }
 
 impl Default for VerifierConfig {
     fn default() -> Self {
-        Self { api_requests_per_minute: 600, webhooks_allow_http: false }
+        Self {
+            api_requests_per_minute: 600,
+            webhooks_allow_http: false,
+            bulk_verify_rows_per_day: tessera_domain::verification::BULK_VERIFY_ROWS_PER_DAY,
+            api_token_days: tessera_domain::verification::API_TOKEN_DAYS,
+        }
     }
 }
 
@@ -414,6 +424,12 @@ impl Config {
         }
         if self.verifier.api_requests_per_minute == 0 || self.verifier.api_requests_per_minute > 100_000 {
             return Err(bad("verifier.api_requests_per_minute", "expected a number from 1 to 100000"));
+        }
+        if !(1..=10_000_000).contains(&self.verifier.bulk_verify_rows_per_day) {
+            return Err(bad("verifier.bulk_verify_rows_per_day", "expected a number from 1 to 10000000"));
+        }
+        if !(31..=3650).contains(&self.verifier.api_token_days) {
+            return Err(bad("verifier.api_token_days", "expected a number of days from 31 to 3650"));
         }
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return Err(bad("jobs.workers", "expected a number from 1 to 64"));

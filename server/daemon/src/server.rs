@@ -63,6 +63,8 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         data_dir: cfg.data_dir.clone(),
         api_requests_per_minute: cfg.verifier.api_requests_per_minute,
         webhooks_allow_http: cfg.verifier.webhooks_allow_http,
+        bulk_verify_rows_per_day: cfg.verifier.bulk_verify_rows_per_day,
+        api_token_days: cfg.verifier.api_token_days,
     };
     Ok(Arc::new(AppState {
         throttle: Throttle::new(
@@ -172,6 +174,8 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             policies: state.policies.clone(),
             data_dir: cfg.data_dir.clone(),
             webhooks: webhooks.clone(),
+            templates: state.templates.clone(),
+            public_url: state.settings.public_url.clone(),
         };
         let name = format!("{}-{}-{i}", hostname(), std::process::id());
         tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));
@@ -268,7 +272,8 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
     Ok(Running { addr, redirect_addr, state, stop, tasks, _plugins_watch: plugins_watch })
 }
 
-/// Enqueues the daily jobs (the retention run, at 02:00 UTC) once per day. The idempotency key
+/// Enqueues the daily jobs (the retention run and the API token expiry notices, at 02:00 UTC)
+/// once per day. The idempotency key
 /// holds the date, so several processes or restarts still run each day's job once.
 async fn schedule_daily_jobs(db: Db, clock: Arc<dyn Clock>, wakeup: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     loop {
@@ -285,7 +290,16 @@ async fn schedule_daily_jobs(db: Db, clock: Arc<dyn Clock>, wakeup: Arc<Notify>,
                     run_at,
                     max_attempts: 3,
                 };
-                tessera_storage::repo::jobs::enqueue(c, installation.id, &job, now)
+                let first = tessera_storage::repo::jobs::enqueue(c, installation.id, &job, now)?;
+                // R-API: the primary users of tokens expiring within 30 days are told, once.
+                let notices = tessera_storage::repo::jobs::NewJob {
+                    kind: tessera_app::verifier::API_TOKEN_NOTICE_JOB,
+                    payload: serde_json::json!({"day": day}),
+                    idempotency_key: format!("api-token-notices:{day}"),
+                    run_at,
+                    max_attempts: 3,
+                };
+                Ok(tessera_storage::repo::jobs::enqueue(c, installation.id, &notices, now)? || first)
             })
             .await;
         match res {

@@ -31,6 +31,10 @@ pub struct Worker {
     pub data_dir: std::path::PathBuf,
     /// Delivers webhooks.
     pub webhooks: tessera_app::webhooks::deliver::Deliverer,
+    /// Email templates (jobs that write emails).
+    pub templates: tessera_app::templates::Templates,
+    /// The public URL, for links in emails.
+    pub public_url: String,
 }
 
 /// The job kind of the daily retention run.
@@ -134,6 +138,30 @@ impl Worker {
                     .run(tenant, &job.payload)
                     .await
                     .map_err(|e| anyhow::anyhow!("webhook delivery: {}", e.text(tessera_domain::Locale::En)))
+            }
+            tessera_app::verifier::BULK_VERIFY_JOB => {
+                let tenant = job.tenant()?;
+                let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+                let id = payload["verification"].as_str().unwrap_or_default().to_owned();
+                let (db, now) = (self.db.clone(), self.clock.now());
+                // Each chunk is its own transaction: a job cut short resumes where it stopped.
+                tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                    tessera_app::verifier::process(&mut *db.conn()?, tenant, &id, now)?;
+                    Ok(())
+                })
+                .await??;
+                Ok(())
+            }
+            tessera_app::verifier::API_TOKEN_NOTICE_JOB => {
+                let (db, now, templates, url) =
+                    (self.db.clone(), self.clock.now(), self.templates.clone(), self.public_url.clone());
+                let sent = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+                    Ok(tessera_app::verifier::queue_expiry_notices(&mut *db.conn()?, &templates, &url, now)?)
+                })
+                .await??;
+                tracing::info!(sent, "API token expiry notices queued");
+                self.wakeup.notify_one();
+                Ok(())
             }
             other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
         }

@@ -333,6 +333,28 @@ error_codes! {
     NothingShared = "nothing_shared",
     /// The data-file template does not exist.
     TemplateNotFound = "template_not_found",
+    /// A bulk verification list was refused (R-BULK-VERIFY); its rows say why.
+    InvalidBulkFile = "invalid_bulk_file",
+    /// A bulk verification list is neither CSV text nor an XLSX workbook.
+    BulkFileUnreadable = "bulk_file_unreadable",
+    /// A bulk verification list has no rows.
+    BulkEmpty = "bulk_empty",
+    /// A bulk verification list has more rows than one list may.
+    BulkTooManyRows = "bulk_too_many_rows",
+    /// The organisation's daily bulk verification rows are used up.
+    BulkQuotaExceeded = "bulk_quota_exceeded",
+    /// The bulk verification's report is not ready yet.
+    BulkNotFinished = "bulk_not_finished",
+    /// The API token expired (R-API).
+    ApiTokenExpired = "api_token_expired",
+    /// The organisation has no approved API access (R-API).
+    ApiAccessNotApproved = "api_access_not_approved",
+    /// The organisation asked for API access already.
+    ApiAccessRequested = "api_access_requested",
+    /// No approved organisation has this code (R-ORG-JOIN).
+    JoinUnknownOrganisation = "join_unknown_organisation",
+    /// A request to join with this email is waiting already (R-ORG-JOIN).
+    JoinPending = "join_pending",
     // Stored data.
     /// A user with this login exists.
     ConflictLogin = "conflict_login",

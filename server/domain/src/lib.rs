@@ -17,6 +17,7 @@ pub mod refunds;
 pub mod results;
 pub mod special_arrangements;
 pub mod tenant;
+pub mod verification;
 pub mod webhooks;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -57,4 +57,8 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verify.html",
     "verifier_school.html",
     "centre_schools.html",
+    "verifier_bulk_verify.html",
+    "verifier_bulk_verify_status.html",
+    "admin_api_access.html",
+    "org_join.html",
 );

@@ -44,7 +44,8 @@ pub struct RefusedFile {
 }
 
 impl RefusedFile {
-    fn push(&mut self, line: usize, error: DomainError) {
+    /// Records the fault `error` on `line` (counted beyond the first [`MAX_LINE_ERRORS`]).
+    pub fn push(&mut self, line: usize, error: DomainError) {
         if self.errors.len() < MAX_LINE_ERRORS {
             let column = error.field.clone();
             let (code, message) = (error.code, error.message(Locale::En));

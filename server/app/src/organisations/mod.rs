@@ -2,9 +2,11 @@
 //! of the installation admin, and the set-password emails. The page handlers and the CLI share
 //! these, so an approval from either sends the same email in the same transaction.
 
+mod join;
 mod members;
 mod signup;
 
+pub use join::*;
 pub use members::*;
 pub use signup::*;
 

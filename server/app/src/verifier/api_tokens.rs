@@ -19,7 +19,8 @@ pub fn new_api_token(tenant: TenantId) -> (String, String, String) {
 }
 
 /// The caller behind an API token (`Authorization: Bearer` or `X-API-Key`), counted against the
-/// client's budget. Any problem with the token is a 401 that says nothing more.
+/// client's budget. An expired token is a 401 `api_token_expired` naming the date; any other
+/// problem with the token is a 401 that says nothing more.
 pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
     let bad = || AppError::new(ErrorCode::InvalidToken);
     let rest = token.strip_prefix(TOKEN_PREFIX).ok_or_else(bad)?;
@@ -50,6 +51,7 @@ pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
                 return Err(bad());
             }
             let caller = ApiCaller {
+                expires_at: client.expires_at.map(|e| e.and_utc()),
                 client_id: client.id.clone(),
                 verifier: Verifier {
                     tenant: t.id,
@@ -62,6 +64,10 @@ pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
             caller
         }
     };
+    if !tessera_domain::verification::r_api_token_valid(caller.expires_at, state.clock.now()) {
+        let date = caller.expires_at.map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+        return Err(AppError::new(ErrorCode::ApiTokenExpired).arg("date", date));
+    }
     let budget =
         crate::rate::Budget { max: state.settings.api_requests_per_minute, window: chrono::Duration::minutes(1) };
     state.rate.take(&[(caller.verifier.actor_id.clone(), budget)]).await?.map_err(AppError::too_many)?;
@@ -75,4 +81,6 @@ pub struct ApiCaller {
     pub client_id: String,
     /// Who it acts as.
     pub verifier: Verifier,
+    /// When its token stops working (R-API).
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }

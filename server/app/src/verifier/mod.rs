@@ -5,14 +5,18 @@
 //! database before it is shown, so a withdrawn share is gone at once, even in the moment before
 //! this process's index has applied the withdrawal.
 
+mod api_access;
 mod api_tokens;
+mod bulk_verify;
 mod detail;
 mod downloads;
 mod lookup;
 mod search;
 mod shared_list;
 
+pub use api_access::*;
 pub use api_tokens::*;
+pub use bulk_verify::*;
 pub use detail::*;
 pub use downloads::*;
 pub use lookup::*;

@@ -140,6 +140,18 @@ pub enum OrgCommand {
         /// The organisation's code.
         code: String,
     },
+    /// List organisations' requests for API access (R-API), pending first.
+    ApiRequests,
+    /// Approve an organisation's pending request for API access; its primary user is emailed.
+    ApproveApi {
+        /// The organisation's code.
+        code: String,
+    },
+    /// Refuse an organisation's pending request for API access; its primary user is emailed.
+    RejectApi {
+        /// The organisation's code.
+        code: String,
+    },
 }
 
 /// Runs an `org` command.
@@ -173,6 +185,36 @@ pub fn org(cfg: &Config, cmd: OrgCommand) -> Result<(), CliError> {
         }
         OrgCommand::Approve { code } => decide(cfg, &mut conn, &code, true),
         OrgCommand::Reject { code } => decide(cfg, &mut conn, &code, false),
+        OrgCommand::ApiRequests => {
+            println!("{:<24} {:<10} {:<20} PURPOSE", "CODE", "STATUS", "REQUESTED");
+            for (t, r) in tessera_storage::repo::api_access::all(&mut conn)? {
+                println!(
+                    "{:<24} {:<10} {:<20} {}",
+                    t.slug,
+                    r.decision.as_deref().unwrap_or("pending"),
+                    r.requested_at.format("%Y-%m-%d %H:%M:%S"),
+                    r.purpose
+                );
+            }
+            Ok(())
+        }
+        OrgCommand::ApproveApi { code } => decide_api(&mut conn, &code, true),
+        OrgCommand::RejectApi { code } => decide_api(&mut conn, &code, false),
+    }
+}
+
+fn decide_api(conn: &mut tessera_storage::DbConnection, code: &str, approve: bool) -> Result<(), CliError> {
+    let templates = tessera_app::templates::Templates::load().map_err(|e| CliError::new(1, e))?;
+    let slug = code.to_ascii_lowercase();
+    match tessera_app::verifier::decide_api_access_on(conn, &templates, &slug, approve, "cli", chrono::Utc::now()) {
+        Ok(v) => {
+            println!("API access of `{}` ({}) {}", v.organisation, v.organisation_name, v.status);
+            Ok(())
+        }
+        Err(tessera_storage::StorageError::NotFound) => {
+            Err(CliError::new(5, format!("no verifier organisation with the code `{code}` asked for API access")))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -1,15 +1,18 @@
 //! Repositories: plain functions over a connection, grouped by aggregate.
 
 pub mod after_exam;
+pub mod api_access;
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod bulk_verify;
 pub mod candidate;
 pub mod centre;
 pub mod credentials;
 pub mod downloads;
 pub mod jobs;
 pub mod notify;
+pub mod org_join;
 pub mod organisations;
 pub mod plugin_files;
 pub mod policy;

@@ -10,7 +10,7 @@ mod account;
 mod admin;
 mod after_exam;
 mod candidate;
-mod centre;
+pub(crate) mod centre;
 mod credentials;
 mod verifier;
 
@@ -114,6 +114,16 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(verifier::webhooks::disable_endpoint))
         .routes(routes!(verifier::webhooks::delivery_log))
         .routes(routes!(verifier::webhooks::redeliver))
+        .routes(routes!(verifier::api_access::renew_client))
+        .routes(routes!(verifier::api_access::access, verifier::api_access::request_access))
+        .routes(routes!(verifier::api_access::requests))
+        .routes(routes!(verifier::api_access::decide))
+        .routes(routes!(verifier::bulk_verify::upload, verifier::bulk_verify::lists))
+        .routes(routes!(verifier::bulk_verify::status))
+        .routes(routes!(verifier::bulk_verify::report))
+        .routes(routes!(verifier::join::request_join))
+        .routes(routes!(verifier::join::join_requests))
+        .routes(routes!(verifier::join::decide_join))
         .routes(routes!(verifier::downloads::bulk_download, verifier::downloads::download_history))
         .routes(routes!(verifier::downloads::download_again))
         .routes(routes!(verifier::templates::templates, verifier::templates::create_template))
@@ -187,4 +197,9 @@ impl FromRequestParts<SharedState> for ApiUser {
         }
         Ok(ApiUser(user))
     }
+}
+
+/// A verifier's file download (a bulk verification report), as the API sends it.
+pub(crate) fn verifier_file_response(f: tessera_app::bulk::File) -> axum::response::Response {
+    verifier::file_response(None, f)
 }

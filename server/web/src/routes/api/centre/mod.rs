@@ -12,7 +12,7 @@ pub(super) mod entries;
 pub(super) mod extra_time;
 pub(super) mod payments;
 pub(super) mod refunds;
-pub(super) mod results;
+pub(crate) mod results;
 pub(super) mod schools;
 pub(super) mod sessions;
 pub(super) mod speaking;

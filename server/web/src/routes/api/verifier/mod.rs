@@ -11,9 +11,12 @@ use axum::response::{IntoResponse, Response};
 use tessera_app::bulk;
 use tessera_app::verifier::{self, Verifier};
 
+pub(super) mod api_access;
 pub(super) mod api_clients;
+pub(super) mod bulk_verify;
 pub(super) mod detail;
 pub(super) mod downloads;
+pub(super) mod join;
 pub(super) mod lookup;
 pub(super) mod notifications;
 pub(super) mod school;
@@ -77,4 +80,13 @@ pub fn file_response(id: Option<&str>, f: bulk::File) -> Response {
         res.headers_mut().insert("x-download-id", v);
     }
     res
+}
+
+/// `approve` or `reject` in a decision's path; anything else is not an address (404).
+pub(crate) fn decision(d: &str) -> Result<bool, HttpError> {
+    match d {
+        "approve" => Ok(true),
+        "reject" => Ok(false),
+        _ => Err(HttpError::not_found()),
+    }
 }

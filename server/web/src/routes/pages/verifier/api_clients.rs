@@ -23,6 +23,7 @@ async fn page(
     ctx: Value,
 ) -> AppResult<Response> {
     let clients = api_clients::list(state, &user).await?;
+    let access = tessera_app::verifier::api_access(state, &user).await?;
     let locale = user.tenant.locale;
     render(
         state,
@@ -31,7 +32,7 @@ async fn page(
         locale,
         "verifier_api_clients.html",
         status,
-        context! { clients => clients, ..ctx },
+        context! { clients => clients, access => access, ..ctx },
     )
 }
 
@@ -39,6 +40,10 @@ async fn page(
 pub(crate) struct Notice {
     #[serde(default)]
     revoked: Option<String>,
+    #[serde(default)]
+    renewed: Option<String>,
+    #[serde(default)]
+    requested: Option<String>,
 }
 
 /// `GET /verifier/api-clients` (primary user; a 404 for anyone else).
@@ -48,7 +53,14 @@ pub(crate) async fn list(
     jar: CookieJar,
     Query(n): Query<Notice>,
 ) -> AppResult<Response> {
-    page(&state, user, jar, StatusCode::OK, context! { revoked => n.revoked.is_some() }).await
+    page(
+        &state,
+        user,
+        jar,
+        StatusCode::OK,
+        context! { revoked => n.revoked.is_some(), renewed => n.renewed.is_some(), requested => n.requested.is_some() },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -106,4 +118,44 @@ pub(crate) async fn revoke(
 ) -> AppResult<Response> {
     api_clients::revoke(&state, &user, &id).await?;
     Ok(Redirect::to("/verifier/api-clients?revoked=1").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AccessForm {
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+}
+
+impl CsrfProtected for AccessForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /verifier/api-access`: asks the installation admin for API access (R-API).
+pub(crate) async fn request_access(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<AccessForm>,
+) -> AppResult<Response> {
+    match tessera_app::verifier::request_api_access(&state, &user, &form.purpose).await {
+        Ok(_) => Ok(Redirect::to("/verifier/api-clients?requested=1").into_response()),
+        Err(e) if e.is_refusal() => {
+            page(&state, user, jar, e.status, context! { error => e.for_page(), purpose => form.purpose }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /verifier/api-clients/{id}/renew`: the same token works for another period (R-API).
+pub(crate) async fn renew(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
+) -> AppResult<Response> {
+    api_clients::renew(&state, &user, &id).await?;
+    Ok(Redirect::to("/verifier/api-clients?renewed=1").into_response())
 }

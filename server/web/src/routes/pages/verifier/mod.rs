@@ -3,9 +3,11 @@
 //! their templates, notifications, API clients, the organisation's users, and its sign-up.
 
 pub(super) mod api_clients;
+pub(super) mod bulk_verify;
 pub(super) mod detail;
 pub(super) mod downloads;
 pub(super) mod home;
+pub(super) mod join;
 pub(super) mod lookup;
 pub(super) mod notifications;
 pub(super) mod school;

@@ -21,6 +21,7 @@ pub(crate) async fn users(State(state): State<SharedState>, user: CurrentUser, j
     user.require(VERIFIERS)?;
     let members = organisations::members(&state, &user).await?;
     let is_primary = user.role == Role::VerifierPrimary;
+    let joins = if is_primary { organisations::join_requests(&state, &user).await? } else { Vec::new() };
     let locale = user.tenant.locale;
     let me = user.user.id.clone();
     render(
@@ -31,7 +32,7 @@ pub(crate) async fn users(State(state): State<SharedState>, user: CurrentUser, j
         "verifier_users.html",
         StatusCode::OK,
         context! {
-            members => members, is_primary => is_primary, me => me,
+            members => members, is_primary => is_primary, me => me, joins => joins,
         },
     )
 }
@@ -69,6 +70,7 @@ pub(crate) async fn add_user(
         Ok(()) => Ok(Redirect::to("/verifier/users").into_response()),
         Err(e) if e.is_refusal() => {
             let members = organisations::members(&state, &user).await?;
+            let joins = organisations::join_requests(&state, &user).await?;
             let locale = user.tenant.locale;
             let me = user.user.id.clone();
             render(
@@ -79,7 +81,7 @@ pub(crate) async fn add_user(
                 "verifier_users.html",
                 e.status,
                 context! {
-                    members => members, is_primary => true, me => me, error => e.for_page(),
+                    members => members, is_primary => true, me => me, joins => joins, error => e.for_page(),
                 },
             )
         }
@@ -108,5 +110,22 @@ pub(crate) async fn hand_over(
 ) -> AppResult<Response> {
     user.require(&[Role::VerifierPrimary])?;
     organisations::hand_over(&state, &user, id).await?;
+    Ok(Redirect::to("/verifier/users").into_response())
+}
+
+/// `POST /verifier/users/join/{id}/{approve|reject}`: the primary user decides a request to join
+/// (R-ORG-JOIN); the person is emailed either way.
+pub(crate) async fn decide_join(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path((id, action)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<CsrfOnly>,
+) -> AppResult<Response> {
+    let approve = match action.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(crate::error::HttpError::not_found()),
+    };
+    organisations::decide_join(&state, &user, &id, approve).await?;
     Ok(Redirect::to("/verifier/users").into_response())
 }

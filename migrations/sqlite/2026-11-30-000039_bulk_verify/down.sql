@@ -1,0 +1,2 @@
+DROP TABLE bulk_verification_rows;
+DROP TABLE bulk_verifications;
