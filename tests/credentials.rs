@@ -254,15 +254,7 @@ async fn r_credential_an_enquiry_revokes_the_old_version_on_every_node(backend: 
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
     let entry = confirmed(&http, &srv, &csrf, &session, "Wiktor").await;
     let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n0001,graded,172,C,B2,170,175,168,172,175\n";
-    let res = http
-        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(crate::centre::import_csv(&http, &srv, &csrf, &session, csv).await, 200);
     let res = http.get(srv.url(&format!("/api/v1/entries/{entry}/credential"))).send().await.unwrap();
     assert_eq!(res.status(), 404, "no credential before the release (R-RELEASE)");
     srv.clock.set(Utc.with_ymd_and_hms(2027, 1, 20, 10, 0, 0).unwrap());

@@ -44,15 +44,7 @@ async fn r_results_window_lists_overdue_results_until_they_arrive(backend: Backe
 
     // Once the result arrives it is no longer listed.
     let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n0001,graded,172,C,B2,170,175,168,172,175\n";
-    let res = http
-        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
-        .header("x-csrf-token", &csrf2)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(crate::centre::import_csv(&http, &srv, &csrf2, &session, csv).await, 200);
     assert!(missing(&http, &srv).await.is_empty());
     let page = http.get(srv.url("/centre")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("No result is overdue."), "{page}");

@@ -115,15 +115,7 @@ async fn r_school_entry_link_group_entry_and_results(backend: Backend) {
 
     // Results: not before the release; after it, without any share; not for the other school.
     let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n0001,graded,172,C,B2,170,175,168,172,175\n0002,graded,181,A,C1,180,182,179,184,180\n";
-    let res = centre
-        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
-        .header("x-csrf-token", &ccsrf)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(crate::centre::import_csv(&centre, &srv, &ccsrf, &session, csv).await, 200);
     let (_, r) = send(school.get(srv.url("/api/v1/verifier/school/results"))).await;
     assert!(r.as_array().unwrap().iter().all(|x| x["released"] == false && x["overall_score"].is_null()), "{r}");
     srv.clock.set(Utc.with_ymd_and_hms(2027, 1, 20, 10, 0, 0).unwrap());
