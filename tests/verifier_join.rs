@@ -172,6 +172,20 @@ async fn people_ask_to_join_and_the_primary_user_decides(backend: Backend) {
     for action in ["organisation.join_requested", "organisation.join_approved", "organisation.join_rejected"] {
         assert!(!audit::recent(&mut c, w.org_a.id, Some(action), 5).unwrap().is_empty(), "{action}");
     }
+    // No account is needed, so one address may ask 10 times an hour (6 so far); then 429.
+    let ask = || {
+        reqwest::Client::new()
+            .post(srv.url("/api/v1/organisations/join"))
+            .json(&json!({"organisation": "nope", "first_name": "D", "family_name": "N", "job_title": "HR",
+                "email": "d@x.example"}))
+            .send()
+    };
+    for _ in 0..4 {
+        assert_eq!(ask().await.unwrap().status(), 400);
+    }
+    let res = ask().await.unwrap();
+    assert_eq!(res.status(), 429, "the 11th request from one address in an hour");
+    assert!(res.headers().contains_key("retry-after"));
     srv.stop().await;
 }
 

@@ -80,11 +80,22 @@ impl JoinForm {
     }
 }
 
+/// Requests to join an organisation allowed per client address (an hour's window).
+pub const JOIN_REQUESTS_PER_ADDRESS: crate::rate::Budget =
+    crate::rate::Budget { max: 10, window: chrono::Duration::hours(1) };
+
 /// Records a request to join an approved organisation. An unknown, pending or refused code is
 /// `join_unknown_organisation` on the field `organisation`; an email that is a user of it already
-/// is `conflict_login`.
-pub async fn request_join(state: &AppState, form: &JoinForm) -> Result<(), AppError> {
+/// is `conflict_login`. At most [`JOIN_REQUESTS_PER_ADDRESS`] from one address (429 beyond).
+pub async fn request_join(state: &AppState, address: std::net::IpAddr, form: &JoinForm) -> Result<(), AppError> {
     let (code, person) = form.check()?;
+    // No account is needed and every request may email a primary user: limited per address,
+    // counted in the database (so across the nodes of a region).
+    state
+        .rate
+        .take(&[(format!("join:addr:{address}"), JOIN_REQUESTS_PER_ADDRESS)])
+        .await?
+        .map_err(AppError::too_many)?;
     let now = state.clock.now();
     let unknown = {
         let code = code.clone();

@@ -4,7 +4,7 @@ use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::routes::api::ApiUser;
 use crate::state::SharedState;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use tessera_app::organisations::{self, JoinForm, JoinRequestView};
 
@@ -12,9 +12,13 @@ use tessera_app::organisations::{self, JoinForm, JoinRequestView};
 /// refuses, and the person is emailed either way. An unknown code is 400
 /// `join_unknown_organisation` on `organisation`; each field's refusal names the field.
 #[utoipa::path(post, path = "/v1/organisations/join", tag = "verifier", request_body = JoinForm,
-    responses((status = 202), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn request_join(State(state): State<SharedState>, Json(form): Json<JoinForm>) -> AppResult<StatusCode> {
-    organisations::request_join(&state, &form).await?;
+    responses((status = 202), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn request_join(
+    State(state): State<SharedState>,
+    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    Json(form): Json<JoinForm>,
+) -> AppResult<StatusCode> {
+    organisations::request_join(&state, addr.ip(), &form).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -5,7 +5,7 @@ use crate::auth::{CsrfForm, CsrfProtected, MaybeUser};
 use crate::error::AppResult;
 use crate::routes::pages::{render, visitor_locale};
 use crate::state::SharedState;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
@@ -47,12 +47,13 @@ impl CsrfProtected for JoinPost {
 /// `POST /organisations/join`: records the request; each refusal is shown beside its field.
 pub(crate) async fn join_submit(
     State(state): State<SharedState>,
+    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
     CsrfForm(post): CsrfForm<JoinPost>,
 ) -> AppResult<Response> {
     let locale = visitor_locale(&headers);
-    match organisations::request_join(&state, &post.form).await {
+    match organisations::request_join(&state, addr.ip(), &post.form).await {
         Ok(()) => {
             render(&state, jar, &MaybeUser(None), locale, "org_join.html", StatusCode::OK, context! { sent => true })
         }
