@@ -203,6 +203,12 @@ fn file_error() -> AppError {
     AppError::at(ErrorCode::GroupEntryFile, "file").arg("max", GROUP_MAX)
 }
 
+/// A refusal of row `row` of a group entry: the column as the field, the problem in `locale`.
+fn row_error(row: usize, e: &AppError, locale: tessera_domain::Locale) -> AppError {
+    let column = e.field().unwrap_or("file").to_owned();
+    AppError::at(ErrorCode::GroupEntryRow, column).arg("row", row).arg("problem", e.text(locale))
+}
+
 /// Reads a group entry file: one [`EntryInput`] a row, with its row number.
 fn read_rows(csv_bytes: &[u8], session_id: &str) -> AppResult<Vec<(usize, EntryInput)>> {
     let text =
@@ -218,7 +224,7 @@ fn read_rows(csv_bytes: &[u8], session_id: &str) -> AppResult<Vec<(usize, EntryI
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
-        let record = record.map_err(|_| AppError::at(ErrorCode::GroupEntryFile, "file").arg("max", GROUP_MAX))?;
+        let record = record.map_err(|_| file_error())?;
         let cell =
             |name: &str| header.iter().position(|h| h == name).and_then(|p| record.get(p)).unwrap_or("").to_owned();
         let opt = |name: &str| Some(cell(name)).filter(|s| !s.is_empty());
@@ -268,10 +274,7 @@ pub async fn group_entry(
     let day = today(&centre, state.clock.now());
     for (row, input) in &rows {
         if let Err(e) = check_person(input, day) {
-            let column = e.field().unwrap_or("file").to_owned();
-            return Err(AppError::at(ErrorCode::GroupEntryRow, column)
-                .arg("row", row)
-                .arg("problem", e.text(v.locale)));
+            return Err(row_error(*row, &e, v.locale));
         }
     }
     let sid = session_id.to_owned();
@@ -290,10 +293,9 @@ pub async fn group_entry(
     let mut entered = Vec::new();
     for (row, input) in rows {
         let name = format!("{} {}", input.first_name, input.family_name);
-        let receipt = submit_entry(state, &centre, input, Some(v.actor_id.clone())).await.map_err(|e| {
-            let column = e.field().unwrap_or("file").to_owned();
-            AppError::at(ErrorCode::GroupEntryRow, column).arg("row", row).arg("problem", e.text(v.locale))
-        })?;
+        let receipt = submit_entry(state, &centre, input, Some(v.actor_id.clone()))
+            .await
+            .map_err(|e| row_error(row, &e, v.locale))?;
         let (eid, now) = (receipt.entry_id.clone(), state.clock.now());
         state.db.call(move |c| repo::record_entries(c, cid, school, &[eid], now)).await?;
         entered.push(GroupEntered {
@@ -387,16 +389,16 @@ pub async fn results(state: &AppState, v: &Verifier) -> AppResult<Vec<SchoolStud
 }
 
 /// The school that can see the result of entry `entry_id` of `centre`, for the candidate.
-pub async fn school_name_of_entry(state: &AppState, centre: TenantId, entry_id: &str) -> AppResult<Option<String>> {
-    let eid = entry_id.to_owned();
-    Ok(state
-        .db
-        .call(move |c| match repo::school_of_entry(c, centre, &eid)? {
-            Some(school) => {
-                let id: TenantId = school.parse().map_err(|_| StorageError::Corrupt(format!("tenant id {school}")))?;
-                Ok(Some(tenants::by_id(c, id)?.name))
-            }
-            None => Ok(None),
-        })
-        .await?)
+pub fn school_name_in(
+    c: &mut tessera_storage::DbConnection,
+    centre: TenantId,
+    entry_id: &str,
+) -> Result<Option<String>, StorageError> {
+    match repo::school_of_entry(c, centre, entry_id)? {
+        Some(school) => {
+            let id: TenantId = school.parse().map_err(|_| StorageError::Corrupt(format!("tenant id {school}")))?;
+            Ok(Some(tenants::by_id(c, id)?.name))
+        }
+        None => Ok(None),
+    }
 }

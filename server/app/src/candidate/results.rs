@@ -127,17 +127,23 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
     let rows = state.db.call(move |c| repo::exams_of(c, tid, &cid, now)).await?;
     let mut views: Vec<CandidateExamView> = rows.into_iter().map(|e| exam_view(e, tenant)).collect();
     let released: Vec<String> = views.iter().filter(|v| v.result.is_some()).map(|v| v.entry_id.clone()).collect();
-    let checks = state
+    let all: Vec<String> = views.iter().map(|v| v.entry_id.clone()).collect();
+    let (checks, schools) = state
         .db
         .call(move |c| {
-            released
+            let checks = released
                 .into_iter()
                 .map(|e| Ok((tessera_storage::repo::credentials::checks_for_entry(c, tid, &e)?, e)))
-                .collect::<Result<Vec<_>, tessera_storage::StorageError>>()
+                .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
+            let schools = all
+                .iter()
+                .map(|e| crate::schools::school_name_in(c, tid, e))
+                .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
+            Ok((checks, schools))
         })
         .await?;
-    for v in views.iter_mut() {
-        v.school_name = crate::schools::school_name_of_entry(state, tid, &v.entry_id).await?;
+    for (v, school) in views.iter_mut().zip(schools) {
+        v.school_name = school;
     }
     for (rows, entry) in checks {
         if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {

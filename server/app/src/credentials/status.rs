@@ -41,27 +41,31 @@ pub async fn status_list(state: &AppState, slug: &str, list: u64) -> Result<Sign
         (slug.to_owned(), state.credential_keys.clone(), state.settings.public_url.clone(), state.clock.now());
     let from = list.checked_sub(1).map(|l| l * STATUS_LIST_BITS).ok_or_else(AppError::not_found)? as i64;
     let to = from + STATUS_LIST_BITS as i64;
-    let (tenant, revoked, next) = state
+    let (tenant, revoked, next, current_key) = state
         .db
         .call(move |c| {
             let tenant = tessera_storage::repo::tenants::by_slug(c, &slug)?;
             let revoked = repo::revoked_indexes(c, tenant.id, from, to)?;
             let next = repo::next_status_index(c, tenant.id)?;
-            Ok((tenant, revoked, next))
+            let current_key = repo::keys(c, tenant.id)?.into_iter().find(|k| k.retired_at.is_none()).map(|k| k.key_id);
+            Ok((tenant, revoked, next, current_key))
         })
         .await?;
     if tenant.kind != TenantKind::Centre || (list > 1 && from >= next) {
         return Err(AppError::not_found());
     }
-    let db = state.db.clone();
     let tid = tenant.id;
-    let (key_id, key) = db.call(move |c| Ok(keys::signing_key(c, tid, &wrap))).await??;
     {
+        // A list signed with the current key over the same revoked bits is served as it is: the
+        // key is unsealed only to sign a new one.
         let cache = state.status_lists.cache.lock().expect("status list cache");
-        if let Some(hit) = cache.get(&(tid, list)).filter(|h| h.revoked == revoked && h.key_id == key_id) {
+        if let Some(hit) =
+            cache.get(&(tid, list)).filter(|h| h.revoked == revoked && Some(&h.key_id) == current_key.as_ref())
+        {
             return Ok(hit.list.clone());
         }
     }
+    let (key_id, key) = state.db.call(move |c| Ok(keys::signing_key(c, tid, &wrap))).await??;
     let mut bits = StatusList::new();
     for i in &revoked {
         bits.set((*i - from) as u64, true);
