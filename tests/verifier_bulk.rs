@@ -49,11 +49,12 @@ async fn bulk_downloads_and_history(backend: Backend) {
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[0].starts_with("First name,Family name,Date of birth,ID number,Email"), "{csv}");
+    // UTF-8 with a byte-order mark, so Excel reads the accents; headers and statuses in words.
+    assert!(lines[0].starts_with("\u{feff}First name,Family name,Date of birth,ID number,Email"), "{csv}");
     assert!(csv.contains("Łukasz,Kowalski,2001-02-03,PL078000001"), "{csv}");
     assert!(csv.contains("Reading 160; Speaking 164; Use of English 161"), "{csv}");
     let szabo = lines.iter().find(|l| l.contains("Szabó")).unwrap();
-    assert!(szabo.contains(",X,") && !szabo.contains("Reading"), "{szabo}");
+    assert!(szabo.contains(",Absent from part of the exam (X),") && !szabo.contains("Reading"), "{szabo}");
 
     // A custom template: chosen fields, order and headers; bad ones are refused.
     let res = a
@@ -115,6 +116,16 @@ async fn bulk_downloads_and_history(backend: Backend) {
     let templates: Value =
         b.get(srv.url("/api/v1/verifier/download-templates")).send().await.unwrap().json().await.unwrap();
     assert_eq!(templates.as_array().unwrap().len(), 1, "only the default template: {templates}");
+
+    // An organisation working in Polish gets Polish headers and statuses.
+    {
+        use diesel::RunQueryDsl;
+        let mut c = srv.db().conn().unwrap();
+        diesel::sql_query("UPDATE tenants SET locale = 'pl' WHERE slug = 'org-a'").execute(&mut *c).unwrap();
+    }
+    let polish = post(json!({"share_ids": ids, "format": "csv"})).await.unwrap().text().await.unwrap();
+    assert!(polish.starts_with("\u{feff}Imię,Nazwisko,Data urodzenia,Numer ID,E-mail"), "{polish}");
+    assert!(polish.contains("Łukasz,Kowalski") && polish.contains(",Wynik wystawiony,"), "{polish}");
     srv.stop().await;
 }
 

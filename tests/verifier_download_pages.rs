@@ -209,7 +209,7 @@ async fn bulk_download_pages_with_templates_and_history(backend: Backend) {
     let csv_id = res.headers()["x-download-id"].to_str().unwrap().to_owned();
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "SoR,Surname,Score", "{csv}");
+    assert_eq!(lines[0], "\u{feff}SoR,Surname,Score", "{csv}");
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines.contains(&"SOR-2026-00001,Kowalski,170"), "{csv}");
     assert!(lines.contains(&"SOR-2026-00002,Szabó,"), "no score for X: {csv}");

@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod candidate;
 pub mod centre;
 pub mod credentials;
+pub mod datafile;
 pub mod documents;
 pub mod error;
 pub mod health;

@@ -28,7 +28,8 @@ pub const DEFAULT_TEMPLATE_NAME: &str = "Default (every field)";
 pub async fn templates(state: &AppState, v: &Verifier) -> AppResult<Vec<TemplateView>> {
     let tenant = v.tenant;
     let rows = state.db.call(move |c| downloads::templates(c, tenant)).await?;
-    let mut out = vec![TemplateView { id: None, name: DEFAULT_TEMPLATE_NAME.into(), fields: default_columns() }];
+    let mut out =
+        vec![TemplateView { id: None, name: DEFAULT_TEMPLATE_NAME.into(), fields: default_columns(state, v.locale) }];
     for t in rows {
         out.push(TemplateView {
             id: Some(t.id),

@@ -9,34 +9,38 @@ mod download;
 pub use column_templates::*;
 pub use download::*;
 
+use crate::datafile::{self, Cell};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::verifier::{Verifier, file_safe, record, shared_sheet};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use tessera_domain::ErrorCode;
+use tessera_domain::labels::Labelled;
+use tessera_domain::results::ResultStatus;
+use tessera_domain::{ErrorCode, Locale};
 use tessera_storage::repo::downloads;
 use utoipa::ToSchema;
 
-/// Every field a data file can hold, with its default header: the default template.
-pub const FIELDS: &[(&str, &str)] = &[
-    ("first_name", "First name"),
-    ("family_name", "Family name"),
-    ("date_of_birth", "Date of birth"),
-    ("id_number", "ID number"),
-    ("email", "Email"),
-    ("exam_code", "Exam code"),
-    ("exam_name", "Exam"),
-    ("exam_date", "Exam date"),
-    ("centre_name", "Centre"),
-    ("place_of_entry", "Place of entry"),
-    ("sor_number", "Statement of Results number"),
-    ("status", "Status"),
-    ("overall_score", "Overall score"),
-    ("grade", "Grade"),
-    ("cefr", "CEFR level"),
-    ("components", "Scores by paper"),
-    ("shared_at", "Date shared"),
+/// Every field a data file can hold, in the default template's order; each one's header in the
+/// reader's language is the catalogue's `verifier.fields.<field>`.
+pub const FIELDS: &[&str] = &[
+    "first_name",
+    "family_name",
+    "date_of_birth",
+    "id_number",
+    "email",
+    "exam_code",
+    "exam_name",
+    "exam_date",
+    "centre_name",
+    "place_of_entry",
+    "sor_number",
+    "status",
+    "overall_score",
+    "grade",
+    "cefr",
+    "components",
+    "shared_at",
 ];
 
 /// One column of a data file.
@@ -48,9 +52,12 @@ pub struct Column {
     pub header: String,
 }
 
-/// The default template: every field, default headers.
-pub fn default_columns() -> Vec<Column> {
-    FIELDS.iter().map(|(f, h)| Column { field: (*f).into(), header: (*h).into() }).collect()
+/// The default template: every field, headers in `locale`.
+pub fn default_columns(state: &AppState, locale: Locale) -> Vec<Column> {
+    FIELDS
+        .iter()
+        .map(|f| Column { field: (*f).into(), header: state.templates.text(locale, &format!("verifier.fields.{f}")) })
+        .collect()
 }
 
 /// Checks a custom template's columns.
@@ -59,11 +66,10 @@ pub fn check_columns(cols: &[Column]) -> AppResult<()> {
         return Err(AppError::at(ErrorCode::SelectionSize, "fields").arg("min", 1).arg("max", 50));
     }
     for c in cols {
-        if !FIELDS.iter().any(|(f, _)| *f == c.field) {
-            let names: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
+        if !FIELDS.contains(&c.field.as_str()) {
             return Err(AppError::at(ErrorCode::InvalidChoice, "fields")
                 .arg("value", &c.field)
-                .arg("choices", names.join(", ")));
+                .arg("choices", FIELDS.join(", ")));
         }
         if c.header.trim().is_empty() || c.header.chars().count() > 100 {
             return Err(AppError::at(ErrorCode::Length, "fields").arg("min", 1).arg("max", 100));
@@ -82,44 +88,42 @@ pub struct File {
     pub bytes: Vec<u8>,
 }
 
+/// The cell of `field` for one shared result, in the reader's language and time zone: statuses
+/// in words, scores as numbers, the sharing instant in the organisation's zone.
 fn value(
+    state: &AppState,
+    v: &Verifier,
     field: &str,
     sheet: &tessera_storage::repo::centre::ResultSheet,
     centre: &tessera_storage::repo::tenants::Tenant,
     shared_at: chrono::NaiveDateTime,
-) -> String {
+) -> Cell {
     let r = &sheet.result;
-    let graded = r.status == "graded";
+    let graded = r.status == ResultStatus::Graded.code();
+    let text = |s: &str| Cell::Text(s.to_owned());
     match field {
-        "first_name" => sheet.candidate.first_name.clone(),
-        "family_name" => sheet.candidate.family_name.clone(),
-        "date_of_birth" => sheet.candidate.date_of_birth.to_string(),
-        "id_number" => sheet.candidate.id_number.clone(),
-        "email" => sheet.candidate.email.clone().unwrap_or_default(),
-        "exam_code" => sheet.exam.code.clone(),
-        "exam_name" => sheet.exam.name.clone(),
-        "exam_date" => sheet.session.written_date.to_string(),
-        "centre_name" => centre.name.clone(),
-        "place_of_entry" => centre.country.to_string(),
-        "sor_number" => r.sor_number.clone(),
-        "status" => r.status.clone(),
-        "overall_score" if graded => r.overall_score.map(|s| s.to_string()).unwrap_or_default(),
-        "grade" if graded => r.grade.clone().unwrap_or_default(),
-        "cefr" if graded => r.cefr.clone().unwrap_or_default(),
+        "first_name" => text(&sheet.candidate.first_name),
+        "family_name" => text(&sheet.candidate.family_name),
+        "date_of_birth" => Cell::Text(sheet.candidate.date_of_birth.to_string()),
+        "id_number" => text(&sheet.candidate.id_number),
+        "email" => text(sheet.candidate.email.as_deref().unwrap_or_default()),
+        "exam_code" => text(&sheet.exam.code),
+        "exam_name" => text(&sheet.exam.name),
+        "exam_date" => Cell::Text(sheet.session.written_date.to_string()),
+        "centre_name" => text(&centre.name),
+        "place_of_entry" => Cell::Text(centre.country.to_string()),
+        "sor_number" => text(&r.sor_number),
+        "status" => Cell::Text(state.templates.label(v.locale, "result_status", &r.status)),
+        "overall_score" if graded => r.overall_score.map_or(Cell::Text(String::new()), |s| Cell::Number(f64::from(s))),
+        "grade" if graded => text(r.grade.as_deref().unwrap_or_default()),
+        "cefr" if graded => text(r.cefr.as_deref().unwrap_or_default()),
         // R-RESULT-CODES: no component profile unless graded.
-        "components" if graded => {
-            sheet.components.iter().map(|c| format!("{} {}", c.component, c.score)).collect::<Vec<_>>().join("; ")
-        }
-        "shared_at" => shared_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        _ => String::new(),
+        "components" if graded => Cell::Text(
+            sheet.components.iter().map(|c| format!("{} {}", c.component, c.score)).collect::<Vec<_>>().join("; "),
+        ),
+        "shared_at" => Cell::Text(shared_at.and_utc().with_timezone(&v.timezone).format("%Y-%m-%d %H:%M").to_string()),
+        _ => Cell::Text(String::new()),
     }
-}
-
-/// A CSV cell: quoted when needed; a leading formula character is neutralised so a spreadsheet
-/// does not run it.
-fn csv_cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
-    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
 }
 
 /// Builds the file for `share_ids` (those no longer shared are left out) and records a download
@@ -154,41 +158,16 @@ async fn build(
             let bytes = zip.finish().map_err(AppError::internal)?.into_inner();
             File { name: format!("statements-{stamp}.zip"), content_type: "application/zip", bytes }
         }
-        "csv" => {
-            let mut out = String::new();
-            out.push_str(&cols.iter().map(|c| csv_cell(&c.header)).collect::<Vec<_>>().join(","));
-            out.push_str("\r\n");
-            for (share, sheet, centre) in &rows {
-                let line: Vec<String> =
-                    cols.iter().map(|c| csv_cell(&value(&c.field, sheet, centre, share.shared_at))).collect();
-                out.push_str(&line.join(","));
-                out.push_str("\r\n");
-            }
-            File {
-                name: format!("results-{stamp}.csv"),
-                content_type: "text/csv; charset=utf-8",
-                bytes: out.into_bytes(),
-            }
-        }
-        "xlsx" => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet_out = book.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (i, c) in cols.iter().enumerate() {
-                sheet_out.write_string_with_format(0, i as u16, &c.header, &bold).map_err(AppError::internal)?;
-            }
-            for (r, (share, sheet, centre)) in rows.iter().enumerate() {
-                for (i, c) in cols.iter().enumerate() {
-                    let v = value(&c.field, sheet, centre, share.shared_at);
-                    sheet_out.write_string((r + 1) as u32, i as u16, &v).map_err(AppError::internal)?;
-                }
-            }
-            let bytes = book.save_to_buffer().map_err(AppError::internal)?;
-            File {
-                name: format!("results-{stamp}.xlsx"),
-                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                bytes,
-            }
+        "csv" | "xlsx" => {
+            let headers: Vec<String> = cols.iter().map(|c| c.header.clone()).collect();
+            let cells: Vec<Vec<Cell>> = rows
+                .iter()
+                .map(|(share, sheet, centre)| {
+                    cols.iter().map(|c| value(state, v, &c.field, sheet, centre, share.shared_at)).collect()
+                })
+                .collect();
+            let format = datafile::Format::parse(format, "format")?;
+            datafile::write(format, &format!("results-{stamp}"), &headers, &cells)?
         }
         other => {
             return Err(AppError::at(ErrorCode::InvalidChoice, "format")
@@ -204,7 +183,7 @@ async fn build(
 
 async fn columns(state: &AppState, v: &Verifier, template_id: Option<&str>) -> AppResult<Vec<Column>> {
     match template_id {
-        None => Ok(default_columns()),
+        None => Ok(default_columns(state, v.locale)),
         Some(id) => {
             let (tenant, id) = (v.tenant, id.to_owned());
             let t = state.db.call(move |c| downloads::template(c, tenant, &id)).await.map_err(|e| match e {

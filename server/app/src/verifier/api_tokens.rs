@@ -58,6 +58,7 @@ pub async fn api_client(state: &AppState, token: &str) -> AppResult<Verifier> {
                     actor_id: format!("api:{}", client.id),
                     actor_name: format!("{} (API, {})", client.name, t.name),
                     locale: t.locale,
+                    timezone: t.timezone,
                 },
             };
             state.api_tokens.put(hash, caller.clone());

@@ -9,6 +9,7 @@
 
 use super::Verifier;
 use crate::centre::RefusedFile;
+use crate::datafile;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -446,7 +447,7 @@ fn report_cells(state: &AppState, locale: Locale, r: &VerificationRow) -> Vec<St
         r.exam_code.clone().unwrap_or_default(),
         d(r.exam_date),
         r.centre_name.clone().unwrap_or_default(),
-        r.result_status.clone().unwrap_or_default(),
+        r.result_status.as_deref().map(|s| state.templates.label(locale, "result_status", s)).unwrap_or_default(),
         r.overall_score.map(|s| s.to_string()).unwrap_or_default(),
         r.grade.clone().unwrap_or_default(),
         r.cefr.clone().unwrap_or_default(),
@@ -472,9 +473,7 @@ pub async fn bulk_report(
     format: &str,
     locale: Locale,
 ) -> AppResult<crate::bulk::File> {
-    if !matches!(format, "csv" | "xlsx") {
-        return Err(AppError::at(ErrorCode::InvalidChoice, "format").arg("value", format).arg("choices", "csv, xlsx"));
-    }
+    let format = datafile::Format::parse(format, "format")?;
     let (tenant, id2) = (v.tenant, id.to_owned());
     let (list, rows) = state.db.call(move |c| Ok((repo::get(c, tenant, &id2)?, repo::rows(c, tenant, &id2)?))).await?;
     if list.status != "done" {
@@ -485,36 +484,7 @@ pub async fn bulk_report(
     let headers: Vec<String> =
         REPORT_COLUMNS.iter().map(|k| state.templates.text(locale, &format!("bulk_verify.col.{k}"))).collect();
     let stamp = list.created_at.format("%Y%m%d-%H%M%S");
-    if format == "csv" {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-        let cell = |s: &str| if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
-        w.write_record(headers.iter().map(|h| cell(h))).map_err(AppError::internal)?;
-        for r in &rows {
-            w.write_record(report_cells(state, locale, r).iter().map(|s| cell(s))).map_err(AppError::internal)?;
-        }
-        let mut bytes = b"\xef\xbb\xbf".to_vec();
-        bytes.extend(w.into_inner().map_err(AppError::internal)?);
-        return Ok(crate::bulk::File {
-            name: format!("verification-{stamp}.csv"),
-            content_type: "text/csv; charset=utf-8",
-            bytes,
-        });
-    }
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (i, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, i as u16, h, &bold).map_err(AppError::internal)?;
-    }
-    for (n, r) in rows.iter().enumerate() {
-        for (i, s) in report_cells(state, locale, r).iter().enumerate() {
-            sheet.write_string((n + 1) as u32, i as u16, s).map_err(AppError::internal)?;
-        }
-    }
-    let bytes = book.save_to_buffer().map_err(AppError::internal)?;
-    Ok(crate::bulk::File {
-        name: format!("verification-{stamp}.xlsx"),
-        content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        bytes,
-    })
+    let cells: Vec<Vec<datafile::Cell>> =
+        rows.iter().map(|r| report_cells(state, locale, r).into_iter().map(datafile::Cell::from).collect()).collect();
+    datafile::write(format, &format!("verification-{stamp}"), &headers, &cells)
 }

@@ -57,6 +57,8 @@ pub struct Verifier {
     pub actor_name: String,
     /// Language of documents.
     pub locale: tessera_domain::Locale,
+    /// The organisation's time zone: instants in its files are written in it.
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Verifier {
@@ -68,6 +70,7 @@ impl Verifier {
             actor_id: user.user.id.clone(),
             actor_name: format!("{} ({})", user.user.display_name, user.tenant.name),
             locale: user.tenant.locale,
+            timezone: user.tenant.timezone,
         })
     }
 }

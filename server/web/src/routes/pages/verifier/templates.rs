@@ -31,7 +31,7 @@ fn blank_fields(state: &SharedState, locale: tessera_domain::Locale) -> Vec<Fiel
     FIELDS
         .iter()
         .enumerate()
-        .map(|(i, (f, _))| FieldRow {
+        .map(|(i, f)| FieldRow {
             field: f,
             include: false,
             order: (i + 1).to_string(),
@@ -84,19 +84,19 @@ fn columns_of(form: &FormPairs) -> (Vec<FieldRow>, Result<Vec<Column>, AppError>
     let ticked = form.all("include");
     let rows: Vec<FieldRow> = FIELDS
         .iter()
-        .map(|(f, _)| FieldRow {
+        .map(|f| FieldRow {
             field: f,
             include: ticked.iter().any(|t| t == f),
             order: form.one(&format!("order_{f}")).unwrap_or_default().trim().to_owned(),
             header: form.one(&format!("header_{f}")).unwrap_or_default().trim().to_owned(),
         })
         .collect();
-    if let Some(unknown) = ticked.iter().find(|t| !FIELDS.iter().any(|(f, _)| f == t)) {
+    if let Some(unknown) = ticked.iter().find(|t| !FIELDS.contains(&t.as_str())) {
         return (
             rows,
             Err(AppError::at(ErrorCode::InvalidChoice, "fields")
                 .arg("value", unknown)
-                .arg("choices", FIELDS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "))),
+                .arg("choices", FIELDS.join(", "))),
         );
     }
     let mut chosen = Vec::new();
