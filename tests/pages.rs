@@ -49,6 +49,82 @@ async fn the_start_page_finds_organisations_by_code() {
     srv.stop().await;
 }
 
+/// A signed-out visitor following a link to a page is asked to sign in and then lands on that
+/// page; a `next` that leaves the site is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deep_link_survives_signing_in() {
+    let srv = TestServer::start(Backend::Sqlite).await;
+    srv.demo();
+    let http = client();
+    let res = http.get(srv.url("/centre/calendar?view=month")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/?next=%2Fcentre%2Fcalendar%3Fview%3Dmonth");
+    // (The pages escape `/` as `&#x2f;` in attributes.)
+    let text = |html: String| html.replace("&#x2f;", "/");
+    let start = text(http.get(srv.url(&location(&res))).send().await.unwrap().text().await.unwrap());
+    assert!(start.contains("Sign in to see the page you asked for."), "{start}");
+    assert!(start.contains(r#"name="next" value="/centre/calendar?view=month""#), "{start}");
+    let res = http.get(srv.url("/go?tenant=pl078&next=%2Fcentre%2Fcalendar%3Fview%3Dmonth")).send().await.unwrap();
+    assert_eq!(location(&res), "/t/pl078/login?next=%2Fcentre%2Fcalendar%3Fview%3Dmonth");
+    let page = text(http.get(srv.url(&location(&res))).send().await.unwrap().text().await.unwrap());
+    assert!(page.contains(r#"name="next" value="/centre/calendar?view=month""#), "{page}");
+    let signed_in = |next: &'static str| {
+        let http = client();
+        let srv = &srv;
+        async move {
+            let page = http.get(srv.url("/t/pl078/login")).send().await.unwrap().text().await.unwrap();
+            let form = [
+                ("csrf", csrf_of(&page)),
+                ("login", "manager@pl078.example".into()),
+                ("password", DEMO_PASSWORD.into()),
+                ("next", next.into()),
+            ];
+            let res = http.post(srv.url("/t/pl078/login")).form(&form).send().await.unwrap();
+            assert_eq!(res.status(), 303);
+            location(&res)
+        }
+    };
+    assert_eq!(signed_in("/centre/calendar?view=month").await, "/centre/calendar?view=month");
+    // Another site, or a path that a browser reads as another host, is not followed.
+    assert_eq!(signed_in("https://evil.example/").await, "/centre");
+    assert_eq!(signed_in("//evil.example/x").await, "/centre");
+    assert_eq!(signed_in("/\\evil.example/x").await, "/centre");
+    srv.stop().await;
+}
+
+/// The start page offers the four languages, each named in itself; the choice is kept and wins
+/// over the browser's languages, on the start page and on an organisation's sign-in page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_page_offers_a_language_choice() {
+    let srv = TestServer::start(Backend::Sqlite).await;
+    srv.demo();
+    let http = client();
+    let get = |path: &'static str| {
+        let req = http.get(srv.url(path)).header("accept-language", "en");
+        async move { req.send().await.unwrap().text().await.unwrap().replace("&#x2f;", "/") }
+    };
+    let start = get("/").await;
+    for (code, name) in [("pl", "Polski"), ("hu", "Magyar"), ("it", "Italiano")] {
+        assert!(start.contains(&format!(r#"<a href="/language/{code}?back=%2F" lang="{code}""#)), "{start}");
+        assert!(start.contains(&format!(">{name}</a>")), "{start}");
+    }
+    assert!(start.contains(r#"<span lang="en" aria-current="true">English</span>"#), "{start}");
+    let res = http.get(srv.url("/language/hu?back=%2F")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/");
+    assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("tessera_lang=hu"));
+    let start = get("/").await;
+    assert!(start.contains("Üdvözli a Tessera") && start.contains(r#"lang="hu" aria-current="true""#), "{start}");
+    // The Polish centre's sign-in page follows the choice too.
+    let login = http.get(srv.url("/t/pl078/login")).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains("Bejelentkezés"), "{login}");
+    // An unknown language is not a page; going back never leaves the site.
+    assert_eq!(http.get(srv.url("/language/xx")).send().await.unwrap().status(), 404);
+    let res = http.get(srv.url("/language/it?back=https%3A%2F%2Fevil.example")).send().await.unwrap();
+    assert_eq!(location(&res), "/");
+    srv.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_renders_the_sign_in_page() {
     let srv = TestServer::start(Backend::Sqlite).await;

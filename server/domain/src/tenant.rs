@@ -201,6 +201,16 @@ impl Locale {
             Self::It => "it",
         }
     }
+
+    /// The language's name in itself, as a language choice shows it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::Pl => "Polski",
+            Self::Hu => "Magyar",
+            Self::It => "Italiano",
+        }
+    }
 }
 
 impl FromStr for Locale {

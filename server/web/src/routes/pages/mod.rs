@@ -27,6 +27,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
     Router::new()
         .route("/", get(account::index::show))
         .route("/go", get(account::index::go))
+        .route("/language/{code}", get(choose_language))
         .route("/t/{tenant}/login", get(account::login::show).post(account::login::submit))
         .route("/logout", post(account::login::logout))
         .route(
@@ -187,7 +188,62 @@ fn no_store() -> [(header::HeaderName, &'static str); 1] {
 
 /// The locale a visitor prefers, from `Accept-Language`, for pages outside any tenant.
 pub(crate) fn visitor_locale(headers: &axum::http::HeaderMap) -> Locale {
-    crate::error::accept_language(headers).unwrap_or(Locale::En)
+    chosen_locale(headers).or_else(|| crate::error::accept_language(headers)).unwrap_or(Locale::En)
+}
+
+/// The cookie that keeps the language a visitor chose on the start page.
+const LANGUAGE_COOKIE: &str = "tessera_lang";
+
+/// The language the visitor chose on the start page (`/language/{code}`), if any.
+pub(crate) fn chosen_locale(headers: &axum::http::HeaderMap) -> Option<Locale> {
+    CookieJar::from_headers(headers).get(LANGUAGE_COOKIE).and_then(|c| c.value().parse::<Locale>().ok())
+}
+
+/// `next` if it is a path on this site (`/...`, never `//host` or `/\host`, no control
+/// characters): where to go after signing in. Anything else is dropped, so a link cannot send a
+/// user who signs in to another site.
+pub(crate) fn local_path(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 2000
+        && !next.chars().any(|c| c.is_control());
+    ok.then(|| next.to_owned())
+}
+
+/// `?next=PATH`, URL-encoded, or nothing.
+pub(crate) fn next_query(next: Option<&str>) -> String {
+    match local_path(next) {
+        Some(p) => format!("?next={}", form_urlencoded::byte_serialize(p.as_bytes()).collect::<String>()),
+        None => String::new(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Back {
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// `GET /language/{code}?back=PATH`: keeps the visitor's language choice (a lasting cookie read
+/// before `Accept-Language`) and goes back to the page it was made on.
+async fn choose_language(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    crate::extract::Path(code): crate::extract::Path<String>,
+    crate::extract::Query(q): crate::extract::Query<Back>,
+) -> Result<Response, HttpError> {
+    let locale = code.parse::<Locale>().map_err(|_| HttpError::not_found())?;
+    let cookie = axum_extra::extract::cookie::Cookie::build((LANGUAGE_COOKIE, locale.as_str().to_owned()))
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.secure_cookies)
+        .same_site(axum_extra::extract::cookie::SameSite::Lax)
+        .permanent()
+        .build();
+    let back = local_path(q.back.as_deref()).unwrap_or_else(|| "/".to_owned());
+    Ok((jar.add(cookie), Redirect::to(&back)).into_response())
 }
 
 fn is_html(res: &Response) -> bool {
@@ -198,6 +254,10 @@ fn is_html(res: &Response) -> bool {
 /// the message in a page with the same status.
 async fn html_errors(State(state): State<SharedState>, mut req: Request, next: Next) -> Response {
     let asked = visitor_locale(req.headers());
+    // A signed-out visitor following a link comes back to it after signing in.
+    let wanted = (req.method() == axum::http::Method::GET)
+        .then(|| req.uri().path_and_query().map(|p| p.as_str().to_owned()))
+        .flatten();
     let caller = crate::error::CallerLocale::default();
     req.extensions_mut().insert(caller.clone());
     let res = next.run(req).await;
@@ -210,7 +270,7 @@ async fn html_errors(State(state): State<SharedState>, mut req: Request, next: N
         None => return res,
     };
     if err.status == StatusCode::UNAUTHORIZED {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&format!("/{}", next_query(wanted.as_deref()))).into_response();
     }
     // The signed-in user's language, as on every page; else the visitor's.
     let locale = caller.get().unwrap_or(asked);

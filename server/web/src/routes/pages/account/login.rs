@@ -5,11 +5,11 @@ use crate::auth::{
     login::{authenticate, tenant_for_login},
 };
 use crate::error::{AppResult, HttpError};
-use crate::extract::Path;
-use crate::routes::pages::render;
+use crate::extract::{Path, Query};
+use crate::routes::pages::{chosen_locale, local_path, render};
 use crate::state::SharedState;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
@@ -17,27 +17,37 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use tessera_domain::ErrorCode;
 
-/// `GET /t/{tenant}/login`.
+#[derive(Deserialize)]
+pub(crate) struct Next {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `GET /t/{tenant}/login[?next=PATH]`: in the language the visitor chose on the start page, else
+/// the organisation's.
 pub(crate) async fn show(
     State(state): State<SharedState>,
     user: MaybeUser,
     jar: CookieJar,
+    headers: HeaderMap,
     Path(slug): Path<String>,
+    Query(q): Query<Next>,
 ) -> AppResult<Response> {
     let tenant = tenant_for_login(&state, &slug).await?;
+    let next = local_path(q.next.as_deref());
     if let Some(u) = &user.0
         && u.tenant_id() == tenant.id
     {
-        return Ok(Redirect::to(u.role.home_path()).into_response());
+        return Ok(Redirect::to(next.as_deref().unwrap_or(u.role.home_path())).into_response());
     }
     render(
         &state,
         jar,
         &MaybeUser(None),
-        tenant.locale,
+        chosen_locale(&headers).unwrap_or(tenant.locale),
         "login.html",
         StatusCode::OK,
-        context! { slug => tenant.slug, tenant_name => tenant.name, kind => tenant.kind.as_str() },
+        context! { slug => tenant.slug, tenant_name => tenant.name, kind => tenant.kind.as_str(), next => next },
     )
 }
 
@@ -46,6 +56,9 @@ pub(crate) struct LoginForm {
     csrf: String,
     login: String,
     password: String,
+    /// The page to show after signing in (a path on this site; anything else is ignored).
+    #[serde(default)]
+    next: Option<String>,
 }
 
 impl CsrfProtected for LoginForm {
@@ -54,12 +67,14 @@ impl CsrfProtected for LoginForm {
     }
 }
 
-/// `POST /t/{tenant}/login`: on success a new session and the role's home page; on failure the
-/// form again with the reason and the status that says it (401, 423 locked, 429 throttled).
+/// `POST /t/{tenant}/login`: on success a new session and the page asked for before signing in,
+/// else the role's home page; on failure the form again with the reason and the status that says
+/// it (401, 423 locked, 429 throttled).
 pub(crate) async fn submit(
     State(state): State<SharedState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     jar: CookieJar,
+    headers: HeaderMap,
     Path(slug): Path<String>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
@@ -67,7 +82,8 @@ pub(crate) async fn submit(
     match authenticate(&state, &tenant, &form.login, &form.password, addr.ip()).await {
         Ok(actor) => {
             let jar = begin_session(&state, tenant.id, actor.user.id, crate::auth::clear_session_cookie(jar)).await?;
-            Ok((jar, Redirect::to(actor.role.home_path())).into_response())
+            let to = local_path(form.next.as_deref()).unwrap_or_else(|| actor.role.home_path().to_owned());
+            Ok((jar, Redirect::to(&to)).into_response())
         }
         Err(e)
             if matches!(
@@ -79,10 +95,11 @@ pub(crate) async fn submit(
                 &state,
                 jar,
                 &MaybeUser(None),
-                tenant.locale,
+                chosen_locale(&headers).unwrap_or(tenant.locale),
                 "login.html",
                 e.status,
-                context! { slug => tenant.slug, tenant_name => tenant.name, error => e.for_page(), login => form.login },
+                context! { slug => tenant.slug, tenant_name => tenant.name, error => e.for_page(), login => form.login,
+                next => local_path(form.next.as_deref()) },
             )?;
             res.headers_mut().insert("x-error-code", axum::http::HeaderValue::from_static(e.code().as_str()));
             Ok(res)
