@@ -49,6 +49,25 @@ async fn the_start_page_finds_organisations_by_code() {
     srv.stop().await;
 }
 
+/// The new-session form proposes the centre's own currency and time zone, with date fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_form_proposes_the_centres_currency_and_zone() {
+    let srv = TestServer::start(Backend::Sqlite).await;
+    srv.demo();
+    for (slug, login_name, currency, zone) in [
+        ("hu012", "staff@hu012.example", "HUF", "Europe&#x2f;Budapest"),
+        ("pl078", "manager@pl078.example", "PLN", "Europe&#x2f;Warsaw"),
+    ] {
+        let http = client();
+        assert_eq!(login(&http, &srv, slug, login_name, DEMO_PASSWORD).await.status(), 303);
+        let form = http.get(srv.url("/centre/sessions/new")).send().await.unwrap().text().await.unwrap();
+        assert!(form.contains(&format!(r#"name="currency" value="{currency}""#)), "{slug}: {form}");
+        assert!(form.contains(&format!(r#"name="release_timezone" value="{zone}""#)), "{slug}: {form}");
+        assert!(form.contains(r#"<input type="date" id="written_date" name="written_date""#), "{form}");
+    }
+    srv.stop().await;
+}
+
 /// A signed-out visitor following a link to a page is asked to sign in and then lands on that
 /// page; a `next` that leaves the site is ignored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -153,6 +153,27 @@ impl Country {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("ZZ")
     }
+
+    /// The currency fees are usually charged in here: what a new session's form proposes (the
+    /// centre can still type another). The euro where nothing else is known.
+    pub fn currency(&self) -> crate::money::Currency {
+        let code = match self.as_str() {
+            "PL" => "PLN",
+            "HU" => "HUF",
+            "CZ" => "CZK",
+            "RO" => "RON",
+            "BG" => "BGN",
+            "GB" => "GBP",
+            "CH" => "CHF",
+            "SE" => "SEK",
+            "DK" => "DKK",
+            "NO" => "NOK",
+            "TR" => "TRY",
+            "UA" => "UAH",
+            _ => "EUR",
+        };
+        crate::money::Currency::parse(code).expect("a three-letter code")
+    }
 }
 
 impl TryFrom<String> for Country {
@@ -313,6 +334,15 @@ pub fn parse_email(email: &str) -> Result<String, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_country_proposes_its_currency() {
+        let c = |code: &str| Country::parse(code).unwrap().currency().as_str().to_owned();
+        assert_eq!(
+            (c("pl"), c("HU"), c("IT"), c("GB"), c("ZZ")),
+            ("PLN".into(), "HUF".into(), "EUR".into(), "GBP".into(), "EUR".into())
+        );
+    }
 
     #[test]
     fn slugs_fold_polish_letters() {

@@ -27,6 +27,9 @@ pub(crate) async fn new_session(
     user.require(STAFF)?;
     let exams = read::exams(&state).await?;
     let locale = user.tenant.locale;
+    // The centre's own currency and time zone, not another country's.
+    let form =
+        json!({"currency": user.tenant.country.currency().as_str(), "release_timezone": user.tenant.timezone.name()});
     render(
         &state,
         jar,
@@ -34,7 +37,7 @@ pub(crate) async fn new_session(
         locale,
         "centre_session_new.html",
         StatusCode::OK,
-        context! { exams => exams, form => json!({}) },
+        context! { exams => exams, form => form },
     )
 }
 
