@@ -4,6 +4,7 @@
 
 mod support;
 
+mod admin_pages;
 mod after_exam;
 mod api;
 mod auth;

@@ -97,6 +97,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ConflictPrimary
         | C::ConflictTargetNotEmpty
         | C::ConflictRowCount
+        | C::ConflictTenantStatus
+        | C::InstallationTenant
+        | C::JobNotWaiting
         | C::BulkNotFinished
         | C::ApiAccessRequested
         | C::JoinPending => StatusCode::CONFLICT,

@@ -18,6 +18,7 @@ pub mod documents;
 pub mod error;
 pub mod health;
 pub mod i18n;
+pub mod mail_queue;
 pub mod notify;
 pub mod organisations;
 pub mod outbox;

@@ -24,6 +24,18 @@ pub struct TenantView {
     status: String,
 }
 
+impl TenantView {
+    /// The tenant's code.
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    /// The tenant's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl From<Tenant> for TenantView {
     fn from(t: Tenant) -> Self {
         Self {
@@ -108,4 +120,47 @@ pub fn create_in(
         }
         Ok(t)
     })
+}
+
+/// Suspends the tenant with code `slug` (`suspend`: active to suspended: its users are signed out
+/// at their next request and cannot sign in) or reactivates it (suspended to active), audited in
+/// the admin's tenant. The installation's own tenant is never suspended.
+pub async fn change_status(state: &AppState, user: &Actor, slug: &str, suspend: bool) -> Result<TenantView, AppError> {
+    use tessera_domain::labels::{Labelled, TenantStatus};
+    use tessera_domain::{ErrorCode, TenantKind};
+    user.require(&[Role::InstallationAdmin])?;
+    let (from, to, action) = if suspend {
+        (TenantStatus::Active, TenantStatus::Suspended, "tenant.suspend")
+    } else {
+        (TenantStatus::Suspended, TenantStatus::Active, "tenant.reactivate")
+    };
+    let (slug, now) = (slug.to_owned(), state.clock.now());
+    let (admin_tenant, actor) = (user.tenant_id(), user.user.id.clone());
+    let changed = state
+        .db
+        .call(move |c| {
+            tessera_storage::transaction(c, |c| {
+                let t = tenants::by_slug(c, &slug)?;
+                if t.kind == TenantKind::Installation {
+                    return Ok(Err(AppError::at(ErrorCode::InstallationTenant, "tenant")));
+                }
+                let Some(t) = tenants::change_status(c, &slug, from.code(), to.code())? else {
+                    return Ok(Err(AppError::at(ErrorCode::ConflictTenantStatus, "tenant").arg("tenant", &t.name)));
+                };
+                if suspend {
+                    tessera_storage::repo::auth::delete_tenant_sessions(c, t.id)?;
+                }
+                let ev = AuditEvent {
+                    actor: Some(&actor),
+                    action,
+                    target: Some(&t.slug),
+                    details: json!({"from": from.code(), "to": to.code()}),
+                    request_id: None,
+                };
+                audit::append(c, admin_tenant, &ev, now)?;
+                Ok(Ok(t))
+            })
+        })
+        .await??;
+    Ok(changed.into())
 }

@@ -374,6 +374,12 @@ error_codes! {
     ConflictTargetNotEmpty = "conflict_target_not_empty",
     /// A copied table's row count differs.
     ConflictRowCount = "conflict_row_count",
+    /// The tenant's status changed meanwhile (someone else suspended or reactivated it).
+    ConflictTenantStatus = "conflict_tenant_status",
+    /// The installation's own tenant cannot be suspended: its admins would be locked out.
+    InstallationTenant = "installation_tenant",
+    /// The email is not waiting to be tried again: it is being sent, or was sent.
+    JobNotWaiting = "job_not_waiting",
 }
 
 impl std::fmt::Display for ErrorCode {

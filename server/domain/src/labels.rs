@@ -62,6 +62,20 @@ labelled!(
 );
 
 labelled!(
+    /// Where a queued job (an email, a webhook delivery, ...) stands.
+    JobStatus, "status.job.", {
+        /// Waiting for its turn, or for its next attempt after a failure.
+        Queued => "queued",
+        /// A worker runs it.
+        Running => "running",
+        /// Done.
+        Done => "done",
+        /// Failed on every attempt.
+        Failed => "failed",
+    }
+);
+
+labelled!(
     /// An exam session's state.
     SessionStatus, "status.session.", {
         /// Taking entries.
@@ -340,6 +354,7 @@ macro_rules! groups {
 
 const GROUPS: &[Group] = groups!(
     "tenant_status" => TenantStatus,
+    "job_status" => JobStatus,
     "session_status" => SessionStatus,
     "entry_status" => EntryStatus,
     "result_status" => ResultStatus,

@@ -46,6 +46,8 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verifier_lookup.html",
     "org_signup.html",
     "admin_organisations.html",
+    "admin_confirm.html",
+    "admin_mail.html",
     "verifier_users.html",
     "verifier_download_controls.html",
     "verifier_downloads.html",

@@ -93,6 +93,11 @@ pub fn delete_user_sessions(conn: &mut DbConnection, tenant: TenantId, user_id: 
     .execute(conn)?)
 }
 
+/// Ends every session of a tenant's users (the tenant was suspended).
+pub fn delete_tenant_sessions(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<usize> {
+    Ok(diesel::delete(auth_sessions::table.filter(auth_sessions::tenant_id.eq(tid(tenant)))).execute(conn)?)
+}
+
 /// Stores a password-reset token hash valid until `expires_at`.
 pub fn create_reset(
     conn: &mut DbConnection,

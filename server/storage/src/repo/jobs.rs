@@ -178,3 +178,45 @@ pub fn reschedule(conn: &mut DbConnection, tenant: TenantId, key: &str, run_at: 
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// The installation's jobs of `kind` that need a person: failed for good, or waiting to be tried
+/// again after a failure; newest first, every tenant (for the installation admin's mail queue).
+pub fn troubled(conn: &mut DbConnection, kind: &str, limit: i64) -> StorageResult<Vec<Job>> {
+    Ok(jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq("failed").or(jobs::status.eq("queued").and(jobs::attempts.gt(0))))
+        .order(jobs::created_at.desc())
+        .limit(limit)
+        .select(Job::as_select())
+        .load(conn)?)
+}
+
+/// Runs the job `id` of `tenant` again now, from its first attempt, if it failed for good or is
+/// waiting after a failure. Returns false when there is no such job (it runs, or it is done).
+pub fn retry(conn: &mut DbConnection, tenant: TenantId, id: &str, now: DateTime<Utc>) -> StorageResult<bool> {
+    let n = diesel::update(
+        jobs::table
+            .filter(jobs::tenant_id.eq(tid(tenant)))
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("failed").or(jobs::status.eq("queued").and(jobs::attempts.gt(0)))),
+    )
+    .set((
+        jobs::status.eq("queued"),
+        jobs::attempts.eq(0),
+        jobs::run_at.eq(now.naive_utc()),
+        jobs::finished_at.eq(None::<chrono::NaiveDateTime>),
+        jobs::lease_until.eq(None::<chrono::NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The kind of the job `id` of `tenant`, if there is one.
+pub fn kind_of(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<Option<String>> {
+    Ok(jobs::table
+        .filter(jobs::tenant_id.eq(tid(tenant)))
+        .filter(jobs::id.eq(id))
+        .select(jobs::kind)
+        .first(conn)
+        .optional()?)
+}

@@ -111,6 +111,15 @@ pub fn list(conn: &mut DbConnection) -> StorageResult<Vec<Tenant>> {
     rows.into_iter().map(Tenant::try_from).collect()
 }
 
+/// Moves the tenant with code `slug` from status `from` to `to`. Returns the tenant as it now
+/// is, or `None` when it is not in `from` (someone else changed it first).
+pub fn change_status(conn: &mut DbConnection, slug: &str, from: &str, to: &str) -> StorageResult<Option<Tenant>> {
+    let n = diesel::update(tenants::table.filter(tenants::slug.eq(slug)).filter(tenants::status.eq(from)))
+        .set(tenants::status.eq(to))
+        .execute(conn)?;
+    if n == 1 { by_slug(conn, slug).map(Some) } else { Ok(None) }
+}
+
 /// The tenant with this code.
 pub fn by_slug(conn: &mut DbConnection, slug: &str) -> StorageResult<Tenant> {
     tenants::table.filter(tenants::slug.eq(slug)).select(TenantRow::as_select()).first(conn)?.try_into()
