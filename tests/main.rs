@@ -27,6 +27,7 @@ mod ops;
 mod pages;
 mod plugin_settings;
 mod plugins;
+mod public_pages;
 mod region;
 mod results_import;
 mod results_window;

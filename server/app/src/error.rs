@@ -150,6 +150,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::InvalidIdNumber
         | C::InvalidSecretNumber
         | C::TermsNotAccepted
+        | C::RegulationsNotAccepted
         | C::NoResultChosen
         | C::NotShareable
         | C::UnknownVerifier

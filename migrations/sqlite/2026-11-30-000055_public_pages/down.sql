@@ -1,0 +1,3 @@
+DROP TABLE public_forms;
+DROP TABLE regulations_acceptances;
+DROP TABLE centre_regulations;
