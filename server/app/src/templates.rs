@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "documents/confirmation_of_entry.txt",
     "email/entry_received.txt",
     "email/entry_cancelled.txt",
+    "email/certificate_arrived.txt",
     "email/coe.txt",
     "email/candidate_signup.txt",
     "email/results_released.txt",

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tessera_app::centre::public_pages::{self as ops, CalendarSession, PublicFormView, RegulationsView};
 use tessera_app::centre::read::public_centre;
 use tessera_domain::ErrorCode;
+use tessera_domain::public_pages::PublicFormKind;
 
 /// The centre's session calendar (no account): upcoming open sessions with fees, deadlines and
 /// places left (R-PUBLIC-CALENDAR).
@@ -113,7 +114,7 @@ pub struct PublicFormUpload {
 /// its bytes), at most 5 MiB (R-PUBLIC-CALENDAR).
 #[utoipa::path(put, path = "/v1/public-forms/{kind}", tag = "centre", params(("kind" = String, Path)),
     request_body(content = PublicFormUpload, content_type = "multipart/form-data"),
-    responses((status = 200, body = PublicFormView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+    responses((status = 200, body = PublicFormView), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn publish_form(
     State(state): State<SharedState>,
     ApiUser(user): ApiUser,
@@ -121,6 +122,10 @@ pub async fn publish_form(
     mut form: Multipart,
 ) -> AppResult<Json<PublicFormView>> {
     user.require(STAFF)?;
+    // The kind names the resource: one that does not exist is not found, like a made-up id.
+    if <PublicFormKind as tessera_domain::Labelled>::from_code(&kind).is_none() {
+        return Err(HttpError::at(ErrorCode::NotFound, "kind"));
+    }
     let mut file = None;
     while let Some(part) = form.next_field().await? {
         if part.name() == Some("file") {
