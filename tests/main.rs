@@ -13,6 +13,7 @@ mod candidate_shares;
 mod centre;
 mod centre_bulk;
 mod centre_pages;
+mod certifying_statement;
 mod cli;
 mod core_rules;
 mod crawl;

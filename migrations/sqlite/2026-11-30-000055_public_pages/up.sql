@@ -26,3 +26,19 @@ CREATE TABLE public_forms (
     uploaded_by TEXT NOT NULL,
     PRIMARY KEY (tenant_id, kind)
 );
+-- Certifying Statements (R-NAME-SPELLING): issued instead of a name correction asked for 2 years
+-- or more after the certificate; the fee is the charge due on the entry for it.
+CREATE TABLE certifying_statements (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    id TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    name_on_certificate TEXT NOT NULL,
+    corrected_name TEXT NOT NULL,
+    fee_minor BIGINT NOT NULL,
+    currency TEXT NOT NULL,
+    issued_on DATE NOT NULL,
+    issued_by TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX certifying_statements_by_entry ON certifying_statements (tenant_id, entry_id);

@@ -88,6 +88,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::Collected
         | C::Destroyed
         | C::ReplacementRefused
+        | C::CertifyingStatementNotOffered
         | C::ConflictLogin
         | C::ConflictAccount
         | C::ConflictTenantCode

@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/password_reset.txt",
     "documents/statement_of_results.txt",
     "documents/confirmation_of_entry.txt",
+    "documents/certifying_statement.txt",
     "email/entry_received.txt",
     "email/entry_cancelled.txt",
     "email/certificate_arrived.txt",

@@ -1,4 +1,5 @@
-//! A centre's public pages (R-PUBLIC-CALENDAR): see the migration `2026-11-30-000055_public_pages`.
+//! A centre's public pages (R-PUBLIC-CALENDAR) and Certifying Statements (R-NAME-SPELLING): see the
+//! migration `2026-11-30-000055_public_pages`.
 
 diesel::table! {
     /// A centre's regulations: one text, versioned by when it was last updated.
@@ -34,4 +35,26 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(centre_regulations, regulations_acceptances, public_forms);
+diesel::table! {
+    /// A Certifying Statement issued instead of a late name correction (R-NAME-SPELLING), with
+    /// its fee: the charge due on the entry for it.
+    certifying_statements (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        entry_id -> Text,
+        name_on_certificate -> Text,
+        corrected_name -> Text,
+        fee_minor -> BigInt,
+        currency -> Text,
+        issued_on -> Date,
+        issued_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    centre_regulations,
+    regulations_acceptances,
+    public_forms,
+    certifying_statements
+);

@@ -334,6 +334,9 @@ pub struct EntryDetails {
     pub credentials: Vec<CredentialRecord>,
     /// The regulations accepted with a public entry (R-PUBLIC-CALENDAR).
     pub regulations_acceptance: Option<RegulationsAcceptance>,
+    /// Certifying Statements issued for it, newest first, each with its fee: the charges due on
+    /// the entry for them (R-NAME-SPELLING).
+    pub certifying_statements: Vec<crate::after_exam::CertifyingStatementView>,
 }
 
 /// The centre's regulations as accepted on the public entry form (R-PUBLIC-CALENDAR).
@@ -398,6 +401,10 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
                         revoked_at: r.revoked_at.map(|t| t.and_utc().to_rfc3339()),
                         revoked_reason: r.revoked_reason,
                     })
+                    .collect(),
+                certifying_statements: tessera_storage::repo::public_pages::certifying_statements(c, tenant, &id)?
+                    .into_iter()
+                    .map(Into::into)
                     .collect(),
                 regulations_acceptance: tessera_storage::repo::public_pages::acceptance(c, tenant, &id)?.map(|a| {
                     RegulationsAcceptance {

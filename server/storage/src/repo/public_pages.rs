@@ -135,3 +135,43 @@ pub fn put_form(conn: &mut DbConnection, tenant: TenantId, form: &PublicForm) ->
         Ok(old)
     })
 }
+
+/// A Certifying Statement issued instead of a late name correction (R-NAME-SPELLING).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema_public::certifying_statements)]
+pub struct CertifyingStatement {
+    pub tenant_id: String,
+    pub id: String,
+    pub entry_id: String,
+    /// The name as on the certificate (the name used at entry).
+    pub name_on_certificate: String,
+    /// The name as it should have been spelt.
+    pub corrected_name: String,
+    /// The fee charged for it: the charge due on the entry.
+    pub fee_minor: i64,
+    pub currency: String,
+    pub issued_on: chrono::NaiveDate,
+    pub issued_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Records a Certifying Statement.
+pub fn insert_certifying_statement(conn: &mut DbConnection, s: &CertifyingStatement) -> StorageResult<()> {
+    diesel::insert_into(crate::schema_public::certifying_statements::table).values(s).execute(conn)?;
+    Ok(())
+}
+
+/// The Certifying Statements of entry `entry_id` of centre `tenant`, newest first.
+pub fn certifying_statements(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+) -> StorageResult<Vec<CertifyingStatement>> {
+    use crate::schema_public::certifying_statements as cs;
+    Ok(cs::table
+        .filter(cs::tenant_id.eq(tid(tenant)))
+        .filter(cs::entry_id.eq(entry_id))
+        .order((cs::created_at.desc(), cs::id.desc()))
+        .select(CertifyingStatement::as_select())
+        .load(conn)?)
+}

@@ -97,6 +97,10 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(after_exam::certificates::collect))
         .routes(routes!(after_exam::certificates::replace))
         .routes(routes!(after_exam::certificates::name_correction))
+        .routes(routes!(
+            after_exam::certificates::issue_certifying_statement,
+            after_exam::certificates::certifying_statement
+        ))
         .routes(routes!(after_exam::timetable_change::timetable_change))
         .routes(routes!(candidate::signup::signup))
         .routes(routes!(candidate::results::results))

@@ -64,6 +64,8 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/candidate", get(candidate::results::home))
         .route("/t/{tenant}/signup", get(candidate::signup::signup_form).post(candidate::signup::signup_submit))
         .route("/candidate/results/{entry}/statement.pdf", get(candidate::results::statement))
+        .route("/candidate/results/{entry}/certifying-statement.pdf", get(candidate::results::certifying_statement))
+        .route("/centre/entries/{id}/certifying-statement.pdf", get(centre::public_pages::certifying_statement))
         .route("/candidate/results/{entry}/credential.json", get(candidate::results::credential))
         .route("/verify", get(credentials::verify::show).post(credentials::verify::submit))
         .route("/verify/{id}", get(credentials::verify::link))

@@ -158,3 +158,15 @@ pub(crate) async fn upload_form(
         Err(e) => Err(e.into()),
     }
 }
+
+/// `GET /centre/entries/{id}/certifying-statement.pdf`: the entry's newest Certifying Statement
+/// (R-NAME-SPELLING), for staff to print.
+pub(crate) async fn certifying_statement(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let (name, pdf) = tessera_app::after_exam::certifying_statement_pdf(&state, &user.tenant, &id).await?;
+    Ok(pdf_response(&name, pdf))
+}
