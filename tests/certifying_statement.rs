@@ -151,6 +151,23 @@ async fn r_name_spelling_certifying_statement_instead_of_a_late_correction(backe
     assert_eq!(login(&staff, &srv, "pl078", "manager@pl078.example", PASSWORD).await.status(), 303);
     let page = staff.get(srv.url(&format!("/centre/entries/{entry}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&format!("/centre/entries/{entry}/certifying-statement.pdf")), "{page}");
+    assert!(page.contains("Należność: 120.00 PLN"), "the charge due, in Polish: {page}");
+    // The page's form refuses a fee that is not an amount beside its own field.
+    let token = csrf_of(&page);
+    let res = staff
+        .post(srv.url(&format!("/centre/entries/{entry}/do/certifying_statement")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("statement_first_name", "Zofija"),
+            ("statement_family_name", "Nowakowska"),
+            ("statement_fee", "sto"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"id="statement_fee-error""#), "{html}");
     get_pdf(&staff, &srv, &format!("/centre/entries/{entry}/certifying-statement.pdf")).await;
 
     // The candidate downloads it from their results page; another entry id is not found.
