@@ -59,7 +59,7 @@ pub(crate) async fn post(
 pub(crate) fn adult(session: &str, first: &str, family: &str) -> Value {
     json!({"session_id": session, "first_name": first, "family_name": family, "date_of_birth": "1999-05-04",
            "email": format!("{}@mail.example", tessera_domain::tenant::slug_from_name(first)), "phone": "+48 600 100 200", "nationality": "PL",
-           "id_document_type": "national_id_card", "id_document_number": "ABC123456"})
+           "id_document_type": "national_id_card", "id_document_number": "ABC123456", "regulations_accepted": true})
 }
 
 /// Uploads a board results file (CSV) for `session` through the API; returns the status.
@@ -612,6 +612,7 @@ async fn centre_pages_without_javascript() {
         ("guardian_name", ""),
         ("guardian_contact", ""),
         ("special_arrangements", ""),
+        ("regulations_accepted", "yes"),
     ];
     form[6].1 = "other@mail.example";
     let res = visitor.post(srv.url("/t/pl078/enter")).form(&form).send().await.unwrap();

@@ -12,6 +12,7 @@ use tessera_domain::{Locale, TenantKind};
 use tessera_storage::repo::after_exam::{self, Case, Enquiry};
 use tessera_storage::repo::centre;
 use tessera_storage::repo::organisations::{self, Person};
+use tessera_storage::repo::public_pages;
 use tessera_storage::repo::tenants::{self, NewTenant};
 use tessera_storage::repo::workflows::{self, Document, Payment, RefundRequest};
 
@@ -248,6 +249,48 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
         workflows::issue_coe(&mut c, t.id, &entries[5], "not-a-real-hash", now).unwrap();
         workflows::set_session_status(&mut c, t.id, &sessions[1].id, "cancelled").unwrap();
         workflows::set_session_status(&mut c, t.id, &sessions[2].id, "closed").unwrap();
+        // R-PUBLIC-CALENDAR: regulations and a published form; R-NAME-SPELLING: a statement.
+        public_pages::set_regulations(&mut c, t.id, "1. First rule.\n\n2. Second rule.", "crawl", now).unwrap();
+        let file_id = uuid::Uuid::new_v4().to_string();
+        let dir = srv
+            .running
+            .as_ref()
+            .unwrap()
+            .state
+            .settings
+            .data_dir
+            .join("tenants")
+            .join(t.id.to_string())
+            .join("public_forms");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(&file_id), b"%PDF-1.4\n%%EOF\n").unwrap();
+        let form = public_pages::PublicForm {
+            tenant_id: tid.clone(),
+            kind: "withdrawal".into(),
+            file_id,
+            filename: "rezygnacja-2026.pdf".into(),
+            size_bytes: 15,
+            sha256: String::new(),
+            uploaded_at: at,
+            uploaded_by: "crawl".into(),
+        };
+        public_pages::put_form(&mut c, t.id, &form).unwrap();
+        let statement = public_pages::CertifyingStatement {
+            tenant_id: tid.clone(),
+            id: uuid::Uuid::new_v4().to_string(),
+            entry_id: entries[5].id.clone(),
+            name_on_certificate: "Jan Kowalski".into(),
+            corrected_name: "Jan Kowalsky".into(),
+            fee_minor: 12000,
+            currency: "PLN".into(),
+            issued_on: day,
+            issued_by: "crawl".into(),
+            created_at: at,
+        };
+        public_pages::insert_certifying_statement(&mut c, &statement).unwrap();
+        for path in ["/centre/public", "calendar", "regulations", "enter"] {
+            pages.push(if path.starts_with('/') { path.to_owned() } else { format!("/t/{slug}/{path}") });
+        }
         seeds.insert(slug, pages);
     }
     // An organisation waiting for the installation admin, and a withdrawn share for the candidate.

@@ -88,6 +88,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::Collected
         | C::Destroyed
         | C::ReplacementRefused
+        | C::CertifyingStatementNotOffered
         | C::ConflictLogin
         | C::ConflictAccount
         | C::ConflictTenantCode
@@ -153,6 +154,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::InvalidIdNumber
         | C::InvalidSecretNumber
         | C::TermsNotAccepted
+        | C::RegulationsNotAccepted
         | C::NoResultChosen
         | C::NotShareable
         | C::UnknownVerifier

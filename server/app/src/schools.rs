@@ -245,6 +245,7 @@ fn read_rows(csv_bytes: &[u8], session_id: &str) -> AppResult<Vec<(usize, EntryI
                 special_arrangements: None,
                 student_discount_claimed: false,
                 extra_time_condition: None,
+                regulations_accepted: false,
             },
         ));
     }

@@ -100,6 +100,13 @@ pub fn r_name_spelling(issued_on: Option<NaiveDate>, today: NaiveDate) -> NameCo
     }
 }
 
+/// R-NAME-SPELLING: a Certifying Statement (the name as on the certificate and as it should be)
+/// is offered, and may be issued, exactly where a correction is refused: from
+/// [`NAME_CORRECTION_YEARS`] years after the certificate was issued.
+pub fn r_name_spelling_certifying_statement(issued_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    r_name_spelling(issued_on, today) == NameCorrectionTerms::Refused
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +138,14 @@ mod tests {
         // A certificate of 29 February counts to 28 February five years on.
         assert!(r_cert_replacement(ALL, day("2024-02-29"), day("2029-02-28")).is_ok());
         assert!(r_cert_replacement(ALL, day("2024-02-29"), day("2029-03-01")).is_err());
+    }
+
+    #[test]
+    fn r_name_spelling_certifying_statement_only_where_a_correction_is_refused() {
+        let issued = Some(day("2026-03-14"));
+        assert!(!r_name_spelling_certifying_statement(None, day("2030-01-01")), "no certificate yet");
+        assert!(!r_name_spelling_certifying_statement(issued, day("2028-03-13")));
+        assert!(r_name_spelling_certifying_statement(issued, day("2028-03-14")));
     }
 
     #[test]

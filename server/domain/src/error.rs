@@ -193,6 +193,10 @@ error_codes! {
     InvalidSecretNumber = "invalid_secret_number",
     /// The terms were not accepted.
     TermsNotAccepted = "terms_not_accepted",
+    /// The centre's regulations were not accepted on the public entry form (R-PUBLIC-CALENDAR).
+    RegulationsNotAccepted = "regulations_not_accepted",
+    /// A Certifying Statement is issued only where a name correction is refused (R-NAME-SPELLING).
+    CertifyingStatementNotOffered = "certifying_statement_not_offered",
     /// No result was ticked to share.
     NoResultChosen = "no_result_chosen",
     /// A result that cannot be shared.

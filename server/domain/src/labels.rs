@@ -264,6 +264,24 @@ labelled!(
     }
 );
 
+labelled!(
+    /// A form a centre publishes for download on its public pages (R-PUBLIC-CALENDAR).
+    PublicFormKind, "public_form.", {
+        /// Consent to the exam-day photo.
+        PhotoConsent => "photo_consent",
+        /// A request for special arrangements.
+        SpecialArrangements => "special_arrangements",
+        /// A refund request on medical grounds.
+        MedicalRefund => "medical_refund",
+        /// A refund request after a bereavement.
+        Bereavement => "bereavement",
+        /// A withdrawal from the exam.
+        Withdrawal => "withdrawal",
+        /// An authorisation for another person to collect the certificate.
+        CollectionAuthorisation => "collection_authorisation",
+    }
+);
+
 impl Labelled for ResultStatus {
     const PREFIX: &'static str = "status.result.";
     const ALL: &'static [Self] =
@@ -371,6 +389,7 @@ const GROUPS: &[Group] = groups!(
     "delivery" => Delivery,
     "time_of_day" => TimeOfDay,
     "collector" => Collector,
+    "public_form" => PublicFormKind,
     "tenant_kind" => TenantKind,
     "role" => Role,
 );

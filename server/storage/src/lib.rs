@@ -9,6 +9,7 @@ pub mod schema;
 pub mod schema_candidate;
 pub mod schema_centre;
 pub mod schema_credentials;
+pub mod schema_public;
 pub mod schema_schools;
 pub mod schema_verifier;
 pub mod schema_webhooks;

@@ -63,4 +63,7 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verifier_bulk_verify_status.html",
     "admin_api_access.html",
     "org_join.html",
+    "public_calendar.html",
+    "public_regulations.html",
+    "centre_public.html",
 );

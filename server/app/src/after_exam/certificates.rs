@@ -3,6 +3,7 @@
 use crate::centre::{audit_event, today};
 use crate::error::AppError;
 use crate::state::AppState;
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::ErrorCode;
@@ -58,18 +59,25 @@ pub async fn certificates_arrived(
             })
         })
         .await?;
+    // The email is written in the candidate's language: the centre's (R-CERT-ARRIVAL).
+    let exam = if arrived.is_empty() {
+        String::new()
+    } else {
+        let sid = session_id.to_owned();
+        let code = state.db.call(move |c| centre::session(c, tid, &sid)).await?.exam_code;
+        crate::centre::read::exam_names(state).await?.get(&code).cloned().unwrap_or(code)
+    };
     for cand in &arrived {
         if let Some(to) = cand.email.clone() {
-            let body = format!(
-                "Hello {} {},\n\nYour certificate has arrived at {}. Collect it in person with a photo ID, send a person named on an authorisation form, or ask for a courier.\n",
-                cand.first_name, cand.family_name, tenant.name
-            );
-            let job = crate::outbox::EmailJob {
-                to,
-                subject: "Your certificate can be collected".into(),
-                body,
-                attachments: vec![],
-            };
+            let (subject, body) = state
+                .templates
+                .render_email(
+                    "email/certificate_arrived.txt",
+                    tenant.locale,
+                    context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => exam.clone() },
+                )
+                .map_err(AppError::internal)?;
+            let job = crate::outbox::EmailJob { to, subject, body, attachments: vec![] };
             crate::outbox::queue_email(state, tid, format!("certificate-arrived:{}:{}", cand.id, session_id), job)
                 .await?;
         }

@@ -6,6 +6,7 @@
 mod attendance;
 mod cases;
 mod certificates;
+mod certifying_statements;
 mod enquiries;
 mod name_corrections;
 mod retention;
@@ -14,6 +15,7 @@ mod speaking_day;
 pub use attendance::*;
 pub use cases::*;
 pub use certificates::*;
+pub use certifying_statements::*;
 pub use enquiries::*;
 pub use name_corrections::*;
 pub use retention::*;

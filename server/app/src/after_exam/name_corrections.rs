@@ -29,6 +29,9 @@ pub struct NameCorrection {
     pub terms: &'static str,
     /// The terms in words, in the centre's language.
     pub message: String,
+    /// Whether a Certifying Statement is offered instead (the correction is refused;
+    /// `POST /v1/entries/{id}/certifying-statement` issues it).
+    pub certifying_statement_offered: bool,
 }
 
 /// Corrects a misspelt name: free before certificates are printed, with a fee after, and
@@ -53,6 +56,7 @@ pub async fn correct_name(
         fee_applies: terms.fee_applies(),
         terms: terms.code(),
         message: state.templates.text(tenant.locale, &format!("notice.centre.name_{}", terms.code())),
+        certifying_statement_offered: terms == tessera_domain::certificates::NameCorrectionTerms::Refused,
     };
     if !terms.corrects() {
         return Ok(outcome);

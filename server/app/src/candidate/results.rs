@@ -71,6 +71,8 @@ pub struct CandidateExamView {
     pub credential_checks: Vec<CredentialCheckView>,
     /// The school that entered the candidate and can see this result (R-SCHOOL-ENTRY).
     pub school_name: Option<String>,
+    /// Whether the centre issued a Certifying Statement for it (R-NAME-SPELLING), to download.
+    pub certifying_statement: bool,
 }
 
 /// One verification of a candidate's credential.
@@ -118,6 +120,7 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
         result,
         credential_checks: vec![],
         school_name: None,
+        certifying_statement: false,
     }
 }
 
@@ -137,13 +140,17 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
             let schools = all
                 .iter()
-                .map(|e| crate::schools::school_name_in(c, tid, e))
+                .map(|e| {
+                    let statement = !tessera_storage::repo::public_pages::certifying_statements(c, tid, e)?.is_empty();
+                    Ok((crate::schools::school_name_in(c, tid, e)?, statement))
+                })
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
             Ok((checks, schools))
         })
         .await?;
-    for (v, school) in views.iter_mut().zip(schools) {
+    for (v, (school, statement)) in views.iter_mut().zip(schools) {
         v.school_name = school;
+        v.certifying_statement = statement;
     }
     for (rows, entry) in checks {
         if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {
@@ -182,6 +189,19 @@ pub async fn credential(
     let sor = exam.result.map(|r| r.sor_number).unwrap_or_default();
     let body = serde_json::to_vec_pretty(&issued.document).map_err(AppError::internal)?;
     Ok((format!("statement-of-results-{sor}.json"), body))
+}
+
+/// The newest Certifying Statement of the candidate's own entry (R-NAME-SPELLING), as a PDF in
+/// the centre's language; another's entry, or one without a statement, is 404.
+pub async fn certifying_statement(
+    state: &AppState,
+    tenant: &Tenant,
+    cand: &Candidate,
+    entry_id: String,
+) -> Result<(String, Vec<u8>), AppError> {
+    let (tid, cid, now, eid) = (tenant.id, cand.id.clone(), state.clock.now(), entry_id.clone());
+    state.db.call(move |c| repo::released_exam(c, tid, &cid, &eid, now)).await?;
+    crate::after_exam::certifying_statement_pdf(state, tenant, &entry_id).await
 }
 
 /// The Statement of Results PDF of the candidate's own released result; anything else is 404.

@@ -53,6 +53,9 @@ pub struct EntryInput {
     /// the specialist's report follows.
     #[serde(default)]
     pub extra_time_condition: Option<String>,
+    /// The centre's regulations accepted: required on the public entry form (R-PUBLIC-CALENDAR).
+    #[serde(default)]
+    pub regulations_accepted: bool,
 }
 
 /// The outcome of an entry as the person who submitted it sees it.
@@ -141,6 +144,13 @@ pub async fn submit_entry(
     let now = state.clock.now();
     let day = today(tenant, now);
     let CheckedPerson { first, family, dob, email, id_type, nationality, guardian_name } = check_person(&input, day)?;
+    // An entry through the public form (no actor) accepts the centre's regulations; the version
+    // accepted is recorded with the entry below (R-PUBLIC-CALENDAR).
+    let public = actor.is_none();
+    if public {
+        tessera_domain::public_pages::r_public_calendar_regulations_accepted(input.regulations_accepted)
+            .map_err(|code| AppError::at(code, "regulations_accepted"))?;
+    }
     let (tid, sid) = (tenant.id, input.session_id.clone());
     let session = state.db.call(move |c| centre::session(c, tid, &sid)).await.map_err(|e| match e {
         StorageError::NotFound => AppError::at(ErrorCode::NotFound, "session_id"),
@@ -239,6 +249,10 @@ pub async fn submit_entry(
             request_id: None,
         };
         audit::append(c, tid, &ev, decider.now())?;
+        if public {
+            let version = tessera_storage::repo::public_pages::regulations(c, tid)?.map(|r| r.updated_at);
+            tessera_storage::repo::public_pages::record_acceptance(c, tid, &entry.id, version, decider.now())?;
+        }
         let status = entry_status_in(c, decider, &t, &entry.id)?;
         Ok((entry, status))
     })
@@ -318,6 +332,21 @@ pub struct EntryDetails {
     pub extra_time_report: Option<SpecialistReport>,
     /// The credentials issued for the entry's result versions, newest first (R-CREDENTIAL).
     pub credentials: Vec<CredentialRecord>,
+    /// The regulations accepted with a public entry (R-PUBLIC-CALENDAR).
+    pub regulations_acceptance: Option<RegulationsAcceptance>,
+    /// Certifying Statements issued for it, newest first, each with its fee: the charges due on
+    /// the entry for them (R-NAME-SPELLING).
+    pub certifying_statements: Vec<crate::after_exam::CertifyingStatementView>,
+}
+
+/// The centre's regulations as accepted on the public entry form (R-PUBLIC-CALENDAR).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegulationsAcceptance {
+    /// The version accepted: the regulations' `updated_at` (UTC, RFC 3339); none when the centre
+    /// had published none.
+    pub regulations_updated_at: Option<String>,
+    /// When they were accepted (UTC, RFC 3339).
+    pub accepted_at: String,
 }
 
 /// A credential issued for one of an entry's result versions.
@@ -373,6 +402,16 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
                         revoked_reason: r.revoked_reason,
                     })
                     .collect(),
+                certifying_statements: tessera_storage::repo::public_pages::certifying_statements(c, tenant, &id)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                regulations_acceptance: tessera_storage::repo::public_pages::acceptance(c, tenant, &id)?.map(|a| {
+                    RegulationsAcceptance {
+                        regulations_updated_at: a.regulations_updated_at.map(|t| t.and_utc().to_rfc3339()),
+                        accepted_at: a.accepted_at.and_utc().to_rfc3339(),
+                    }
+                }),
             })
         })
         .await?;

@@ -6,6 +6,7 @@ mod coe;
 mod documents;
 mod entries;
 mod payments;
+pub mod public_pages;
 pub mod read;
 mod refunds;
 mod results_import;

@@ -16,6 +16,7 @@ pub mod org_join;
 pub mod organisations;
 pub mod plugin_files;
 pub mod policy;
+pub mod public_pages;
 pub mod schools;
 pub mod search_log;
 pub mod shares;

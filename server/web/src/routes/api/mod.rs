@@ -68,6 +68,13 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(centre::sessions::cancel_session))
         .routes(routes!(centre::entries::create_entry))
         .routes(routes!(centre::entries::public_entry))
+        .routes(routes!(centre::public_pages::calendar))
+        .routes(routes!(centre::public_pages::public_regulations))
+        .routes(routes!(centre::public_pages::public_forms))
+        .routes(routes!(centre::public_pages::public_form))
+        .routes(routes!(centre::public_pages::regulations, centre::public_pages::set_regulations))
+        .routes(routes!(centre::public_pages::forms))
+        .routes(routes!(centre::public_pages::publish_form))
         .routes(routes!(centre::entries::change_entry))
         .routes(routes!(centre::entries::entry_details))
         .routes(routes!(centre::payments::add_payment))
@@ -90,6 +97,10 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(after_exam::certificates::collect))
         .routes(routes!(after_exam::certificates::replace))
         .routes(routes!(after_exam::certificates::name_correction))
+        .routes(routes!(
+            after_exam::certificates::issue_certifying_statement,
+            after_exam::certificates::certifying_statement
+        ))
         .routes(routes!(after_exam::timetable_change::timetable_change))
         .routes(routes!(candidate::signup::signup))
         .routes(routes!(candidate::results::results))

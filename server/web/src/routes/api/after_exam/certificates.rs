@@ -65,3 +65,31 @@ pub async fn name_correction(
     user.require(STAFF)?;
     Ok(Json(ops::correct_name(&state, &user.tenant, &id, input, user.user.id.clone()).await?))
 }
+
+/// Issues a Certifying Statement where a name correction is refused, 2 years or more after the
+/// certificate (R-NAME-SPELLING); its fee is the charge due on the entry.
+#[utoipa::path(post, path = "/v1/entries/{id}/certifying-statement", tag = "certificates", request_body = ops::CertifyingStatementInput, params(("id" = String, Path)),
+    responses((status = 201, body = ops::CertifyingStatementView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn issue_certifying_statement(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Json(input): Json<ops::CertifyingStatementInput>,
+) -> AppResult<(axum::http::StatusCode, Json<ops::CertifyingStatementView>)> {
+    user.require(STAFF)?;
+    let issued = ops::issue_certifying_statement(&state, &user.tenant, &id, input, user.user.id.clone()).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(issued)))
+}
+
+/// The entry's newest Certifying Statement, as a PDF in the centre's language.
+#[utoipa::path(get, path = "/v1/entries/{id}/certifying-statement", tag = "certificates", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
+pub async fn certifying_statement(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<axum::response::Response> {
+    user.require(STAFF)?;
+    let (name, pdf) = ops::certifying_statement_pdf(&state, &user.tenant, &id).await?;
+    Ok(crate::routes::api::pdf_response(&name, pdf))
+}

@@ -11,6 +11,7 @@ pub(super) mod documents;
 pub(super) mod entries;
 pub(super) mod extra_time;
 pub(super) mod payments;
+pub(super) mod public_pages;
 pub(super) mod refunds;
 pub(crate) mod results;
 pub(super) mod schools;

@@ -41,6 +41,18 @@ pub(crate) async fn statement(
     Ok(pdf_response(&name, pdf))
 }
 
+/// `GET /candidate/results/{entry}/certifying-statement.pdf`: the candidate's own Certifying
+/// Statement (R-NAME-SPELLING), in the centre's language; none is a 404.
+pub(crate) async fn certifying_statement(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(entry_id): Path<String>,
+) -> AppResult<Response> {
+    let cand = signed_in_candidate(&state, &user).await?;
+    let (name, pdf) = candidate::certifying_statement(&state, &user.tenant, &cand, entry_id).await?;
+    Ok(pdf_response(&name, pdf))
+}
+
 /// `GET /candidate/results/{entry}/credential.json`: the signed credential of the candidate's own
 /// released result (R-CREDENTIAL), to give to anyone who wants to check it.
 pub(crate) async fn credential(

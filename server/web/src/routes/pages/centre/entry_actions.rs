@@ -130,6 +130,33 @@ pub(crate) async fn entry_action(
         )
         .await
         .map(|n| n.message),
+        // R-NAME-SPELLING: where the correction is refused, a Certifying Statement for a fee.
+        "certifying_statement" => match money("statement_fee", &f.get("statement_fee")) {
+            Ok(fee_minor) => {
+                let input = after::CertifyingStatementInput {
+                    first_name: f.get("statement_first_name"),
+                    family_name: f.get("statement_family_name"),
+                    fee_minor,
+                };
+                after::issue_certifying_statement(&state, t, &id, input, actor)
+                    .await
+                    .map(|s| tpl.text_with(locale, "statement.charge", &[("fee", &s.fee)]))
+                    .map_err(|mut e| {
+                        // This form's controls are named apart from the name-correction form's.
+                        let field = match e.error.field.as_deref() {
+                            Some("first_name") => Some("statement_first_name"),
+                            Some("family_name") => Some("statement_family_name"),
+                            Some("fee_minor") => Some("statement_fee"),
+                            _ => None,
+                        };
+                        if let Some(f) = field {
+                            e.error.field = Some(f.to_owned());
+                        }
+                        e
+                    })
+            }
+            Err(e) => Err(e),
+        },
         "extra_time_report" => {
             let input = ops::ExtraTimeReportInput {
                 made_on: f.get("made_on"),

@@ -42,6 +42,7 @@ pub(super) mod entry_actions;
 pub(super) mod home;
 pub(super) mod payments;
 pub(super) mod public_entry;
+pub(super) mod public_pages;
 pub(super) mod refunds;
 pub(super) mod results;
 pub(super) mod schools;

@@ -35,6 +35,7 @@ async fn entry_form_page(
 ) -> AppResult<Response> {
     let day = ops::today(&tenant, state.clock.now());
     let sessions = read::sessions_open_for_entry(state, tenant.id, day).await?;
+    let has_regulations = tessera_app::centre::public_pages::regulations(state, tenant.id).await?.is_some();
     render(
         state,
         jar,
@@ -42,7 +43,7 @@ async fn entry_form_page(
         tenant.locale,
         "entry_form.html",
         status,
-        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, exam_names => read::exam_names(state).await?, timezone => tenant.timezone.name(), ..extra },
+        context! { slug => tenant.slug.clone(), tenant_name => tenant.name.clone(), sessions => sessions, exam_names => read::exam_names(state).await?, timezone => tenant.timezone.name(), has_regulations => has_regulations, ..extra },
     )
 }
 
@@ -62,6 +63,7 @@ csrf_form!(PublicEntryForm {
     special_arrangements: String,
     student_discount_claimed: Option<String>,
     extra_time_condition: Option<String>,
+    regulations_accepted: Option<String>,
 });
 
 /// `POST /t/{tenant}/enter`: submits an entry and shows the receipt, or the form again.
@@ -101,6 +103,7 @@ pub(crate) async fn submit_entry(
         special_arrangements: Some(f.special_arrangements),
         student_discount_claimed: f.student_discount_claimed.is_some(),
         extra_time_condition: f.extra_time_condition,
+        regulations_accepted: f.regulations_accepted.is_some(),
     };
     match ops::submit_entry(&state, &tenant, input, None).await {
         Ok(receipt) => {
