@@ -49,6 +49,34 @@ async fn the_start_page_finds_organisations_by_code() {
     srv.stop().await;
 }
 
+/// Every signed-in page carries a skip link and its role's navigation, in a `nav` landmark with
+/// the page being shown marked as current.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_has_a_navigation_marking_the_current_page() {
+    let srv = TestServer::start(Backend::Sqlite).await;
+    srv.demo();
+    let cases = [
+        ("installation", "admin@tessera.local", "/admin/mail", "Mail queue", "/admin"),
+        ("pl078", "manager@pl078.example", "/centre/calendar", "Kalendarz", "/centre/schools"),
+        ("unimi", "primary@unimi.example", "/verifier/search", "Ricerca", "/verifier/api-clients"),
+        ("pl078", "PL078000001", "/candidate/shares", "Udostępnianie", "/candidate/account"),
+    ];
+    for (slug, login_name, path, label, other) in cases {
+        let http = client();
+        assert_eq!(login(&http, &srv, slug, login_name, DEMO_PASSWORD).await.status(), 303);
+        let html = http.get(srv.url(path)).send().await.unwrap().text().await.unwrap().replace("&#x2f;", "/");
+        assert!(
+            html.contains(r##"<a class="skip-link" href="#main">"##) && html.contains(r#"<main id="main""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<nav class="site-nav" aria-label="#), "{path}: {html}");
+        assert!(html.contains(&format!(r#"<a href="{path}" aria-current="page">{label}</a>"#)), "{path}: {html}");
+        assert!(html.contains(&format!(r#"<a href="{other}">"#)), "{path} links to {other}: {html}");
+        assert_eq!(html.matches(r#"aria-current="page""#).count(), 1, "{path}");
+    }
+    srv.stop().await;
+}
+
 /// The new-session form proposes the centre's own currency and time zone, with date fields.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_form_proposes_the_centres_currency_and_zone() {

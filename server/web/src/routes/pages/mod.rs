@@ -129,6 +129,55 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .layer(middleware::from_fn_with_state(state, html_errors))
 }
 
+tokio::task_local! {
+    /// The path of the page being answered (set by [`html_errors`], read by [`render`] to mark
+    /// the current item of the navigation).
+    static PAGE_PATH: String;
+}
+
+/// The navigation of a signed-in user's role: `(path, catalogue key of its label)`.
+fn navigation(role: tessera_domain::Role) -> Vec<(&'static str, &'static str)> {
+    use tessera_domain::Role as R;
+    match role {
+        R::InstallationAdmin => vec![
+            ("/admin", "home.admin.title"),
+            ("/admin/organisations", "org.admin.title"),
+            ("/admin/api-access", "verifier.api.admin_title"),
+            ("/admin/mail", "admin.mail_title"),
+        ],
+        R::CentreManager | R::CentreStaff => vec![
+            ("/centre", "nav.home"),
+            ("/centre/calendar", "centre.calendar"),
+            ("/centre/sessions/new", "centre.new_session"),
+            ("/centre/schools", "school.centre_title"),
+            ("/centre/public", "public.staff_title"),
+        ],
+        R::VerifierPrimary | R::VerifierAdmin => {
+            let mut items = vec![
+                ("/verifier", "verifier.nav.home"),
+                ("/verifier/shared", "verifier.nav.shared"),
+                ("/verifier/search", "verifier.nav.search"),
+                ("/verifier/lookup", "verifier.nav.lookup"),
+                ("/verifier/bulk-verify", "verifier.nav.bulk_verify"),
+                ("/verifier/downloads", "verifier.nav.downloads"),
+                ("/verifier/notifications", "verifier.nav.notifications"),
+                ("/verifier/users", "verifier.nav.users"),
+                ("/verifier/school", "verifier.nav.school"),
+            ];
+            if role == R::VerifierPrimary {
+                items.push(("/verifier/api-clients", "verifier.nav.api_clients"));
+            }
+            items.push(("/verifier/webhooks", "verifier.nav.webhooks"));
+            items
+        }
+        R::Candidate => vec![
+            ("/candidate", "candidate.nav.results"),
+            ("/candidate/shares", "candidate.nav.shares"),
+            ("/candidate/account", "candidate.nav.account"),
+        ],
+    }
+}
+
 /// Renders a page with what every page needs: the user, the anti-forgery token, the locale.
 pub(crate) fn render(
     state: &AppState,
@@ -142,6 +191,18 @@ pub(crate) fn render(
     let (jar, csrf) = ensure_csrf_token(jar, user, state.settings.secure_cookies);
     let who =
         user.0.as_ref().map(|u| context! { display_name => u.user.display_name.clone(), role => u.role.as_str() });
+    // The role's navigation, the page being shown marked as current.
+    let path = PAGE_PATH.try_with(String::clone).unwrap_or_default();
+    let nav: Vec<Value> = user
+        .0
+        .as_ref()
+        .map(|u| {
+            navigation(u.role)
+                .into_iter()
+                .map(|(href, key)| context! { href => href, label => state.templates.text(locale, key), current => path == href })
+                .collect()
+        })
+        .unwrap_or_default();
     // The signed-in user's tenant names the page; a public page names the tenant it was given.
     let tenant_name = match &user.0 {
         Some(u) => Value::from(u.tenant.name.clone()),
@@ -152,7 +213,8 @@ pub(crate) fn render(
         Some(u) => Value::from(u.tenant.timezone.name()),
         None => ctx.get_attr("timezone").unwrap_or(Value::UNDEFINED),
     };
-    let ctx = context! { csrf => csrf, user => who, tenant_name => tenant_name, timezone => timezone, ..ctx };
+    let ctx =
+        context! { csrf => csrf, user => who, nav => nav, tenant_name => tenant_name, timezone => timezone, ..ctx };
     let html = state.templates.render(template, locale, ctx).map_err(HttpError::internal)?;
     Ok((status, jar, no_store(), Html(html)).into_response())
 }
@@ -272,7 +334,8 @@ async fn html_errors(State(state): State<SharedState>, mut req: Request, next: N
         .flatten();
     let caller = crate::error::CallerLocale::default();
     req.extensions_mut().insert(caller.clone());
-    let res = next.run(req).await;
+    let path = req.uri().path().to_owned();
+    let res = PAGE_PATH.scope(path, next.run(req)).await;
     let err = match res.extensions().get::<HttpError>() {
         Some(err) => err.clone(),
         // The framework's own refusals (405 and the like) get a page too.
