@@ -42,4 +42,5 @@ mod verifier_join;
 mod verifier_notify;
 mod verifier_orgs;
 mod verifier_pages;
+mod void;
 mod webhooks;

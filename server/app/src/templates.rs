@@ -27,6 +27,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "documents/confirmation_of_entry.txt",
     "email/entry_received.txt",
     "email/entry_cancelled.txt",
+    "email/entry_voided.txt",
+    "email/session_fault.txt",
     "email/coe.txt",
     "email/candidate_signup.txt",
     "email/results_released.txt",

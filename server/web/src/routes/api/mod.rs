@@ -80,6 +80,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(centre::speaking::speaking_pairs))
         .routes(routes!(centre::refunds::request_refund))
         .routes(routes!(centre::refunds::refund_step))
+        .routes(routes!(centre::void::void_entry))
         .routes(routes!(after_exam::attendance::attendance))
         .routes(routes!(after_exam::photo::photo))
         .routes(routes!(after_exam::cases::open_case))

@@ -16,5 +16,6 @@ pub(crate) mod results;
 pub(super) mod schools;
 pub(super) mod sessions;
 pub(super) mod speaking;
+pub(super) mod void;
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];
