@@ -12,6 +12,7 @@ mod candidate_results;
 mod candidate_shares;
 mod centre;
 mod centre_bulk;
+mod centre_fault;
 mod centre_pages;
 mod cli;
 mod core_rules;

@@ -16,7 +16,7 @@ use tessera_domain::{Role, TenantKind};
 both_backends!(r_entry_void_no_result_place_freed_email_and_no_refund, r_entry_void_hides_an_imported_result);
 
 /// A Polish centre deciding with the `pl` plugin, mail sent to a real SMTP server.
-async fn centre_with_smtp(backend: Backend, smtp: &SmtpSink) -> (TestServer, reqwest::Client, String) {
+pub(crate) async fn centre_with_smtp(backend: Backend, smtp: &SmtpSink) -> (TestServer, reqwest::Client, String) {
     let port = smtp.port;
     let dist = std::env::var("TESSERA_PLUGINS_DIST").expect("TESSERA_PLUGINS_DIST");
     let srv = TestServer::start_with(backend, move |c| {

@@ -71,6 +71,9 @@ pub struct CandidateExamView {
     pub credential_checks: Vec<CredentialCheckView>,
     /// The school that entered the candidate and can see this result (R-SCHOOL-ENTRY).
     pub school_name: Option<String>,
+    /// When the centre cannot run the session as announced: the candidate chooses another
+    /// session or a full refund (R-CENTRE-FAULT).
+    pub fault: Option<crate::centre::FaultOptions>,
 }
 
 /// One verification of a candidate's credential.
@@ -118,6 +121,7 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
         result,
         credential_checks: vec![],
         school_name: None,
+        fault: None,
     }
 }
 
@@ -137,13 +141,14 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
             let schools = all
                 .iter()
-                .map(|e| crate::schools::school_name_in(c, tid, e))
+                .map(|e| Ok((crate::schools::school_name_in(c, tid, e)?, crate::centre::fault_options_in(c, tid, e)?)))
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
             Ok((checks, schools))
         })
         .await?;
-    for (v, school) in views.iter_mut().zip(schools) {
+    for (v, (school, fault)) in views.iter_mut().zip(schools) {
         v.school_name = school;
+        v.fault = fault;
     }
     for (rows, entry) in checks {
         if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {

@@ -35,14 +35,35 @@ pub struct FaultInput {
 }
 
 /// What the centre's fault leaves an entry's candidate to choose (R-CENTRE-FAULT).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FaultOptions {
     /// Why the session cannot run as announced.
     pub reason: String,
     /// When it was marked (UTC).
     pub at: String,
     /// The sessions the entry may move to: other open sessions of the same exam at the centre.
+    #[schema(value_type = Vec<Object>)]
     pub move_targets: Vec<ExamSessionRecord>,
+}
+
+/// Why and since when a session cannot run as announced (R-CENTRE-FAULT).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionFaultView {
+    /// The reason staff gave.
+    pub reason: String,
+    /// When it was marked (UTC, RFC 3339).
+    pub at: String,
+}
+
+/// The fault of session `session_id` of `tenant`, if it is marked (R-CENTRE-FAULT).
+pub async fn session_fault(
+    state: &AppState,
+    tenant: tessera_domain::TenantId,
+    session_id: &str,
+) -> Result<Option<SessionFaultView>, AppError> {
+    let sid = session_id.to_owned();
+    let fault = state.db.call(move |c| centre_fault::fault(c, tenant, &sid)).await?;
+    Ok(fault.map(|f| SessionFaultView { reason: f.reason, at: f.at.and_utc().to_rfc3339() }))
 }
 
 /// Marks a session as not runnable as announced (R-CENTRE-FAULT), audited, and emails each of its
@@ -140,10 +161,10 @@ pub async fn fault_options(
     entry_id: &str,
 ) -> Result<Option<FaultOptions>, AppError> {
     let (tid, eid) = (tenant.id, entry_id.to_owned());
-    Ok(state.db.call(move |c| options_in(c, tid, &eid)).await?)
+    Ok(state.db.call(move |c| fault_options_in(c, tid, &eid)).await?)
 }
 
-pub(crate) fn options_in(
+pub(crate) fn fault_options_in(
     c: &mut tessera_storage::DbConnection,
     tid: tessera_domain::TenantId,
     eid: &str,

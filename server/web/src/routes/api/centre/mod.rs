@@ -10,6 +10,7 @@ pub(super) mod credential;
 pub(super) mod documents;
 pub(super) mod entries;
 pub(super) mod extra_time;
+pub(super) mod fault;
 pub(super) mod payments;
 pub(super) mod refunds;
 pub(crate) mod results;
