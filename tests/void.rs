@@ -165,8 +165,8 @@ async fn r_entry_void_no_result_place_freed_email_and_no_refund(backend: Backend
     srv.stop().await;
 }
 
-/// A result imported before the entry was voided is no longer shown to the candidate (nor
-/// released as theirs), and its credential is revoked (R-ENTRY-VOID, R-CREDENTIAL).
+/// A result imported before the entry was voided is no longer shown to the candidate nor to the
+/// organisation it was shared with, and its credential is revoked (R-ENTRY-VOID, R-CREDENTIAL).
 async fn r_entry_void_hides_an_imported_result(backend: Backend) {
     let srv = TestServer::start(backend).await;
     let fx = fixture(&srv);
@@ -178,6 +178,20 @@ async fn r_entry_void_hides_an_imported_result(backend: Backend) {
     let cred = me.get(srv.url(&format!("/candidate/results/{fce}/credential.json"))).send().await.unwrap();
     assert_eq!(cred.status(), 200);
     let cred: Value = cred.json().await.unwrap();
+    // The candidate shared it with an organisation, which sees it.
+    let share = tessera_storage::repo::shares::create(
+        &mut srv.db().conn().unwrap(),
+        fx.centre.id,
+        &fce,
+        fx.verifier.id,
+        start_instant(),
+    )
+    .unwrap();
+    srv.user(&fx.verifier, "v@unimi.example", Role::VerifierPrimary);
+    let org = client();
+    api_login(&org, &srv, "unimi", "v@unimi.example", PASSWORD).await;
+    let shared = format!("/api/v1/verifier/results/{}", share.id);
+    assert_eq!(org.get(srv.url(&shared)).send().await.unwrap().status(), 200);
 
     let staff = client();
     let csrf = api_login(&staff, &srv, "pl078", "staff@pl078.example", PASSWORD).await;
@@ -196,6 +210,8 @@ async fn r_entry_void_hides_an_imported_result(backend: Backend) {
     {
         assert_eq!(me.get(srv.url(&path)).send().await.unwrap().status(), 404, "{path}");
     }
+    // Nor does the organisation it was shared with.
+    assert_eq!(org.get(srv.url(&shared)).send().await.unwrap().status(), 404, "the verifier no longer sees it");
     // Its credential is revoked: anyone who checks it is told so.
     let res = client().post(srv.url("/api/v1/credentials/verify")).json(&cred).send().await.unwrap();
     let v: Value = res.json().await.unwrap();

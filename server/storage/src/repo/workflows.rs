@@ -312,6 +312,13 @@ pub fn set_entry_status(
         )
         .set(results::is_current.eq(false))
         .execute(conn)?;
+        // The verifiers' search indexes hold the shared result: they follow within a second.
+        let candidate: String = entries::table
+            .filter(entries::tenant_id.eq(tid(tenant)))
+            .filter(entries::id.eq(id))
+            .select(entries::candidate_id)
+            .first(conn)?;
+        crate::repo::search_log::record_for_candidate(conn, tenant, &candidate, now)?;
     }
     Ok(())
 }
