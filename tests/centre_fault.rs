@@ -66,6 +66,9 @@ async fn r_centre_fault_move_keeps_payment_and_documents(backend: Backend) {
     let (status, v) =
         post(&http, &srv, &csrf, &format!("/api/v1/sessions/{session}/fault"), json!({"reason": "again"})).await;
     assert_eq!((status, v["error"]["code"].as_str()), (409, Some("session_already_at_fault")), "{v}");
+    // It takes no new entry (R-CENTRE-FAULT).
+    let (status, v) = post(&http, &srv, &csrf, "/api/v1/entries", crate::centre::adult(&session, "Jan", "Nowy")).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("session_closed")), "{v}");
     let mail = mail_with(&smtp, "Your FCE session cannot run as announced").await;
     assert!(mail.contains("wiktor@mail.example") && mail.contains("The examiner is ill"), "{mail}");
     let page = http.get(srv.url(&format!("/centre/sessions/{session}"))).send().await.unwrap().text().await.unwrap();
@@ -143,7 +146,7 @@ async fn r_centre_fault_full_refund_chosen_by_the_candidate(backend: Backend) {
         page.contains(&format!("entries&#x2f;{fce}&#x2f;fault-choice")) && page.contains("Flooded venue"),
         "{page}"
     );
-    assert!(page.contains("only the refund can be chosen"), "{page}");
+    assert!(page.contains("only the refund can be chosen") && page.contains("Your choice"), "{page}");
     // Another candidate's entry is not theirs to choose for.
     let (status, _) = post(
         &me,

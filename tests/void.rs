@@ -77,7 +77,11 @@ async fn r_entry_void_no_result_place_freed_email_and_no_refund(backend: Backend
         .await
         .unwrap();
     let body = res.text().await.unwrap();
-    assert!(body.contains("aria-invalid=\"true\" aria-describedby=\"reason-error\""), "{body}");
+    assert!(body.contains("aria-invalid=\"true\" aria-describedby=\"void_reason-error\""), "{body}");
+    assert!(
+        body.contains("href=\"#void_reason\"") && body.contains("Reason for voiding"),
+        "the summary links the field: {body}"
+    );
     // The first step only asks for confirmation, saying what will happen; nothing changes yet.
     let res = http
         .post(srv.url(&format!("/centre/entries/{entry}/void")))

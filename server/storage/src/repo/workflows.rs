@@ -207,7 +207,8 @@ pub fn create_entry(
     crate::transaction(conn, |c| {
         crate::lock_tenant(c, tenant)?;
         let session = crate::repo::centre::session(c, tenant, &entry.session_id)?;
-        if session.status != "open" {
+        // A session the centre cannot run as announced takes no new entry (R-CENTRE-FAULT).
+        if session.status != "open" || crate::repo::centre_fault::fault(c, tenant, &session.id)?.is_some() {
             return Ok(Err(EntryRefusal::NotOpen));
         }
         if active_entry_count(c, tenant, &session.id)? >= i64::from(session.capacity) {

@@ -41,8 +41,9 @@ pub(crate) async fn void_entry(
     user.require(STAFF)?;
     if f.confirmed != "yes" {
         // Checked before the confirmation step, so a missing reason is told at once.
+        // The page's field is `void_reason` (the refund form of the same page has a `reason`).
         if let Err(e) = tessera_domain::entries::r_hu_rule_breaking("confirmed", &f.reason) {
-            let e = crate::error::AppError::from(e);
+            let e = crate::error::AppError::from(e.on("void_reason"));
             return entry_page(
                 &state,
                 user,
