@@ -335,7 +335,7 @@ pub struct CredentialRecord {
     pub issued_at: String,
     /// When it was revoked, if it was.
     pub revoked_at: Option<String>,
-    /// Why: `superseded`, `entry_cancelled`, or `by_hand: <the centre's words>`.
+    /// Why: `superseded`, `entry_cancelled`, `entry_voided`, or `by_hand: <the centre's words>`.
     pub revoked_reason: Option<String>,
 }
 

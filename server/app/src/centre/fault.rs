@@ -154,16 +154,7 @@ pub struct FaultChoiceOutcome {
 }
 
 /// What the centre's fault leaves entry `entry_id` to choose, if its session is at fault and it
-/// still holds its place; `candidate` limits it to that candidate's own entry.
-pub async fn fault_options(
-    state: &AppState,
-    tenant: &Tenant,
-    entry_id: &str,
-) -> Result<Option<FaultOptions>, AppError> {
-    let (tid, eid) = (tenant.id, entry_id.to_owned());
-    Ok(state.db.call(move |c| fault_options_in(c, tid, &eid)).await?)
-}
-
+/// still holds its place (R-CENTRE-FAULT, R-ENTRY-VOID), inside the caller's database call.
 pub(crate) fn fault_options_in(
     c: &mut tessera_storage::DbConnection,
     tid: tessera_domain::TenantId,
