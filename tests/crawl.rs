@@ -126,7 +126,9 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
         let t = tenants::by_slug(&mut c, slug).unwrap();
         let sessions = centre::sessions(&mut c, t.id).unwrap();
         let entries = centre::session_entries(&mut c, t.id, &sessions[0].id).unwrap();
-        let statuses = ["pending", "refused", "manual_review", "cancelled", "submitted", "confirmed"];
+        let statuses = ["pending", "refused", "manual_review", "cancelled", "submitted", "confirmed", "voided"];
+        // R-CENTRE-FAULT: the first session cannot run as announced, so its entry pages offer the choice.
+        tessera_storage::repo::centre_fault::set_fault(&mut c, t.id, &sessions[0].id, "Awaria / Hiba", now).unwrap();
         let mut pages = Vec::new();
         for (e, status) in entries.iter().zip(statuses) {
             workflows::set_entry_status(

@@ -44,6 +44,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ResultsEmpty
         | C::ResultsNoEntry
         | C::ResultsEntryCancelled
+        | C::ResultsEntryVoided
         | C::GroupEntryRow
         | C::GroupEntryFile
         | C::ResultScoresOnStatusLine
@@ -62,6 +63,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::SessionFull
         | C::SessionClosed
         | C::NoTransfer
+        | C::EntryAlreadyVoid
+        | C::EntryVoidedNoRefund
+        | C::SessionAlreadyAtFault
+        | C::SessionNotAtFault
+        | C::FaultMoveTarget
         | C::SessionCancelled
         | C::MinimumReached
         | C::NoExtraTimeRequest

@@ -29,6 +29,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/entry_received.txt",
     "email/entry_cancelled.txt",
     "email/certificate_arrived.txt",
+    "email/entry_voided.txt",
+    "email/session_fault.txt",
     "email/coe.txt",
     "email/candidate_signup.txt",
     "email/results_released.txt",

@@ -240,6 +240,19 @@ error_codes! {
     ResultsNoEntry = "results_no_entry",
     /// A candidate number of a cancelled entry: it gets no result (R-ENTRY-VOID).
     ResultsEntryCancelled = "results_entry_cancelled",
+    /// A candidate number of a voided entry: it gets no result (R-ENTRY-VOID, R-HU-RULE-BREAKING).
+    ResultsEntryVoided = "results_entry_voided",
+    /// Voiding an entry that is already voided or cancelled (R-ENTRY-VOID).
+    EntryAlreadyVoid = "entry_already_void",
+    /// A refund request for a voided entry: no refund (R-HU-RULE-BREAKING).
+    EntryVoidedNoRefund = "entry_voided_no_refund",
+    /// Marking a session at fault twice (R-CENTRE-FAULT).
+    SessionAlreadyAtFault = "session_already_at_fault",
+    /// A choice after the centre's fault for an entry whose session is not at fault (R-CENTRE-FAULT).
+    SessionNotAtFault = "session_not_at_fault",
+    /// A move after the centre's fault to a session that is not another open session of the same
+    /// exam (R-CENTRE-FAULT, R-NO-TRANSFER).
+    FaultMoveTarget = "fault_move_target",
     /// A row of a school's group entry that cannot be entered (R-SCHOOL-ENTRY): its row and the
     /// problem, the column as the field.
     GroupEntryRow = "group_entry_row",

@@ -102,6 +102,9 @@ labelled!(
         Refused => "refused",
         /// Cancelled (the session, a refund, a withdrawal).
         Cancelled => "cancelled",
+        /// Voided by the centre for an attempt to break entry rules (R-HU-RULE-BREAKING):
+        /// no result, no refund (R-ENTRY-VOID).
+        Voided => "voided",
     }
 );
 
@@ -227,6 +230,8 @@ labelled!(
         RefusedDevices => "refused_devices",
         /// Entry voided for rule breaking.
         RuleBreaking => "rule_breaking",
+        /// The centre could not run the session as announced (R-CENTRE-FAULT).
+        CentreFault => "centre_fault",
         /// Any other reason.
         Other => "other",
     }

@@ -109,6 +109,8 @@ diesel::table! {
         promotion_ends -> Nullable<Date>,
         student_discount_bp -> Nullable<Integer>,
         venue -> Text,
+        fault_reason -> Nullable<Text>,
+        fault_at -> Nullable<Timestamp>,
     }
 }
 
@@ -155,6 +157,7 @@ diesel::table! {
         speaking_day -> Nullable<Date>,
         extra_time_condition -> Nullable<Text>,
         extra_time_report -> Nullable<Text>,
+        moved_from_session_id -> Nullable<Text>,
     }
 }
 

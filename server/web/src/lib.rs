@@ -20,6 +20,7 @@ pub use state::{AppState, WebSettings};
 pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "base.html",
     "macros.html",
+    "fault_choice.html",
     "index.html",
     "login.html",
     "message.html",

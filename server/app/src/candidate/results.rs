@@ -73,6 +73,9 @@ pub struct CandidateExamView {
     pub school_name: Option<String>,
     /// Whether the centre issued a Certifying Statement for it (R-NAME-SPELLING), to download.
     pub certifying_statement: bool,
+    /// When the centre cannot run the session as announced: the candidate chooses another
+    /// session or a full refund (R-CENTRE-FAULT).
+    pub fault: Option<crate::centre::FaultOptions>,
 }
 
 /// One verification of a candidate's credential.
@@ -121,6 +124,7 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
         credential_checks: vec![],
         school_name: None,
         certifying_statement: false,
+        fault: None,
     }
 }
 
@@ -142,15 +146,16 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
                 .iter()
                 .map(|e| {
                     let statement = !tessera_storage::repo::public_pages::certifying_statements(c, tid, e)?.is_empty();
-                    Ok((crate::schools::school_name_in(c, tid, e)?, statement))
+                    Ok((crate::schools::school_name_in(c, tid, e)?, statement, crate::centre::fault_options_in(c, tid, e)?))
                 })
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
             Ok((checks, schools))
         })
         .await?;
-    for (v, (school, statement)) in views.iter_mut().zip(schools) {
+    for (v, (school, statement, fault)) in views.iter_mut().zip(schools) {
         v.school_name = school;
         v.certifying_statement = statement;
+        v.fault = fault;
     }
     for (rows, entry) in checks {
         if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {

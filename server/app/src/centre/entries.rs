@@ -332,6 +332,10 @@ pub struct EntryDetails {
     pub extra_time_report: Option<SpecialistReport>,
     /// The credentials issued for the entry's result versions, newest first (R-CREDENTIAL).
     pub credentials: Vec<CredentialRecord>,
+    /// When the entry's session is at fault: what its candidate chooses from (R-CENTRE-FAULT).
+    pub fault: Option<super::FaultOptions>,
+    /// The session the entry was moved from after the centre's fault, if it was.
+    pub moved_from: Option<ExamSessionRecord>,
     /// The regulations accepted with a public entry (R-PUBLIC-CALENDAR).
     pub regulations_acceptance: Option<RegulationsAcceptance>,
     /// Certifying Statements issued for it, newest first, each with its fee: the charges due on
@@ -360,7 +364,7 @@ pub struct CredentialRecord {
     pub issued_at: String,
     /// When it was revoked, if it was.
     pub revoked_at: Option<String>,
-    /// Why: `superseded`, `entry_cancelled`, or `by_hand: <the centre's words>`.
+    /// Why: `superseded`, `entry_cancelled`, `entry_voided`, or `by_hand: <the centre's words>`.
     pub revoked_reason: Option<String>,
 }
 
@@ -376,7 +380,14 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
             let candidate = centre::candidate(c, tenant, &entry.candidate_id)?;
             let reasons = serde_json::from_str(&form.status_reasons).unwrap_or_default();
             let extra_time_report = form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
+            let fault = super::fault_options_in(c, tenant, &id)?;
+            let moved_from = match tessera_storage::repo::centre_fault::moved_from(c, tenant, &id)? {
+                Some(sid) => Some(centre::session(c, tenant, &sid)?.into()),
+                None => None,
+            };
             Ok(EntryDetails {
+                fault,
+                moved_from,
                 payments: workflows::payments(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 documents: workflows::documents(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),

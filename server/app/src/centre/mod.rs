@@ -5,6 +5,7 @@
 mod coe;
 mod documents;
 mod entries;
+mod fault;
 mod payments;
 pub mod public_pages;
 pub mod read;
@@ -12,15 +13,18 @@ mod refunds;
 mod results_import;
 mod sessions;
 mod status;
+mod void;
 
 pub use coe::*;
 pub use documents::*;
 pub use entries::*;
+pub use fault::*;
 pub use payments::*;
 pub use refunds::*;
 pub use results_import::*;
 pub use sessions::*;
 pub use status::*;
+pub use void::*;
 
 use crate::error::AppError;
 use crate::state::AppState;

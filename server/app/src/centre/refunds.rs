@@ -102,6 +102,8 @@ pub async fn request_refund(
     write_with_decisions(state, tid, Some(actor), move |c, decider| {
         workflows::lock_entry(c, tid, &eid)?;
         let entry = centre::entry(c, tid, &eid)?;
+        // R-HU-RULE-BREAKING: a voided entry gets no refund.
+        tessera_domain::entries::r_hu_rule_breaking_no_refund(&entry.status)?;
         let session = centre::session(c, tid, &entry.session_id)?;
         let earlier = workflows::refunds_for_entry(c, tid, &eid)?;
         one_open_refund(earlier.iter().filter_map(|r| RefundStatus::from_code(&r.status)))?;
@@ -229,7 +231,7 @@ fn cancel_entry_for_refund(
 ) -> Result<bool, AppError> {
     let tid = tenant.id;
     let entry = centre::entry(c, tid, &refund.entry_id)?;
-    if entry.status == EntryState::Cancelled.code() {
+    if !tessera_domain::entries::r_entry_void_holds_place(&entry.status) {
         return Ok(false);
     }
     let rules: Vec<String> = decision.reasons.iter().filter_map(|r| r.rule.clone()).collect();

@@ -315,7 +315,8 @@ pub async fn cancel_session(
             .arg("minimum", session.minimum_candidates));
     }
     let mut refunds = Vec::new();
-    for e in entries.iter().filter(|e| e.status != EntryState::Cancelled.code()) {
+    // R-ENTRY-VOID: a voided entry gets no refund and stays voided; a cancelled one is done.
+    for e in entries.iter().filter(|e| tessera_domain::entries::r_entry_void_holds_place(&e.status)) {
         let eid = e.id.clone();
         let paid = total_minor(
             state.db.call(move |c| workflows::payments(c, tid, &eid)).await?.iter().map(|p| p.amount_minor),

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use tessera_domain::Labelled;
 use tessera_domain::TenantId;
-use tessera_domain::entries::{EntryStatus as EntryState, r_pl_entry_complete};
+use tessera_domain::entries::r_pl_entry_complete;
 use tessera_domain::money::total_minor;
 use tessera_domain::special_arrangements::{SaItem, r_sa_deadline};
 use tessera_plugin_sdk::kinds::{
@@ -61,7 +61,8 @@ pub(crate) fn entry_status_in(
 ) -> Result<EntryStatus, AppError> {
     let tid = tenant.id;
     let entry = centre::entry(c, tid, entry_id)?;
-    if entry.status == EntryState::Cancelled.code() {
+    // R-ENTRY-VOID: a cancelled or voided entry keeps its status whatever arrives.
+    if !tessera_domain::entries::r_entry_void_holds_place(&entry.status) {
         return Ok(EntryStatus { status: entry.status, reasons: vec![], warnings: vec![] });
     }
     let form = workflows::entry_form(c, tid, entry_id)?;
@@ -197,7 +198,7 @@ fn other_entries(
     let mut out = Vec::new();
     for s in centre::sessions(c, tid)? {
         for e in centre::session_entries(c, tid, &s.id)? {
-            if e.id == except || e.status == EntryState::Cancelled.code() {
+            if e.id == except || !tessera_domain::entries::r_entry_void_holds_place(&e.status) {
                 continue;
             }
             let other = centre::candidate(c, tid, &e.candidate_id)?;

@@ -83,6 +83,7 @@ pub struct Verification {
     /// Whether revocation could be checked (offline, or a list of another server: no).
     pub status_checked: bool,
     /// Why it was revoked: `superseded` (a newer result version replaced it), `entry_cancelled`,
+    /// `entry_voided` (R-ENTRY-VOID),
     /// or `by_hand` (the centre revoked it; its words in `revoked_note`).
     pub revoked_reason: Option<String>,
     /// The centre's words, for a revocation by hand.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bulk_verify;
 pub mod candidate;
 pub mod centre;
+pub mod centre_fault;
 pub mod credentials;
 pub mod downloads;
 pub mod jobs;

@@ -167,12 +167,19 @@ pub fn entry_form(conn: &mut DbConnection, tenant: TenantId, id: &str) -> Storag
         .first(conn)?)
 }
 
-/// Entries of a session that are not cancelled.
+/// Entries of a session that hold a place: not cancelled nor voided (R-ENTRY-VOID).
 pub fn active_entry_count(conn: &mut DbConnection, tenant: TenantId, session_id: &str) -> StorageResult<i64> {
+    use tessera_domain::Labelled;
+    use tessera_domain::entries::EntryStatus;
+    let freed: Vec<&str> = EntryStatus::ALL
+        .iter()
+        .map(|s| s.code())
+        .filter(|s| !tessera_domain::entries::r_entry_void_holds_place(s))
+        .collect();
     Ok(entries::table
         .filter(entries::tenant_id.eq(tid(tenant)))
         .filter(entries::session_id.eq(session_id))
-        .filter(entries::status.ne("cancelled"))
+        .filter(entries::status.ne_all(freed))
         .count()
         .get_result(conn)?)
 }
@@ -200,7 +207,8 @@ pub fn create_entry(
     crate::transaction(conn, |c| {
         crate::lock_tenant(c, tenant)?;
         let session = crate::repo::centre::session(c, tenant, &entry.session_id)?;
-        if session.status != "open" {
+        // A session the centre cannot run as announced takes no new entry (R-CENTRE-FAULT).
+        if session.status != "open" || crate::repo::centre_fault::fault(c, tenant, &session.id)?.is_some() {
             return Ok(Err(EntryRefusal::NotOpen));
         }
         if active_entry_count(c, tenant, &session.id)? >= i64::from(session.capacity) {
@@ -287,15 +295,39 @@ pub fn set_entry_status(
     diesel::update(entries::table.filter(entries::tenant_id.eq(tid(tenant))).filter(entries::id.eq(id)))
         .set((entries::status.eq(status), entries::status_reasons.eq(reasons)))
         .execute(conn)?;
-    if status == "cancelled" {
-        // A cancelled entry has no valid result: its credentials are revoked with it (R-CREDENTIAL).
-        crate::repo::credentials::revoke_for_entry(conn, tenant, id, None, REVOKED_ENTRY_CANCELLED, now)?;
+    let why = match status {
+        "cancelled" => Some(REVOKED_ENTRY_CANCELLED),
+        "voided" => Some(REVOKED_ENTRY_VOIDED),
+        _ => None,
+    };
+    if let Some(why) = why {
+        // A cancelled or voided entry has no valid result (R-ENTRY-VOID): its credentials are
+        // revoked with it (R-CREDENTIAL) and a result already imported stops being current, so
+        // the candidate and verifiers no longer see it (its versions stay for the record).
+        crate::repo::credentials::revoke_for_entry(conn, tenant, id, None, why, now)?;
+        diesel::update(
+            results::table
+                .filter(results::tenant_id.eq(tid(tenant)))
+                .filter(results::entry_id.eq(id))
+                .filter(results::is_current.eq(true)),
+        )
+        .set(results::is_current.eq(false))
+        .execute(conn)?;
+        // The verifiers' search indexes hold the shared result: they follow within a second.
+        let candidate: String = entries::table
+            .filter(entries::tenant_id.eq(tid(tenant)))
+            .filter(entries::id.eq(id))
+            .select(entries::candidate_id)
+            .first(conn)?;
+        crate::repo::search_log::record_for_candidate(conn, tenant, &candidate, now)?;
     }
     Ok(())
 }
 
 /// The revocation reason of the credentials of a cancelled entry.
 pub const REVOKED_ENTRY_CANCELLED: &str = "entry_cancelled";
+/// The revocation reason of the credentials of an entry voided for rule breaking (R-ENTRY-VOID).
+pub const REVOKED_ENTRY_VOIDED: &str = "entry_voided";
 /// The revocation reason of a credential whose result a newer version replaced.
 pub const REVOKED_SUPERSEDED: &str = "superseded";
 
@@ -537,14 +569,14 @@ pub fn import_results(
             let mut plan = Vec::new();
             for (line, row) in rows {
                 match by_number.get(row.candidate_number.as_str()) {
-                    // R-ENTRY-VOID: a cancelled entry gets no result.
-                    Some(e) if e.status == "cancelled" => unknown.push((
-                        *line,
-                        DomainError::new(ErrorCode::ResultsEntryCancelled)
-                            .on("candidate_number")
-                            .arg("number", &row.candidate_number),
-                    )),
-                    Some(e) => plan.push((*e, row)),
+                    // R-ENTRY-VOID: a cancelled or voided entry gets no result.
+                    Some(e) => {
+                        match tessera_domain::entries::r_entry_void_may_receive_result(&e.status, &row.candidate_number)
+                        {
+                            Ok(()) => plan.push((*e, row)),
+                            Err(refusal) => unknown.push((*line, refusal)),
+                        }
+                    }
                     None => unknown.push((
                         *line,
                         DomainError::new(ErrorCode::ResultsNoEntry)

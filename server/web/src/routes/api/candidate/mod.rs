@@ -3,6 +3,7 @@
 
 pub(super) mod directory;
 pub(super) mod email;
+pub(super) mod fault;
 pub(super) mod results;
 pub(super) mod shares;
 pub(super) mod signup;

@@ -10,6 +10,7 @@ pub(super) mod credential;
 pub(super) mod documents;
 pub(super) mod entries;
 pub(super) mod extra_time;
+pub(super) mod fault;
 pub(super) mod payments;
 pub(super) mod public_pages;
 pub(super) mod refunds;
@@ -17,5 +18,6 @@ pub(crate) mod results;
 pub(super) mod schools;
 pub(super) mod sessions;
 pub(super) mod speaking;
+pub(super) mod void;
 
 const STAFF: &[Role] = &[Role::CentreManager, Role::CentreStaff];

@@ -11,6 +11,7 @@ use tessera_app::candidate::Candidate;
 use tessera_domain::ErrorCode;
 
 pub(super) mod account;
+pub(super) mod fault;
 pub(super) mod results;
 pub(super) mod shares;
 pub(super) mod signup;

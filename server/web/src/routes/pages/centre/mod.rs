@@ -39,6 +39,7 @@ pub(super) mod credentials;
 pub(super) mod documents;
 pub(super) mod entries;
 pub(super) mod entry_actions;
+pub(crate) mod fault;
 pub(super) mod home;
 pub(super) mod payments;
 pub(super) mod public_entry;
@@ -47,6 +48,7 @@ pub(super) mod refunds;
 pub(super) mod results;
 pub(super) mod schools;
 pub(super) mod sessions;
+pub(super) mod void;
 
 csrf_form!(PlainForm {});
 
@@ -72,6 +74,7 @@ async fn session_page(
     user.require(STAFF)?;
     let tid = user.tenant_id();
     let overview = read::session_overview(state, &user, id.clone()).await?;
+    let session_fault = ops::session_fault(state, tid, &id).await?;
     let groups = tessera_app::centre::read::speaking_groups(state, tid, id).await?;
     let locale = user.tenant.locale;
     render(
@@ -81,7 +84,7 @@ async fn session_page(
         locale,
         "centre_session.html",
         status,
-        context! { session => overview.session, timetable => overview.timetable, entries => overview.entries, groups => groups, exam_names => read::exam_names(state).await?, ..extra },
+        context! { session => overview.session, timetable => overview.timetable, entries => overview.entries, groups => groups, session_fault => session_fault, exam_names => read::exam_names(state).await?, ..extra },
     )
 }
 
