@@ -25,6 +25,7 @@ mod jobs;
 mod nodes;
 mod ops;
 mod pages;
+mod payments;
 mod plugin_settings;
 mod plugins;
 mod region;

@@ -16,6 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tessera_domain::payments::r_payment_title;
 use tessera_domain::tenant::{parse_email, parse_name};
 use tessera_domain::{ErrorCode, TenantId};
 use tessera_plugin_sdk::BasisPoints;
@@ -252,12 +253,17 @@ pub async fn submit_entry(
         .call(move |c| Ok(centre::exams(c)?.into_iter().find(|e| e.code == code).map(|e| e.name)))
         .await?
         .unwrap_or_else(|| session.exam_code.clone());
+    // R-PAYMENT-TITLE: the email gives the centre's bank account, the amount and the title the
+    // transfer must carry.
+    let title = tessera_domain::exams::by_code(&session.exam_code)
+        .map(|exam| r_payment_title(input.first_name.trim(), input.family_name.trim(), exam));
+    let bank = super::bank_account(state, tid).await?;
     let (subject, body) = state
         .templates
         .render_email(
             "email/entry_received.txt",
             tenant.locale,
-            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone() },
+            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone(), title => title, bank => bank },
         )
         .map_err(AppError::internal)?;
     queue_email(

@@ -2,6 +2,7 @@
 //! sessions, entries, payments, documents, Confirmations of Entry, results imports, speaking
 //! pairs and refunds. Everything that varies by country is asked of the tenant's policy plugins.
 
+mod bank_account;
 mod coe;
 mod documents;
 mod entries;
@@ -12,6 +13,7 @@ mod results_import;
 mod sessions;
 mod status;
 
+pub use bank_account::*;
 pub use coe::*;
 pub use documents::*;
 pub use entries::*;

@@ -52,6 +52,8 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/entries/{id}/refunds", post(centre::refunds::request_refund))
         .route("/centre/entries/{id}/do/{action}", post(centre::entry_actions::entry_action))
         .route("/centre/calendar", get(centre::calendar::calendar))
+        .route("/centre/settings", get(centre::settings::settings))
+        .route("/centre/settings/bank-account", post(centre::settings::save_bank_account))
         .route("/centre/refunds/{id}/{step}", post(centre::refunds::refund_step))
         .route("/centre/sessions/{id}/do/{action}", post(centre::sessions::session_action))
         .route("/t/{tenant}/enter", get(centre::public_entry::entry_form).post(centre::public_entry::submit_entry))

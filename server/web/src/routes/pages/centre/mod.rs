@@ -46,6 +46,7 @@ pub(super) mod refunds;
 pub(super) mod results;
 pub(super) mod schools;
 pub(super) mod sessions;
+pub(super) mod settings;
 
 csrf_form!(PlainForm {});
 
