@@ -178,6 +178,8 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
                     sha256: "0".repeat(64),
                     received_on: day,
                     created_at: at,
+                    // R-CONSENT-SCAN: the photo consent is a scan, its original still to come.
+                    original: kind != "photo_consent",
                 },
             )
             .unwrap();

@@ -14,6 +14,7 @@ mod centre;
 mod centre_bulk;
 mod centre_pages;
 mod cli;
+mod consent_scan;
 mod core_rules;
 mod crawl;
 mod credentials;

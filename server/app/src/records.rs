@@ -400,6 +400,8 @@ pub struct DocumentRecord {
     pub sha256: String,
     pub received_on: NaiveDate,
     pub created_at: NaiveDateTime,
+    /// The signed original (true) or a scan of it (R-CONSENT-SCAN).
+    pub original: bool,
 }
 
 impl From<workflows::Document> for DocumentRecord {
@@ -415,6 +417,7 @@ impl From<workflows::Document> for DocumentRecord {
             sha256: r.sha256,
             received_on: r.received_on,
             created_at: r.created_at,
+            original: r.original,
         }
     }
 }

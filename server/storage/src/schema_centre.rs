@@ -43,6 +43,7 @@ diesel::table! {
         sha256 -> Text,
         received_on -> Date,
         created_at -> Timestamp,
+        original -> Bool,
     }
 }
 

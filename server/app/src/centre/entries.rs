@@ -324,6 +324,26 @@ pub struct EntryDetails {
     pub extra_time_report: Option<SpecialistReport>,
     /// The credentials issued for the entry's result versions, newest first (R-CREDENTIAL).
     pub credentials: Vec<CredentialRecord>,
+    /// Where the photo consent stands today (R-CONSENT-SCAN), once one has arrived.
+    pub photo_consent: Option<PhotoConsentView>,
+}
+
+/// An entry's photo consent on the day it is read (R-CONSENT-SCAN): a scan counts until the first
+/// exam day, by which the signed original must have arrived.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoConsentView {
+    /// The signed original has arrived.
+    pub original_received: bool,
+    /// A scan has arrived.
+    pub scan_received: bool,
+    /// The session's first exam day: the original is due by then.
+    pub first_exam_day: NaiveDate,
+    /// The consent counts towards a complete entry today.
+    pub counts: bool,
+    /// Only a scan so far.
+    pub original_missing: bool,
+    /// The first exam day has come without the original: the scan no longer counts (flagged).
+    pub overdue: bool,
 }
 
 /// A credential issued for one of an entry's result versions.
@@ -344,18 +364,37 @@ pub struct CredentialRecord {
 /// Reads one entry of `tenant` with everything staff see about it.
 pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -> Result<EntryDetails, AppError> {
     let id = entry_id.to_owned();
+    let now = state.clock.now();
     let details = state
         .db
         .call(move |c| {
             let entry = centre::entry(c, tenant, &id)?;
             let session = centre::session(c, tenant, &entry.session_id)?;
+            let docs = workflows::documents(c, tenant, &id)?;
+            let photo_consent = if docs.iter().any(|d| d.kind == "photo_consent") {
+                let zone = tessera_storage::repo::tenants::by_id(c, tenant)?;
+                let first = super::status::first_exam_day(c, tenant, &session)?;
+                let check = super::status::consent_scan(&docs, first, today(&zone, now));
+                let kinds = |original: bool| docs.iter().any(|d| d.kind == "photo_consent" && d.original == original);
+                Some(PhotoConsentView {
+                    original_received: kinds(true),
+                    scan_received: kinds(false),
+                    first_exam_day: first,
+                    counts: check.counts,
+                    original_missing: check.original_missing,
+                    overdue: check.overdue,
+                })
+            } else {
+                None
+            };
             let form = workflows::entry_form(c, tenant, &id)?;
             let candidate = centre::candidate(c, tenant, &entry.candidate_id)?;
             let reasons = serde_json::from_str(&form.status_reasons).unwrap_or_default();
             let extra_time_report = form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
             Ok(EntryDetails {
                 payments: workflows::payments(c, tenant, &id)?.into_iter().map(Into::into).collect(),
-                documents: workflows::documents(c, tenant, &id)?.into_iter().map(Into::into).collect(),
+                documents: docs.into_iter().map(Into::into).collect(),
+                photo_consent,
                 refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),
                 result_versions: workflows::result_versions(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?.into_iter().map(Into::into).collect(),

@@ -4,6 +4,7 @@
 
 mod bank_account;
 mod coe;
+mod consent;
 mod documents;
 mod entries;
 mod payments;
@@ -15,6 +16,7 @@ mod status;
 
 pub use bank_account::*;
 pub use coe::*;
+pub use consent::*;
 pub use documents::*;
 pub use entries::*;
 pub use payments::*;

@@ -395,6 +395,8 @@ pub struct Document {
     pub sha256: String,
     pub received_on: NaiveDate,
     pub created_at: NaiveDateTime,
+    /// The signed original (true) or a scan of it (R-CONSENT-SCAN).
+    pub original: bool,
 }
 
 /// Records a document.

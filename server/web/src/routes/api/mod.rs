@@ -76,6 +76,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(centre::extra_time::record_extra_time_report))
         .routes(routes!(centre::documents::add_document))
         .routes(routes!(centre::documents::document))
+        .routes(routes!(centre::documents::consent_originals_missing))
         .routes(routes!(centre::coe::issue_coe))
         .routes(routes!(centre::coe::coe_missing))
         .routes(routes!(centre::results::import_results))

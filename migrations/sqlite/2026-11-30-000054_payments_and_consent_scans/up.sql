@@ -19,3 +19,6 @@ ALTER TABLE refund_requests ADD COLUMN payout_method TEXT;
 ALTER TABLE refund_requests ADD COLUMN payout_account TEXT;
 ALTER TABLE refund_requests ADD COLUMN paid_method TEXT;
 ALTER TABLE refund_requests ADD COLUMN paid_on DATE;
+-- A photo consent received as a scan counts until the first exam day, by which the signed
+-- original must have arrived (R-CONSENT-SCAN): each document says which it is.
+ALTER TABLE entry_documents ADD COLUMN original BOOLEAN NOT NULL DEFAULT TRUE;

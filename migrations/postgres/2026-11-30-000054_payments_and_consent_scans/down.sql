@@ -1,3 +1,4 @@
+ALTER TABLE entry_documents DROP COLUMN original;
 ALTER TABLE refund_requests DROP COLUMN paid_on;
 ALTER TABLE refund_requests DROP COLUMN paid_method;
 ALTER TABLE refund_requests DROP COLUMN payout_account;
