@@ -83,8 +83,25 @@ async fn r_consent_scan_counts_until_the_first_exam_day(backend: Backend) {
     // A scan confirms the entry (R-PL-ENTRY-COMPLETE) before the first exam day.
     let (status, v) = upload(&http, &srv, &csrf, &scan_only, "photo_consent", "false").await;
     assert_eq!((status, v["status"].as_str()), (200, Some("confirmed")), "{v}");
-    let (_, v) = upload(&http, &srv, &csrf, &with_original, "photo_consent", "false").await;
-    assert_eq!(v["status"], "confirmed");
+    // The entry page's upload says "Received as: Scan".
+    let form_page = text(&http, &srv, &format!("/centre/entries/{with_original}")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf_of(&form_page))
+        .text("kind", "photo_consent")
+        .text("original", "false")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf_bytes()).file_name("scan.pdf").mime_str("application/pdf").unwrap(),
+        );
+    let res =
+        http.post(srv.url(&format!("/centre/entries/{with_original}/documents"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let d = details(&http, &srv, &with_original).await;
+    assert_eq!(
+        (d["entry"]["status"].as_str(), d["documents"][0]["original"].as_bool()),
+        (Some("confirmed"), Some(false)),
+        "{d}"
+    );
 
     // Both are listed as missing their original, with names, under their session.
     let list = missing(&http, &srv).await;

@@ -190,11 +190,14 @@ async fn r_payment_title_flags_mismatched_transfers_and_lists_the_history(backen
     let d = details(&http, &srv, &wrong_amount).await;
     let history = d["payments"].as_array().unwrap();
     assert_eq!(history.len(), 2, "the history lists every payment: {d}");
+    // The test clock stands still: both were recorded at the same instant, in either order.
+    let by = |m: &str| history.iter().find(|p| p["method"] == m).unwrap();
+    let (transfer_row, cash_row) = (by("bank_transfer"), by("cash"));
     assert_eq!(
-        (&history[0]["flags"], history[0]["amount_due_minor"].as_i64()),
+        (&transfer_row["flags"], transfer_row["amount_due_minor"].as_i64()),
         (&json!(["amount_mismatch"]), Some(81000))
     );
-    assert_eq!((history[1]["method"].as_str(), history[1]["flagged"].as_bool()), (Some("cash"), Some(false)));
+    assert_eq!(cash_row["flagged"], false);
 
     let flagged: Value = http.get(srv.url("/api/v1/payments/flagged")).send().await.unwrap().json().await.unwrap();
     let names: Vec<&str> = flagged.as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
@@ -286,5 +289,72 @@ async fn refund_is_paid_by_the_method_the_candidate_chose(backend: Backend) {
     let after = page(&http, &srv, &format!("/centre/entries/{entry}")).await;
     assert!(after.contains("Paid on") && after.contains("Bank transfer to an account"), "{after}");
     assert!(!after.contains("2026-12-28"), "the date through the tenant's format, not ISO: {after}");
+
+    // The same through the entry page's forms: a refund in cash at the centre, paid on a given day.
+    let other = staff_entry(&http, &srv, &csrf, &session, "Igor", "Bąk").await;
+    let (status, _) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{other}/payments"),
+        json!({"amount_minor": 81000, "method": "cash"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let form_page = page(&http, &srv, &format!("/centre/entries/{other}")).await;
+    let token = csrf_of(&form_page);
+    let res = http
+        .post(srv.url(&format!("/centre/entries/{other}/refunds")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("reason", "illness"),
+            ("relation", ""),
+            ("request_date", "2026-12-14"),
+            ("documents_received_date", "2026-12-26"),
+            ("documents", "refund_request_form, medical_certificate_on_centre_form"),
+            ("payout_method", "bank_transfer"),
+            ("payout_account", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "a transfer needs the account");
+    let body = res.text().await.unwrap();
+    assert!(body.contains(r#"id="payout_account" name="payout_account" aria-invalid="true""#), "{body}");
+    let res = http
+        .post(srv.url(&format!("/centre/entries/{other}/refunds")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("reason", "illness"),
+            ("relation", ""),
+            ("request_date", "2026-12-14"),
+            ("documents_received_date", "2026-12-26"),
+            ("documents", "refund_request_form, medical_certificate_on_centre_form"),
+            ("payout_method", "cash"),
+            ("payout_account", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let refund = details(&http, &srv, &other).await["refunds"][0]["id"].as_str().unwrap().to_owned();
+    for (step, form) in [("confirm", vec![]), ("payout", vec![("method", "cash"), ("paid_on", "2026-12-29")])] {
+        let mut fields = vec![("csrf", token.as_str())];
+        fields.extend(form);
+        let res = http.post(srv.url(&format!("/centre/refunds/{refund}/{step}"))).form(&fields).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{step}");
+    }
+    let d = details(&http, &srv, &other).await;
+    assert_eq!(
+        (
+            d["refunds"][0]["payout_method"].as_str(),
+            d["refunds"][0]["paid_method"].as_str(),
+            d["refunds"][0]["paid_on"].as_str()
+        ),
+        (Some("cash"), Some("cash"), Some("2026-12-29")),
+        "{d}"
+    );
+    let after = page(&http, &srv, &format!("/centre/entries/{other}")).await;
+    assert!(after.contains("Cash at the centre"), "{after}");
     srv.stop().await;
 }
