@@ -433,6 +433,16 @@ async fn retention_dry_run_then_purge() {
     let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
     let (status, _) = post(&http, &srv, &csrf, &format!("/api/v1/sessions/{session}/certificates"), json!({})).await;
     assert_eq!(status, 200);
+    // A refund to be paid to the candidate's account: the account is contact data too.
+    let (status, r) = post(
+        &http,
+        &srv,
+        &csrf,
+        &format!("/api/v1/entries/{entry}/refunds"),
+        json!({"reason": {"type": "other"}, "payout_method": "bank_transfer", "payout_account": "PL61 1090 1014 0000 0712 1981 2874"}),
+    )
+    .await;
+    assert_eq!((status, r["payout_account"].as_str()), (201, Some("PL61 1090 1014 0000 0712 1981 2874")), "{r}");
     srv.advance(Duration::days(1));
     // The result is shared with an organisation, whose search finds the candidate by email.
     let org = srv.tenant("org-a", tessera_domain::TenantKind::Verifier);
@@ -477,6 +487,8 @@ async fn retention_dry_run_then_purge() {
         http.get(srv.url(&format!("/api/v1/entries/{entry}/details"))).send().await.unwrap().json().await.unwrap();
     assert!(d["candidate"]["email"].is_null() && d["candidate"]["phone"].is_null(), "contact data destroyed: {d}");
     assert_eq!(d["documents"].as_array().unwrap().len(), 0);
+    assert!(d["refunds"][0]["payout_account"].is_null(), "the refund's account destroyed: {d}");
+    assert_eq!(d["refunds"][0]["payout_method"], "bank_transfer", "the method stays");
     assert_eq!(d["candidate"]["first_name"], "Roman", "R-DATA-MINIMUM: name, date of birth and result stay");
     assert_eq!(d["candidate"]["date_of_birth"], "1999-05-04");
     assert_eq!(d["result_versions"][0]["grade"], "A");

@@ -154,10 +154,15 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
                     amount_minor: 100 * (i as i64 + 1),
                     currency: e.currency.clone(),
                     method: method.into(),
-                    transfer_title: None,
+                    transfer_title: (method == "bank_transfer").then(|| "Someone Else, CAE".to_owned()),
                     received_on: day,
                     recorded_by: "staff".into(),
                     created_at: at,
+                    // R-PAYMENT-TITLE: the transfer is flagged for both reasons, shown in words.
+                    expected_title: Some("Anna Nowak, FCE".into()),
+                    amount_due_minor: Some(81000),
+                    title_mismatch: method == "bank_transfer",
+                    amount_mismatch: method == "bank_transfer",
                 },
             )
             .unwrap();
@@ -176,6 +181,8 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
                     sha256: "0".repeat(64),
                     received_on: day,
                     created_at: at,
+                    // R-CONSENT-SCAN: the photo consent is a scan, its original still to come.
+                    original: kind != "photo_consent",
                 },
             )
             .unwrap();
@@ -206,6 +213,10 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
                     confirmed_by: None,
                     paid_at: None,
                     created_at: at,
+                    payout_method: Some(if status == "confirmed" { "bank_transfer" } else { "cash" }.into()),
+                    payout_account: (status == "confirmed").then(|| "PL61 1090 1014 0000 0712 1981 2874".to_owned()),
+                    paid_method: (status == "paid").then(|| "cash".to_owned()),
+                    paid_on: (status == "paid").then_some(day),
                 },
             )
             .unwrap();

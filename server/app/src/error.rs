@@ -157,6 +157,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::ImplausibleBirthDate
         | C::GuardianRequired
         | C::TransferTitleRequired
+        | C::InvalidIban
+        | C::PayoutAccountRequired
         | C::InvalidIdNumber
         | C::InvalidSecretNumber
         | C::TermsNotAccepted

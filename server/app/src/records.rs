@@ -5,6 +5,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
+use tessera_domain::Labelled;
+use tessera_domain::payments::PaymentFlag;
 use tessera_storage::repo::{after_exam, centre, workflows};
 
 /// An exam session of the centre.
@@ -350,6 +352,14 @@ pub struct PaymentRecord {
     pub received_on: NaiveDate,
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
+    /// The title the transfer should carry, "<full name>, <exam short name>" (R-PAYMENT-TITLE).
+    pub expected_title: Option<String>,
+    /// What was still due when the payment was recorded.
+    pub amount_due_minor: Option<i64>,
+    /// True when staff should look at it: see `flags`.
+    pub flagged: bool,
+    /// Why it is flagged: `title_mismatch`, `amount_mismatch` (R-PAYMENT-TITLE).
+    pub flags: Vec<String>,
 }
 
 impl From<workflows::Payment> for PaymentRecord {
@@ -365,6 +375,14 @@ impl From<workflows::Payment> for PaymentRecord {
             received_on: r.received_on,
             recorded_by: r.recorded_by,
             created_at: r.created_at,
+            expected_title: r.expected_title,
+            amount_due_minor: r.amount_due_minor,
+            flagged: r.title_mismatch || r.amount_mismatch,
+            flags: [(r.title_mismatch, PaymentFlag::TitleMismatch), (r.amount_mismatch, PaymentFlag::AmountMismatch)]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, f)| f.code().to_owned())
+                .collect(),
         }
     }
 }
@@ -382,6 +400,8 @@ pub struct DocumentRecord {
     pub sha256: String,
     pub received_on: NaiveDate,
     pub created_at: NaiveDateTime,
+    /// The signed original (true) or a scan of it (R-CONSENT-SCAN).
+    pub original: bool,
 }
 
 impl From<workflows::Document> for DocumentRecord {
@@ -397,6 +417,7 @@ impl From<workflows::Document> for DocumentRecord {
             sha256: r.sha256,
             received_on: r.received_on,
             created_at: r.created_at,
+            original: r.original,
         }
     }
 }
@@ -419,6 +440,14 @@ pub struct RefundRequestRecord {
     pub confirmed_by: Option<String>,
     pub paid_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// How the candidate chose to be paid back: `bank_transfer` or `cash`.
+    pub payout_method: Option<String>,
+    /// The account for a refund by transfer.
+    pub payout_account: Option<String>,
+    /// How it was paid, once paid.
+    pub paid_method: Option<String>,
+    /// The day it was paid, in the centre's calendar.
+    pub paid_on: Option<NaiveDate>,
 }
 
 impl From<workflows::RefundRequest> for RefundRequestRecord {
@@ -439,6 +468,10 @@ impl From<workflows::RefundRequest> for RefundRequestRecord {
             confirmed_by: r.confirmed_by,
             paid_at: r.paid_at,
             created_at: r.created_at,
+            payout_method: r.payout_method,
+            payout_account: r.payout_account,
+            paid_method: r.paid_method,
+            paid_on: r.paid_on,
         }
     }
 }

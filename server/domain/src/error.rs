@@ -187,6 +187,10 @@ error_codes! {
     GuardianRequired = "guardian_required",
     /// A bank transfer without its title.
     TransferTitleRequired = "transfer_title_required",
+    /// Not an IBAN (country, check digits and account number; the check digits must agree).
+    InvalidIban = "invalid_iban",
+    /// A refund by bank transfer without the account to pay it to.
+    PayoutAccountRequired = "payout_account_required",
     /// The candidate's ID number is not valid.
     InvalidIdNumber = "invalid_id_number",
     /// The secret number is not valid.

@@ -183,6 +183,26 @@ labelled!(
 );
 
 labelled!(
+    /// Why a recorded bank transfer is flagged for staff (R-PAYMENT-TITLE).
+    PaymentFlag, "payment.flag.", {
+        /// Its title is not "<full name>, <exam short name>".
+        TitleMismatch => "title_mismatch",
+        /// Its amount is not what was due.
+        AmountMismatch => "amount_mismatch",
+    }
+);
+
+labelled!(
+    /// How a refund is paid back, as the candidate chose it.
+    RefundMethod, "refund.method.", {
+        /// By bank transfer to the candidate's account.
+        BankTransfer => "bank_transfer",
+        /// In cash at the centre.
+        Cash => "cash",
+    }
+);
+
+labelled!(
     /// A document kept against an entry: uploaded by the centre, or named in a refund request.
     DocumentKind, "document.", {
         /// Consent to the exam-day photo.
@@ -389,6 +409,8 @@ const GROUPS: &[Group] = groups!(
     "enquiry_status" => EnquiryStatus,
     "enquiry_outcome" => EnquiryOutcome,
     "payment_method" => PaymentMethod,
+    "payment_flag" => PaymentFlag,
+    "refund_method" => RefundMethod,
     "document" => DocumentKind,
     "id_document" => IdDocument,
     "delivery" => Delivery,

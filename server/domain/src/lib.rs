@@ -13,6 +13,7 @@ pub mod exams;
 pub mod ids;
 pub mod labels;
 pub mod money;
+pub mod payments;
 pub mod public_pages;
 pub mod refunds;
 pub mod results;

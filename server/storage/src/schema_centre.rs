@@ -24,6 +24,10 @@ diesel::table! {
         received_on -> Date,
         recorded_by -> Text,
         created_at -> Timestamp,
+        expected_title -> Nullable<Text>,
+        amount_due_minor -> Nullable<BigInt>,
+        title_mismatch -> Bool,
+        amount_mismatch -> Bool,
     }
 }
 
@@ -39,6 +43,7 @@ diesel::table! {
         sha256 -> Text,
         received_on -> Date,
         created_at -> Timestamp,
+        original -> Bool,
     }
 }
 
@@ -59,6 +64,22 @@ diesel::table! {
         confirmed_by -> Nullable<Text>,
         paid_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        payout_method -> Nullable<Text>,
+        payout_account -> Nullable<Text>,
+        paid_method -> Nullable<Text>,
+        paid_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    /// The centre's bank account for transfers (R-PAYMENT-TITLE); one per tenant.
+    centre_bank_accounts (tenant_id) {
+        tenant_id -> Text,
+        iban -> Text,
+        account_holder -> Text,
+        bank_name -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 

@@ -58,6 +58,7 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "verify.html",
     "verifier_school.html",
     "centre_schools.html",
+    "centre_settings.html",
     "verifier_bulk_verify.html",
     "verifier_bulk_verify_status.html",
     "admin_api_access.html",

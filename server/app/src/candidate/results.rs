@@ -146,7 +146,11 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
                 .iter()
                 .map(|e| {
                     let statement = !tessera_storage::repo::public_pages::certifying_statements(c, tid, e)?.is_empty();
-                    Ok((crate::schools::school_name_in(c, tid, e)?, statement, crate::centre::fault_options_in(c, tid, e)?))
+                    Ok((
+                        crate::schools::school_name_in(c, tid, e)?,
+                        statement,
+                        crate::centre::fault_options_in(c, tid, e)?,
+                    ))
                 })
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
             Ok((checks, schools))

@@ -49,6 +49,21 @@ pub struct Upload {
     pub content_type: String,
     /// The bytes.
     pub bytes: Vec<u8>,
+    /// The signed original (true) or a scan of it (R-CONSENT-SCAN: a scanned photo consent
+    /// counts until the first exam day).
+    pub original: bool,
+}
+
+/// Whether an upload is the signed original, as a form or multipart part gives it: `true`
+/// (also `yes`, `original`, or nothing: the default) or `false` (also `no`, `scan`).
+pub fn original_flag(given: Option<&str>) -> Result<bool, AppError> {
+    match given.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "true" | "yes" | "on" | "original") => Ok(true),
+        Some("false" | "no" | "off" | "scan") => Ok(false),
+        Some(other) => Err(AppError::at(ErrorCode::InvalidChoice, "original")
+            .arg("value", other)
+            .arg("choices", "true (the signed original), false (a scan)")),
+    }
 }
 
 /// Stores an uploaded document in the tenant's folder and records it; recomputes the status.
@@ -85,7 +100,7 @@ where
     R: Send + 'static,
     F: FnOnce(&mut DbConnection, &Decider) -> Result<R, AppError> + Send + 'static,
 {
-    let Upload { kind, filename, content_type, bytes } = upload;
+    let Upload { kind, filename, content_type, bytes, original } = upload;
     let (kind, content_type) = (kind.as_str(), content_type.as_str());
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(AppError::at(ErrorCode::TooLarge, "file").arg("max_mib", MAX_DOCUMENT_BYTES / 1024 / 1024));
@@ -125,6 +140,7 @@ where
         sha256: sha,
         received_on: today(tenant, now),
         created_at: now.naive_utc(),
+        original,
     };
     let by = actor.to_owned();
     let stored = write_with_decisions(state, tid, Some(by.clone()), move |c, decider| {
@@ -134,7 +150,7 @@ where
             actor: Some(&by),
             action: "entry.document",
             target: Some(&target),
-            details: json!({"kind": doc.kind, "size": size}),
+            details: json!({"kind": doc.kind, "size": size, "original": doc.original}),
             request_id: None,
         };
         audit::append(c, tid, &ev, decider.now())?;

@@ -16,6 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tessera_domain::payments::r_payment_title;
 use tessera_domain::tenant::{parse_email, parse_name};
 use tessera_domain::{ErrorCode, TenantId};
 use tessera_plugin_sdk::BasisPoints;
@@ -266,12 +267,17 @@ pub async fn submit_entry(
         .call(move |c| Ok(centre::exams(c)?.into_iter().find(|e| e.code == code).map(|e| e.name)))
         .await?
         .unwrap_or_else(|| session.exam_code.clone());
+    // R-PAYMENT-TITLE: the email gives the centre's bank account, the amount and the title the
+    // transfer must carry.
+    let title = tessera_domain::exams::by_code(&session.exam_code)
+        .map(|exam| r_payment_title(input.first_name.trim(), input.family_name.trim(), exam));
+    let bank = super::bank_account(state, tid).await?;
     let (subject, body) = state
         .templates
         .render_email(
             "email/entry_received.txt",
             tenant.locale,
-            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone() },
+            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone(), title => title, bank => bank },
         )
         .map_err(AppError::internal)?;
     queue_email(
@@ -341,6 +347,8 @@ pub struct EntryDetails {
     /// Certifying Statements issued for it, newest first, each with its fee: the charges due on
     /// the entry for them (R-NAME-SPELLING).
     pub certifying_statements: Vec<crate::after_exam::CertifyingStatementView>,
+    /// Where the photo consent stands today (R-CONSENT-SCAN), once one has arrived.
+    pub photo_consent: Option<PhotoConsentView>,
 }
 
 /// The centre's regulations as accepted on the public entry form (R-PUBLIC-CALENDAR).
@@ -351,6 +359,24 @@ pub struct RegulationsAcceptance {
     pub regulations_updated_at: Option<String>,
     /// When they were accepted (UTC, RFC 3339).
     pub accepted_at: String,
+}
+
+/// An entry's photo consent on the day it is read (R-CONSENT-SCAN): a scan counts until the first
+/// exam day, by which the signed original must have arrived.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoConsentView {
+    /// The signed original has arrived.
+    pub original_received: bool,
+    /// A scan has arrived.
+    pub scan_received: bool,
+    /// The session's first exam day: the original is due by then.
+    pub first_exam_day: NaiveDate,
+    /// The consent counts towards a complete entry today.
+    pub counts: bool,
+    /// Only a scan so far.
+    pub original_missing: bool,
+    /// The first exam day has come without the original: the scan no longer counts (flagged).
+    pub overdue: bool,
 }
 
 /// A credential issued for one of an entry's result versions.
@@ -371,11 +397,29 @@ pub struct CredentialRecord {
 /// Reads one entry of `tenant` with everything staff see about it.
 pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -> Result<EntryDetails, AppError> {
     let id = entry_id.to_owned();
+    let now = state.clock.now();
     let details = state
         .db
         .call(move |c| {
             let entry = centre::entry(c, tenant, &id)?;
             let session = centre::session(c, tenant, &entry.session_id)?;
+            let docs = workflows::documents(c, tenant, &id)?;
+            let photo_consent = if docs.iter().any(|d| d.kind == "photo_consent") {
+                let zone = tessera_storage::repo::tenants::by_id(c, tenant)?;
+                let first = super::status::first_exam_day(c, tenant, &session)?;
+                let check = super::status::consent_scan(&docs, first, today(&zone, now));
+                let kinds = |original: bool| docs.iter().any(|d| d.kind == "photo_consent" && d.original == original);
+                Some(PhotoConsentView {
+                    original_received: kinds(true),
+                    scan_received: kinds(false),
+                    first_exam_day: first,
+                    counts: check.counts,
+                    original_missing: check.original_missing,
+                    overdue: check.overdue,
+                })
+            } else {
+                None
+            };
             let form = workflows::entry_form(c, tenant, &id)?;
             let candidate = centre::candidate(c, tenant, &entry.candidate_id)?;
             let reasons = serde_json::from_str(&form.status_reasons).unwrap_or_default();
@@ -389,7 +433,8 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
                 fault,
                 moved_from,
                 payments: workflows::payments(c, tenant, &id)?.into_iter().map(Into::into).collect(),
-                documents: workflows::documents(c, tenant, &id)?.into_iter().map(Into::into).collect(),
+                documents: docs.into_iter().map(Into::into).collect(),
+                photo_consent,
                 refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),
                 result_versions: workflows::result_versions(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?.into_iter().map(Into::into).collect(),

@@ -288,6 +288,11 @@ pub async fn choose_after_fault(
                             confirmed_by: None,
                             paid_at: None,
                             created_at: now.naive_utc(),
+                            // How it is paid out is recorded when staff pay it (R-PAYMENT-TITLE).
+                            payout_method: None,
+                            payout_account: None,
+                            paid_method: None,
+                            paid_on: None,
                         };
                         workflows::add_refund(c, &req)?;
                         let ev = AuditEvent {

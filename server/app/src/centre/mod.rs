@@ -2,7 +2,9 @@
 //! sessions, entries, payments, documents, Confirmations of Entry, results imports, speaking
 //! pairs and refunds. Everything that varies by country is asked of the tenant's policy plugins.
 
+mod bank_account;
 mod coe;
+mod consent;
 mod documents;
 mod entries;
 mod fault;
@@ -15,7 +17,9 @@ mod sessions;
 mod status;
 mod void;
 
+pub use bank_account::*;
 pub use coe::*;
+pub use consent::*;
 pub use documents::*;
 pub use entries::*;
 pub use fault::*;

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use tessera_domain::ErrorCode;
 use tessera_domain::Labelled;
 use tessera_domain::entries::EntryStatus as EntryState;
+use tessera_domain::labels::RefundMethod;
 use tessera_domain::money::total_minor;
+use tessera_domain::payments::parse_iban;
 use tessera_domain::refunds::{RefundStatus, RefundStep, one_open_refund, refundable_minor};
 use tessera_plugin_sdk::kinds::{RefundDocument, RefundFacts, RefundReason};
 use tessera_storage::DbConnection;
@@ -60,6 +62,32 @@ pub struct RefundInput {
     /// Documents provided, e.g. `["refund_request_form", "medical_certificate_on_centre_form"]`.
     #[serde(default)]
     pub documents: Vec<String>,
+    /// How the candidate chose to be paid back: `bank_transfer` (to `payout_account`) or `cash`
+    /// at the centre.
+    #[schema(example = "bank_transfer")]
+    pub payout_method: Option<String>,
+    /// The account (IBAN) for a refund by bank transfer.
+    #[schema(example = "PL61 1090 1014 0000 0712 1981 2874")]
+    pub payout_account: Option<String>,
+}
+
+/// How a refund was paid, recorded with the `payout` step; both default (the method the candidate
+/// chose, today).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct PayoutInput {
+    /// `bank_transfer` or `cash`; default the method the candidate chose.
+    pub method: Option<String>,
+    /// `YYYY-MM-DD`; default today.
+    pub paid_on: Option<String>,
+}
+
+fn refund_method(field: &str, given: Option<&str>) -> Result<Option<RefundMethod>, AppError> {
+    match given.map(str::trim).filter(|m| !m.is_empty()) {
+        None => Ok(None),
+        Some(m) => RefundMethod::from_code(m).map(Some).ok_or_else(|| {
+            AppError::at(ErrorCode::InvalidChoice, field).arg("value", m).arg("choices", "bank_transfer, cash")
+        }),
+    }
 }
 
 /// Asks the refund policy about a request for an entry and stores its decision for staff to
@@ -97,6 +125,15 @@ pub async fn request_refund(
         _ => today(tenant, now),
     };
     let documents_received_date = opt_date("documents_received_date", &input.documents_received_date)?;
+    // The refund is paid by the method the candidate chose: a transfer needs the account.
+    let payout_method = refund_method("payout_method", input.payout_method.as_deref())?;
+    let payout_account = match payout_method {
+        Some(RefundMethod::BankTransfer) => match input.payout_account.as_deref().map(str::trim) {
+            None | Some("") => return Err(AppError::at(ErrorCode::PayoutAccountRequired, "payout_account")),
+            Some(a) => Some(parse_iban("payout_account", a)?),
+        },
+        _ => None,
+    };
     let (tid, eid) = (tenant.id, entry_id.to_owned());
     let by = actor.clone();
     write_with_decisions(state, tid, Some(actor), move |c, decider| {
@@ -152,6 +189,10 @@ pub async fn request_refund(
             confirmed_by: None,
             paid_at: None,
             created_at: now.naive_utc(),
+            payout_method: payout_method.map(|m| m.code().to_owned()),
+            payout_account,
+            paid_method: None,
+            paid_on: None,
         };
         workflows::add_refund(c, &req)?;
         let ev = AuditEvent {
@@ -168,7 +209,8 @@ pub async fn request_refund(
     .map(RefundView::from)
 }
 
-/// Moves a refund request on: `confirm` the policy's decision, record the `payout`, or `reject` it.
+/// Moves a refund request on: `confirm` the policy's decision, record the `payout` (how and when
+/// it was paid: `payout`, by default the method the candidate chose, today), or `reject` it.
 /// Confirming a decision that cancels the entry (R-HU-REFUND-MEDICAL, R-ENTRY-VOID) cancels it in
 /// the same transaction: it gets no result from then on, its place is freed, and the candidate is
 /// emailed.
@@ -177,11 +219,17 @@ pub async fn advance_refund(
     tenant: &Tenant,
     refund_id: &str,
     step: &str,
+    payout: PayoutInput,
     actor: String,
 ) -> Result<(), AppError> {
     let step = RefundStep::parse(step)?;
     let (from, to) = step.transition();
     let (t, rid, by, now) = (tenant.clone(), refund_id.to_owned(), actor.clone(), state.clock.now());
+    let paid_method = refund_method("method", payout.method.as_deref())?;
+    let paid_on = match &payout.paid_on {
+        Some(d) if !d.trim().is_empty() => date("paid_on", d)?,
+        _ => today(tenant, now),
+    };
     let templates = state.templates.clone();
     let queued = state
         .db
@@ -189,14 +237,18 @@ pub async fn advance_refund(
             Ok(tessera_storage::atomically(c, |c| -> Result<bool, AppError> {
                 let tid = t.id;
                 let refund = workflows::refund(c, tid, &rid)?;
-                if !workflows::advance_refund(c, tid, &rid, from.code(), to.code(), &by, now)? {
+                let method = paid_method
+                    .or_else(|| refund.payout_method.as_deref().and_then(RefundMethod::from_code))
+                    .unwrap_or(RefundMethod::Cash);
+                let paid = (step == RefundStep::Payout).then_some((method.code(), paid_on));
+                if !workflows::advance_refund(c, tid, &rid, (from.code(), to.code()), &by, now, paid)? {
                     return Err(AppError::new(ErrorCode::RefundWrongState));
                 }
                 let ev = AuditEvent {
                     actor: Some(&by),
                     action: "refund.step",
                     target: Some(&rid),
-                    details: json!({"to": to.code()}),
+                    details: json!({"to": to.code(), "paid": paid.map(|(m, d)| json!({"method": m, "on": d}))}),
                     request_id: None,
                 };
                 audit::append(c, tid, &ev, now)?;

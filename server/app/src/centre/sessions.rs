@@ -327,6 +327,8 @@ pub async fn cancel_session(
                 request_date: None,
                 documents_received_date: None,
                 documents: vec![],
+                payout_method: None,
+                payout_account: None,
             };
             // An entry whose refund is already open keeps that request: staff decide it.
             match request_refund(state, &user.tenant, &e.id, input, user.user.id.clone()).await {

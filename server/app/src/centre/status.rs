@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use tessera_domain::Labelled;
 use tessera_domain::TenantId;
-use tessera_domain::entries::r_pl_entry_complete;
+use tessera_domain::entries::{ConsentScan, r_consent_scan, r_pl_entry_complete};
 use tessera_domain::money::total_minor;
 use tessera_domain::special_arrangements::{SaItem, r_sa_deadline};
 use tessera_plugin_sdk::kinds::{
@@ -77,7 +77,9 @@ pub(crate) fn entry_status_in(
     let photo =
         decider.decide(c, &PhotoFacts { exam, candidate_date_of_birth: cand.date_of_birth, registration_date })?;
     let paid = total_minor(pays.iter().map(|p| p.amount_minor))?;
-    let consent = docs.iter().any(|d| d.kind == "photo_consent");
+    // R-CONSENT-SCAN: a scan counts until the first exam day, by which the original must be in.
+    let first_component = first_exam_day(c, tid, &session)?;
+    let consent = consent_scan(&docs, first_component, today(tenant, decider.now())).counts;
     let report = match form.extra_time_report.as_deref() {
         Some(r) => Some(serde_json::from_str::<SpecialistReport>(r).map_err(AppError::internal)?),
         None => None,
@@ -117,8 +119,6 @@ pub(crate) fn entry_status_in(
     let status = r_pl_entry_complete(decision.manual_review, decision.eligible, complete).code();
     let reasons: Vec<String> = decision.violations.iter().map(reason_text).collect();
     let mut warnings: Vec<String> = decision.warnings.iter().map(reason_text).collect();
-    let first_component = workflows::timetable(c, tid, &session.id)?.iter().map(|l| l.day).min();
-    let first_component = first_component.unwrap_or(session.written_date).min(session.written_date);
     let deadlines: Deadlines = decider.decide(c, &super::deadline_facts(&session, first_component))?;
     if form.special_arrangements.is_some() {
         let day = today(tenant, decider.now());
@@ -135,6 +135,23 @@ pub(crate) fn entry_status_in(
     let stored = serde_json::to_string(&shown).unwrap_or_default();
     workflows::set_entry_status(c, tid, entry_id, status, &stored, decider.now())?;
     Ok(EntryStatus { status: status.into(), reasons, warnings })
+}
+
+/// The first exam day of a session: its first component (speaking may come before the written
+/// papers) or the written date, whichever is earlier.
+pub(crate) fn first_exam_day(
+    c: &mut DbConnection,
+    tid: TenantId,
+    session: &centre::ExamSession,
+) -> Result<NaiveDate, StorageError> {
+    let first = workflows::timetable(c, tid, &session.id)?.iter().map(|l| l.day).min();
+    Ok(first.unwrap_or(session.written_date).min(session.written_date))
+}
+
+/// Where the photo consent among `docs` stands on `day` (R-CONSENT-SCAN).
+pub(crate) fn consent_scan(docs: &[workflows::Document], first_exam_day: NaiveDate, day: NaiveDate) -> ConsentScan {
+    let consents = || docs.iter().filter(|d| d.kind == "photo_consent");
+    r_consent_scan(consents().any(|d| d.original), consents().any(|d| !d.original), first_exam_day, day)
 }
 
 /// Special arrangements (section 5): the request and the documents must arrive by the deadlines

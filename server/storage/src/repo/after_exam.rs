@@ -2,7 +2,7 @@
 //! consideration and malpractice cases, results enquiries, certificates, and the retention purge.
 
 use crate::schema::{candidates, entries};
-use crate::schema_centre::{attendance, certificates, enquiries, entry_cases, entry_documents};
+use crate::schema_centre::{attendance, certificates, enquiries, entry_cases, entry_documents, refund_requests};
 use crate::{DbConnection, StorageResult, tid};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -251,7 +251,8 @@ pub fn purge_documents(
     Ok(ids)
 }
 
-/// Removes a candidate's contact data (email, phone) and the entry's guardian and ID details,
+/// Removes a candidate's contact data (email, phone), the entry's guardian and ID details and the
+/// account a refund was paid to,
 /// keeping what verifies a result: name, date of birth, SoR number and result (R-DATA-MINIMUM).
 pub fn purge_contact_data(
     conn: &mut DbConnection,
@@ -280,6 +281,19 @@ pub fn purge_contact_data(
             entries::guardian_contact.eq(None::<String>),
             entries::id_document_number.eq(None::<String>),
         ))
+        .execute(c)?;
+        // The account a refund was paid to is contact data too (R-DATA-MINIMUM).
+        let entry_ids: Vec<String> = entries::table
+            .filter(entries::tenant_id.eq(tid(tenant)))
+            .filter(entries::candidate_id.eq(candidate_id))
+            .select(entries::id)
+            .load(c)?;
+        diesel::update(
+            refund_requests::table
+                .filter(refund_requests::tenant_id.eq(tid(tenant)))
+                .filter(refund_requests::entry_id.eq_any(&entry_ids)),
+        )
+        .set(refund_requests::payout_account.eq(None::<String>))
         .execute(c)?;
         // The purged email leaves the organisations' search indexes too (R-INDEX-FRESH).
         crate::repo::search_log::record_for_candidate(c, tenant, candidate_id, now)?;

@@ -4,7 +4,9 @@
 
 use crate::repo::centre::{Candidate, ComponentScore, Entry, ExamSession, ResultRow};
 use crate::schema::{candidates, entries, exam_sessions, result_components, results};
-use crate::schema_centre::{entry_documents, payments, refund_requests, result_imports, session_components};
+use crate::schema_centre::{
+    centre_bank_accounts, entry_documents, payments, refund_requests, result_imports, session_components,
+};
 use crate::{DbConnection, StorageError, StorageResult, tid};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -345,6 +347,14 @@ pub struct Payment {
     pub received_on: NaiveDate,
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
+    /// The title a transfer should carry (R-PAYMENT-TITLE), as checked when it was recorded.
+    pub expected_title: Option<String>,
+    /// What was still due when it was recorded.
+    pub amount_due_minor: Option<i64>,
+    /// A bank transfer whose title did not match the expected one: flagged for staff.
+    pub title_mismatch: bool,
+    /// A bank transfer whose amount differed from what was due: flagged for staff.
+    pub amount_mismatch: bool,
 }
 
 /// Records a payment.
@@ -363,6 +373,46 @@ pub fn payments(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> St
         .load(conn)?)
 }
 
+/// The tenant's payments flagged for staff (R-PAYMENT-TITLE), newest first.
+pub fn flagged_payments(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<Vec<Payment>> {
+    Ok(payments::table
+        .filter(payments::tenant_id.eq(tid(tenant)))
+        .filter(payments::title_mismatch.eq(true).or(payments::amount_mismatch.eq(true)))
+        .order(payments::created_at.desc())
+        .select(Payment::as_select())
+        .load(conn)?)
+}
+
+/// The centre's bank account for transfers (R-PAYMENT-TITLE).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = centre_bank_accounts)]
+pub struct BankAccount {
+    pub tenant_id: String,
+    pub iban: String,
+    pub account_holder: String,
+    pub bank_name: String,
+    pub updated_by: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The tenant's bank account, if it has one.
+pub fn bank_account(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<Option<BankAccount>> {
+    Ok(centre_bank_accounts::table
+        .filter(centre_bank_accounts::tenant_id.eq(tid(tenant)))
+        .select(BankAccount::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Replaces the tenant's bank account (the caller holds the transaction).
+pub fn set_bank_account(conn: &mut DbConnection, tenant: TenantId, account: &BankAccount) -> StorageResult<()> {
+    diesel::delete(centre_bank_accounts::table.filter(centre_bank_accounts::tenant_id.eq(tid(tenant))))
+        .execute(conn)?;
+    let row = BankAccount { tenant_id: tid(tenant), ..account.clone() };
+    diesel::insert_into(centre_bank_accounts::table).values(&row).execute(conn)?;
+    Ok(())
+}
+
 /// A stored document (the bytes are on disk, in the tenant's folder).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = entry_documents)]
@@ -377,6 +427,8 @@ pub struct Document {
     pub sha256: String,
     pub received_on: NaiveDate,
     pub created_at: NaiveDateTime,
+    /// The signed original (true) or a scan of it (R-CONSENT-SCAN).
+    pub original: bool,
 }
 
 /// Records a document.
@@ -772,6 +824,14 @@ pub struct RefundRequest {
     pub confirmed_by: Option<String>,
     pub paid_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// How the candidate chose to be paid back: `bank_transfer` or `cash`.
+    pub payout_method: Option<String>,
+    /// The account for a refund by transfer.
+    pub payout_account: Option<String>,
+    /// How it was paid, once paid.
+    pub paid_method: Option<String>,
+    /// The day it was paid (the tenant's calendar).
+    pub paid_on: Option<NaiveDate>,
 }
 
 /// Stores a decided refund request.
@@ -804,14 +864,15 @@ pub fn refunds_for_entry(
 }
 
 /// Moves a refund request from `from` to `to` (confirm, pay, reject); false when it was not in `from`.
+/// A payout records how and on which day it was paid (`paid`).
 pub fn advance_refund(
     conn: &mut DbConnection,
     tenant: TenantId,
     id: &str,
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
     by: &str,
     now: DateTime<Utc>,
+    paid: Option<(&str, NaiveDate)>,
 ) -> StorageResult<bool> {
     let scope = refund_requests::table
         .filter(refund_requests::tenant_id.eq(tid(tenant)))
@@ -819,7 +880,12 @@ pub fn advance_refund(
         .filter(refund_requests::status.eq(from));
     let n = if to == "paid" {
         diesel::update(scope)
-            .set((refund_requests::status.eq(to), refund_requests::paid_at.eq(Some(now.naive_utc()))))
+            .set((
+                refund_requests::status.eq(to),
+                refund_requests::paid_at.eq(Some(now.naive_utc())),
+                refund_requests::paid_method.eq(paid.map(|p| p.0)),
+                refund_requests::paid_on.eq(paid.map(|p| p.1)),
+            ))
             .execute(conn)?
     } else {
         diesel::update(scope)

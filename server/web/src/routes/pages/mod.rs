@@ -61,6 +61,8 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/candidate/entries/{entry}/fault-choice", post(candidate::fault::choose))
         .route("/centre/entries/{id}/do/{action}", post(centre::entry_actions::entry_action))
         .route("/centre/calendar", get(centre::calendar::calendar))
+        .route("/centre/settings", get(centre::settings::settings))
+        .route("/centre/settings/bank-account", post(centre::settings::save_bank_account))
         .route("/centre/refunds/{id}/{step}", post(centre::refunds::refund_step))
         .route("/centre/sessions/{id}/do/{action}", post(centre::sessions::session_action))
         .route("/t/{tenant}/enter", get(centre::public_entry::entry_form).post(centre::public_entry::submit_entry))
@@ -155,6 +157,7 @@ fn navigation(role: tessera_domain::Role) -> Vec<(&'static str, &'static str)> {
             ("/centre/sessions/new", "centre.new_session"),
             ("/centre/schools", "school.centre_title"),
             ("/centre/public", "public.staff_title"),
+            ("/centre/settings", "centre.settings"),
         ],
         R::VerifierPrimary | R::VerifierAdmin => {
             let mut items = vec![

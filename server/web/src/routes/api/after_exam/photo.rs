@@ -47,7 +47,7 @@ pub async fn photo(
         }
     }
     let (filename, content_type, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
-    let upload = Upload { kind: "exam_photo".into(), filename, content_type, bytes: bytes.to_vec() };
+    let upload = Upload { kind: "exam_photo".into(), filename, content_type, bytes: bytes.to_vec(), original: true };
     let policy = ops::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone()).await?;
     Ok(Json(PhotoStored { stored: true, visible_to_verifiers: policy.visible_to_verifiers }))
 }

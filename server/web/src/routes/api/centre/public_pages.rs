@@ -135,6 +135,6 @@ pub async fn publish_form(
         }
     }
     let (filename, content_type, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
-    let upload = tessera_app::centre::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
+    let upload = tessera_app::centre::Upload { kind, filename, content_type, bytes: bytes.to_vec(), original: true };
     Ok(Json(ops::publish_form(&state, &user, upload).await?))
 }

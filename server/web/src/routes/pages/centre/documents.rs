@@ -12,8 +12,8 @@ use minijinja::context;
 use tessera_app::centre as ops;
 use tessera_domain::ErrorCode;
 
-/// `POST /centre/entries/{id}/documents` (multipart: `csrf`, `kind`, `file`); the kind `exam_photo`
-/// is the exam-day photo.
+/// `POST /centre/entries/{id}/documents` (multipart: `csrf`, `kind`, `original` (`false` for a
+/// scan, R-CONSENT-SCAN), `file`); the kind `exam_photo` is the exam-day photo.
 pub(crate) async fn add_document(
     State(state): State<SharedState>,
     user: CurrentUser,
@@ -22,11 +22,12 @@ pub(crate) async fn add_document(
     mut form: Multipart,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
+    let (mut csrf, mut kind, mut file, mut original) = (String::new(), String::new(), None, None);
     while let Some(part) = form.next_field().await? {
         match part.name() {
             Some("csrf") => csrf = part.text().await?,
             Some("kind") => kind = part.text().await?,
+            Some("original") => original = Some(part.text().await?),
             Some("file") => {
                 let name = part.file_name().unwrap_or("document").to_owned();
                 let ct = part.content_type().unwrap_or("application/octet-stream").to_owned();
@@ -38,14 +39,12 @@ pub(crate) async fn add_document(
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
     let (filename, content_type, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
-    let upload = ops::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
-    let stored = if upload.kind == "exam_photo" {
-        // The exam-day photo (R-PHOTO-DAY) goes through the photo policy, not the document list.
-        tessera_app::after_exam::upload_exam_photo(&state, &user.tenant, &id, upload, user.user.id.clone())
-            .await
-            .map(|_| ())
-    } else {
-        ops::upload_document(&state, &user.tenant, &id, upload, user.user.id.clone()).await.map(|_| ())
+    let stored = match ops::original_flag(original.as_deref()) {
+        Err(e) => Err(e),
+        Ok(original) => {
+            store(&state, &user, &id, ops::Upload { kind, filename, content_type, bytes: bytes.to_vec(), original })
+                .await
+        }
     };
     match stored {
         Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
@@ -53,5 +52,21 @@ pub(crate) async fn add_document(
             entry_page(&state, user, jar, id, e.status, context! { error => e.for_page() }).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+async fn store(
+    state: &SharedState,
+    user: &CurrentUser,
+    id: &str,
+    upload: ops::Upload,
+) -> Result<(), tessera_app::error::AppError> {
+    if upload.kind == "exam_photo" {
+        // The exam-day photo (R-PHOTO-DAY) goes through the photo policy, not the document list.
+        tessera_app::after_exam::upload_exam_photo(state, &user.tenant, id, upload, user.user.id.clone())
+            .await
+            .map(|_| ())
+    } else {
+        ops::upload_document(state, &user.tenant, id, upload, user.user.id.clone()).await.map(|_| ())
     }
 }

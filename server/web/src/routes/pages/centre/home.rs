@@ -20,6 +20,10 @@ pub(crate) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
     let missing = tessera_app::centre::coe_missing(&state, &user.tenant).await?;
     // R-RESULTS-WINDOW: the same list as `GET /api/v1/results/missing`.
     let results_missing = tessera_app::centre::results_missing(&state, &user.tenant).await?;
+    // R-PAYMENT-TITLE: the same list as `GET /api/v1/payments/flagged`.
+    let flagged = tessera_app::centre::flagged_payments(&state, &user.tenant).await?;
+    // R-CONSENT-SCAN: the same list as `GET /api/v1/consent/originals-missing`.
+    let originals_missing = tessera_app::centre::consent_originals_missing(&state, &user.tenant).await?;
     let exam_names = tessera_app::centre::read::exam_names(&state).await?;
     let locale = user.tenant.locale;
     render(
@@ -31,7 +35,8 @@ pub(crate) async fn centre(State(state): State<SharedState>, user: CurrentUser, 
         StatusCode::OK,
         context! {
             sessions => sessions, counts => counts, coe_missing => missing, results_missing => results_missing,
-            exam_names => exam_names,
+            exam_names => exam_names, flagged_payments => flagged,
+            originals_missing => originals_missing,
         },
     )
 }

@@ -48,6 +48,7 @@ pub(super) mod refunds;
 pub(super) mod results;
 pub(super) mod schools;
 pub(super) mod sessions;
+pub(super) mod settings;
 pub(super) mod void;
 
 csrf_form!(PlainForm {});

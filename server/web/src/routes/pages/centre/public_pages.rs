@@ -148,7 +148,7 @@ pub(crate) async fn upload_form(
     }
     check_csrf(&jar, &MaybeUser(Some(user.clone())), &csrf)?;
     let (filename, content_type, bytes) = file.ok_or_else(|| HttpError::at(ErrorCode::Required, "file"))?;
-    let upload = tessera_app::centre::Upload { kind, filename, content_type, bytes: bytes.to_vec() };
+    let upload = tessera_app::centre::Upload { kind, filename, content_type, bytes: bytes.to_vec(), original: true };
     match ops::publish_form(&state, &user, upload).await {
         Ok(_) => Ok(Redirect::to("/centre/public").into_response()),
         Err(e) if e.is_refusal() => {

@@ -1,6 +1,6 @@
 //! Refunds: asked of the refund policy from an entry's page, then moved on by staff.
 
-use super::{PlainForm, STAFF, entry_page};
+use super::{STAFF, entry_page};
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::Path;
@@ -12,15 +12,19 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 use tessera_app::centre::read;
-use tessera_app::centre::{self as ops, RefundInput};
+use tessera_app::centre::{self as ops, PayoutInput, RefundInput};
 
 csrf_form!(RefundForm {
     reason: String,
     relation: String,
     request_date: String,
     documents_received_date: String,
-    documents: String
+    documents: String,
+    payout_method: Option<String>,
+    payout_account: Option<String>
 });
+
+csrf_form!(RefundStepForm { method: Option<String>, paid_on: Option<String> });
 
 /// `POST /centre/entries/{id}/refunds`: asks the refund policy.
 pub(crate) async fn request_refund(
@@ -42,6 +46,8 @@ pub(crate) async fn request_refund(
         request_date: Some(f.request_date),
         documents_received_date: Some(f.documents_received_date),
         documents,
+        payout_method: f.payout_method,
+        payout_account: f.payout_account,
     };
     match ops::request_refund(&state, &user.tenant, &id, input, user.user.id.clone()).await {
         Ok(_) => Ok(Redirect::to(&format!("/centre/entries/{id}")).into_response()),
@@ -52,17 +58,19 @@ pub(crate) async fn request_refund(
     }
 }
 
-/// `POST /centre/refunds/{id}/{step}`: confirm a refund decision, record its payout, or reject it.
+/// `POST /centre/refunds/{id}/{step}`: confirm a refund decision, record its payout (method and
+/// day), or reject it.
 pub(crate) async fn refund_step(
     State(state): State<SharedState>,
     user: CurrentUser,
     jar: CookieJar,
     Path((id, step)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<PlainForm>,
+    CsrfForm(f): CsrfForm<RefundStepForm>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let entry_id = read::refund_entry(&state, &user, id.clone()).await?;
-    match ops::advance_refund(&state, &user.tenant, &id, &step, user.user.id.clone()).await {
+    let payout = PayoutInput { method: f.method, paid_on: f.paid_on };
+    match ops::advance_refund(&state, &user.tenant, &id, &step, payout, user.user.id.clone()).await {
         Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", entry_id)).into_response()),
         Err(e) if e.is_refusal() => {
             entry_page(&state, user, jar, entry_id, e.status, context! { error => e.for_page() }).await

@@ -1,0 +1,70 @@
+//! The centre's settings page: its bank account for transfers (R-PAYMENT-TITLE).
+
+use super::STAFF;
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::error::AppResult;
+use crate::routes::pages::render;
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+use tessera_app::centre::{self as ops, BankAccountInput};
+
+csrf_form!(BankAccountForm { iban: String, account_holder: String, bank_name: String });
+
+async fn settings_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let account = ops::bank_account(state, user.tenant_id()).await?;
+    let manager = user.role == tessera_domain::Role::CentreManager;
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_settings.html",
+        status,
+        context! { account => account, manager => manager, ..extra },
+    )
+}
+
+/// `GET /centre/settings`: the centre's bank account.
+pub(crate) async fn settings(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
+    settings_page(&state, user, jar, StatusCode::OK, context! {}).await
+}
+
+/// `POST /centre/settings/bank-account`: sets it (centre managers); a bad field is named.
+pub(crate) async fn save_bank_account(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(f): CsrfForm<BankAccountForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let input = BankAccountInput {
+        iban: f.iban.clone(),
+        account_holder: f.account_holder.clone(),
+        bank_name: f.bank_name.clone(),
+    };
+    match ops::set_bank_account(&state, &user, input).await {
+        Ok(_) => settings_page(&state, user, jar, StatusCode::OK, context! { saved => true }).await,
+        Err(e) if e.is_refusal() => {
+            let typed = context! { iban => f.iban, account_holder => f.account_holder, bank_name => f.bank_name };
+            settings_page(&state, user, jar, e.status, context! { error => e.for_page(), typed => typed }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
