@@ -48,7 +48,7 @@ async fn assert_html_error(res: reqwest::Response, status: u16, what: &str) {
     let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     assert!(ct.starts_with("text/html"), "{what}: an error page, got `{ct}`");
     let html = res.text().await.unwrap();
-    assert!(html.contains("<main>") && html.contains("class=\"error\""), "{what}: the error page:\n{html}");
+    assert!(html.contains("<main id=\"main\"") && html.contains("class=\"error\""), "{what}: the error page:\n{html}");
 }
 
 fn upload(field: &str, bytes: Vec<u8>, extra: &[(&str, &str)]) -> reqwest::multipart::Form {
