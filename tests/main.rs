@@ -6,6 +6,7 @@ mod support;
 
 mod after_exam;
 mod api;
+mod appeals;
 mod auth;
 mod candidate;
 mod candidate_results;

@@ -84,6 +84,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::EnquiryOpen
         | C::StageOneFirst
         | C::EnquiryClosed
+        | C::AppealLodged
+        | C::AppealNeedsStageTwo
+        | C::AppealNeedsMalpractice
+        | C::AppealDecided
         | C::Withheld
         | C::Collected
         | C::Destroyed

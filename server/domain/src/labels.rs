@@ -154,6 +154,40 @@ labelled!(
 );
 
 labelled!(
+    /// What an appeal is lodged against (R-APPEAL).
+    AppealGround, "kind.appeal.", {
+        /// The outcome of a completed Stage 2 enquiry.
+        Enquiry => "enquiry",
+        /// An upheld malpractice decision (R-MALPRACTICE).
+        Malpractice => "malpractice",
+    }
+);
+
+labelled!(
+    /// Where an appeal stands (R-APPEAL).
+    AppealStatus, "status.appeal.", {
+        /// Lodged by the centre, waiting for the board's decision.
+        Lodged => "lodged",
+        /// Upheld: the result after the appeal is a new result version.
+        Upheld => "upheld",
+        /// Dismissed: the result stands.
+        Dismissed => "dismissed",
+    }
+);
+
+labelled!(
+    /// What an upheld appeal did to the overall score.
+    AppealOutcome, "outcome.appeal.", {
+        /// The score went up.
+        Higher => "higher",
+        /// The score went down.
+        Lower => "lower",
+        /// The score stayed the same.
+        Unchanged => "unchanged",
+    }
+);
+
+labelled!(
     /// How a payment was made.
     PaymentMethod, "payment.method.", {
         /// Cash at the centre.
@@ -350,6 +384,9 @@ const GROUPS: &[Group] = groups!(
     "case_kind" => CaseKind,
     "enquiry_status" => EnquiryStatus,
     "enquiry_outcome" => EnquiryOutcome,
+    "appeal_ground" => AppealGround,
+    "appeal_status" => AppealStatus,
+    "appeal_outcome" => AppealOutcome,
     "payment_method" => PaymentMethod,
     "document" => DocumentKind,
     "id_document" => IdDocument,

@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP, SQL, WASM or search: the other crates depend on this one,
 //! never the other way round.
 
+pub mod appeals;
 pub mod auth;
 pub mod catalogue;
 pub mod certificates;

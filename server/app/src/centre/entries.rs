@@ -313,6 +313,13 @@ pub struct EntryDetails {
     pub result_versions: Vec<ResultRecord>,
     pub cases: Vec<CaseRecord>,
     pub enquiries: Vec<EnquiryRecord>,
+    /// The appeals the centre lodged (R-APPEAL), oldest first.
+    pub appeals: Vec<crate::after_exam::AppealRecord>,
+    /// The centre's appeal window: days from the decision appealed against.
+    pub appeal_window_days: i32,
+    /// R-SPECIAL-CONSIDERATION: a special-consideration case was upheld and the current result
+    /// is still a fail (graded below the exam's pass): the centre follows it up.
+    pub special_consideration_still_failed: bool,
     pub reasons: StatusReasons,
     /// What staff checked on the specialist's report behind an extra-time request.
     pub extra_time_report: Option<SpecialistReport>,
@@ -346,17 +353,30 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
             let form = workflows::entry_form(c, tenant, &id)?;
             let candidate = centre::candidate(c, tenant, &entry.candidate_id)?;
             let reasons = serde_json::from_str(&form.status_reasons).unwrap_or_default();
+            let cases = tessera_storage::repo::after_exam::cases(c, tenant, &id)?;
+            let result_versions = workflows::result_versions(c, tenant, &id)?;
+            let special_consideration_still_failed = crate::after_exam::still_failed(
+                &session.exam_code,
+                &cases,
+                result_versions.iter().find(|r| r.is_current),
+            );
             let extra_time_report = form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
             Ok(EntryDetails {
                 payments: workflows::payments(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 documents: workflows::documents(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),
-                result_versions: workflows::result_versions(c, tenant, &id)?.into_iter().map(Into::into).collect(),
-                cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?.into_iter().map(Into::into).collect(),
+                result_versions: result_versions.into_iter().map(Into::into).collect(),
+                cases: cases.into_iter().map(Into::into).collect(),
                 enquiries: tessera_storage::repo::after_exam::enquiries(c, tenant, &id)?
                     .into_iter()
                     .map(Into::into)
                     .collect(),
+                appeals: tessera_storage::repo::after_exam::appeals(c, tenant, &id)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                appeal_window_days: crate::after_exam::window_days(c, tenant)?,
+                special_consideration_still_failed,
                 entry: entry.into(),
                 session: session.into(),
                 form: form.into(),

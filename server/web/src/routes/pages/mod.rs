@@ -51,6 +51,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/entries/{id}/coe", post(centre::coe::issue_coe))
         .route("/centre/entries/{id}/refunds", post(centre::refunds::request_refund))
         .route("/centre/entries/{id}/do/{action}", post(centre::entry_actions::entry_action))
+        .route("/centre/appeal-terms", post(centre::home::appeal_terms))
         .route("/centre/calendar", get(centre::calendar::calendar))
         .route("/centre/refunds/{id}/{step}", post(centre::refunds::refund_step))
         .route("/centre/sessions/{id}/do/{action}", post(centre::sessions::session_action))
