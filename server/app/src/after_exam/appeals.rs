@@ -215,24 +215,26 @@ pub async fn decide_appeal(
     actor: String,
 ) -> Result<Appeal, AppError> {
     let decision = rule::parse_decision(input.decision.trim())?;
-    let result = match (decision, input.result) {
-        (AppealStatus::Upheld, None) => return Err(AppError::at(ErrorCode::Required, "result")),
-        (AppealStatus::Upheld, Some(r)) => {
-            r.check_scale()?;
-            Some(r)
-        }
-        _ => None,
-    };
+    let result = input.result;
     let (tid, aid, now, by) = (tenant.id, appeal_id.to_owned(), state.clock.now(), actor.clone());
     let appeal = state
         .db
         .call(move |c| {
             Ok(tessera_storage::atomically(c, |c| -> Result<Appeal, AppError> {
+                // An appeal that is not the centre's is not found, whatever the body says.
                 let appeal = store::appeal(c, tid, &aid)?;
                 if appeal.status != AppealStatus::Lodged.code() {
                     return Err(AppError::new(ErrorCode::AppealDecided));
                 }
-                let (outcome, grade_changed) = match &result {
+                let result = match (decision, &result) {
+                    (AppealStatus::Upheld, None) => return Err(AppError::at(ErrorCode::Required, "result")),
+                    (AppealStatus::Upheld, Some(r)) => {
+                        r.check_scale()?;
+                        Some(r)
+                    }
+                    _ => None,
+                };
+                let (outcome, grade_changed) = match result {
                     Some(r) => {
                         let remarked = remark(c, tid, &appeal.entry_id, r, false, now)?;
                         let outcome = match remarked.score {
