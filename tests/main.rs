@@ -20,6 +20,7 @@ mod crawl;
 mod credentials;
 mod edge;
 mod errors;
+mod exam_day;
 mod index_freshness;
 mod isolation;
 mod jobs;

@@ -33,3 +33,11 @@ CREATE TABLE appeal_terms (
 -- When an enquiry's outcome was recorded: an appeal's window starts then. Enquiries completed
 -- before this migration count from the day they were requested.
 ALTER TABLE enquiries ADD COLUMN completed_at TIMESTAMP;
+
+-- R-DEVICE-DEPOSIT: at each component the candidate's phones and other electronic devices were
+-- deposited, or the candidate refused (not admitted, and no refund later).
+ALTER TABLE attendance ADD COLUMN devices TEXT CHECK (devices IN ('deposited', 'refused'));
+
+-- R-NOTICES: when the candidate confirmed reading the Notice to candidates and that the speaking
+-- test may be recorded, both sent with the Confirmation of Entry.
+ALTER TABLE entries ADD COLUMN notices_acknowledged_at TIMESTAMP;

@@ -88,6 +88,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::AppealNeedsStageTwo
         | C::AppealNeedsMalpractice
         | C::AppealDecided
+        | C::NoticesNotSent
         | C::Withheld
         | C::Collected
         | C::Destroyed

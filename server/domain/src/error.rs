@@ -326,6 +326,8 @@ error_codes! {
     AppealNeedsMalpractice = "appeal_needs_malpractice",
     /// The appeal is decided already.
     AppealDecided = "appeal_decided",
+    /// The notices come with the Confirmation of Entry, not issued yet (R-NOTICES).
+    NoticesNotSent = "notices_not_sent",
     /// The result and its certificate are withheld (R-MALPRACTICE).
     Withheld = "withheld",
     /// The certificate was already collected.

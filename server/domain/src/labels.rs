@@ -188,6 +188,17 @@ labelled!(
 );
 
 labelled!(
+    /// What a candidate did with phones and other electronic devices on the exam day
+    /// (R-DEVICE-DEPOSIT).
+    DeviceDeposit, "device_deposit.", {
+        /// Switched off and deposited for the whole exam.
+        Deposited => "deposited",
+        /// Refused to deposit them: not admitted, and no refund.
+        Refused => "refused",
+    }
+);
+
+labelled!(
     /// How a payment was made.
     PaymentMethod, "payment.method.", {
         /// Cash at the centre.
@@ -387,6 +398,7 @@ const GROUPS: &[Group] = groups!(
     "appeal_ground" => AppealGround,
     "appeal_status" => AppealStatus,
     "appeal_outcome" => AppealOutcome,
+    "device_deposit" => DeviceDeposit,
     "payment_method" => PaymentMethod,
     "document" => DocumentKind,
     "id_document" => IdDocument,

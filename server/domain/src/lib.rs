@@ -10,6 +10,7 @@ pub mod certificates;
 pub mod clock;
 pub mod entries;
 pub mod error;
+pub mod exam_day;
 pub mod exams;
 pub mod ids;
 pub mod labels;

@@ -155,6 +155,7 @@ diesel::table! {
         speaking_day -> Nullable<Date>,
         extra_time_condition -> Nullable<Text>,
         extra_time_report -> Nullable<Text>,
+        notices_acknowledged_at -> Nullable<Timestamp>,
     }
 }
 

@@ -83,6 +83,7 @@ diesel::table! {
         admitted -> Bool,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        devices -> Nullable<Text>,
     }
 }
 

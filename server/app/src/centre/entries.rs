@@ -215,6 +215,7 @@ pub async fn submit_entry(
         coe_issued_at: None,
         extra_time_condition: extra_time_condition(input.extra_time_condition.as_deref())?,
         extra_time_report: None,
+        notices_acknowledged_at: None,
     };
     let prefix: String =
         tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(5).collect::<String>().to_uppercase();
@@ -311,6 +312,8 @@ pub struct EntryDetails {
     pub refunds: Vec<RefundView>,
     /// Every version of the entry's result, newest last.
     pub result_versions: Vec<ResultRecord>,
+    /// Attendance at each component, with the ID check and the devices (R-DEVICE-DEPOSIT).
+    pub attendance: Vec<crate::records::AttendanceRecord>,
     pub cases: Vec<CaseRecord>,
     pub enquiries: Vec<EnquiryRecord>,
     /// The appeals the centre lodged (R-APPEAL), oldest first.
@@ -366,6 +369,10 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
                 documents: workflows::documents(c, tenant, &id)?.into_iter().map(Into::into).collect(),
                 refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),
                 result_versions: result_versions.into_iter().map(Into::into).collect(),
+                attendance: tessera_storage::repo::after_exam::attendance(c, tenant, &id)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
                 cases: cases.into_iter().map(Into::into).collect(),
                 enquiries: tessera_storage::repo::after_exam::enquiries(c, tenant, &id)?
                     .into_iter()

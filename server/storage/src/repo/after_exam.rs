@@ -22,6 +22,8 @@ pub struct Attendance {
     pub admitted: bool,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
+    /// `deposited` or `refused` (R-DEVICE-DEPOSIT), where it was recorded.
+    pub devices: Option<String>,
 }
 
 /// Records (or corrects) attendance at a component.
@@ -47,6 +49,18 @@ pub fn attendance(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> 
         .order(attendance::component.asc())
         .select(Attendance::as_select())
         .load(conn)?)
+}
+
+/// Whether the candidate of an entry refused to deposit their devices at any component
+/// (R-DEVICE-DEPOSIT).
+pub fn devices_refused(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        attendance::table
+            .filter(attendance::tenant_id.eq(tid(tenant)))
+            .filter(attendance::entry_id.eq(entry_id))
+            .filter(attendance::devices.eq("refused")),
+    ))
+    .get_result(conn)?)
 }
 
 /// A case about an entry: special consideration, malpractice, conduct complaint, timetable change.

@@ -98,6 +98,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(candidate::signup::signup))
         .routes(routes!(candidate::results::results))
         .routes(routes!(candidate::results::statement))
+        .routes(routes!(candidate::results::acknowledge_notices))
         .routes(routes!(candidate::directory::verifiers))
         .routes(routes!(candidate::shares::shares, candidate::shares::share))
         .routes(routes!(candidate::shares::withdraw))

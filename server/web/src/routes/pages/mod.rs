@@ -60,6 +60,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/t/{tenant}/signup", get(candidate::signup::signup_form).post(candidate::signup::signup_submit))
         .route("/candidate/results/{entry}/statement.pdf", get(candidate::results::statement))
         .route("/candidate/results/{entry}/credential.json", get(candidate::results::credential))
+        .route("/candidate/entries/{entry}/notices", post(candidate::results::acknowledge_notices))
         .route("/verify", get(credentials::verify::show).post(credentials::verify::submit))
         .route("/verify/{id}", get(credentials::verify::link))
         .route("/t/{tenant}/did.json", get(credentials::documents::did_document))

@@ -92,6 +92,7 @@ pub(crate) async fn entry_action(
                 component: f.get("component"),
                 present: f.get("present") == "yes",
                 id_document_shown: f.opt("id_document_shown"),
+                devices: f.opt("devices"),
             };
             after::record_attendance(&state, t, &id, input, actor).await.map(|o| {
                 if o.admitted {
