@@ -140,8 +140,8 @@ pub async fn lodge_appeal(
     }
     let (tid, eid, now) = (tenant.id, entry_id.to_owned(), state.clock.now());
     let day = today(tenant, now);
-    let zone = tenant.timezone;
-    let on_day = move |at: NaiveDateTime| at.and_utc().with_timezone(&zone).date_naive();
+    let t = tenant.clone();
+    let on_day = move |at: NaiveDateTime| today(&t, at.and_utc());
     let by = actor.clone();
     let appeal = state
         .db
@@ -152,12 +152,12 @@ pub async fn lodge_appeal(
                 let stage_two_completed_on = store::enquiries(c, tid, &eid)?
                     .into_iter()
                     .filter(|e| e.stage == 2 && e.status == "completed")
-                    .map(|e| e.completed_at.map(on_day).unwrap_or(e.requested_on))
+                    .map(|e| e.completed_at.map(&on_day).unwrap_or(e.requested_on))
                     .max();
                 let malpractice_upheld_on = store::cases(c, tid, &eid)?
                     .into_iter()
                     .filter(|k| k.kind == "malpractice" && k.status == "upheld")
-                    .filter_map(|k| k.closed_at.map(on_day))
+                    .filter_map(|k| k.closed_at.map(&on_day))
                     .max();
                 let facts = AppealFacts {
                     ground,

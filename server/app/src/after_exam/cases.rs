@@ -133,11 +133,15 @@ pub async fn close_case(
     }
 }
 
-/// R-SPECIAL-CONSIDERATION: whether an entry of an exam of `exam_code`, with these cases and
-/// this current result, is one whose special-consideration case was upheld and whose result is
-/// still a fail.
-pub fn still_failed(exam_code: &str, cases: &[Case], current: Option<&ResultRow>) -> bool {
-    let upheld = cases.iter().any(|c| c.kind == CaseKind::SpecialConsideration.code() && c.status == "upheld");
+/// Whether the entry with these cases had its special-consideration case upheld.
+pub fn consideration_upheld(cases: &[Case]) -> bool {
+    cases.iter().any(|c| c.kind == CaseKind::SpecialConsideration.code() && c.status == "upheld")
+}
+
+/// R-SPECIAL-CONSIDERATION: whether an entry of an exam of `exam_code` given special
+/// consideration or not (`upheld`) is, with this current result, one whose result is still a
+/// fail.
+pub fn still_failed(exam_code: &str, upheld: bool, current: Option<&ResultRow>) -> bool {
     let exam_type = tessera_domain::exams::by_code(exam_code).map_or(exam_code, |e| e.exam_type);
     current.is_some_and(|r| {
         let status = r.status.parse::<ResultStatus>().unwrap_or(ResultStatus::Pending);
@@ -176,10 +180,7 @@ pub async fn consideration_still_failed(
     let rows = state.db.call(move |c| store::graded_entries_with_upheld_case(c, tid, kind)).await?;
     Ok(rows
         .into_iter()
-        .filter(|(_, session, _, result)| {
-            let exam_type = tessera_domain::exams::by_code(&session.exam_code).map_or("", |e| e.exam_type);
-            r_special_consideration_still_failed(true, ResultStatus::Graded, exam_type, result.grade.as_deref())
-        })
+        .filter(|(_, session, _, result)| still_failed(&session.exam_code, true, Some(result)))
         .map(|(entry, session, cand, result)| ConsiderationStillFailed {
             entry: entry.id,
             candidate_number: entry.candidate_number,

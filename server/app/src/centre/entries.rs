@@ -360,7 +360,7 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
             let result_versions = workflows::result_versions(c, tenant, &id)?;
             let special_consideration_still_failed = crate::after_exam::still_failed(
                 &session.exam_code,
-                &cases,
+                crate::after_exam::consideration_upheld(&cases),
                 result_versions.iter().find(|r| r.is_current),
             );
             let extra_time_report = form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
