@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDate};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use tessera_daemon::demo::DEMO_PASSWORD;
 use tessera_domain::{Locale, TenantKind};
-use tessera_storage::repo::after_exam::{self, Case, Enquiry};
+use tessera_storage::repo::after_exam::{self, Appeal, Case, Enquiry};
 use tessera_storage::repo::centre;
 use tessera_storage::repo::organisations::{self, Person};
 use tessera_storage::repo::public_pages;
@@ -255,6 +255,30 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
                     outcome: outcome.map(str::to_owned),
                     fee_refunded: outcome.is_some(),
                     created_at: at,
+                    completed_at: outcome.map(|_| at),
+                },
+            )
+            .unwrap();
+        }
+        for (ground, status, outcome) in [("enquiry", "upheld", Some("higher")), ("malpractice", "lodged", None)] {
+            after_exam::lodge_appeal(
+                &mut c,
+                &Appeal {
+                    tenant_id: tid.clone(),
+                    id: uuid::Uuid::new_v4().to_string(),
+                    entry_id: e.id.clone(),
+                    ground: ground.into(),
+                    fee_minor: 100,
+                    currency: e.currency.clone(),
+                    lodged_on: day,
+                    deadline: day + Duration::days(30),
+                    status: status.into(),
+                    outcome: outcome.map(str::to_owned),
+                    fee_refunded: outcome.is_some(),
+                    lodged_by: "staff".into(),
+                    lodged_at: at,
+                    decided_by: outcome.map(|_| "staff".to_owned()),
+                    decided_at: outcome.map(|_| at),
                 },
             )
             .unwrap();

@@ -412,8 +412,10 @@ async fn every_route_with_an_id_answers_404_for_foreign_and_made_up_ids(backend:
         "documents" => Some("entry_documents"),
         "cases" => Some("entry_cases"),
         "enquiries" => Some("enquiries"),
+        "appeals" => Some("appeals"),
         "refunds" => Some("refund_requests"),
         "candidate" if path.starts_with("/v1/candidate/results/") => Some("entries"),
+        "candidate" if path.starts_with("/v1/candidate/entries/") => Some("entries"),
         "candidate" if path.starts_with("/v1/candidate/shares/") => Some("result_shares"),
         _ => None,
     };

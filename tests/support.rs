@@ -130,9 +130,15 @@ impl TestServer {
     /// Starts a server whose plugins folder holds the shipped policy plugins (built by
     /// `plugins/build.sh` into TESSERA_PLUGINS_DIST, as the test script does).
     pub async fn start_with_plugins(backend: Backend) -> Self {
+        Self::start_with_plugins_and(backend, |_| {}).await
+    }
+
+    /// Starts a server with the shipped policy plugins after `tweak` adjusted the configuration.
+    pub async fn start_with_plugins_and(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
         let dist = std::env::var("TESSERA_PLUGINS_DIST")
             .expect("TESSERA_PLUGINS_DIST is not set: run the suite with `bash tests/run.sh`");
         Self::start_with(backend, move |c| {
+            tweak(c);
             let dir = c.plugins.dir.clone().expect("test config names a plugins folder");
             std::fs::create_dir_all(&dir).unwrap();
             for entry in std::fs::read_dir(&dist).expect("the plugins dist folder exists") {

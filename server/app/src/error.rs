@@ -90,6 +90,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::EnquiryOpen
         | C::StageOneFirst
         | C::EnquiryClosed
+        | C::AppealLodged
+        | C::AppealNeedsStageTwo
+        | C::AppealNeedsMalpractice
+        | C::AppealDecided
+        | C::NoticesNotSent
         | C::Withheld
         | C::Collected
         | C::Destroyed

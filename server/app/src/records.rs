@@ -153,6 +153,31 @@ impl From<centre::ResultRow> for ResultRecord {
     }
 }
 
+/// Attendance at one component: the ID check and the devices (R-DEVICE-DEPOSIT).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttendanceRecord {
+    pub component: String,
+    pub present: bool,
+    pub id_document_shown: Option<String>,
+    pub admitted: bool,
+    /// `deposited` or `refused`, where it was recorded.
+    pub devices: Option<String>,
+    pub recorded_at: NaiveDateTime,
+}
+
+impl From<after_exam::Attendance> for AttendanceRecord {
+    fn from(r: after_exam::Attendance) -> Self {
+        Self {
+            component: r.component,
+            present: r.present,
+            id_document_shown: r.id_document_shown,
+            admitted: r.admitted,
+            devices: r.devices,
+            recorded_at: r.recorded_at,
+        }
+    }
+}
+
 /// A case opened about an entry (special consideration, malpractice, a complaint, a timetable change).
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseRecord {
@@ -317,6 +342,9 @@ pub struct EntryFormRecord {
     pub extra_time_condition: Option<String>,
     /// What staff checked on the specialist's report, as JSON.
     pub extra_time_report: Option<String>,
+    /// When the candidate confirmed reading the Notice to candidates and that the speaking test
+    /// may be recorded, sent with the CoE (R-NOTICES); none until they do.
+    pub notices_acknowledged_at: Option<NaiveDateTime>,
 }
 
 impl From<workflows::EntryForm> for EntryFormRecord {
@@ -335,6 +363,7 @@ impl From<workflows::EntryForm> for EntryFormRecord {
             coe_issued_at: r.coe_issued_at,
             extra_time_condition: r.extra_time_condition,
             extra_time_report: r.extra_time_report,
+            notices_acknowledged_at: r.notices_acknowledged_at,
         }
     }
 }

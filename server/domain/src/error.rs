@@ -339,6 +339,16 @@ error_codes! {
     StageOneFirst = "stage_one_first",
     /// The enquiry is already completed.
     EnquiryClosed = "enquiry_closed",
+    /// An appeal of the entry is lodged and not decided yet (R-APPEAL).
+    AppealLodged = "appeal_lodged",
+    /// An appeal against an enquiry's outcome needs a completed Stage 2 enquiry (R-APPEAL).
+    AppealNeedsStageTwo = "appeal_needs_stage_two",
+    /// An appeal against malpractice needs an upheld malpractice decision (R-APPEAL).
+    AppealNeedsMalpractice = "appeal_needs_malpractice",
+    /// The appeal is decided already.
+    AppealDecided = "appeal_decided",
+    /// The notices come with the Confirmation of Entry, not issued yet (R-NOTICES).
+    NoticesNotSent = "notices_not_sent",
     /// The result and its certificate are withheld (R-MALPRACTICE).
     Withheld = "withheld",
     /// The certificate was already collected.

@@ -171,6 +171,51 @@ labelled!(
 );
 
 labelled!(
+    /// What an appeal is lodged against (R-APPEAL).
+    AppealGround, "kind.appeal.", {
+        /// The outcome of a completed Stage 2 enquiry.
+        Enquiry => "enquiry",
+        /// An upheld malpractice decision (R-MALPRACTICE).
+        Malpractice => "malpractice",
+    }
+);
+
+labelled!(
+    /// Where an appeal stands (R-APPEAL).
+    AppealStatus, "status.appeal.", {
+        /// Lodged by the centre, waiting for the board's decision.
+        Lodged => "lodged",
+        /// Upheld: the result after the appeal is a new result version.
+        Upheld => "upheld",
+        /// Dismissed: the result stands.
+        Dismissed => "dismissed",
+    }
+);
+
+labelled!(
+    /// What an upheld appeal did to the overall score.
+    AppealOutcome, "outcome.appeal.", {
+        /// The score went up.
+        Higher => "higher",
+        /// The score went down.
+        Lower => "lower",
+        /// The score stayed the same.
+        Unchanged => "unchanged",
+    }
+);
+
+labelled!(
+    /// What a candidate did with phones and other electronic devices on the exam day
+    /// (R-DEVICE-DEPOSIT).
+    DeviceDeposit, "device_deposit.", {
+        /// Switched off and deposited for the whole exam.
+        Deposited => "deposited",
+        /// Refused to deposit them: not admitted, and no refund.
+        Refused => "refused",
+    }
+);
+
+labelled!(
     /// How a payment was made.
     PaymentMethod, "payment.method.", {
         /// Cash at the centre.
@@ -408,6 +453,10 @@ const GROUPS: &[Group] = groups!(
     "case_kind" => CaseKind,
     "enquiry_status" => EnquiryStatus,
     "enquiry_outcome" => EnquiryOutcome,
+    "appeal_ground" => AppealGround,
+    "appeal_status" => AppealStatus,
+    "appeal_outcome" => AppealOutcome,
+    "device_deposit" => DeviceDeposit,
     "payment_method" => PaymentMethod,
     "payment_flag" => PaymentFlag,
     "refund_method" => RefundMethod,

@@ -3,12 +3,14 @@
 //! Nothing here knows about HTTP, SQL, WASM or search: the other crates depend on this one,
 //! never the other way round.
 
+pub mod appeals;
 pub mod auth;
 pub mod catalogue;
 pub mod certificates;
 pub mod clock;
 pub mod entries;
 pub mod error;
+pub mod exam_day;
 pub mod exams;
 pub mod ids;
 pub mod labels;

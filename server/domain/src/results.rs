@@ -291,6 +291,32 @@ pub fn check_result_line(exam: &ResultExam<'_>, line: &ResultLine<'_>) -> Result
     })
 }
 
+/// Whether a graded result passes its exam: grades A, B and C of an exam on the scale (`Level
+/// below` is a certificate at the level below, not a pass of the exam), and DELTA Module One's
+/// pass grades. `None` for an exam with no fail: TKT's bands and the Young Learners' shields.
+pub fn passes(exam_type: &str, grade: &str) -> Option<bool> {
+    if scale_band(exam_type).is_some() {
+        return Some(["A", "B", "C"].iter().any(|g| g.eq_ignore_ascii_case(grade)));
+    }
+    match exam_type {
+        "DELTA1" => Some(!grade.eq_ignore_ascii_case("Fail")),
+        _ => None,
+    }
+}
+
+/// R-SPECIAL-CONSIDERATION: a candidate given special consideration (an upheld case) whose
+/// result is still a fail, graded below the exam's pass, is one the centre is told about, to
+/// follow up with the candidate and the board. A result without a grade (X, Z, Pending,
+/// Withheld) is not a fail, and an exam without a pass mark has none.
+pub fn r_special_consideration_still_failed(
+    consideration_upheld: bool,
+    status: ResultStatus,
+    exam_type: &str,
+    grade: Option<&str>,
+) -> bool {
+    consideration_upheld && status == ResultStatus::Graded && grade.and_then(|g| passes(exam_type, g)) == Some(false)
+}
+
 /// R-RELEASE: a result is invisible to candidates and verifiers until its session's release
 /// instant, and visible from that instant on.
 pub fn r_release(release_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
@@ -322,6 +348,23 @@ mod tests {
             r_results_window(Delivery::ComputerBased, written),
             chrono::NaiveDate::from_ymd_opt(2026, 6, 27).unwrap()
         );
+    }
+
+    #[test]
+    fn r_special_consideration_still_failed_below_the_exams_pass() {
+        use super::ResultStatus::*;
+        let failed = |upheld, status, exam, grade| r_special_consideration_still_failed(upheld, status, exam, grade);
+        assert!(failed(true, Graded, "FCE", Some("Level below")), "a certificate at the level below is no pass");
+        assert!(!failed(true, Graded, "FCE", Some("C")), "C passes");
+        assert!(!failed(false, Graded, "FCE", Some("Level below")), "no special consideration upheld");
+        assert!(failed(true, Graded, "DELTA1", Some("fail")));
+        assert!(!failed(true, Graded, "DELTA1", Some("Pass with Merit")));
+        assert!(!failed(true, Graded, "TKT", Some("Band 1")), "TKT has no fail");
+        for status in [X, Z, Pending, Withheld] {
+            assert!(!failed(true, status, "FCE", None), "{status:?} is no grade");
+        }
+        assert_eq!(passes("CAE", "b"), Some(true));
+        assert_eq!(passes("YLE", "3"), None);
     }
 
     #[test]

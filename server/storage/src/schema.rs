@@ -158,6 +158,7 @@ diesel::table! {
         extra_time_condition -> Nullable<Text>,
         extra_time_report -> Nullable<Text>,
         moved_from_session_id -> Nullable<Text>,
+        notices_acknowledged_at -> Nullable<Timestamp>,
     }
 }
 

@@ -104,6 +104,7 @@ diesel::table! {
         admitted -> Bool,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        devices -> Nullable<Text>,
     }
 }
 
@@ -134,6 +135,36 @@ diesel::table! {
         outcome -> Nullable<Text>,
         fee_refunded -> Bool,
         created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    appeals (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        entry_id -> Text,
+        ground -> Text,
+        fee_minor -> BigInt,
+        currency -> Text,
+        lodged_on -> Date,
+        deadline -> Date,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        fee_refunded -> Bool,
+        lodged_by -> Text,
+        lodged_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    appeal_terms (tenant_id) {
+        tenant_id -> Text,
+        window_days -> Integer,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -157,6 +188,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance,
     entry_cases,
     enquiries,
+    appeals,
+    appeal_terms,
     certificates,
     session_components,
     payments,

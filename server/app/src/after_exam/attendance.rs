@@ -1,4 +1,5 @@
-//! Exam day: recording attendance with the ID check, and storing an exam-day photo.
+//! Exam day: recording attendance with the ID check and the devices deposited, and storing an
+//! exam-day photo.
 
 use super::entry_and_session;
 use crate::centre::{Upload, audit_event, exam_of, store_document};
@@ -7,6 +8,8 @@ use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::ErrorCode;
+use tessera_domain::exam_day::{DeviceDeposit, r_device_deposit_admits};
+use tessera_domain::labels::Labelled;
 use tessera_plugin_sdk::kinds::{IdDocument, IdentityFacts, PhotoFacts, PhotoPolicy};
 use tessera_storage::repo::after_exam::{self as store, Attendance};
 use tessera_storage::repo::centre;
@@ -22,6 +25,11 @@ pub struct AttendanceInput {
     pub present: bool,
     /// The ID document shown, e.g. `national_id_card`, `passport`, `school_id`.
     pub id_document_shown: Option<String>,
+    /// `deposited` or `refused`: what the candidate did with phones and other electronic
+    /// devices (R-DEVICE-DEPOSIT). Refusing means no admission, and no refund later.
+    #[serde(default)]
+    #[schema(example = "deposited")]
+    pub devices: Option<String>,
 }
 
 /// The ID check's outcome.
@@ -32,7 +40,8 @@ pub struct AttendanceOutcome {
 }
 
 /// Records attendance and checks the ID shown against the identity policy's accepted documents
-/// (R-PL-ACCEPTED-ID) and the document named on the photo consent (R-PHOTO-CONSENT).
+/// (R-PL-ACCEPTED-ID) and the document named on the photo consent (R-PHOTO-CONSENT), and whether
+/// the candidate deposited their devices: one who refuses is not admitted (R-DEVICE-DEPOSIT).
 pub async fn record_attendance(
     state: &AppState,
     tenant: &Tenant,
@@ -41,6 +50,14 @@ pub async fn record_attendance(
     actor: String,
 ) -> Result<AttendanceOutcome, AppError> {
     let tid = tenant.id;
+    let devices = match input.devices.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(code) => Some(DeviceDeposit::from_code(code).ok_or_else(|| {
+            AppError::at(ErrorCode::InvalidChoice, "devices")
+                .arg("value", tessera_domain::error::bounded(code))
+                .arg("choices", "deposited, refused")
+        })?),
+    };
     let (entry, session) = entry_and_session(state, tid, entry_id).await?;
     if entry.status != "confirmed" {
         return Err(AppError::new(ErrorCode::EntryNotConfirmed));
@@ -104,7 +121,16 @@ pub async fn record_attendance(
             admitted = false;
             reasons.push(format!("R-PHOTO-CONSENT: the photo consent names {named}, a different document ({shown}) was shown: no admission"));
         }
+        if !r_device_deposit_admits(devices) {
+            admitted = false;
+            reasons.push(
+                "R-DEVICE-DEPOSIT: the candidate refused to deposit their electronic devices: no admission, and no refund"
+                    .to_owned(),
+            );
+        }
     }
+    // What an absent candidate did with devices is not a thing to record.
+    let devices = devices.filter(|_| input.present);
     let row = Attendance {
         tenant_id: tid.to_string(),
         entry_id: entry_id.to_owned(),
@@ -114,6 +140,7 @@ pub async fn record_attendance(
         admitted,
         recorded_by: actor.clone(),
         recorded_at: state.clock.now().naive_utc(),
+        devices: devices.map(|d| d.code().to_owned()),
     };
     state.db.call(move |c| store::record_attendance(c, &row)).await?;
     audit_event(
@@ -122,7 +149,7 @@ pub async fn record_attendance(
         Some(actor),
         "exam_day.attendance",
         Some(entry_id.to_owned()),
-        json!({"component": input.component, "present": input.present, "admitted": admitted}),
+        json!({"component": input.component, "present": input.present, "admitted": admitted, "devices": devices.map(|d| d.code())}),
     )
     .await?;
     Ok(AttendanceOutcome { admitted, reasons })

@@ -7,9 +7,11 @@ use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::ErrorCode;
-use tessera_domain::results::r_release;
+use tessera_domain::labels::{CaseKind, Labelled};
+use tessera_domain::results::{ResultStatus, r_release, r_special_consideration_still_failed};
 use tessera_storage::StorageError;
 use tessera_storage::repo::after_exam::{self as store, Case};
+use tessera_storage::repo::centre::ResultRow;
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows::{self, ImportedResult};
 
@@ -129,4 +131,65 @@ pub async fn close_case(
         }
         Err(_) => Err(AppError::new(ErrorCode::CaseClosed)),
     }
+}
+
+/// Whether the entry with these cases had its special-consideration case upheld.
+pub fn consideration_upheld(cases: &[Case]) -> bool {
+    cases.iter().any(|c| c.kind == CaseKind::SpecialConsideration.code() && c.status == "upheld")
+}
+
+/// R-SPECIAL-CONSIDERATION: whether an entry of an exam of `exam_code` given special
+/// consideration or not (`upheld`) is, with this current result, one whose result is still a
+/// fail.
+pub fn still_failed(exam_code: &str, upheld: bool, current: Option<&ResultRow>) -> bool {
+    let exam_type = tessera_domain::exams::by_code(exam_code).map_or(exam_code, |e| e.exam_type);
+    current.is_some_and(|r| {
+        let status = r.status.parse::<ResultStatus>().unwrap_or(ResultStatus::Pending);
+        r_special_consideration_still_failed(upheld, status, exam_type, r.grade.as_deref())
+    })
+}
+
+/// A candidate given special consideration whose result is still a fail (R-SPECIAL-CONSIDERATION).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConsiderationStillFailed {
+    /// The entry's id.
+    pub entry: String,
+    pub candidate_number: String,
+    /// The candidate's full name.
+    pub name: String,
+    /// The exam's code.
+    pub exam: String,
+    pub written_date: chrono::NaiveDate,
+    /// The current result's grade.
+    pub grade: Option<String>,
+    /// The current result's overall score.
+    pub overall_score: Option<i32>,
+    /// Whether the result is released to the candidate yet (R-RELEASE).
+    pub released: bool,
+}
+
+/// R-SPECIAL-CONSIDERATION: the centre's candidates given special consideration (an upheld case)
+/// whose current result, once imported, is still a fail, for the centre to follow up with the
+/// candidate and the board (and, where the grounds remain, an enquiry or appeal).
+pub async fn consideration_still_failed(
+    state: &AppState,
+    tenant: &Tenant,
+) -> Result<Vec<ConsiderationStillFailed>, AppError> {
+    let (tid, now) = (tenant.id, state.clock.now());
+    let kind = CaseKind::SpecialConsideration.code();
+    let rows = state.db.call(move |c| store::graded_entries_with_upheld_case(c, tid, kind)).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, session, _, result)| still_failed(&session.exam_code, true, Some(result)))
+        .map(|(entry, session, cand, result)| ConsiderationStillFailed {
+            entry: entry.id,
+            candidate_number: entry.candidate_number,
+            name: format!("{} {}", cand.first_name, cand.family_name),
+            exam: session.exam_code,
+            written_date: session.written_date,
+            grade: result.grade,
+            overall_score: result.overall_score,
+            released: r_release(session.release_at.and_utc(), now),
+        })
+        .collect())
 }

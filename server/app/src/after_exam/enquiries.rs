@@ -4,16 +4,18 @@ use super::{deadlines, entry_and_session};
 use crate::centre::{audit_event, today};
 use crate::error::AppError;
 use crate::state::AppState;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tessera_domain::ErrorCode;
+use tessera_domain::labels::{EnquiryOutcome, Labelled};
 use tessera_domain::results::r_release;
 use tessera_domain::results::{ResultExam, ResultLine, check_result_line};
-use tessera_storage::StorageError;
+use tessera_domain::{ErrorCode, TenantId};
 use tessera_storage::repo::after_exam::{self as store, Enquiry};
 use tessera_storage::repo::centre;
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows::{self, ImportedResult};
+use tessera_storage::{DbConnection, StorageError};
 
 /// A results enquiry as staff open it for a candidate (R-ENQUIRY).
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -78,6 +80,7 @@ pub async fn open_enquiry(
         outcome: None,
         fee_refunded: false,
         created_at: now.naive_utc(),
+        completed_at: None,
     };
     let stored = enquiry.clone();
     state.db.call(move |c| store::open_enquiry(c, &stored)).await?;
@@ -86,7 +89,7 @@ pub async fn open_enquiry(
     Ok(enquiry)
 }
 
-/// The outcome of an enquiry: the result after the re-check or re-mark.
+/// The result after a re-check, a re-mark or an upheld appeal.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct EnquiryOutcomeInput {
     #[schema(example = 180)]
@@ -95,10 +98,104 @@ pub struct EnquiryOutcomeInput {
     pub grade: String,
     #[schema(example = "C2")]
     pub cefr: String,
-    /// Component scores by name (Speaking is not re-marked at Stage 2).
+    /// Component scores by name (Speaking is not re-marked at Stage 2); a component not named
+    /// keeps its score.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub components: std::collections::BTreeMap<String, i32>,
+}
+
+impl EnquiryOutcomeInput {
+    /// The overall score must be on the Cambridge English Scale before anything is read.
+    pub(super) fn check_scale(&self) -> Result<(), AppError> {
+        let scale = tessera_domain::results::SCALE_RANGE;
+        if !scale.contains(&self.overall_score) {
+            return Err(AppError::at(ErrorCode::OutOfRange, "overall_score")
+                .arg("min", scale.start())
+                .arg("max", scale.end()));
+        }
+        Ok(())
+    }
+}
+
+/// How a re-marked result compares with the one it replaces.
+pub(super) struct Remarked {
+    /// The overall score went up, down or stayed.
+    pub(super) score: std::cmp::Ordering,
+    /// The grade is not the one before.
+    pub(super) grade_changed: bool,
+}
+
+/// Inside a transaction: stores the result after a re-check, a re-mark or an upheld appeal as
+/// the entry's new result version (R-RESULT-VERSIONS; the versions it replaces lose their
+/// credentials), checked like an imported line (R-RESULT-CODES): its grade and CEFR level are
+/// those its score gives. Components not named keep the scores of the result it re-marks, the
+/// latest graded version (the one before a `Withheld` version after malpractice), and
+/// `keep_speaking` keeps Speaking's whatever is named (a Stage 2 re-mark excludes it). The
+/// comparison is with that graded version too.
+pub(super) fn remark(
+    c: &mut DbConnection,
+    tid: TenantId,
+    entry_id: &str,
+    input: &EnquiryOutcomeInput,
+    keep_speaking: bool,
+    now: DateTime<Utc>,
+) -> Result<Remarked, StorageError> {
+    let versions = workflows::result_versions(c, tid, entry_id)?;
+    let old = versions.iter().find(|r| r.status == "graded").or(versions.first()).ok_or(StorageError::NotFound)?;
+    let (old, comps) = centre::result(c, tid, &old.id)?;
+    let components: Vec<(String, i32)> = comps
+        .into_iter()
+        .map(|comp| {
+            let score = if keep_speaking && comp.component == "Speaking" {
+                comp.score
+            } else {
+                *input.components.get(&comp.component).unwrap_or(&comp.score)
+            };
+            (comp.component, score)
+        })
+        .collect();
+    let entry = centre::entry(c, tid, entry_id)?;
+    let exam_code = centre::session(c, tid, &entry.session_id)?.exam_code;
+    let exam = tessera_domain::exams::by_code(&exam_code).ok_or(StorageError::NotFound)?;
+    let scale = ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
+    let texts: Vec<(String, String)> = exam
+        .components
+        .iter()
+        .map(|name| {
+            let score = components
+                .iter()
+                .find(|(c, _)| c == name)
+                .map(|(_, s)| *s)
+                .or_else(|| input.components.get(*name).copied());
+            ((*name).to_owned(), score.map(|s| s.to_string()).unwrap_or_default())
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = texts.iter().map(|(c, s)| (c.as_str(), s.as_str())).collect();
+    let score = input.overall_score.to_string();
+    let line = ResultLine {
+        status: "graded",
+        overall_score: &score,
+        grade: &input.grade,
+        cefr: &input.cefr,
+        components: &pairs,
+    };
+    let checked = check_result_line(&scale, &line)
+        .map_err(|errors| StorageError::Conflict(errors.into_iter().next().expect("a refusal names a rule")))?;
+    let remarked = Remarked {
+        score: input.overall_score.cmp(&old.overall_score.unwrap_or(input.overall_score)),
+        grade_changed: old.grade != checked.grade,
+    };
+    let row = ImportedResult {
+        candidate_number: String::new(),
+        status: checked.status.as_str().to_owned(),
+        overall_score: checked.overall_score,
+        grade: checked.grade,
+        cefr: checked.cefr,
+        components: checked.components,
+    };
+    workflows::add_result_version(c, tid, entry_id, &row, now, &mut String::new)?;
+    Ok(remarked)
 }
 
 /// Completes an enquiry: the outcome becomes a new result version (R-RESULT-VERSIONS), higher,
@@ -111,12 +208,7 @@ pub async fn complete_enquiry(
     actor: String,
 ) -> Result<Enquiry, AppError> {
     let (tid, qid, now) = (tenant.id, enquiry_id.to_owned(), state.clock.now());
-    let scale = tessera_domain::results::SCALE_RANGE;
-    if !scale.contains(&input.overall_score) {
-        return Err(AppError::at(ErrorCode::OutOfRange, "overall_score")
-            .arg("min", scale.start())
-            .arg("max", scale.end()));
-    }
+    input.check_scale()?;
     let outcome = state
         .db
         .call(move |c| {
@@ -125,62 +217,13 @@ pub async fn complete_enquiry(
                 if enquiry.status != "open" {
                     return Ok(None);
                 }
-                let current = workflows::result_versions(c, tid, &enquiry.entry_id)?
-                    .into_iter()
-                    .find(|r| r.is_current)
-                    .ok_or(StorageError::NotFound)?;
-                let mut components = Vec::new();
-                let (old, comps) = centre::result(c, tid, &current.id)?;
-                for comp in comps {
-                    let score = if enquiry.stage == 2 && comp.component == "Speaking" {
-                        comp.score
-                    } else {
-                        *input.components.get(&comp.component).unwrap_or(&comp.score)
-                    };
-                    components.push((comp.component, score));
-                }
-                // The outcome is a graded result of the exam like any imported line: its grade
-                // and CEFR level are those its score gives (R-RESULT-CODES).
-                let entry = centre::entry(c, tid, &enquiry.entry_id)?;
-                let exam_code = centre::session(c, tid, &entry.session_id)?.exam_code;
-                let exam = tessera_domain::exams::by_code(&exam_code).ok_or(StorageError::NotFound)?;
-                let scale = ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
-                let texts: Vec<(String, String)> = exam
-                    .components
-                    .iter()
-                    .map(|name| {
-                        let score = components.iter().find(|(c, _)| c == name).map(|(_, s)| s.to_string());
-                        ((*name).to_owned(), score.unwrap_or_default())
-                    })
-                    .collect();
-                let pairs: Vec<(&str, &str)> = texts.iter().map(|(c, s)| (c.as_str(), s.as_str())).collect();
-                let score = input.overall_score.to_string();
-                let line = ResultLine {
-                    status: "graded",
-                    overall_score: &score,
-                    grade: &input.grade,
-                    cefr: &input.cefr,
-                    components: &pairs,
+                let remarked = remark(c, tid, &enquiry.entry_id, &input, enquiry.stage == 2, now)?;
+                let direction = match remarked.score {
+                    std::cmp::Ordering::Greater => EnquiryOutcome::Higher,
+                    std::cmp::Ordering::Less => EnquiryOutcome::Lower,
+                    std::cmp::Ordering::Equal => EnquiryOutcome::Unchanged,
                 };
-                let checked = check_result_line(&scale, &line).map_err(|errors| {
-                    StorageError::Conflict(errors.into_iter().next().expect("a refusal names a rule"))
-                })?;
-                let direction = match input.overall_score.cmp(&old.overall_score.unwrap_or(input.overall_score)) {
-                    std::cmp::Ordering::Greater => "higher",
-                    std::cmp::Ordering::Less => "lower",
-                    std::cmp::Ordering::Equal => "unchanged",
-                };
-                let grade_changed = old.grade != checked.grade;
-                let row = ImportedResult {
-                    candidate_number: String::new(),
-                    status: checked.status.as_str().to_owned(),
-                    overall_score: checked.overall_score,
-                    grade: checked.grade,
-                    cefr: checked.cefr,
-                    components: checked.components,
-                };
-                workflows::add_result_version(c, tid, &enquiry.entry_id, &row, now, &mut String::new)?;
-                store::complete_enquiry(c, tid, &qid, direction, grade_changed)?;
+                store::complete_enquiry(c, tid, &qid, direction.code(), remarked.grade_changed, now)?;
                 Ok(Some(store::enquiry(c, tid, &qid)?))
             })
         })

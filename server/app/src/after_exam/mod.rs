@@ -1,8 +1,9 @@
 //! Exam day and after (DOMAIN.md sections 7 to 9): attendance with the ID check, exam-day
-//! photos, cases (special consideration, malpractice, complaints), results enquiries,
+//! photos, cases (special consideration, malpractice, complaints), results enquiries, appeals,
 //! certificates and name corrections, and the retention purge. Country rules come from the
 //! tenant's identity, photo, deadlines and retention policies.
 
+mod appeals;
 mod attendance;
 mod cases;
 mod certificates;
@@ -12,6 +13,7 @@ mod name_corrections;
 mod retention;
 mod speaking_day;
 
+pub use appeals::*;
 pub use attendance::*;
 pub use cases::*;
 pub use certificates::*;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use tessera_domain::results::ResultStatus;
 use tessera_storage::repo::candidate::{self as repo, CandidateExam};
 use tessera_storage::repo::tenants::Tenant;
+use tessera_storage::repo::workflows;
 use utoipa::ToSchema;
 
 /// A component score.
@@ -76,6 +77,11 @@ pub struct CandidateExamView {
     /// When the centre cannot run the session as announced: the candidate chooses another
     /// session or a full refund (R-CENTRE-FAULT).
     pub fault: Option<crate::centre::FaultOptions>,
+    /// Whether the Notice to candidates and the speaking-test recording notice were sent (with
+    /// the Confirmation of Entry), for the candidate to confirm reading them (R-NOTICES).
+    pub notices_sent: bool,
+    /// When the candidate confirmed reading them (UTC, RFC 3339).
+    pub notices_acknowledged_at: Option<String>,
 }
 
 /// One verification of a candidate's credential.
@@ -125,6 +131,8 @@ fn exam_view(e: CandidateExam, tenant: &Tenant) -> CandidateExamView {
         school_name: None,
         certifying_statement: false,
         fault: None,
+        notices_sent: false,
+        notices_acknowledged_at: None,
     }
 }
 
@@ -150,16 +158,19 @@ pub async fn exams(state: &AppState, tenant: &Tenant, cand: &Candidate) -> Resul
                         crate::schools::school_name_in(c, tid, e)?,
                         statement,
                         crate::centre::fault_options_in(c, tid, e)?,
+                        workflows::entry_form(c, tid, e)?,
                     ))
                 })
                 .collect::<Result<Vec<_>, tessera_storage::StorageError>>()?;
             Ok((checks, schools))
         })
         .await?;
-    for (v, (school, statement, fault)) in views.iter_mut().zip(schools) {
+    for (v, (school, statement, fault, form)) in views.iter_mut().zip(schools) {
         v.school_name = school;
         v.certifying_statement = statement;
         v.fault = fault;
+        v.notices_sent = form.coe_issued_at.is_some();
+        v.notices_acknowledged_at = form.notices_acknowledged_at.map(|t| t.and_utc().to_rfc3339());
     }
     for (rows, entry) in checks {
         if let Some(v) = views.iter_mut().find(|v| v.entry_id == entry) {
@@ -225,4 +236,47 @@ pub async fn statement(
     let pdf = crate::documents::statement_of_results(state, tenant.id, entry_id, tenant.locale).await?;
     let sor = exam.result.map(|r| r.sor_number).unwrap_or_default();
     Ok((format!("statement-of-results-{sor}.pdf"), pdf))
+}
+
+/// R-NOTICES: the candidate confirms reading the Notice to candidates and that the speaking test
+/// may be recorded, sent with the Confirmation of Entry of their entry `entry_id` (another
+/// candidate's entry is a 404; before the CoE, `notices_not_sent`). Confirming again keeps the
+/// first confirmation; returns its instant (UTC, RFC 3339). Audited once.
+pub async fn acknowledge_notices(
+    state: &AppState,
+    tenant: &Tenant,
+    cand: &Candidate,
+    user_id: &str,
+    entry_id: String,
+) -> Result<String, AppError> {
+    let (tid, cid, uid, now) = (tenant.id, cand.id.clone(), user_id.to_owned(), state.clock.now());
+    let at = state
+        .db
+        .call(move |c| {
+            Ok(tessera_storage::atomically(c, |c| -> Result<chrono::NaiveDateTime, AppError> {
+                let entry = tessera_storage::repo::centre::entry(c, tid, &entry_id)?;
+                if entry.candidate_id != cid {
+                    return Err(AppError::not_found());
+                }
+                let form = workflows::entry_form(c, tid, &entry_id)?;
+                let at = tessera_domain::exam_day::r_notices_acknowledged(
+                    form.coe_issued_at,
+                    form.notices_acknowledged_at,
+                    now.naive_utc(),
+                )?;
+                if workflows::acknowledge_notices(c, tid, &entry_id, at)? {
+                    let ev = tessera_storage::repo::audit::AuditEvent {
+                        actor: Some(&uid),
+                        action: "entry.notices_acknowledged",
+                        target: Some(&entry_id),
+                        details: serde_json::json!({"candidate_number": entry.candidate_number}),
+                        request_id: None,
+                    };
+                    tessera_storage::repo::audit::append(c, tid, &ev, now)?;
+                }
+                Ok(at)
+            }))
+        })
+        .await??;
+    Ok(at.and_utc().to_rfc3339())
 }

@@ -226,6 +226,7 @@ pub async fn submit_entry(
         coe_issued_at: None,
         extra_time_condition: extra_time_condition(input.extra_time_condition.as_deref())?,
         extra_time_report: None,
+        notices_acknowledged_at: None,
     };
     let prefix: String =
         tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(5).collect::<String>().to_uppercase();
@@ -331,8 +332,17 @@ pub struct EntryDetails {
     pub refunds: Vec<RefundView>,
     /// Every version of the entry's result, newest last.
     pub result_versions: Vec<ResultRecord>,
+    /// Attendance at each component, with the ID check and the devices (R-DEVICE-DEPOSIT).
+    pub attendance: Vec<crate::records::AttendanceRecord>,
     pub cases: Vec<CaseRecord>,
     pub enquiries: Vec<EnquiryRecord>,
+    /// The appeals the centre lodged (R-APPEAL), oldest first.
+    pub appeals: Vec<crate::after_exam::AppealRecord>,
+    /// The centre's appeal window: days from the decision appealed against.
+    pub appeal_window_days: i32,
+    /// R-SPECIAL-CONSIDERATION: a special-consideration case was upheld and the current result
+    /// is still a fail (graded below the exam's pass): the centre follows it up.
+    pub special_consideration_still_failed: bool,
     pub reasons: StatusReasons,
     /// What staff checked on the specialist's report behind an extra-time request.
     pub extra_time_report: Option<SpecialistReport>,
@@ -423,6 +433,13 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
             let form = workflows::entry_form(c, tenant, &id)?;
             let candidate = centre::candidate(c, tenant, &entry.candidate_id)?;
             let reasons = serde_json::from_str(&form.status_reasons).unwrap_or_default();
+            let cases = tessera_storage::repo::after_exam::cases(c, tenant, &id)?;
+            let result_versions = workflows::result_versions(c, tenant, &id)?;
+            let special_consideration_still_failed = crate::after_exam::still_failed(
+                &session.exam_code,
+                crate::after_exam::consideration_upheld(&cases),
+                result_versions.iter().find(|r| r.is_current),
+            );
             let extra_time_report = form.extra_time_report.as_deref().and_then(|r| serde_json::from_str(r).ok());
             let fault = super::fault_options_in(c, tenant, &id)?;
             let moved_from = match tessera_storage::repo::centre_fault::moved_from(c, tenant, &id)? {
@@ -436,12 +453,22 @@ pub async fn entry_details(state: &AppState, tenant: TenantId, entry_id: &str) -
                 documents: docs.into_iter().map(Into::into).collect(),
                 photo_consent,
                 refunds: workflows::refunds_for_entry(c, tenant, &id)?.into_iter().map(RefundView::from).collect(),
-                result_versions: workflows::result_versions(c, tenant, &id)?.into_iter().map(Into::into).collect(),
-                cases: tessera_storage::repo::after_exam::cases(c, tenant, &id)?.into_iter().map(Into::into).collect(),
+                result_versions: result_versions.into_iter().map(Into::into).collect(),
+                attendance: tessera_storage::repo::after_exam::attendance(c, tenant, &id)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                cases: cases.into_iter().map(Into::into).collect(),
                 enquiries: tessera_storage::repo::after_exam::enquiries(c, tenant, &id)?
                     .into_iter()
                     .map(Into::into)
                     .collect(),
+                appeals: tessera_storage::repo::after_exam::appeals(c, tenant, &id)?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                appeal_window_days: crate::after_exam::window_days(c, tenant)?,
+                special_consideration_still_failed,
                 entry: entry.into(),
                 session: session.into(),
                 form: form.into(),

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tessera_domain::ErrorCode;
 use tessera_domain::Labelled;
 use tessera_domain::entries::EntryStatus as EntryState;
+use tessera_domain::exam_day::r_device_deposit_refund_reason;
 use tessera_domain::labels::RefundMethod;
 use tessera_domain::money::total_minor;
 use tessera_domain::payments::parse_iban;
@@ -91,9 +92,10 @@ fn refund_method(field: &str, given: Option<&str>) -> Result<Option<RefundMethod
 }
 
 /// Asks the refund policy about a request for an entry and stores its decision for staff to
-/// confirm; the decision records the plugin and version that made it. One transaction: at most
-/// one request per entry is open at a time, and what earlier refunds paid back is not offered
-/// again.
+/// confirm; the decision records the plugin and version that made it. After a refusal to deposit
+/// devices on the exam day, the policy is asked about a `refused_devices` request whatever the
+/// reason given (R-DEVICE-DEPOSIT: no refund). One transaction: at most one request per entry is
+/// open at a time, and what earlier refunds paid back is not offered again.
 pub async fn request_refund(
     state: &AppState,
     tenant: &Tenant,
@@ -152,8 +154,10 @@ pub async fn request_refund(
         if refundable == 0 {
             return Err(AppError::new(ErrorCode::NothingPaid));
         }
+        // R-DEVICE-DEPOSIT: after a refusal on the exam day, the request is a `refused_devices` one.
+        let refused = tessera_storage::repo::after_exam::devices_refused(c, tid, &eid)?;
         let facts = RefundFacts {
-            reason,
+            reason: r_device_deposit_refund_reason(refused, reason),
             paid: sdk_money(refundable, &entry.currency),
             request_date,
             last_registration_day: session.registration_closes,

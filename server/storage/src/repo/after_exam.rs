@@ -1,8 +1,11 @@
 //! Exam day and after (DOMAIN.md sections 7 to 9): attendance and ID checks, special
 //! consideration and malpractice cases, results enquiries, certificates, and the retention purge.
 
-use crate::schema::{candidates, entries};
-use crate::schema_centre::{attendance, certificates, enquiries, entry_cases, entry_documents, refund_requests};
+use crate::repo::centre::{Candidate, Entry, ExamSession, ResultRow};
+use crate::schema::{candidates, entries, results};
+use crate::schema_centre::{
+    appeal_terms, appeals, attendance, certificates, enquiries, entry_cases, entry_documents, refund_requests,
+};
 use crate::{DbConnection, StorageResult, tid};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -21,6 +24,8 @@ pub struct Attendance {
     pub admitted: bool,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
+    /// `deposited` or `refused` (R-DEVICE-DEPOSIT), where it was recorded.
+    pub devices: Option<String>,
 }
 
 /// Records (or corrects) attendance at a component.
@@ -46,6 +51,18 @@ pub fn attendance(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> 
         .order(attendance::component.asc())
         .select(Attendance::as_select())
         .load(conn)?)
+}
+
+/// Whether the candidate of an entry refused to deposit their devices at any component
+/// (R-DEVICE-DEPOSIT).
+pub fn devices_refused(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        attendance::table
+            .filter(attendance::tenant_id.eq(tid(tenant)))
+            .filter(attendance::entry_id.eq(entry_id))
+            .filter(attendance::devices.eq("refused")),
+    ))
+    .get_result(conn)?)
 }
 
 /// A case about an entry: special consideration, malpractice, conduct complaint, timetable change.
@@ -122,6 +139,9 @@ pub struct Enquiry {
     pub outcome: Option<String>,
     pub fee_refunded: bool,
     pub created_at: NaiveDateTime,
+    /// When the outcome was recorded (none before it was, or for enquiries completed before
+    /// this was kept).
+    pub completed_at: Option<NaiveDateTime>,
 }
 
 /// Opens an enquiry.
@@ -156,6 +176,7 @@ pub fn complete_enquiry(
     id: &str,
     outcome: &str,
     fee_refunded: bool,
+    now: DateTime<Utc>,
 ) -> StorageResult<bool> {
     let n = diesel::update(
         enquiries::table
@@ -167,9 +188,123 @@ pub fn complete_enquiry(
         enquiries::status.eq("completed"),
         enquiries::outcome.eq(Some(outcome)),
         enquiries::fee_refunded.eq(fee_refunded),
+        enquiries::completed_at.eq(Some(now.naive_utc())),
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// An appeal the centre lodged for a candidate (R-APPEAL).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = appeals)]
+pub struct Appeal {
+    pub tenant_id: String,
+    pub id: String,
+    pub entry_id: String,
+    pub ground: String,
+    pub fee_minor: i64,
+    pub currency: String,
+    pub lodged_on: NaiveDate,
+    pub deadline: NaiveDate,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub fee_refunded: bool,
+    pub lodged_by: String,
+    pub lodged_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+/// Lodges an appeal; a second lodged appeal of the entry is a conflict (the unique index).
+pub fn lodge_appeal(conn: &mut DbConnection, a: &Appeal) -> StorageResult<()> {
+    diesel::insert_into(appeals::table).values(a).execute(conn)?;
+    Ok(())
+}
+
+/// The appeals of an entry, oldest first.
+pub fn appeals(conn: &mut DbConnection, tenant: TenantId, entry_id: &str) -> StorageResult<Vec<Appeal>> {
+    Ok(appeals::table
+        .filter(appeals::tenant_id.eq(tid(tenant)))
+        .filter(appeals::entry_id.eq(entry_id))
+        .order(appeals::lodged_at.asc())
+        .select(Appeal::as_select())
+        .load(conn)?)
+}
+
+/// One appeal of the centre.
+pub fn appeal(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<Appeal> {
+    Ok(appeals::table
+        .filter(appeals::tenant_id.eq(tid(tenant)))
+        .filter(appeals::id.eq(id))
+        .select(Appeal::as_select())
+        .first(conn)?)
+}
+
+/// The board's decision on a lodged appeal: `upheld` or `dismissed`, with the outcome and
+/// whether the fee is refunded; false when it was not lodged (decided already).
+pub fn decide_appeal(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    id: &str,
+    decision: (&str, Option<&str>, bool),
+    by: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let (status, outcome, fee_refunded) = decision;
+    let n = diesel::update(
+        appeals::table
+            .filter(appeals::tenant_id.eq(tid(tenant)))
+            .filter(appeals::id.eq(id))
+            .filter(appeals::status.eq("lodged")),
+    )
+    .set((
+        appeals::status.eq(status),
+        appeals::outcome.eq(outcome),
+        appeals::fee_refunded.eq(fee_refunded),
+        appeals::decided_by.eq(Some(by)),
+        appeals::decided_at.eq(Some(now.naive_utc())),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The centre's appeal window in days, if it set one.
+pub fn appeal_window(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<Option<i32>> {
+    Ok(appeal_terms::table
+        .filter(appeal_terms::tenant_id.eq(tid(tenant)))
+        .select(appeal_terms::window_days)
+        .first(conn)
+        .optional()?)
+}
+
+/// Sets the centre's appeal window in days.
+pub fn set_appeal_window(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    days: i32,
+    by: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<()> {
+    crate::transaction(conn, |c| {
+        let changed = diesel::update(appeal_terms::table.filter(appeal_terms::tenant_id.eq(tid(tenant))))
+            .set((
+                appeal_terms::window_days.eq(days),
+                appeal_terms::updated_by.eq(by),
+                appeal_terms::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(c)?;
+        if changed == 0 {
+            diesel::insert_into(appeal_terms::table)
+                .values((
+                    appeal_terms::tenant_id.eq(tid(tenant)),
+                    appeal_terms::window_days.eq(days),
+                    appeal_terms::updated_by.eq(by),
+                    appeal_terms::updated_at.eq(now.naive_utc()),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
 }
 
 /// A certificate held by the centre for a candidate.
@@ -299,4 +434,43 @@ pub fn purge_contact_data(
         crate::repo::search_log::record_for_candidate(c, tenant, candidate_id, now)?;
         Ok(n)
     })
+}
+
+/// The entries with an upheld case of `kind` (e.g. `special_consideration`) whose current result
+/// is graded, each with its session, its candidate and that result, by session date and
+/// candidate number.
+pub fn graded_entries_with_upheld_case(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    kind: &str,
+) -> StorageResult<Vec<(Entry, ExamSession, Candidate, ResultRow)>> {
+    let ids: Vec<String> = entry_cases::table
+        .filter(entry_cases::tenant_id.eq(tid(tenant)))
+        .filter(entry_cases::kind.eq(kind))
+        .filter(entry_cases::status.eq("upheld"))
+        .select(entry_cases::entry_id)
+        .distinct()
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(ResultRow, Entry, Candidate)> = results::table
+        .inner_join(entries::table.on(entries::tenant_id.eq(results::tenant_id).and(entries::id.eq(results::entry_id))))
+        .inner_join(
+            candidates::table
+                .on(candidates::tenant_id.eq(entries::tenant_id).and(candidates::id.eq(entries::candidate_id))),
+        )
+        .filter(results::tenant_id.eq(tid(tenant)))
+        .filter(results::entry_id.eq_any(&ids))
+        .filter(results::is_current.eq(true))
+        .filter(results::status.eq("graded"))
+        .select((ResultRow::as_select(), Entry::as_select(), Candidate::as_select()))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (result, entry, cand) in rows {
+        let session = crate::repo::centre::session(conn, tenant, &entry.session_id)?;
+        out.push((entry, session, cand, result));
+    }
+    out.sort_by(|a, b| (a.1.written_date, &a.0.candidate_number).cmp(&(b.1.written_date, &b.0.candidate_number)));
+    Ok(out)
 }

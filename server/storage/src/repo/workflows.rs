@@ -158,6 +158,8 @@ pub struct EntryForm {
     pub extra_time_condition: Option<String>,
     /// What staff checked on the specialist's report, as JSON.
     pub extra_time_report: Option<String>,
+    /// When the candidate confirmed reading the notices sent with the CoE (R-NOTICES).
+    pub notices_acknowledged_at: Option<NaiveDateTime>,
 }
 
 /// An entry with its form data.
@@ -472,6 +474,25 @@ pub fn issue_coe(
             .execute(c)?;
         Ok(())
     })
+}
+
+/// Records that the candidate confirmed reading the notices sent with the CoE at `at`
+/// (R-NOTICES); false when they had confirmed already (the first confirmation stands).
+pub fn acknowledge_notices(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    entry_id: &str,
+    at: NaiveDateTime,
+) -> StorageResult<bool> {
+    let n = diesel::update(
+        entries::table
+            .filter(entries::tenant_id.eq(tid(tenant)))
+            .filter(entries::id.eq(entry_id))
+            .filter(entries::notices_acknowledged_at.is_null()),
+    )
+    .set(entries::notices_acknowledged_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// An entry of a session as a bulk issue of Confirmations of Entry sees it (fields in the order

@@ -2,6 +2,7 @@
 
 use tessera_domain::Role;
 
+pub(super) mod appeals;
 pub(super) mod attendance;
 pub(super) mod cases;
 pub(super) mod certificates;

@@ -34,3 +34,26 @@ pub async fn statement(
     let (name, pdf) = candidate::statement(&state, &user.tenant, &cand, entry_id).await?;
     Ok(crate::routes::pages::pdf_response(&name, pdf))
 }
+
+/// When the candidate confirmed reading the notices.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct NoticesAcknowledged {
+    /// The first confirmation (UTC, RFC 3339): confirming again keeps it.
+    acknowledged_at: String,
+}
+
+/// The candidate confirms reading the Notice to candidates and that the speaking test may be
+/// recorded, both sent with the Confirmation of Entry of the entry (R-NOTICES). 409
+/// `notices_not_sent` before the CoE is issued; another candidate's entry is a 404.
+#[utoipa::path(post, path = "/v1/candidate/entries/{entry_id}/notices", tag = "candidate",
+    params(("entry_id" = String, Path, description = "The entry's id")),
+    responses((status = 200, body = NoticesAcknowledged), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn acknowledge_notices(
+    State(state): State<SharedState>,
+    ApiUser(user): ApiUser,
+    Path(entry_id): Path<String>,
+) -> AppResult<Json<NoticesAcknowledged>> {
+    let cand = candidate::candidate_of(&state, &user).await?;
+    let acknowledged_at = candidate::acknowledge_notices(&state, &user.tenant, &cand, &user.user.id, entry_id).await?;
+    Ok(Json(NoticesAcknowledged { acknowledged_at }))
+}

@@ -1,14 +1,14 @@
 //! The candidate's exams and results, and their Statements of Results.
 
 use super::{pdf_response, signed_in_candidate};
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
 use crate::error::AppResult;
 use crate::extract::Path;
 use crate::routes::pages::render;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use tessera_app::candidate;
@@ -71,4 +71,17 @@ pub(crate) async fn credential(
         json,
     )
         .into_response())
+}
+
+/// `POST /candidate/entries/{entry}/notices`: the candidate confirms reading the notices sent
+/// with the Confirmation of Entry (R-NOTICES); back to their exams.
+pub(crate) async fn acknowledge_notices(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    Path(entry_id): Path<String>,
+    CsrfForm(_): CsrfForm<super::shares::PlainForm>,
+) -> AppResult<Response> {
+    let cand = signed_in_candidate(&state, &user).await?;
+    candidate::acknowledge_notices(&state, &user.tenant, &cand, &user.user.id, entry_id.clone()).await?;
+    Ok(Redirect::to(&format!("/candidate#notices-{entry_id}")).into_response())
 }

@@ -55,10 +55,23 @@ impl ActionForm {
     fn opt(&self, k: &str) -> Option<String> {
         Some(self.get(k)).filter(|v| !v.is_empty())
     }
+
+    /// The result after a re-check, re-mark or appeal, as the outcome forms type it.
+    fn remarked_result(&self) -> Result<tessera_app::after_exam::EnquiryOutcomeInput, AppError> {
+        let overall_score = self.get("overall_score").parse::<i32>().map_err(|_| {
+            AppError::at(ErrorCode::InvalidNumber, "overall_score").arg("value", self.get("overall_score"))
+        })?;
+        Ok(tessera_app::after_exam::EnquiryOutcomeInput {
+            overall_score,
+            grade: self.get("grade"),
+            cefr: self.get("cefr"),
+            components: component_scores(&self.get("components"))?,
+        })
+    }
 }
 
 /// `POST /centre/entries/{id}/{action}`: the exam-day and after-exam forms of the entry page
-/// (attendance, case, enquiry, certificate collection, name correction). Success returns to the
+/// (attendance, case, enquiry, appeal, certificate collection, name correction). Success returns to the
 /// entry page; a refusal shows it again with the reason.
 pub(crate) async fn entry_action(
     State(state): State<SharedState>,
@@ -79,6 +92,7 @@ pub(crate) async fn entry_action(
                 component: f.get("component"),
                 present: f.get("present") == "yes",
                 id_document_shown: f.opt("id_document_shown"),
+                devices: f.opt("devices"),
             };
             after::record_attendance(&state, t, &id, input, actor).await.map(|o| {
                 if o.admitted {
@@ -169,25 +183,47 @@ pub(crate) async fn entry_action(
                 say("report_recorded", &[("verdict", &verdict)])
             })
         }
-        "enquiry_outcome" => match (f.get("overall_score").parse::<i32>(), component_scores(&f.get("components"))) {
-            (Ok(overall_score), Ok(components)) => {
-                let input = after::EnquiryOutcomeInput {
-                    overall_score,
-                    grade: f.get("grade"),
-                    cefr: f.get("cefr"),
-                    components,
-                };
-                after::complete_enquiry(&state, t, &f.get("enquiry_id"), input, actor).await.map(|e| {
-                    let outcome = tpl.label(locale, "enquiry_outcome", e.outcome.as_deref().unwrap_or_default());
-                    let done = say("enquiry_completed", &[("outcome", &outcome)]);
-                    if e.fee_refunded { format!("{done} {}", say("fee_refunded", &[])) } else { done }
-                })
-            }
-            (Err(_), _) => {
-                Err(AppError::at(ErrorCode::InvalidNumber, "overall_score").arg("value", f.get("overall_score")))
-            }
-            (_, Err(e)) => Err(e),
+        "enquiry_outcome" => match f.remarked_result() {
+            Ok(input) => after::complete_enquiry(&state, t, &f.get("enquiry_id"), input, actor).await.map(|e| {
+                let outcome = tpl.label(locale, "enquiry_outcome", e.outcome.as_deref().unwrap_or_default());
+                let done = say("enquiry_completed", &[("outcome", &outcome)]);
+                if e.fee_refunded { format!("{done} {}", say("fee_refunded", &[])) } else { done }
+            }),
+            Err(e) => Err(e),
         },
+        "appeal" => {
+            user.require(&[Role::CentreManager])?;
+            match money("appeal_fee", &f.get("appeal_fee")) {
+                Ok(fee_minor) => after::lodge_appeal(
+                    &state,
+                    t,
+                    &id,
+                    after::AppealInput { ground: f.get("ground"), fee_minor },
+                    actor,
+                )
+                .await
+                .map(|a| say("appeal_lodged", &[("ground", &tpl.label(locale, "appeal_ground", &a.ground))])),
+                Err(e) => Err(e),
+            }
+        }
+        "appeal_decision" => {
+            let decision = f.get("decision");
+            let result = if decision == "upheld" { f.remarked_result().map(Some) } else { Ok(None) };
+            match result {
+                Ok(result) => {
+                    let input = after::AppealDecisionInput { decision, result };
+                    after::decide_appeal(&state, t, &f.get("appeal_id"), input, actor).await.map(|a| {
+                        let mut done =
+                            say("appeal_decided", &[("status", &tpl.label(locale, "appeal_status", &a.status))]);
+                        if let Some(outcome) = &a.outcome {
+                            done = format!("{done} {}.", tpl.label(locale, "appeal_outcome", outcome));
+                        }
+                        if a.fee_refunded { format!("{done} {}", say("fee_refunded", &[])) } else { done }
+                    })
+                }
+                Err(e) => Err(e),
+            }
+        }
         "close_case" => {
             user.require(&[Role::CentreManager])?;
             match f.get("decision").as_str() {
