@@ -54,6 +54,12 @@ pub fn r_hu_rule_breaking(status: &str, reason: &str) -> Result<String, DomainEr
     if EntryStatus::from_code(status).is_some_and(r_entry_void) {
         return Err(DomainError::new(ErrorCode::EntryAlreadyVoid).on("entry"));
     }
+    stated_reason(reason)
+}
+
+/// A reason staff state for a decision (voiding an entry, marking a session at fault): required,
+/// at most 500 characters; returned trimmed.
+fn stated_reason(reason: &str) -> Result<String, DomainError> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DomainError::new(ErrorCode::Required).on("reason"));
@@ -78,14 +84,7 @@ pub fn r_centre_fault_reason(already_at_fault: bool, reason: &str) -> Result<Str
     if already_at_fault {
         return Err(DomainError::new(ErrorCode::SessionAlreadyAtFault).on("session"));
     }
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(DomainError::new(ErrorCode::Required).on("reason"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(DomainError::new(ErrorCode::TooLong).on("reason").arg("max", 500));
-    }
-    Ok(reason.to_owned())
+    stated_reason(reason)
 }
 
 /// Where an entry would move, as R-NO-TRANSFER and R-CENTRE-FAULT look at it.
