@@ -15,6 +15,7 @@ mod candidate_shares;
 mod centre;
 mod centre_bulk;
 mod centre_fault;
+mod centre_find;
 mod centre_pages;
 mod certifying_statement;
 mod cli;

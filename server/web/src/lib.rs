@@ -35,6 +35,7 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "entry_form.html",
     "entry_received.html",
     "centre_calendar.html",
+    "centre_find.html",
     "signup.html",
     "candidate_home.html",
     "candidate_shares.html",

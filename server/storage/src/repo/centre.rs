@@ -216,6 +216,25 @@ pub fn candidates(conn: &mut DbConnection, tenant: TenantId, offset: i64, limit:
         .load(conn)?)
 }
 
+/// Every candidate of a centre, by family name (a search across sessions matches them in the app,
+/// where names are compared without their accents).
+pub fn all_candidates(conn: &mut DbConnection, tenant: TenantId) -> StorageResult<Vec<Candidate>> {
+    Ok(candidates::table
+        .filter(candidates::tenant_id.eq(tid(tenant)))
+        .order((candidates::family_name.asc(), candidates::first_name.asc()))
+        .select(Candidate::as_select())
+        .load(conn)?)
+}
+
+/// The entries of a centre's candidates `ids`.
+pub fn entries_of_candidates(conn: &mut DbConnection, tenant: TenantId, ids: &[String]) -> StorageResult<Vec<Entry>> {
+    Ok(entries::table
+        .filter(entries::tenant_id.eq(tid(tenant)))
+        .filter(entries::candidate_id.eq_any(ids))
+        .select(Entry::as_select())
+        .load(conn)?)
+}
+
 /// One candidate of a centre.
 pub fn candidate(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<Candidate> {
     Ok(candidates::table

@@ -62,6 +62,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/entries/{id}/do/{action}", post(centre::entry_actions::entry_action))
         .route("/centre/appeal-terms", post(centre::home::appeal_terms))
         .route("/centre/calendar", get(centre::calendar::calendar))
+        .route("/centre/candidates", get(centre::find::find))
         .route("/centre/settings", get(centre::settings::settings))
         .route("/centre/settings/bank-account", post(centre::settings::save_bank_account))
         .route("/centre/refunds/{id}/{step}", post(centre::refunds::refund_step))
@@ -155,6 +156,7 @@ fn navigation(role: tessera_domain::Role) -> Vec<(&'static str, &'static str)> {
         ],
         R::CentreManager | R::CentreStaff => vec![
             ("/centre", "nav.home"),
+            ("/centre/candidates", "centre.find.title"),
             ("/centre/calendar", "centre.calendar"),
             ("/centre/sessions/new", "centre.new_session"),
             ("/centre/schools", "school.centre_title"),

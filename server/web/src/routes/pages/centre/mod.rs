@@ -40,6 +40,7 @@ pub(super) mod documents;
 pub(super) mod entries;
 pub(super) mod entry_actions;
 pub(crate) mod fault;
+pub(super) mod find;
 pub(super) mod home;
 pub(super) mod payments;
 pub(super) mod public_entry;
