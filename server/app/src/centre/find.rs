@@ -91,7 +91,7 @@ pub async fn find_candidates(state: &AppState, user: &Actor, q: &str) -> AppResu
         .into_iter()
         .map(|c| {
             let mut entries = by_candidate.remove(c.id.as_str()).unwrap_or_default();
-            entries.sort_by(|a, b| b.written_date.cmp(&a.written_date));
+            entries.sort_by_key(|e| std::cmp::Reverse(e.written_date));
             CandidateHit {
                 name: format!("{} {}", c.first_name, c.family_name),
                 candidate_id: c.id,
