@@ -14,8 +14,7 @@ use tessera_domain::entries::{
     MoveRequest, r_centre_fault_choice, r_centre_fault_reason, r_centre_fault_refund, r_entry_void_holds_place,
     r_no_transfer,
 };
-use tessera_domain::money::total_minor;
-use tessera_domain::refunds::{RefundStatus, one_open_refund};
+use tessera_domain::refunds::RefundStatus;
 use tessera_domain::{ErrorCode, Labelled};
 use tessera_plugin_sdk::kinds::{RefundDecision, RefundOutcome};
 use tessera_storage::StorageError;
@@ -249,12 +248,7 @@ pub async fn choose_after_fault(
                             return Err(AppError::at(ErrorCode::SessionNotAtFault, "choice"));
                         }
                         r_centre_fault_choice(&entry.status)?;
-                        let earlier = workflows::refunds_for_entry(c, tid, &eid)?;
-                        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::from_code(&r.status)))?;
-                        let paid = total_minor(workflows::payments(c, tid, &eid)?.iter().map(|p| p.amount_minor))?;
-                        let refunded = total_minor(
-                            earlier.iter().filter(|r| r.status == RefundStatus::Paid.code()).map(|r| r.amount_minor),
-                        )?;
+                        let (paid, refunded) = super::refunds::paid_and_refunded(c, tid, &eid)?;
                         let amount = r_centre_fault_refund(paid, refunded);
                         if amount == 0 {
                             return Err(AppError::new(ErrorCode::NothingPaid));

@@ -144,12 +144,7 @@ pub async fn request_refund(
         // R-HU-RULE-BREAKING: a voided entry gets no refund.
         tessera_domain::entries::r_hu_rule_breaking_no_refund(&entry.status)?;
         let session = centre::session(c, tid, &entry.session_id)?;
-        let earlier = workflows::refunds_for_entry(c, tid, &eid)?;
-        one_open_refund(earlier.iter().filter_map(|r| RefundStatus::from_code(&r.status)))?;
-        let paid = total_minor(workflows::payments(c, tid, &eid)?.iter().map(|p| p.amount_minor))?;
-        let refunded = total_minor(
-            earlier.iter().filter(|r| r.status == RefundStatus::Paid.code()).map(|r| r.amount_minor),
-        )?;
+        let (paid, refunded) = paid_and_refunded(c, tid, &eid)?;
         let refundable = refundable_minor(paid, refunded);
         if refundable == 0 {
             return Err(AppError::new(ErrorCode::NothingPaid));
@@ -323,4 +318,20 @@ fn cancel_entry_for_refund(
         email_job(format!("entry-cancelled:{}", entry.id), &EmailJob { to, subject, body, attachments: vec![] }, now)?;
     jobs::enqueue(c, tid, &job, now)?;
     Ok(true)
+}
+
+/// What was paid for the entry `eid` and what paid refunds gave back, once it is known that no
+/// other refund of it is open (at most one open refund per entry): what a new refund request is
+/// measured against, whoever makes it.
+pub(super) fn paid_and_refunded(
+    c: &mut DbConnection,
+    tid: tessera_domain::TenantId,
+    eid: &str,
+) -> Result<(i64, i64), AppError> {
+    let earlier = workflows::refunds_for_entry(c, tid, eid)?;
+    one_open_refund(earlier.iter().filter_map(|r| RefundStatus::from_code(&r.status)))?;
+    let paid = total_minor(workflows::payments(c, tid, eid)?.iter().map(|p| p.amount_minor))?;
+    let refunded =
+        total_minor(earlier.iter().filter(|r| r.status == RefundStatus::Paid.code()).map(|r| r.amount_minor))?;
+    Ok((paid, refunded))
 }

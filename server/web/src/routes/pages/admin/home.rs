@@ -1,5 +1,6 @@
 //! The installation admin's home page: the tenants, creating one, suspending and reactivating.
 
+use super::Done;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::{AppResult, HttpError};
 use crate::extract::{Path, Query};
@@ -13,12 +14,6 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use tessera_app::tenants::{self, CreateTenant};
 use tessera_domain::Role;
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: Option<String>,
-}
 
 async fn home_page(
     state: &SharedState,

@@ -1,5 +1,6 @@
 //! The mail queue: emails the mail server refused, and trying one again.
 
+use super::Done;
 use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
@@ -10,14 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
-use serde::Deserialize;
 use tessera_app::mail_queue;
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: Option<String>,
-}
 
 /// `GET /admin/mail`: emails that failed for good or wait to be tried again, every tenant.
 pub(crate) async fn list(

@@ -5,3 +5,10 @@ pub(super) mod api_access;
 pub(super) mod home;
 pub(super) mod mail;
 pub(super) mod organisations;
+
+/// `?done=...`: what the admin just did, for the notice at the top of the page it returns to.
+#[derive(serde::Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
