@@ -116,7 +116,7 @@ async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) 
 
 /// Gives the demo data entries, refunds, cases, enquiries, payments, documents, result versions,
 /// sessions and organisations in many states; returns the entry pages to visit per centre.
-fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
+pub(crate) fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
     let mut c = srv.db().conn().unwrap();
     let now = start_instant();
     let at = now.naive_utc();
@@ -406,7 +406,7 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
 }
 
 /// Sets every tenant's language to `locale`.
-fn set_every_locale(srv: &TestServer, locale: Locale) {
+pub(crate) fn set_every_locale(srv: &TestServer, locale: Locale) {
     use diesel::RunQueryDsl;
     let mut c = srv.db().conn().unwrap();
     diesel::sql_query(format!("UPDATE tenants SET locale = '{locale}'")).execute(&mut *c).unwrap();
@@ -522,12 +522,12 @@ fn same_site(link: &str) -> bool {
 }
 
 /// Links the crawl does not follow: signing out, and downloads that are not pages.
-fn skipped(link: &str) -> bool {
+pub(crate) fn skipped(link: &str) -> bool {
     link.contains("logout") || link.ends_with(".pdf") || link.starts_with("/verifier/downloads/")
 }
 
 /// A link with its ids blanked, so that the crawl sees a few of each kind of page, not all.
-fn shape(link: &str) -> String {
+pub(crate) fn shape(link: &str) -> String {
     let path = link.split('?').next().unwrap_or(link);
     path.split('/')
         .map(|seg| if seg.len() >= 16 || seg.chars().all(|c| c.is_ascii_digit()) { "{id}" } else { seg })

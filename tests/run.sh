@@ -37,7 +37,8 @@ print_phases() {
 # nodejs and npm: Digital Bazaar's credential verifier (tests/credentials.rs); zbar-tools decodes
 # the QR code of a Statement of Results, poppler-utils renders it and extracts its attachment.
 # python3-venv: the webhook receiver's virtual environment (tests/webhooks.rs).
-packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd python3-venv chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy nodejs zbar-tools)
+# chromium-driver: the browser tests (tests/browser.rs) drive Chromium through WebDriver.
+packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd python3-venv chromium chromium-driver curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy nodejs zbar-tools)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 # Debian's npm, unless a Node.js that brings its own is installed.
@@ -109,6 +110,17 @@ if ! cmp -s tests/vc-interop/package-lock.json "$interop/node_modules/.installed
   cp tests/vc-interop/package-lock.json "$interop/node_modules/.installed-lock"
 fi
 export TESSERA_VC_INTEROP="$interop"
+
+# axe-core (npm, pinned in tests/axe), injected by the browser tests into every page.
+phase "installing axe-core (npm)"
+axe="${CARGO_TARGET_DIR:-$root/target}/axe"
+mkdir -p "$axe"
+cp tests/axe/package.json tests/axe/package-lock.json "$axe/"
+if ! cmp -s tests/axe/package-lock.json "$axe/node_modules/.installed-lock" 2>/dev/null; then
+  (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/axe/package-lock.json "$axe/node_modules/.installed-lock"
+fi
+export TESSERA_AXE="$axe/node_modules/axe-core/axe.min.js"
 
 # The Standard Webhooks reference library (PyPI `standardwebhooks`, pinned in
 # tests/webhook-receiver/requirements.txt) for the webhook receiver of tests/webhooks.rs,
