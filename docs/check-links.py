@@ -98,10 +98,10 @@ def main():
                         f"{where}:{line}: {url}: no id \"{unquote(parts.fragment)}\" in {os.path.relpath(target, root)}"
                     )
 
-    for b in broken:
+    for b in dict.fromkeys(broken):  # once each, in order (an image can be named twice on a line)
         print(b)
     print(
-        f"check-links: {len(pages)} pages, {checked} links inside the book checked, {len(broken)} broken",
+        f"check-links: {len(pages)} pages, {checked} links inside the book checked, {len(set(broken))} broken",
         file=sys.stderr,
     )
     return 1 if broken else 0
