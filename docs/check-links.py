@@ -6,8 +6,12 @@ the book, and every #fragment an id (or <a name>) in the page it points to. Web 
 mdBook itself warns about none of this, so a link to a renamed chapter or a heading whose words
 changed would otherwise reach readers broken. Usage: check-links.py BOOK_DIR; exit 1 when a link
 is broken, each one printed as "page: link: what is wrong".
+
+With `--markdown FILE...` after BOOK_DIR it also checks that every relative link of those
+Markdown files (the README's links into docs/src) names an existing file or folder.
 """
 import os
+import re
 import sys
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
@@ -44,11 +48,42 @@ def parse(path):
     return page
 
 
+# [text](target) and [text](target "title"), outside code spans and fenced blocks.
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def markdown_links(path):
+    """How many relative links a Markdown file has, and the broken ones ("file:line: link: why")."""
+    checked, broken = 0, []
+    fenced = False
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+                continue
+            if fenced:
+                continue
+            for url in MARKDOWN_LINK.findall(re.sub(r"`[^`]*`", "", line)):
+                parts = urlsplit(url)
+                if parts.scheme or parts.netloc or not parts.path:
+                    continue
+                checked += 1
+                target = os.path.join(os.path.dirname(path), unquote(parts.path))
+                if not os.path.exists(target):
+                    broken.append(f"{path}:{number}: {url}: no such file")
+    return checked, broken
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    markdown = []
+    if "--markdown" in args:
+        i = args.index("--markdown")
+        args, markdown = args[:i], args[i + 1 :]
+    if len(args) != 1:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    root = os.path.realpath(sys.argv[1])
+    root = os.path.realpath(args[0])
     if not os.path.isfile(os.path.join(root, "index.html")):
         print(f"check-links: {root} holds no built book (no index.html)", file=sys.stderr)
         return 2
@@ -66,7 +101,7 @@ def main():
         # A <base href="/"> (mdBook's 404 page, served from the site's root) means the book's root.
         if page.base is None:
             base_dir = os.path.dirname(path)
-        elif page.base == "/" or page.base.startswith("/"):
+        elif page.base.startswith("/"):
             base_dir = os.path.join(root, page.base.lstrip("/"))
         else:
             base_dir = os.path.join(os.path.dirname(path), page.base)
@@ -98,10 +133,15 @@ def main():
                         f"{where}:{line}: {url}: no id \"{unquote(parts.fragment)}\" in {os.path.relpath(target, root)}"
                     )
 
+    for path in markdown:
+        count, found = markdown_links(os.path.relpath(os.path.normpath(path)))
+        checked += count
+        broken.extend(found)
+
     for b in dict.fromkeys(broken):  # once each, in order (an image can be named twice on a line)
         print(b)
     print(
-        f"check-links: {len(pages)} pages, {checked} links inside the book checked, {len(set(broken))} broken",
+        f"check-links: {len(pages)} pages, {checked} relative links checked, {len(set(broken))} broken",
         file=sys.stderr,
     )
     return 1 if broken else 0
