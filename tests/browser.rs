@@ -131,6 +131,14 @@ impl Browser {
         select.select_by_value(value).await.unwrap_or_else(|e| panic!("#{id} has no option {value}: {e}"));
     }
 
+    /// Ticks the first radio button or checkbox matching `css` (no page is loaded).
+    async fn tick(&self, css: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("nothing matches {css}: {e}"));
+        if field.prop("checked").await.unwrap().as_deref() != Some("true") {
+            field.click().await.unwrap();
+        }
+    }
+
     /// Clicks the first element matching `css` and waits for the next page.
     async fn click(&self, css: &str) {
         let before = self.js("return window.performance.timeOrigin").await;
@@ -273,6 +281,10 @@ async fn every_page_passes_axe_core_and_fits_a_phone() {
         b.sign_in(slug, login).await;
         let mut queue: VecDeque<String> = VecDeque::from(vec![b.path().await]);
         queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
+        if role.starts_with("verifier") {
+            // Search results are reached through a form, not a link.
+            queue.push_back("/verifier/search?q=kowalski&sort=exam_date".to_owned());
+        }
         let mut seen: HashSet<String> = queue.iter().cloned().collect();
         let mut shapes: HashMap<String, usize> = HashMap::new();
         let mut pages = 0;
@@ -311,5 +323,100 @@ async fn every_page_passes_axe_core_and_fits_a_phone() {
     problems.sort();
     problems.dedup();
     assert!(problems.is_empty(), "{} problems on {checked} pages:\n{}", problems.len(), problems.join("\n"));
+    srv.stop().await;
+}
+
+/// Asserts the page shown is in `locale` and shows `expected`; returns its text.
+async fn shows(b: &Browser, locale: Locale, expected: &str, step: &str) -> String {
+    let lang = b.js("return document.documentElement.lang").await;
+    let text = b.text().await;
+    assert_eq!(lang.as_str(), Some(locale.as_str()), "{step} ({locale}) at {}: language\n{text}", b.path().await);
+    assert!(text.contains(expected), "{step} ({locale}) at {}: no {expected:?} in\n{text}", b.path().await);
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_roles_journey_through_the_pages_in_four_languages() {
+    let srv = TestServer::start(Backend::Sqlite).await;
+    srv.demo();
+    let b = Browser::start(&srv, 1280, 900).await;
+    for locale in [Locale::En, Locale::Pl, Locale::Hu, Locale::It] {
+        let shot = |name: &str| format!("{name}-{locale}");
+        let manual = locale == Locale::En;
+        set_every_locale(&srv, locale);
+        b.sign_out().await;
+
+        // Signed out: the start page in the language picked there, then a centre's sign-in.
+        b.goto("/").await;
+        if b.client.find(Locator::Css(&format!("a[hreflang='{locale}']"))).await.is_ok() {
+            b.click(&format!("a[hreflang='{locale}']")).await;
+        }
+        let chosen = format!(".languages [lang='{locale}'][aria-current]");
+        assert!(b.client.find(Locator::Css(&chosen)).await.is_ok(), "{locale} is the start page's chosen language");
+        shows(&b, locale, "Tessera", "the start page").await;
+        b.screenshot(&shot("start"), manual).await;
+        b.goto("/no/such/page").await;
+        let not_found = shows(&b, locale, "Tessera", "a page that does not exist").await;
+        assert!(b.client.find(Locator::Css("header")).await.is_ok(), "the 404 page ({locale}) has the site header");
+        assert!(!not_found.contains("Not Found"), "the 404 page ({locale}) is in its language:\n{not_found}");
+
+        // A centre manager: home, find a candidate by a name typed without accents, their entry.
+        b.sign_in("pl078", "manager@pl078.example").await;
+        shows(&b, locale, "Tessera", "the centre's home").await;
+        b.screenshot(&shot("centre-home"), manual).await;
+        b.click("nav a[href='/centre/candidates']").await;
+        b.fill("q", "kowalski").await;
+        b.click("form[action='/centre/candidates'] button[type=submit]").await;
+        shows(&b, locale, "Kowalski", "finding a candidate").await;
+        b.screenshot(&shot("centre-find"), manual).await;
+        b.click("main a[href^='/centre/entries/']").await;
+        shows(&b, locale, "Kowalski", "the candidate's entry").await;
+        b.screenshot(&shot("centre-entry"), manual).await;
+        b.sign_out().await;
+
+        // A verifier: every shared result, a search, one result.
+        b.sign_in("unimi", "primary@unimi.example").await;
+        b.click("nav a[href='/verifier/search']").await;
+        b.fill("q", "kowalski").await;
+        b.click("form[action='/verifier/search'] button[type=submit]").await;
+        let found = b.client.find_all(Locator::Css("a[href^='/verifier/results/']")).await.unwrap();
+        assert!(!found.is_empty(), "a verifier's search ({locale}) finds shared results:\n{}", b.text().await);
+        b.screenshot(&shot("verifier-search"), manual).await;
+        b.click("a[href^='/verifier/results/']").await;
+        assert!(b.path().await.starts_with("/verifier/results/"), "a result opens ({locale})");
+        b.screenshot(&shot("verifier-result"), manual).await;
+        b.sign_out().await;
+
+        // A candidate: their results, then sharing one with an organisation found by name.
+        b.sign_in("pl078", "PL078000001").await;
+        b.screenshot(&shot("candidate-results"), manual).await;
+        b.click("nav a[href='/candidate/shares']").await;
+        b.fill("q", "Milano").await;
+        b.click("form[action='/candidate/shares'] button[type=submit]").await;
+        b.tick("input[name=verifier]").await;
+        b.tick("input[type=checkbox][name^=entry_]").await;
+        b.click("form[action='/candidate/shares'] button.primary").await;
+        shows(&b, locale, "Milano", "sharing a result").await;
+        assert!(
+            b.client.find(Locator::Css("p.notice[role=status]")).await.is_ok(),
+            "the share ({locale}) is confirmed"
+        );
+        b.screenshot(&shot("candidate-shares"), manual).await;
+        b.sign_out().await;
+
+        // The installation admin creates a centre.
+        b.sign_in("installation", "admin@tessera.local").await;
+        b.choose("kind", "centre").await;
+        let name = format!("Centrum {locale}");
+        b.fill("name", &name).await;
+        b.fill("country", "PL").await;
+        b.fill("timezone", "Europe/Warsaw").await;
+        b.choose("locale", locale.as_str()).await;
+        b.click("form[action='/admin/tenants'] button[type=submit]").await;
+        shows(&b, locale, &name, "creating a centre").await;
+        b.screenshot(&shot("admin-tenants"), manual).await;
+        b.sign_out().await;
+    }
+    b.stop().await;
     srv.stop().await;
 }
