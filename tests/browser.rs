@@ -159,6 +159,16 @@ impl Browser {
         panic!("clicking {css} on {} loaded no page", self.path().await);
     }
 
+    /// Sends the form matching `css` as it is, without the browser's own checks of required
+    /// fields, so that the server's refusal is what shows.
+    async fn send_unchecked(&self, css: &str) {
+        let lift = format!(
+            "document.querySelectorAll(\"{css} [required]\").forEach(e => e.removeAttribute('required')); return true;"
+        );
+        self.js(&lift).await;
+        self.click(&format!("{css} button:not([type=button])")).await;
+    }
+
     /// axe-core's violations of WCAG A and AA on the page shown, one line each.
     async fn axe_violations(&self) -> Vec<String> {
         self.js(&format!("{}\nreturn true;", self.axe)).await;
@@ -272,6 +282,22 @@ async fn every_page_passes_axe_core_and_fits_a_phone() {
     ] {
         b.goto(path).await;
         problems.extend(check_page(&b, &format!("signed out {path}")).await);
+        checked += 1;
+    }
+
+    // Forms sent empty (the browser's own checks lifted): their error summary and marked fields.
+    for (path, form) in [
+        ("/organisations/signup", "form[action='/organisations/signup']"),
+        ("/t/pl078/login", "form[action$='/login']"),
+    ] {
+        b.goto(path).await;
+        b.send_unchecked(form).await;
+        assert!(
+            b.client.find(Locator::Css(".error-summary, [aria-invalid=true]")).await.is_ok(),
+            "{path} sent empty shows the problem:\n{}",
+            b.text().await
+        );
+        problems.extend(check_page(&b, &format!("signed out {path}, sent empty")).await);
         checked += 1;
     }
 
@@ -406,6 +432,13 @@ async fn each_roles_journey_through_the_pages_in_four_languages() {
 
         // The installation admin creates a centre.
         b.sign_in("installation", "admin@tessera.local").await;
+        b.fill("name", "Centrum Marsa").await;
+        b.fill("country", "PL").await;
+        b.fill("timezone", "Mars/Olympus").await;
+        b.send_unchecked("form[action='/admin/tenants']").await;
+        assert!(b.client.find(Locator::Css("#timezone[aria-invalid=true]")).await.is_ok(), "a bad time zone is marked");
+        let refused = check_page(&b, &format!("({locale}) a refused new centre")).await;
+        assert!(refused.is_empty(), "{}", refused.join("\n"));
         b.choose("kind", "centre").await;
         let name = format!("Centrum {locale}");
         b.fill("name", &name).await;
