@@ -180,6 +180,31 @@ impl Templates {
         env.add_filter("reason", move |state: &State, text: Value| -> String {
             reason_text(&cats, page_locale(state), &text.to_string())
         });
+        // `{{ minor|money(currency) }}`, or `{{ m|money }}` of a `Money`: the amount as the
+        // page's language writes it.
+        env.add_filter("money", |state: &State, value: Value, currency: Option<String>| -> String {
+            let (minor, currency) = match currency {
+                Some(c) => (value.as_i64(), c),
+                None => (
+                    value.get_attr("minor").ok().and_then(|v| v.as_i64()),
+                    value.get_attr("currency").ok().map(|c| c.to_string()).unwrap_or_default(),
+                ),
+            };
+            match (minor, tessera_domain::Currency::parse(&currency)) {
+                (Some(minor), Ok(c)) => tessera_domain::Money::new(minor, c).in_locale(page_locale(state)),
+                _ => String::new(),
+            }
+        });
+        // `{{ n|number }}`: a whole number with the page's language's digit grouping.
+        env.add_filter("number", |state: &State, value: Value| -> String {
+            match value.as_i64() {
+                Some(n) if n < 0 => {
+                    format!("-{}", tessera_domain::money::whole_number(n.unsigned_abs(), page_locale(state)))
+                }
+                Some(n) => tessera_domain::money::whole_number(n as u64, page_locale(state)),
+                None => value.to_string(),
+            }
+        });
         for (name, pattern) in [
             ("date", "format.date"),
             ("datetime", "format.datetime"),
