@@ -135,7 +135,7 @@ pub fn whole_number(n: u64, locale: Locale) -> String {
     let (thousands, _) = separators(locale);
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(thousands);
         }
         out.push(d);
