@@ -13,11 +13,11 @@
 //! The browser sees the same pages on either database, so these run on SQLite only; the HTTP
 //! tests cover both backends.
 
-use crate::crawl::{exercise_states, set_every_locale, shape, skipped};
+use crate::crawl::{exercise_states, first_pages, set_every_locale, shape, skipped};
 use crate::support::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -305,12 +305,7 @@ async fn every_page_passes_axe_core_and_fits_a_phone() {
         set_every_locale(&srv, locale);
         b.sign_out().await;
         b.sign_in(slug, login).await;
-        let mut queue: VecDeque<String> = VecDeque::from(vec![b.path().await]);
-        queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
-        if role.starts_with("verifier") {
-            // Search results are reached through a form, not a link.
-            queue.push_back("/verifier/search?q=kowalski&sort=exam_date".to_owned());
-        }
+        let mut queue = first_pages(&b.path().await, &seeds, slug, role);
         let mut seen: HashSet<String> = queue.iter().cloned().collect();
         let mut shapes: HashMap<String, usize> = HashMap::new();
         let mut pages = 0;

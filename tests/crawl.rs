@@ -54,12 +54,7 @@ async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) 
             let http = client();
             let res = login(&http, &srv, slug, login_name, DEMO_PASSWORD).await;
             assert_eq!(res.status(), 303, "{role} {login_name} signs in");
-            let mut queue: VecDeque<String> = VecDeque::from(vec!["/home".to_owned()]);
-            queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
-            if role.starts_with("verifier") {
-                // Search results are reached through a form, not a link.
-                queue.push_back("/verifier/search?q=kowalski&sort=exam_date".to_owned());
-            }
+            let mut queue = first_pages("/home", &seeds, slug, role);
             let mut seen: HashSet<String> = queue.iter().cloned().collect();
             let mut shapes: HashMap<String, usize> = HashMap::new();
             let mut pages = 0;
@@ -403,6 +398,22 @@ pub(crate) fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<Str
         tessera_storage::repo::shares::withdraw(&mut c, pl.id, &share.id, now + Duration::hours(1)).unwrap();
     }
     seeds
+}
+
+/// The pages a crawl of `role` (signed in to `slug`) starts from: its home, a centre's seeded
+/// entry pages, and for a verifier a search (its results are reached through a form, not a link).
+pub(crate) fn first_pages(
+    home: &str,
+    seeds: &HashMap<&'static str, Vec<String>>,
+    slug: &str,
+    role: &str,
+) -> VecDeque<String> {
+    let mut queue = VecDeque::from(vec![home.to_owned()]);
+    queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
+    if role.starts_with("verifier") {
+        queue.push_back("/verifier/search?q=kowalski&sort=exam_date".to_owned());
+    }
+    queue
 }
 
 /// Sets every tenant's language to `locale`.
