@@ -300,10 +300,15 @@ mod tests {
         let t = Templates::load().unwrap();
         let ctx = || context! { at => "2026-11-29T17:40:32.311821412Z", timezone => "Europe/Warsaw" };
         let src = "{{ at|datetime }} | {{ at|date }} | {{ at|weekday }}";
-        assert_eq!(render(&t, Locale::Pl, src, ctx()), "29 listopada 2026, 18:40 | 29 listopada 2026 | niedziela");
-        assert_eq!(render(&t, Locale::Hu, src, ctx()), "2026. november 29. 18:40 | 2026. november 29. | vasárnap");
-        assert_eq!(render(&t, Locale::It, src, ctx()), "29 novembre 2026, 18:40 | 29 novembre 2026 | domenica");
-        assert_eq!(render(&t, Locale::En, src, ctx()), "29 November 2026, 18:40 | 29 November 2026 | Sunday");
+        assert_eq!(render(&t, Locale::Pl, src, ctx()), "29 listopada 2026, 18:40 CET | 29 listopada 2026 | niedziela");
+        assert_eq!(render(&t, Locale::Hu, src, ctx()), "2026. november 29. 18:40 CET | 2026. november 29. | vasárnap");
+        assert_eq!(render(&t, Locale::It, src, ctx()), "29 novembre 2026, 18:40 CET | 29 novembre 2026 | domenica");
+        assert_eq!(render(&t, Locale::En, src, ctx()), "29 November 2026, 18:40 CET | 29 November 2026 | Sunday");
+        // Times are labelled with their zone: summer time, and another zone.
+        let summer = context! { at => "2026-07-01T10:00:00Z", timezone => "Europe/Warsaw" };
+        assert_eq!(render(&t, Locale::Pl, "{{ at|datetime }}", summer), "1 lipca 2026, 12:00 CEST");
+        let london = context! { at => "2026-07-01T10:00:00Z", timezone => "Europe/London" };
+        assert_eq!(render(&t, Locale::En, "{{ at|datetime }}", london), "1 July 2026, 11:00 BST");
         // Storage's UTC instants without an offset, and the day an instant falls on locally.
         let late = context! { at => "2026-11-29 23:30:00", timezone => "Europe/Budapest" };
         assert_eq!(render(&t, Locale::Hu, "{{ at|date }}", late), "2026. november 30.");
