@@ -105,7 +105,16 @@ fn assert_names_the_centre(pdf: &[u8], title: &str, internal_ids: &[&str]) -> St
 }
 
 async fn the_centres_documents_name_it_in_its_language_and_are_tagged(backend: Backend) {
-    let srv = TestServer::start_with_plugins_and(backend, |c| c.server.public_url = PUBLIC_URL.into()).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let smtp = SmtpSink::start(scratch.path());
+    let port = smtp.port;
+    let srv = TestServer::start_with_plugins_and(backend, move |c| {
+        c.server.public_url = PUBLIC_URL.into();
+        c.mail.transport = "smtp".into();
+        c.mail.smtp_host = "127.0.0.1".into();
+        c.mail.smtp_port = port;
+    })
+    .await;
     // A Polish centre, in Warsaw.
     let centre = {
         let mut c = srv.db().conn().unwrap();
@@ -123,6 +132,9 @@ async fn the_centres_documents_name_it_in_its_language_and_are_tagged(backend: B
     srv.assign(&centre, "pl", &["refund", "photo", "identity", "eligibility", "deadlines", "retention"]);
     srv.user(&centre, "manager@pl078.example", Role::CentreManager);
     srv.user(&centre, "staff@pl078.example", Role::CentreStaff);
+    // Another centre, to show its settings stay its own.
+    let other = srv.tenant("hu012", TenantKind::Centre);
+    srv.user(&other, "manager@hu012.example", Role::CentreManager);
     let http = client();
     let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
 
@@ -167,6 +179,9 @@ async fn the_centres_documents_name_it_in_its_language_and_are_tagged(backend: B
         (stored["help_phone"].as_str(), stored["help_email"].as_str()),
         (Some("+48 32 258 00 00"), Some("egzaminy@pl078.example"))
     );
+    let elsewhere = client();
+    api_login(&elsewhere, &srv, "hu012", "manager@hu012.example", PASSWORD).await;
+    assert_eq!(contact_api(&elsewhere, &srv).await, Value::Null, "another centre's settings are its own");
 
     // A confirmed entry gets its Confirmation of Entry.
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
@@ -203,6 +218,15 @@ async fn the_centres_documents_name_it_in_its_language_and_are_tagged(backend: B
         .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
         .expect("the secret number")
         .to_owned();
+
+    // The email that carries the CoE gives the centre's address and help line too.
+    let mails = smtp.wait_for(2).await;
+    let mail = decode_qp(mails.iter().find(|m| m.contains("confirmation-of-entry-0001.pdf")).expect("the CoE email"));
+    assert!(
+        mail.contains("Adres: ul. Jagiellońska 5, 40-032 Katowice, Polska")
+            && mail.contains("Infolinia: +48 32 258 00 00, egzaminy@pl078.example"),
+        "{mail}"
+    );
 
     // The candidate follows the CoE: the activation address (on this server), the ID number and
     // the secret number, then signs in with the organisation code.

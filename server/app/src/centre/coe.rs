@@ -165,7 +165,7 @@ pub async fn issue_coe(
         Some(to) => {
             let (subject, body) = state
                 .templates
-                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string() })
+                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), help => crate::documents::DocumentCentre::from(tenant), exam => exam_name, date => session.written_date.to_string() })
                 .map_err(AppError::internal)?;
             let attachment = EmailAttachment {
                 filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),
