@@ -233,6 +233,11 @@ async fn the_centres_documents_name_it_in_its_language_and_are_tagged(backend: B
     let me = client();
     let path = activation.strip_prefix(PUBLIC_URL).unwrap();
     assert_eq!(path, "/t/pl078/signup", "the activation page of this server");
+    let page = me.get(srv.url(path)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Problem z aktywacją konta? Zadzwoń na infolinię ośrodka PL078 International House Katowice: +48 32 258 00 00, egzaminy@pl078.example"),
+        "the activation page gives the help line: {page}"
+    );
     let res = signup_form(&me, &srv, "pl078", &id_number, &secret, "malgorzata@mail.example", PASSWORD, &[]).await;
     assert_eq!(res.status(), 201, "activated at {path}: {}", res.text().await.unwrap());
 
