@@ -30,6 +30,16 @@ fn pdf_info(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The PDF's structure tree with its text, as `pdfinfo -struct-text` prints it.
+fn pdf_structure(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdfinfo").arg("-struct-text").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The value `pdfinfo` gives for `key` (e.g. `Title`).
 fn info_value(info: &str, key: &str) -> String {
     info.lines()
@@ -98,6 +108,22 @@ fn assert_names_the_centre(pdf: &[u8], title: &str, internal_ids: &[&str]) -> St
     let info = pdf_info(pdf);
     assert_eq!(info_value(&info, "Tagged"), "yes", "{info}");
     assert_eq!(info_value(&info, "Title"), title, "{info}");
+    // In reading order: the title, then headings, tables with their row headers, paragraphs.
+    let structure = pdf_structure(pdf);
+    assert!(structure.starts_with(&format!("Document\n  H1 \"{title}\"")), "{structure}");
+    // (poppler prints a heading's own title raw when it is not ASCII: its text is what counts.)
+    let lines: Vec<&str> = structure.lines().collect();
+    let centre_block = lines
+        .iter()
+        .position(|l| *l == "    \"Twój ośrodek egzaminacyjny\"")
+        .unwrap_or_else(|| panic!("the centre's heading: {structure}"));
+    assert!(lines[centre_block - 1].starts_with("  H2 "), "a heading: {structure}");
+    let centre_block = structure.find("    \"Twój ośrodek egzaminacyjny\"").unwrap();
+    let after = &structure[centre_block..];
+    assert!(
+        after.contains("TH:\n         /Scope /Row\n        \"Numer ośrodka\"\n      TD\n        \"pl078\""),
+        "{structure}"
+    );
     // pdf-writer writes compactly (`/Lang(pl)`); spaces are set aside to read it.
     let raw = String::from_utf8_lossy(pdf).replace(' ', "");
     assert!(raw.contains("/Lang(pl)"), "the catalog names the language");
@@ -260,6 +286,11 @@ async fn the_centres_documents_name_it_in_its_language_and_are_tagged(backend: B
     let sor = res.bytes().await.unwrap();
     let text = assert_names_the_centre(&sor, "Wyniki egzaminu (Statement of Results)", &ids);
     assert!(text.contains("Małgorzata Dąbrowska") && text.contains("176"), "{text}");
+    let structure = pdf_structure(&sor);
+    assert!(
+        structure.contains("  Figure\n") && structure.contains("  Caption\n    \"Zeskanuj"),
+        "the QR code: {structure}"
+    );
     // The seal still holds: the credential is attached.
     let files = tessera_credentials::pdf::attachments(&sor).unwrap();
     assert_eq!(files.len(), 1, "the credential is attached");
