@@ -24,6 +24,7 @@ mod consent_scan;
 mod core_rules;
 mod crawl;
 mod credentials;
+mod documents;
 mod edge;
 mod errors;
 mod exam_day;

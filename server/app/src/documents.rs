@@ -4,7 +4,32 @@ use crate::error::AppError;
 use crate::state::AppState;
 use minijinja::context;
 use tessera_domain::{Locale, TenantId};
+use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::{centre, tenants};
+
+/// The centre as every document prints it: its name, its number (the code people type to sign
+/// in) and, once its manager has set them, its address (on one line) and help line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DocumentCentre {
+    pub name: String,
+    pub code: String,
+    pub address: Option<String>,
+    pub help_phone: Option<String>,
+    pub help_email: Option<String>,
+}
+
+impl From<&Tenant> for DocumentCentre {
+    fn from(t: &Tenant) -> Self {
+        let contact = t.contact.as_ref();
+        Self {
+            name: t.name.clone(),
+            code: t.slug.clone(),
+            address: contact.map(|c| c.address_line()),
+            help_phone: contact.map(|c| c.help_phone.clone()),
+            help_email: contact.and_then(|c| c.help_email.clone()),
+        }
+    }
+}
 
 /// The name of the credential attached to a Statement of Results PDF.
 pub const CREDENTIAL_ATTACHMENT: &str = "credential.json";
@@ -38,7 +63,7 @@ pub async fn statement_of_results(
                 "documents/statement_of_results.txt",
                 locale,
                 context! {
-                    sheet => sheet, centre_name => tenant.name, timezone => tenant.timezone.name(),
+                    sheet => sheet, centre => DocumentCentre::from(&tenant), timezone => tenant.timezone.name(),
                     verify_link => issued.as_ref().map(|i| i.link.clone()),
                 },
             )
@@ -49,7 +74,7 @@ pub async fn statement_of_results(
             attachment_name: CREDENTIAL_ATTACHMENT.to_owned(),
             attachment: serde_json::to_vec_pretty(&i.document).unwrap_or_default(),
         });
-        crate::pdf::typeset_sealed(&src, &title, seal.as_ref()).map_err(AppError::internal)
+        crate::pdf::typeset_sealed(&src, &title, locale, seal.as_ref()).map_err(AppError::internal)
     })
     .await
     .map_err(AppError::internal)?

@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "documents/statement_of_results.txt",
     "documents/confirmation_of_entry.txt",
     "documents/certifying_statement.txt",
+    "documents/centre.txt",
     "email/entry_received.txt",
     "email/entry_cancelled.txt",
     "email/certificate_arrived.txt",
@@ -341,9 +342,15 @@ mod tests {
             "result": {"status": "X", "sor_number": "PL12345678", "version": 1},
             "components": [],
         });
-        let ctx = context! { sheet => sheet, centre_name => "PL078", timezone => "Europe/Warsaw" };
+        let centre = serde_json::json!({"name": "PL078 Katowice", "code": "pl078", "address": "ul. Jagiellońska 5, 40-032 Katowice", "help_phone": "+48 32 258 00 00"});
+        let ctx = context! { sheet => sheet, centre => centre, timezone => "Europe/Warsaw" };
         let text = t.render("documents/statement_of_results.txt", Locale::Pl, ctx).unwrap();
         assert!(text.contains("4 maja 2001") && text.contains("14 marca 2026, Rano (Wersja papierowa)"), "{text}");
         assert!(text.contains("Nieobecność na części egzaminu (X)") && !text.contains("2026-03-14"), "{text}");
+        assert!(
+            text.contains("## Twój ośrodek egzaminacyjny\nNazwa | PL078 Katowice\nNumer ośrodka | pl078\n"),
+            "{text}"
+        );
+        assert!(text.contains("Adres | ul. Jagiellońska 5, 40-032 Katowice\nInfolinia | +48 32 258 00 00\n"), "{text}");
     }
 }

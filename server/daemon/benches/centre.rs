@@ -212,7 +212,14 @@ async fn run(backend: Backend) {
     let mut size = 0;
     for i in 0..300 {
         let t = Instant::now();
-        let pdf = tessera_app::centre::coe_pdf(&state.templates, &centre, &parts, &format!("{:06}", i * 7)).unwrap();
+        let pdf = tessera_app::centre::coe_pdf(
+            &state.templates,
+            &centre,
+            &state.settings.public_url,
+            &parts,
+            &format!("{:06}", i * 7),
+        )
+        .unwrap();
         renders.push(t.elapsed());
         size = pdf.len();
     }

@@ -8,7 +8,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tessera_domain::results::grade_for;
-use tessera_domain::tenant::TenantSpec;
+use tessera_domain::tenant::{CentreContact, TenantSpec};
 use tessera_domain::{CandidateId, EntryId, ExamSessionId, ResultId, Role, ShareId};
 use tessera_storage::repo::candidate as repo_candidate;
 use tessera_storage::repo::centre::{self, Candidate, ComponentScore, Entry, ExamSession, ResultRow, Share};
@@ -199,6 +199,8 @@ const HU_FAMILY: &[&str] = &[
 
 struct CentreSpec {
     spec: TenantSpec,
+    /// The address and help line its documents print.
+    contact: CentreContact,
     code: &'static str,
     currency: &'static str,
     first: &'static [&'static str],
@@ -228,6 +230,11 @@ pub fn load(db: &Db, secrets: &tessera_app::secrets::SecretNumbers) -> anyhow::R
                 "Europe/Warsaw",
                 "pl",
             )?,
+            contact: CentreContact::parse(
+                "ul. Jagiellońska 5\n40-032 Katowice\nPolska",
+                "+48 32 258 00 00",
+                "egzaminy@pl078.example",
+            )?,
             code: "PL078",
             currency: "PLN",
             first: PL_FIRST,
@@ -250,6 +257,7 @@ pub fn load(db: &Db, secrets: &tessera_app::secrets::SecretNumbers) -> anyhow::R
                 "Europe/Budapest",
                 "hu",
             )?,
+            contact: CentreContact::parse("Bartók Béla út 12.\n1114 Budapest\nMagyarország", "+36 1 234 5678", "")?,
             code: "HU012",
             currency: "HUF",
             first: HU_FIRST,
@@ -309,6 +317,7 @@ pub fn load(db: &Db, secrets: &tessera_app::secrets::SecretNumbers) -> anyhow::R
         let (mut n_cand, mut n_res, mut n_share) = (0, 0, 0);
         for (ci, spec) in centres.iter().enumerate() {
             let t = tenants::create(c, &new_tenant(&spec.spec), now)?;
+            tenants::set_contact(c, t.id, &spec.contact)?;
             let slug = &spec.spec.slug;
             user(
                 c,

@@ -409,3 +409,108 @@ impl TenantSpec {
         Ok(Self { kind, name, slug, country, timezone, locale })
     }
 }
+
+/// How candidates reach a centre: printed on its Confirmations of Entry and Statements of
+/// Results, set by the centre's manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentreContact {
+    /// The postal address, one line per line of the envelope (at most [`ADDRESS_LINES`]).
+    pub address: String,
+    /// The help line's telephone number, as people dial it.
+    pub help_phone: String,
+    /// The help line's email address, if the centre gives one.
+    pub help_email: Option<String>,
+}
+
+/// The most lines a postal address has.
+pub const ADDRESS_LINES: usize = 6;
+/// The longest a postal address is, in characters (its lines together).
+pub const ADDRESS_MAX: usize = 300;
+
+impl CentreContact {
+    /// Checks the three fields as typed and names the first bad one (`address`, `help_phone`,
+    /// `help_email`). The address and the telephone are required; an empty email means none.
+    pub fn parse(address: &str, help_phone: &str, help_email: &str) -> Result<Self, DomainError> {
+        let address = parse_postal_address("address", address)?;
+        if help_phone.trim().is_empty() {
+            return Err(DomainError::new(ErrorCode::Required).on("help_phone"));
+        }
+        let help_phone = parse_phone("help_phone", help_phone)?;
+        let help_email = match help_email.trim() {
+            "" => None,
+            e => Some(parse_email(e).map_err(|err| err.on("help_email"))?),
+        };
+        Ok(Self { address, help_phone, help_email })
+    }
+
+    /// The address on one line, its lines separated by commas (as a document's row prints it).
+    pub fn address_line(&self) -> String {
+        self.address.lines().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Checks a telephone number as typed: at most 40 characters of digits, spaces and `+ - ( ) /`,
+/// with at least three digits. Spaces at either end are dropped; an empty number is refused
+/// by the caller when one is required.
+pub fn parse_phone(field: &str, phone: &str) -> Result<String, DomainError> {
+    let p = phone.trim();
+    let ok = p.chars().count() <= 40
+        && p.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c))
+        && p.chars().filter(char::is_ascii_digit).count() >= 3;
+    if ok { Ok(p.to_owned()) } else { Err(DomainError::new(ErrorCode::InvalidPhone).on(field).arg("value", p)) }
+}
+
+/// Checks a postal address typed in a text box: its lines trimmed, empty ones dropped, at most
+/// [`ADDRESS_LINES`] lines and [`ADDRESS_MAX`] characters, no control characters (tabs
+/// included). Kept one line per line.
+pub fn parse_postal_address(field: &str, address: &str) -> Result<String, DomainError> {
+    let lines: Vec<&str> = address.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if lines.is_empty() {
+        return Err(DomainError::new(ErrorCode::Required).on(field));
+    }
+    if lines.iter().any(|l| l.chars().any(char::is_control)) {
+        return Err(DomainError::new(ErrorCode::ControlCharacters).on(field));
+    }
+    let joined = lines.join("\n");
+    if lines.len() > ADDRESS_LINES || joined.chars().count() > ADDRESS_MAX {
+        return Err(DomainError::new(ErrorCode::TooLong).on(field).arg("max", ADDRESS_MAX));
+    }
+    Ok(joined)
+}
+
+#[cfg(test)]
+mod contact_tests {
+    use super::*;
+
+    #[test]
+    fn a_centre_contact_is_checked_field_by_field() {
+        let c =
+            CentreContact::parse(" ul. Jagiellońska 5 \r\n\r\n40-032 Katowice\n", " +48 32 123 45 67 ", "").unwrap();
+        assert_eq!(c.address, "ul. Jagiellońska 5\n40-032 Katowice");
+        assert_eq!(c.address_line(), "ul. Jagiellońska 5, 40-032 Katowice");
+        assert_eq!((c.help_phone.as_str(), c.help_email), ("+48 32 123 45 67", None));
+        let with_email = CentreContact::parse("Budapest", "(06 1) 234-5678", " Help@HU012.example ").unwrap();
+        assert_eq!(with_email.help_email.as_deref(), Some("help@hu012.example"));
+        let field = |r: Result<CentreContact, DomainError>| {
+            let e = r.unwrap_err();
+            (e.code, e.field.unwrap())
+        };
+        assert_eq!(field(CentreContact::parse(" \n ", "123", "")), (ErrorCode::Required, "address".into()));
+        assert_eq!(field(CentreContact::parse("a\tb", "123", "")), (ErrorCode::ControlCharacters, "address".into()));
+        assert_eq!(
+            field(CentreContact::parse("1\n2\n3\n4\n5\n6\n7", "123", "")),
+            (ErrorCode::TooLong, "address".into())
+        );
+        assert_eq!(field(CentreContact::parse(&"x".repeat(301), "123", "")), (ErrorCode::TooLong, "address".into()));
+        assert_eq!(field(CentreContact::parse("Katowice", "", "")), (ErrorCode::Required, "help_phone".into()));
+        assert_eq!(
+            field(CentreContact::parse("Katowice", "call us", "")),
+            (ErrorCode::InvalidPhone, "help_phone".into())
+        );
+        assert_eq!(field(CentreContact::parse("Katowice", "+-()", "")), (ErrorCode::InvalidPhone, "help_phone".into()));
+        assert_eq!(
+            field(CentreContact::parse("Katowice", "123", "help@")),
+            (ErrorCode::InvalidEmail, "help_email".into())
+        );
+    }
+}

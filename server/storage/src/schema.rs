@@ -11,6 +11,9 @@ diesel::table! {
         locale -> Text,
         status -> Text,
         created_at -> Timestamp,
+        address -> Nullable<Text>,
+        help_phone -> Nullable<Text>,
+        help_email -> Nullable<Text>,
     }
 }
 

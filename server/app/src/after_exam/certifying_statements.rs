@@ -158,8 +158,12 @@ pub async fn certifying_statement_pdf(
             Ok((statement, sheet, cert))
         })
         .await?;
-    let (templates, locale, centre_name, zone) =
-        (state.templates.clone(), tenant.locale, tenant.name.clone(), tenant.timezone.name());
+    let (templates, locale, centre, zone) = (
+        state.templates.clone(),
+        tenant.locale,
+        crate::documents::DocumentCentre::from(tenant),
+        tenant.timezone.name(),
+    );
     let view = CertifyingStatementView::from(statement);
     let filename = format!("certifying-statement-{}.pdf", sheet.result.sor_number);
     let pdf = tokio::task::spawn_blocking(move || {
@@ -168,10 +172,10 @@ pub async fn certifying_statement_pdf(
             .render(
                 "documents/certifying_statement.txt",
                 locale,
-                context! { statement => view, sheet => sheet, certificate_date => cert.arrived_on.to_string(), centre_name => centre_name, timezone => zone },
+                context! { statement => view, sheet => sheet, certificate_date => cert.arrived_on.to_string(), centre => centre, timezone => zone },
             )
             .map_err(AppError::internal)?;
-        crate::pdf::typeset(&src, &title).map_err(AppError::internal)
+        crate::pdf::typeset(&src, &title, locale).map_err(AppError::internal)
     })
     .await
     .map_err(AppError::internal)??;

@@ -96,11 +96,13 @@ pub struct CoeParts<'a> {
 pub fn coe_pdf(
     templates: &crate::templates::Templates,
     tenant: &Tenant,
+    public_url: &str,
     parts: &CoeParts<'_>,
     secret_number: &str,
 ) -> Result<Vec<u8>, AppError> {
     let ctx = context! {
-        centre => tenant.name.clone(),
+        centre => crate::documents::DocumentCentre::from(tenant),
+        activation_url => format!("{public_url}/t/{}/signup", tenant.slug),
         exam => parts.exam,
         session => parts.session,
         entry => parts.entry,
@@ -111,7 +113,8 @@ pub fn coe_pdf(
     };
     let src =
         templates.render("documents/confirmation_of_entry.txt", tenant.locale, ctx).map_err(AppError::internal)?;
-    crate::pdf::typeset(&src, "Confirmation of Entry").map_err(AppError::internal)
+    let title = templates.text(tenant.locale, "coe.title");
+    crate::pdf::typeset(&src, &title, tenant.locale).map_err(AppError::internal)
 }
 
 /// Issues (or re-issues, for lost credentials) the Confirmation of Entry of a confirmed entry:
@@ -149,10 +152,11 @@ pub async fn issue_coe(
     let pdf = {
         let (templates, tenant, entry, cand, session) =
             (state.templates.clone(), tenant.clone(), entry.clone(), cand.clone(), session.clone());
+        let public_url = state.settings.public_url.clone();
         tokio::task::spawn_blocking(move || {
             let parts =
                 CoeParts { exam: &exam, session: &session, entry: &entry, candidate: &cand, timetable: &timetable };
-            coe_pdf(&templates, &tenant, &parts, &secret)
+            coe_pdf(&templates, &tenant, &public_url, &parts, &secret)
         })
         .await
         .map_err(AppError::internal)??
@@ -161,7 +165,7 @@ pub async fn issue_coe(
         Some(to) => {
             let (subject, body) = state
                 .templates
-                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string() })
+                .render_email("email/coe.txt", tenant.locale, context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), help => crate::documents::DocumentCentre::from(tenant), exam => exam_name, date => session.written_date.to_string() })
                 .map_err(AppError::internal)?;
             let attachment = EmailAttachment {
                 filename: format!("confirmation-of-entry-{}.pdf", entry.candidate_number),

@@ -592,10 +592,10 @@ pub async fn change_entry(
         return Err(AppError::at(ErrorCode::NoTransfer, "session_id"));
     }
     if let Some(phone) = change.phone {
-        let phone = phone.trim().to_owned();
-        if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c)) {
-            return Err(AppError::at(ErrorCode::InvalidPhone, "phone"));
-        }
+        let phone = match phone.trim() {
+            "" => String::new(),
+            p => tessera_domain::tenant::parse_phone("phone", p)?,
+        };
         let candidate = entry.candidate_id.clone();
         state
             .db

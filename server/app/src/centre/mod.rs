@@ -5,6 +5,7 @@
 mod bank_account;
 mod coe;
 mod consent;
+mod contact;
 mod documents;
 mod entries;
 mod fault;
@@ -21,6 +22,7 @@ mod void;
 pub use bank_account::*;
 pub use coe::*;
 pub use consent::*;
+pub use contact::*;
 pub use documents::*;
 pub use entries::*;
 pub use fault::*;

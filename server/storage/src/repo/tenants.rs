@@ -5,6 +5,7 @@ use crate::{DbConnection, StorageError, StorageResult};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
+use tessera_domain::tenant::CentreContact;
 use tessera_domain::{Country, DomainError, ErrorCode, Locale, TenantId, TenantKind};
 
 /// The slug of the installation's own tenant, which holds the installation admins.
@@ -23,6 +24,9 @@ pub struct TenantRow {
     pub locale: String,
     pub status: String,
     pub created_at: chrono::NaiveDateTime,
+    pub address: Option<String>,
+    pub help_phone: Option<String>,
+    pub help_email: Option<String>,
 }
 
 /// A tenant as the rest of the server sees it.
@@ -37,6 +41,8 @@ pub struct Tenant {
     pub locale: Locale,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// How candidates reach the centre (address and help line), once its manager has set it.
+    pub contact: Option<CentreContact>,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -53,6 +59,12 @@ impl TryFrom<TenantRow> for Tenant {
             name: r.name,
             status: r.status,
             created_at: super::utc(r.created_at),
+            contact: match (r.address, r.help_phone) {
+                (Some(address), Some(help_phone)) => {
+                    Some(CentreContact { address, help_phone, help_email: r.help_email })
+                }
+                _ => None,
+            },
         })
     }
 }
@@ -81,6 +93,9 @@ pub fn create(conn: &mut DbConnection, new: &NewTenant, now: DateTime<Utc>) -> S
         locale: new.locale.as_str().to_owned(),
         status: new.status.to_owned(),
         created_at: super::naive(now),
+        address: None,
+        help_phone: None,
+        help_email: None,
     };
     diesel::insert_into(tenants::table)
         .values((
@@ -102,6 +117,18 @@ pub fn create(conn: &mut DbConnection, new: &NewTenant, now: DateTime<Utc>) -> S
             other => other,
         })?;
     row.try_into()
+}
+
+/// Sets how candidates reach the centre `id` (already checked by [`CentreContact::parse`]).
+pub fn set_contact(conn: &mut DbConnection, id: TenantId, contact: &CentreContact) -> StorageResult<()> {
+    let n = diesel::update(tenants::table.filter(tenants::id.eq(id.to_string())))
+        .set((
+            tenants::address.eq(&contact.address),
+            tenants::help_phone.eq(&contact.help_phone),
+            tenants::help_email.eq(contact.help_email.as_deref()),
+        ))
+        .execute(conn)?;
+    if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
 }
 
 /// Every tenant, oldest first.

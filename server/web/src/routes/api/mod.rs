@@ -80,6 +80,7 @@ pub fn api() -> (Router<SharedState>, utoipa::openapi::OpenApi) {
         .routes(routes!(centre::payments::add_payment))
         .routes(routes!(centre::payments::flagged_payments))
         .routes(routes!(centre::payments::bank_account, centre::payments::set_bank_account))
+        .routes(routes!(centre::contact::contact, centre::contact::set_contact))
         .routes(routes!(centre::extra_time::record_extra_time_report))
         .routes(routes!(centre::documents::add_document))
         .routes(routes!(centre::documents::document))

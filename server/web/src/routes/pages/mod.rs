@@ -65,6 +65,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/candidates", get(centre::find::find))
         .route("/centre/settings", get(centre::settings::settings))
         .route("/centre/settings/bank-account", post(centre::settings::save_bank_account))
+        .route("/centre/settings/contact", post(centre::settings::save_contact))
         .route("/centre/refunds/{id}/{step}", post(centre::refunds::refund_step))
         .route("/centre/sessions/{id}/do/{action}", post(centre::sessions::session_action))
         .route("/t/{tenant}/enter", get(centre::public_entry::entry_form).post(centre::public_entry::submit_entry))

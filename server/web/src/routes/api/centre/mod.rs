@@ -6,6 +6,7 @@ use tessera_domain::Role;
 
 pub(super) mod candidates;
 pub(super) mod coe;
+pub(super) mod contact;
 pub(super) mod credential;
 pub(super) mod documents;
 pub(super) mod entries;

@@ -30,7 +30,7 @@ pub(crate) async fn signup_form(
         tenant.locale,
         "signup.html",
         StatusCode::OK,
-        context! { slug => tenant.slug, centre_name => tenant.name },
+        context! { slug => tenant.slug, centre_name => tenant.name, contact => tenant.contact },
     )
 }
 
@@ -112,6 +112,7 @@ pub(crate) async fn signup_submit(
                 context! {
                     slug => tenant.slug,
                     centre_name => tenant.name,
+                    contact => tenant.contact,
                     error => message,
                     id_number => req.id_number,
                     email => req.email,

@@ -1,4 +1,5 @@
-//! The centre's settings page: its bank account for transfers (R-PAYMENT-TITLE).
+//! The centre's settings page: its address and help line (printed on its documents) and its bank
+//! account for transfers (R-PAYMENT-TITLE).
 
 use super::STAFF;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
@@ -11,9 +12,10 @@ use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
-use tessera_app::centre::{self as ops, BankAccountInput};
+use tessera_app::centre::{self as ops, BankAccountInput, CentreContactInput};
 
 csrf_form!(BankAccountForm { iban: String, account_holder: String, bank_name: String });
+csrf_form!(ContactForm { address: String, help_phone: String, help_email: String });
 
 async fn settings_page(
     state: &SharedState,
@@ -24,8 +26,10 @@ async fn settings_page(
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let account = ops::bank_account(state, user.tenant_id()).await?;
+    let contact = ops::contact(state, user.tenant_id()).await?;
     let manager = user.role == tessera_domain::Role::CentreManager;
     let locale = user.tenant.locale;
+    let centre = context! { name => user.tenant.name.clone(), slug => user.tenant.slug.clone() };
     render(
         state,
         jar,
@@ -33,11 +37,11 @@ async fn settings_page(
         locale,
         "centre_settings.html",
         status,
-        context! { account => account, manager => manager, ..extra },
+        context! { account => account, contact => contact, centre => centre, manager => manager, ..extra },
     )
 }
 
-/// `GET /centre/settings`: the centre's bank account.
+/// `GET /centre/settings`: the centre's address, help line and bank account.
 pub(crate) async fn settings(
     State(state): State<SharedState>,
     user: CurrentUser,
@@ -64,6 +68,30 @@ pub(crate) async fn save_bank_account(
         Err(e) if e.is_refusal() => {
             let typed = context! { iban => f.iban, account_holder => f.account_holder, bank_name => f.bank_name };
             settings_page(&state, user, jar, e.status, context! { error => e.for_page(), typed => typed }).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /centre/settings/contact`: sets the centre's address and help line (centre managers); a
+/// bad field is named and nothing is stored.
+pub(crate) async fn save_contact(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    CsrfForm(f): CsrfForm<ContactForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    let input = CentreContactInput {
+        address: f.address.clone(),
+        help_phone: f.help_phone.clone(),
+        help_email: Some(f.help_email.clone()),
+    };
+    match ops::set_contact(&state, &user, input).await {
+        Ok(_) => settings_page(&state, user, jar, StatusCode::OK, context! { contact_saved => true }).await,
+        Err(e) if e.is_refusal() => {
+            let typed = context! { address => f.address, help_phone => f.help_phone, help_email => f.help_email };
+            settings_page(&state, user, jar, e.status, context! { error => e.for_page(), contact_typed => typed }).await
         }
         Err(e) => Err(e.into()),
     }

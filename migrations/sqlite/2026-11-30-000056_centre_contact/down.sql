@@ -1,0 +1,3 @@
+ALTER TABLE tenants DROP COLUMN help_email;
+ALTER TABLE tenants DROP COLUMN help_phone;
+ALTER TABLE tenants DROP COLUMN address;
