@@ -406,6 +406,6 @@ pub async fn doctor_page(state: &AppState, user: &crate::actor::Actor) -> Result
     })
     .await
     .map_err(crate::error::AppError::internal)?;
-    found.sort_by(|a, b| b.level.cmp(&a.level));
+    found.sort_by_key(|f| std::cmp::Reverse(f.level));
     Ok(found)
 }

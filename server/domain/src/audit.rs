@@ -88,6 +88,9 @@ pub const ACTIONS: &[&str] = &[
     "verifier.bulk_download",
     "verifier.bulk_verify.row",
     "verifier.bulk_verify.submitted",
+    // Written as `verifier.result.{view|download}` by storage::repo::verifier::record_access.
+    "verifier.result.download",
+    "verifier.result.view",
     "verifier.sor_lookup",
     "webhook.created",
     "webhook.deleted",
