@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The packaging test: what a centre installing Tessera gets.
-#   1. builds the release binary (once, for both the .deb and the image) and the shipped plugins;
+#   1. builds the release binary (once, for both the .deb and the image), the shipped plugins and
+#      the manual (docs/build.sh);
 #   2. builds the Debian package twice (revisions 1 and 2) with cargo-deb and checks its contents;
 #   3. checks the systemd unit with `systemd-analyze verify`;
 #   4. installs revision 1 into a clean Debian 12 root (debootstrap minbase, cached), starts the
@@ -10,7 +11,7 @@
 #   6. removes (data kept) and purges (data gone) the package;
 #   7. assembles the container image FROM scratch with buildah (packaging/container/buildah.sh),
 #      pushes it to an OCI archive, and smoke-tests that archive with `buildah run`.
-# Runs as root (chroot, buildah); installs debootstrap, buildah and cargo-deb when missing.
+# Runs as root (chroot, buildah); installs debootstrap, buildah, cargo-deb and mdbook when missing.
 # Set CARGO_TARGET_DIR to reuse a build cache; the debootstrap root is cached in
 # $TESSERA_PACKAGING_CACHE (default ~/.cache/tessera-packaging).
 set -euo pipefail
@@ -40,6 +41,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 command -v cargo-deb >/dev/null || { step "installing cargo-deb"; cargo install cargo-deb --locked; }
+command -v mdbook >/dev/null || { step "installing mdbook"; cargo install mdbook --locked; }
 
 work=$(mktemp -d /tmp/tessera-packaging.XXXXXX)
 chroot_dir="$work/root"
@@ -57,6 +59,8 @@ step "building the release binary"
 cargo build --release --locked -p tessera
 step "building the shipped plugins"
 plugins/build.sh "$target/release/tessera-plugins" >/dev/null
+step "building the manual"
+docs/build.sh "$target/release/manual" >/dev/null
 binary="$target/release/tessera"
 version=$("$binary" --version | awk '{print $2}')
 
@@ -69,7 +73,8 @@ deb2="$work/deb/tessera_${version}-2_amd64.deb"
 contents=$(dpkg-deb -c "$deb1")
 for f in ./usr/bin/tessera ./etc/tessera/tessera.toml ./usr/lib/systemd/system/tessera.service \
          ./usr/lib/sysusers.d/tessera.conf ./usr/share/tessera/plugins/baseline.wasm \
-         ./usr/share/tessera/plugins/baseline.toml ./usr/share/doc/tessera/tessera.example.toml; do
+         ./usr/share/tessera/plugins/baseline.toml ./usr/share/doc/tessera/tessera.example.toml \
+         ./usr/share/doc/tessera/manual/index.html ./usr/share/doc/tessera/manual/operators/installing.html; do
   grep -q " $f\$" <<<"$contents" || fail "the package lacks $f"
 done
 grep -qE -- "^-rw-r----- .* \./etc/tessera/tessera.toml$" <<<"$contents" || fail "tessera.toml is not mode 0640"

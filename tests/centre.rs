@@ -169,7 +169,7 @@ async fn entries_from_form_to_confirmation(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let ack = decode_qp(&ack);
-    assert!(ack.contains("810.00 PLN"), "the acknowledgement names the amount: {ack}");
+    assert!(ack.contains("810.00\u{a0}PLN"), "the acknowledgement names the amount: {ack}");
 
     // Payment: still pending until the photo consent arrives; then confirmed.
     let (status, v) = post(
@@ -627,7 +627,7 @@ async fn centre_pages_without_javascript() {
     assert_eq!(res.status(), 201);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("0001") && html.contains("810.00 PLN") && html.contains("2026-"),
+        html.contains("0001") && html.contains("810.00\u{a0}PLN") && html.contains("2026-"),
         "the receipt: number, amount, pay-by date:\n{html}"
     );
 

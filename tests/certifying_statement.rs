@@ -141,7 +141,7 @@ async fn r_name_spelling_certifying_statement_instead_of_a_late_correction(backe
 
     // The PDF, in Polish: both names, the exam, the result and the certificate's date.
     let text = get_pdf(&http, &srv, &format!("/api/v1/entries/{entry}/certifying-statement")).await;
-    for expected in ["Zaświadczenie", "Zofia Nowak", "Zofija Nowakowska", "B2 First", "175", "120.00 PLN", "2026"] {
+    for expected in ["Zaświadczenie", "Zofia Nowak", "Zofija Nowakowska", "B2 First", "175", "120,00", "2026"] {
         assert!(text.contains(expected), "{expected} in the statement:\n{text}");
     }
     assert!(!text.contains("Name as it should be"), "written in Polish:\n{text}");
@@ -151,7 +151,7 @@ async fn r_name_spelling_certifying_statement_instead_of_a_late_correction(backe
     assert_eq!(login(&staff, &srv, "pl078", "manager@pl078.example", PASSWORD).await.status(), 303);
     let page = staff.get(srv.url(&format!("/centre/entries/{entry}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&format!("/centre/entries/{entry}/certifying-statement.pdf")), "{page}");
-    assert!(page.contains("Należność: 120.00 PLN"), "the charge due, in Polish: {page}");
+    assert!(page.contains("Należność: 120,00\u{a0}zł"), "the charge due, in Polish: {page}");
     // The page's form refuses a fee that is not an amount beside its own field.
     let token = csrf_of(&page);
     let res = staff

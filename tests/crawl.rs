@@ -54,12 +54,7 @@ async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) 
             let http = client();
             let res = login(&http, &srv, slug, login_name, DEMO_PASSWORD).await;
             assert_eq!(res.status(), 303, "{role} {login_name} signs in");
-            let mut queue: VecDeque<String> = VecDeque::from(vec!["/home".to_owned()]);
-            queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
-            if role.starts_with("verifier") {
-                // Search results are reached through a form, not a link.
-                queue.push_back("/verifier/search?q=a&sort=exam_date".to_owned());
-            }
+            let mut queue = first_pages("/home", &seeds, slug, role);
             let mut seen: HashSet<String> = queue.iter().cloned().collect();
             let mut shapes: HashMap<String, usize> = HashMap::new();
             let mut pages = 0;
@@ -116,7 +111,7 @@ async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) 
 
 /// Gives the demo data entries, refunds, cases, enquiries, payments, documents, result versions,
 /// sessions and organisations in many states; returns the entry pages to visit per centre.
-fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
+pub(crate) fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
     let mut c = srv.db().conn().unwrap();
     let now = start_instant();
     let at = now.naive_utc();
@@ -405,8 +400,24 @@ fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<String>> {
     seeds
 }
 
+/// The pages a crawl of `role` (signed in to `slug`) starts from: its home, a centre's seeded
+/// entry pages, and for a verifier a search (its results are reached through a form, not a link).
+pub(crate) fn first_pages(
+    home: &str,
+    seeds: &HashMap<&'static str, Vec<String>>,
+    slug: &str,
+    role: &str,
+) -> VecDeque<String> {
+    let mut queue = VecDeque::from(vec![home.to_owned()]);
+    queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
+    if role.starts_with("verifier") {
+        queue.push_back("/verifier/search?q=kowalski&sort=exam_date".to_owned());
+    }
+    queue
+}
+
 /// Sets every tenant's language to `locale`.
-fn set_every_locale(srv: &TestServer, locale: Locale) {
+pub(crate) fn set_every_locale(srv: &TestServer, locale: Locale) {
     use diesel::RunQueryDsl;
     let mut c = srv.db().conn().unwrap();
     diesel::sql_query(format!("UPDATE tenants SET locale = '{locale}'")).execute(&mut *c).unwrap();
@@ -522,12 +533,12 @@ fn same_site(link: &str) -> bool {
 }
 
 /// Links the crawl does not follow: signing out, and downloads that are not pages.
-fn skipped(link: &str) -> bool {
+pub(crate) fn skipped(link: &str) -> bool {
     link.contains("logout") || link.ends_with(".pdf") || link.starts_with("/verifier/downloads/")
 }
 
 /// A link with its ids blanked, so that the crawl sees a few of each kind of page, not all.
-fn shape(link: &str) -> String {
+pub(crate) fn shape(link: &str) -> String {
     let path = link.split('?').next().unwrap_or(link);
     path.split('/')
         .map(|seg| if seg.len() >= 16 || seg.chars().all(|c| c.is_ascii_digit()) { "{id}" } else { seg })

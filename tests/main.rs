@@ -9,6 +9,7 @@ mod after_exam;
 mod api;
 mod appeals;
 mod auth;
+mod browser;
 mod candidate;
 mod candidate_results;
 mod candidate_shares;

@@ -147,7 +147,7 @@ async fn r_payment_title_email_gives_account_amount_and_title(backend: Backend) 
     let mail = decode_qp(mails.iter().find(|m| m.contains("lukasz@mail.example")).expect("the entry email"));
     assert!(mail.contains(IBAN), "the account: {mail}");
     assert!(mail.contains("International House Katowice") && mail.contains("Santander Bank Polska"), "{mail}");
-    assert!(mail.contains("810.00 PLN"), "the amount: {mail}");
+    assert!(mail.contains("810.00\u{a0}PLN"), "the amount: {mail}");
     assert!(mail.contains("The transfer title must be: Łukasz Żółć, FCE"), "the title: {mail}");
     srv.stop().await;
 }

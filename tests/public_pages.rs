@@ -38,7 +38,9 @@ async fn r_public_calendar_shows_fees_deadlines_and_places_left(backend: Backend
     let page = visitor.get(srv.url("/t/pl078/calendar")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let page = page.text().await.unwrap();
-    for text in ["B2 First", "12 December 2026", "810.00 PLN", "150.00 PLN", "1 December 2026", "10 December 2026"] {
+    for text in
+        ["B2 First", "12 December 2026", "810.00\u{a0}PLN", "150.00\u{a0}PLN", "1 December 2026", "10 December 2026"]
+    {
         assert!(page.contains(text), "{text} on the calendar:\n{page}");
     }
     assert!(page.contains("<td>2</td>"), "2 places left:\n{page}");

@@ -116,7 +116,7 @@ impl Region {
         let mut mon = wait_for_pg(&monitor_url, Duration::from_secs(60), &self.dir);
         // Fail over within seconds rather than the defaults' half a minute: health checks
         // every second, a node unhealthy after three, and no long wait for a stopped primary
-        // to demote itself (it is gone; in production keep the default, see the README).
+        // to demote itself (it is gone; in production keep the default, see docs/src/operators/region.md).
         use diesel::connection::SimpleConnection;
         for setting in [
             "health_check_period = 1000",

@@ -2,12 +2,14 @@
 # Runs every test of Tessera on a fresh Debian 12 machine or a developer's one:
 #   1. installs what the suite needs (Debian packages, the wasm target, cargo-nextest),
 #   2. starts a throwaway PostgreSQL server as the postgres user (removed on exit),
-#   3. builds the shipped policy plugins for wasm32-wasip1,
-#   4. checks formatting and clippy, then runs the one integration binary and the unit tests
+#   3. builds the manual (docs/, mdBook; mdbook installed with cargo when missing) and fails on a
+#      broken link in it (docs/check-links.py),
+#   4. builds the shipped policy plugins for wasm32-wasip1,
+#   5. checks formatting and clippy, then runs the one integration binary and the unit tests
 #      against SQLite and PostgreSQL with cargo-nextest; among them the region test, which
 #      starts its own pg_auto_failover monitor, primary and standby, three Tessera nodes and
 #      HAProxy on 127.0.0.1, kills a node and fails the primary over (about a minute and a half);
-#   5. runs the packaging test (packaging/test.sh: release build, Debian package installed into a
+#   6. runs the packaging test (packaging/test.sh: release build, Debian package installed into a
 #      clean Debian 12 root, container image built and smoke-tested with buildah) when no
 #      arguments were given and TESSERA_SKIP_PACKAGING is not 1.
 # Set CARGO_TARGET_DIR to reuse a build cache; UPDATE_SNAPSHOTS=1 rewrites tests/snapshots.
@@ -37,7 +39,8 @@ print_phases() {
 # nodejs and npm: Digital Bazaar's credential verifier (tests/credentials.rs); zbar-tools decodes
 # the QR code of a Statement of Results, poppler-utils renders it and extracts its attachment.
 # python3-venv: the webhook receiver's virtual environment (tests/webhooks.rs).
-packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd python3-venv chromium curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy nodejs zbar-tools)
+# chromium-driver: the browser tests (tests/browser.rs) drive Chromium through WebDriver.
+packages=(build-essential pkg-config libpq-dev libsqlite3-dev postgresql python3 python3-aiosmtpd python3-venv chromium chromium-driver curl ca-certificates poppler-utils openssl postgresql-15-auto-failover pg-auto-failover-cli haproxy nodejs zbar-tools)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 # Debian's npm, unless a Node.js that brings its own is installed.
@@ -91,6 +94,12 @@ pg "'$pgbin/initdb' -D '$pgdir/data' -U postgres -A trust --no-sync" >/dev/null
 pg "'$pgbin/pg_ctl' -D '$pgdir/data' -l '$pgdir/log' -w -o \"-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start" >/dev/null
 export TESSERA_TEST_PG="postgres://postgres@127.0.0.1:$pgport/postgres"
 
+# The manual, built into the build cache ($target/book); a broken link to a chapter, a file or
+# an anchor fails the run (mdBook alone does not check them).
+phase "building the manual"
+command -v mdbook >/dev/null || cargo install mdbook --locked
+docs/build.sh "$target/book"
+
 # The shipped policy plugins, built for wasm32-wasip1.
 if [ -x plugins/build.sh ]; then
   phase "building the policy plugins"
@@ -109,6 +118,17 @@ if ! cmp -s tests/vc-interop/package-lock.json "$interop/node_modules/.installed
   cp tests/vc-interop/package-lock.json "$interop/node_modules/.installed-lock"
 fi
 export TESSERA_VC_INTEROP="$interop"
+
+# axe-core (npm, pinned in tests/axe), injected by the browser tests into every page.
+phase "installing axe-core (npm)"
+axe="${CARGO_TARGET_DIR:-$root/target}/axe"
+mkdir -p "$axe"
+cp tests/axe/package.json tests/axe/package-lock.json "$axe/"
+if ! cmp -s tests/axe/package-lock.json "$axe/node_modules/.installed-lock" 2>/dev/null; then
+  (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/axe/package-lock.json "$axe/node_modules/.installed-lock"
+fi
+export TESSERA_AXE="$axe/node_modules/axe-core/axe.min.js"
 
 # The Standard Webhooks reference library (PyPI `standardwebhooks`, pinned in
 # tests/webhook-receiver/requirements.txt) for the webhook receiver of tests/webhooks.rs,

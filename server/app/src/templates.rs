@@ -181,6 +181,31 @@ impl Templates {
         env.add_filter("reason", move |state: &State, text: Value| -> String {
             reason_text(&cats, page_locale(state), &text.to_string())
         });
+        // `{{ minor|money(currency) }}`, or `{{ m|money }}` of a `Money`: the amount as the
+        // page's language writes it.
+        env.add_filter("money", |state: &State, value: Value, currency: Option<String>| -> String {
+            let (minor, currency) = match currency {
+                Some(c) => (value.as_i64(), c),
+                None => (
+                    value.get_attr("minor").ok().and_then(|v| v.as_i64()),
+                    value.get_attr("currency").ok().map(|c| c.to_string()).unwrap_or_default(),
+                ),
+            };
+            match (minor, tessera_domain::Currency::parse(&currency)) {
+                (Some(minor), Ok(c)) => tessera_domain::Money::new(minor, c).in_locale(page_locale(state)),
+                _ => String::new(),
+            }
+        });
+        // `{{ n|number }}`: a whole number with the page's language's digit grouping.
+        env.add_filter("number", |state: &State, value: Value| -> String {
+            match value.as_i64() {
+                Some(n) if n < 0 => {
+                    format!("-{}", tessera_domain::money::whole_number(n.unsigned_abs(), page_locale(state)))
+                }
+                Some(n) => tessera_domain::money::whole_number(n as u64, page_locale(state)),
+                None => value.to_string(),
+            }
+        });
         for (name, pattern) in [
             ("date", "format.date"),
             ("datetime", "format.datetime"),
@@ -276,10 +301,15 @@ mod tests {
         let t = Templates::load().unwrap();
         let ctx = || context! { at => "2026-11-29T17:40:32.311821412Z", timezone => "Europe/Warsaw" };
         let src = "{{ at|datetime }} | {{ at|date }} | {{ at|weekday }}";
-        assert_eq!(render(&t, Locale::Pl, src, ctx()), "29 listopada 2026, 18:40 | 29 listopada 2026 | niedziela");
-        assert_eq!(render(&t, Locale::Hu, src, ctx()), "2026. november 29. 18:40 | 2026. november 29. | vasárnap");
-        assert_eq!(render(&t, Locale::It, src, ctx()), "29 novembre 2026, 18:40 | 29 novembre 2026 | domenica");
-        assert_eq!(render(&t, Locale::En, src, ctx()), "29 November 2026, 18:40 | 29 November 2026 | Sunday");
+        assert_eq!(render(&t, Locale::Pl, src, ctx()), "29 listopada 2026, 18:40 CET | 29 listopada 2026 | niedziela");
+        assert_eq!(render(&t, Locale::Hu, src, ctx()), "2026. november 29. 18:40 CET | 2026. november 29. | vasárnap");
+        assert_eq!(render(&t, Locale::It, src, ctx()), "29 novembre 2026, 18:40 CET | 29 novembre 2026 | domenica");
+        assert_eq!(render(&t, Locale::En, src, ctx()), "29 November 2026, 18:40 CET | 29 November 2026 | Sunday");
+        // Times are labelled with their zone: summer time, and another zone.
+        let summer = context! { at => "2026-07-01T10:00:00Z", timezone => "Europe/Warsaw" };
+        assert_eq!(render(&t, Locale::Pl, "{{ at|datetime }}", summer), "1 lipca 2026, 12:00 CEST");
+        let london = context! { at => "2026-07-01T10:00:00Z", timezone => "Europe/London" };
+        assert_eq!(render(&t, Locale::En, "{{ at|datetime }}", london), "1 July 2026, 11:00 BST");
         // Storage's UTC instants without an offset, and the day an instant falls on locally.
         let late = context! { at => "2026-11-29 23:30:00", timezone => "Europe/Budapest" };
         assert_eq!(render(&t, Locale::Hu, "{{ at|date }}", late), "2026. november 30.");

@@ -1,6 +1,6 @@
 //! Money as integer minor units with an ISO 4217 currency: no floating point anywhere near fees.
 
-use crate::{DomainError, ErrorCode};
+use crate::{DomainError, ErrorCode, Locale};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -95,6 +95,54 @@ pub fn total_minor(amounts: impl IntoIterator<Item = i64>) -> Result<i64, Domain
         .ok_or_else(|| DomainError::rule("the amounts add up to more than can be recorded"))
 }
 
+impl Money {
+    /// The amount as people of `locale` write it: `1,234.50 PLN` in English, `1234,50 zł` and
+    /// `12 345,00 zł` in Polish, `1 234,50 Ft` in Hungarian, `1.234,50 €` in Italian (the
+    /// currency's local sign where the language has one, else its code).
+    pub fn in_locale(&self, locale: Locale) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        let (_, decimal) = separators(locale);
+        let unit = match (locale, self.currency.as_str()) {
+            (Locale::En, code) => code,
+            (_, "PLN") => "zł",
+            (_, "HUF") => "Ft",
+            (_, "EUR") => "€",
+            (_, "GBP") => "£",
+            (_, code) => code,
+        };
+        format!("{sign}{}{decimal}{:02}\u{a0}{unit}", whole_number(abs / 100, locale), abs % 100)
+    }
+}
+
+/// The thousands and decimal separators of `locale`.
+fn separators(locale: Locale) -> (&'static str, &'static str) {
+    match locale {
+        Locale::En => (",", "."),
+        // A no-break space, so that a number never wraps across lines.
+        Locale::Pl | Locale::Hu => ("\u{a0}", ","),
+        Locale::It => (".", ","),
+    }
+}
+
+/// A whole number with the digit grouping of `locale` (`12,345`, `12 345`, `12.345`); Polish
+/// leaves four-digit numbers ungrouped (`1234`), as its style guides do.
+pub fn whole_number(n: u64, locale: Locale) -> String {
+    let digits = n.to_string();
+    if digits.len() <= 3 || (locale == Locale::Pl && digits.len() == 4) {
+        return digits;
+    }
+    let (thousands, _) = separators(locale);
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(thousands);
+        }
+        out.push(d);
+    }
+    out
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.minor < 0 { "-" } else { "" };
@@ -106,6 +154,21 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_and_numbers_as_each_language_writes_them() {
+        let pln = Currency::parse("PLN").unwrap();
+        let m = Money::new(123_450, pln);
+        assert_eq!(m.in_locale(Locale::En), "1,234.50\u{a0}PLN");
+        assert_eq!(m.in_locale(Locale::Pl), "1234,50\u{a0}zł");
+        assert_eq!(Money::new(1_234_500, pln).in_locale(Locale::Pl), "12\u{a0}345,00\u{a0}zł");
+        assert_eq!(Money::new(123_450, Currency::parse("HUF").unwrap()).in_locale(Locale::Hu), "1\u{a0}234,50\u{a0}Ft");
+        assert_eq!(Money::new(-123_405, Currency::parse("EUR").unwrap()).in_locale(Locale::It), "-1.234,05\u{a0}€");
+        assert_eq!(Money::new(5, Currency::parse("CHF").unwrap()).in_locale(Locale::It), "0,05\u{a0}CHF");
+        assert_eq!(whole_number(999, Locale::En), "999");
+        assert_eq!(whole_number(1_000_000, Locale::En), "1,000,000");
+        assert_eq!(whole_number(100_000, Locale::It), "100.000");
+    }
 
     #[test]
     fn money_formats_and_takes_percentages_in_basis_points() {

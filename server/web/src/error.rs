@@ -122,7 +122,7 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code (see the README for the list).
+    /// Stable machine-readable code (see the manual, docs/src/api.md, for the list).
     #[schema(schema_with = error_code_schema)]
     pub code: ErrorCode,
     /// The message for a person, in the caller's language (`Accept-Language`, else the language

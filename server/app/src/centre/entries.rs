@@ -278,7 +278,7 @@ pub async fn submit_entry(
         .render_email(
             "email/entry_received.txt",
             tenant.locale,
-            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.to_string(), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone(), title => title, bank => bank },
+            context! { name => format!("{} {}", input.first_name.trim(), input.family_name.trim()), centre => tenant.name.clone(), exam => exam_name, date => session.written_date.to_string(), amount => amount.in_locale(tenant.locale), pay_by => quote.pay_by.map(|d| d.to_string()), late => late, candidate_number => entry.candidate_number.clone(), title => title, bank => bank },
         )
         .map_err(AppError::internal)?;
     queue_email(

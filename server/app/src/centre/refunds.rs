@@ -305,7 +305,7 @@ fn cancel_entry_for_refund(
     let session = centre::session(c, tid, &entry.session_id)?;
     let refund_text = tessera_domain::Currency::parse(&refund.currency)
         .ok()
-        .map(|cur| tessera_domain::Money::new(refund.amount_minor, cur).to_string())
+        .map(|cur| tessera_domain::Money::new(refund.amount_minor, cur).in_locale(tenant.locale))
         .filter(|_| refund.amount_minor > 0);
     let (subject, body) = templates
         .render_email(

@@ -87,7 +87,8 @@ pub fn not_csv(content_type: Option<&str>) -> AppError {
     AppError::new(ErrorCode::UnsupportedMediaType).arg("allowed", RESULTS_FILE_TYPES.join(", "))
 }
 
-/// Parses a board results file (CSV; see the README for the columns) for a session of `exam`.
+/// Parses a board results file (CSV; the columns are in the manual, docs/src/centre/results.md)
+/// for a session of `exam`.
 /// Every line is checked against the exam (DOMAIN.md section 8, R-RESULT-CODES:
 /// [`tessera_domain::results::check_result_line`]); every bad line is reported with its number
 /// and column, and nothing is imported unless every line is good.

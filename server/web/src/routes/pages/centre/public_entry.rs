@@ -111,7 +111,7 @@ pub(crate) async fn submit_entry(
                 receipt.amount_due_minor,
                 tessera_domain::Currency::parse(&receipt.currency)?,
             )
-            .to_string();
+            .in_locale(tenant.locale);
             render(
                 &state,
                 jar,
