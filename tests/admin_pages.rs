@@ -451,6 +451,13 @@ async fn admin_installs_and_assigns_plugins(backend: Backend) {
     assert!(a.config.contains("7500"));
     let (_, html) = page(&http, &srv, "/admin/tenants/pl078/plugins?done=assigned").await;
     assert!(html.contains("medical_basis_points") && html.contains("Assigned"), "{html}");
+    // "Change" starts the form from the kind's plugin and settings.
+    assert!(html.contains(r#"href="/admin/tenants/pl078/plugins?kind=refund#assign""#), "{html}");
+    let (_, change) = page(&http, &srv, "/admin/tenants/pl078/plugins?kind=refund").await;
+    assert!(change.contains(r#"<option value="refund" selected>"#), "{change}");
+    assert!(change.contains(r#"<option value="pl" selected>"#), "{change}");
+    let textarea = &change[change.find("<textarea").unwrap()..];
+    assert!(textarea[..textarea.find("</textarea>").unwrap()].contains("7500"), "{change}");
 
     // Only the installation admin.
     let centre = tenants::by_slug(&mut srv.db().conn().unwrap(), "pl078").unwrap();

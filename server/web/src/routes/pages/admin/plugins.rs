@@ -95,6 +95,16 @@ async fn tenant_plugins_page(
     render(state, jar, &MaybeUser(Some(user)), locale, "admin_tenant_plugins.html", status, ctx)
 }
 
+/// `?done=assigned` after an assignment; `?kind=refund` to change that kind's assignment (the
+/// form starts from its plugin and settings).
+#[derive(Deserialize)]
+pub(crate) struct TenantPluginsQuery {
+    #[serde(default)]
+    done: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
 /// `GET /admin/tenants/{slug}/plugins`: which plugin decides each kind for the tenant, and the
 /// form to assign one with its settings.
 pub(crate) async fn tenant_plugins(
@@ -102,10 +112,20 @@ pub(crate) async fn tenant_plugins(
     user: CurrentUser,
     jar: CookieJar,
     Path(slug): Path<String>,
-    Query(q): Query<Done>,
+    Query(q): Query<TenantPluginsQuery>,
 ) -> AppResult<Response> {
     let done = q.done.filter(|d| d == "assigned");
-    tenant_plugins_page(&state, user, jar, &slug, StatusCode::OK, context! { done => done, form => context! {} }).await
+    let form = match q.kind {
+        Some(kind) => {
+            let current = plugins::assignments(&state, &user, slug.clone()).await?.into_iter().find(|a| a.kind == kind);
+            match current {
+                Some(a) => context! { kind => a.kind, plugin => a.plugin, config => a.config },
+                None => context! {},
+            }
+        }
+        None => context! {},
+    };
+    tenant_plugins_page(&state, user, jar, &slug, StatusCode::OK, context! { done => done, form => form }).await
 }
 
 #[derive(Deserialize)]
