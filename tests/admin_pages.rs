@@ -345,6 +345,12 @@ async fn admin_adds_users_and_sends_reset_links(backend: Backend) {
     );
     assert_eq!(login(&client(), &srv, "pl078", "ewa@pl078.example", "nowe haslo 77").await.status(), 303);
 
+    // A candidate (signing in with an ID number, no email address) gets no link.
+    let candidate = srv.user(&centre, "PL078000001", Role::Candidate);
+    let no_email = format!("/admin/tenants/pl078/users/{}/reset", candidate.id);
+    assert_eq!(page(&http, &srv, &no_email).await.0, 404);
+    assert_eq!(post(&http, &srv, &no_email, &[]).await.status(), 404);
+
     // Another tenant's user is not reached through this tenant; other roles get no page.
     let cross = format!("/admin/tenants/pl078/users/{}/reset", foreign.id);
     assert_eq!(page(&http, &srv, &cross).await.0, 404);

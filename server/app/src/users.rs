@@ -248,7 +248,8 @@ pub async fn of_tenant_one(state: &AppState, user: &Actor, slug: &str, id: &str)
 
 /// The installation admin sends user `id` of the tenant `slug` a link to set a new password
 /// (the self-service reset email; the password stays until they use it), audited as
-/// `password.reset_sent`. Neither the link nor the password is shown to the admin.
+/// `password.reset_sent`. Neither the link nor the password is shown to the admin. A user
+/// without an email address is not found here.
 pub async fn send_reset(state: &AppState, user: &Actor, slug: &str, id: &str) -> Result<(), AppError> {
     user.require(&[Role::InstallationAdmin])?;
     let tenant = tenant_by_slug(state, slug).await?;
@@ -260,6 +261,11 @@ pub async fn send_reset(state: &AppState, user: &Actor, slug: &str, id: &str) ->
         .call(move |c| {
             tessera_storage::transaction(c, |c| {
                 let target = users::by_id(c, tenant.id, &id)?;
+                // A user without an email address (a candidate signs in with an ID number) has
+                // nowhere to receive the link.
+                if target.email.is_none() {
+                    return Err(tessera_storage::StorageError::NotFound);
+                }
                 let link =
                     crate::auth::PasswordLink { template: "email/password_reset.txt", valid_for: ttl, key: "reset" };
                 crate::auth::queue_password_link(c, &templates, &public_url, &tenant, &target, link, now)?;
