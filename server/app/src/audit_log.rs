@@ -51,8 +51,6 @@ pub struct AuditRow {
     pub action: String,
     /// To what (an id or code).
     pub target: Option<String>,
-    /// Details, as recorded (JSON).
-    pub details: String,
 }
 
 /// One page of records and where it is.
@@ -153,7 +151,6 @@ pub async fn search(state: &AppState, user: &Actor, q: &AuditQuery) -> Result<Au
                 actor: r.actor.map(|id| actors.get(&id).cloned().unwrap_or(id)),
                 action: r.action,
                 target: r.target,
-                details: if r.details == "{}" { String::new() } else { r.details },
             }
         })
         .collect();

@@ -1,4 +1,5 @@
-//! Whether this process can serve: the database answers and its schema is current.
+//! Whether this process can serve (the database answers and its schema is current), and the
+//! doctor: the checks `tessera doctor` prints and the installation admin's health page shows.
 
 use crate::state::AppState;
 
