@@ -119,6 +119,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::MalformedRequest
         | C::InvalidJson
         | C::PluginKindUnsupported
+        | C::PluginRefused
         | C::InvalidConfig
         | C::SignupRefused
         | C::Required

@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod after_exam;
 pub mod api_clients;
+pub mod audit_log;
 pub mod auth;
 pub mod bulk;
 pub mod candidate;

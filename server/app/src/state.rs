@@ -37,6 +37,8 @@ pub struct WebSettings {
     pub bulk_verify_rows_per_day: i64,
     /// Days a new or renewed API token works (R-API).
     pub api_token_days: i64,
+    /// What the health page's doctor looks at.
+    pub doctor: crate::health::DoctorSettings,
 }
 
 impl Default for WebSettings {
@@ -55,6 +57,7 @@ impl Default for WebSettings {
             webhooks_allow_http: false,
             bulk_verify_rows_per_day: tessera_domain::verification::BULK_VERIFY_ROWS_PER_DAY,
             api_token_days: tessera_domain::verification::API_TOKEN_DAYS,
+            doctor: Default::default(),
         }
     }
 }

@@ -39,6 +39,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/org_approved.txt",
     "email/org_rejected.txt",
     "email/org_user_added.txt",
+    "email/user_invited.txt",
     "email/api_access_approved.txt",
     "email/api_access_rejected.txt",
     "email/api_token_expiring.txt",

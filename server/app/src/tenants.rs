@@ -34,6 +34,11 @@ impl TenantView {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// The tenant's kind (`installation`, `centre` or `verifier`).
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
 }
 
 impl From<Tenant> for TenantView {
@@ -162,5 +167,58 @@ pub async fn change_status(state: &AppState, user: &Actor, slug: &str, suspend: 
             })
         })
         .await??;
+    Ok(changed.into())
+}
+
+/// The tenant with code `slug` (unknown codes are not found).
+pub async fn get(state: &AppState, user: &Actor, slug: &str) -> Result<TenantView, AppError> {
+    user.require(&[Role::InstallationAdmin])?;
+    let slug = slug.to_owned();
+    Ok(state.db.call(move |c| tenants::by_slug(c, &slug)).await?.into())
+}
+
+/// What the installation admin changes of a tenant, as typed.
+#[derive(Deserialize, ToSchema)]
+pub struct EditTenant {
+    /// Display name.
+    pub name: String,
+    /// ISO 3166 country code, e.g. `PL`.
+    pub country: String,
+    /// IANA time zone, e.g. `Europe/Warsaw`.
+    pub timezone: String,
+    /// `en`, `pl`, `hu` or `it`.
+    pub locale: String,
+}
+
+/// Changes the name, country, time zone and language of the tenant `slug` (checked field by
+/// field; nothing is stored on a refusal), audited as `tenant.edit` in the admin's tenant with
+/// what was before and after.
+pub async fn edit(state: &AppState, user: &Actor, slug: &str, req: EditTenant) -> Result<TenantView, AppError> {
+    use tessera_domain::tenant::TenantProfile;
+    user.require(&[Role::InstallationAdmin])?;
+    let profile = TenantProfile::parse(&req.name, &req.country, &req.timezone, &req.locale)?;
+    let (slug, now) = (slug.to_owned(), state.clock.now());
+    let (admin_tenant, actor) = (user.tenant_id(), user.user.id.clone());
+    let changed = state
+        .db
+        .call(move |c| {
+            tessera_storage::transaction(c, |c| {
+                let before = tenants::by_slug(c, &slug)?;
+                let after = tenants::update_profile(c, &slug, &profile)?;
+                let ev = AuditEvent {
+                    actor: Some(&actor),
+                    action: "tenant.edit",
+                    target: Some(&after.slug),
+                    details: json!({
+                        "before": {"name": before.name, "country": before.country.to_string(), "timezone": before.timezone.name(), "locale": before.locale.as_str()},
+                        "after": {"name": after.name, "country": after.country.to_string(), "timezone": after.timezone.name(), "locale": after.locale.as_str()},
+                    }),
+                    request_id: None,
+                };
+                audit::append(c, admin_tenant, &ev, now)?;
+                Ok(after)
+            })
+        })
+        .await?;
     Ok(changed.into())
 }

@@ -41,6 +41,9 @@ pub struct Config {
     pub search: SearchConfig,
     /// The Results Verification Service.
     pub verifier: VerifierConfig,
+    /// The file this configuration was read from, if any (not a key: set by `load`).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 /// The Results Verification Service.
@@ -215,6 +218,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             search: SearchConfig::default(),
             verifier: VerifierConfig::default(),
+            source: None,
         }
     }
 }
@@ -308,6 +312,10 @@ impl Config {
         // TESSERA_* variables (TESSERA_CONFIG, the file's path, for one) are not.
         let env = Env::prefixed("TESSERA_").filter(|k| k == "data_dir" || k.as_str().contains("__")).split("__");
         let mut cfg: Config = fig.merge(env).extract().map_err(|e| ConfigError(describe(e)))?;
+        cfg.source = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_PATH)).filter(|p| p.is_file()),
+        };
         cfg.resolve_defaults();
         cfg.validate()?;
         Ok(cfg)

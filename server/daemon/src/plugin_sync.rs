@@ -5,7 +5,6 @@
 //! one that counts (to change a published plugin, install the new version).
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,23 +14,6 @@ use tokio::sync::watch;
 
 /// How often each server asks the database for published plugins (one small query).
 pub const INTERVAL: Duration = Duration::from_secs(2);
-
-/// The digest of a plugin's files: sha256 of the manifest's bytes followed by the module's.
-pub fn digest(manifest: &str, module: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(manifest.as_bytes());
-    h.update(module);
-    hex::encode(h.finalize())
-}
-
-/// Publishes plugin `name` as installed in `dir`.
-pub fn publish(db: &Db, dir: &Path, name: &str, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
-    let (manifest, module) = read_local(dir, name)?.context("the installed files are missing")?;
-    let digest = digest(&manifest, &module);
-    let mut conn = db.conn()?;
-    plugin_files::publish(&mut conn, name, &manifest, &module, &digest, now)?;
-    Ok(())
-}
 
 /// Copies published plugins into `dir` every [`INTERVAL`] until `stop`.
 pub async fn run(db: Db, dir: PathBuf, mut stop: watch::Receiver<bool>) {
@@ -77,7 +59,7 @@ fn copy_if_changed(db: &Db, dir: &Path, name: &str, digest: &str) -> anyhow::Res
         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
         "`{name}` is not a plugin name"
     );
-    if read_local(dir, name)?.is_some_and(|(m, w)| self::digest(&m, &w) == digest) {
+    if read_local(dir, name)?.is_some_and(|(m, w)| tessera_app::plugins::digest(&m, &w) == digest) {
         return Ok(false);
     }
     let files = plugin_files::get(&mut *db.conn()?, name)?;

@@ -34,6 +34,32 @@ pub fn open_database(cfg: &Config) -> anyhow::Result<Db> {
 
 /// Opens the plugins directory (creating it) and loads every plugin in it. A plugin that fails
 /// its checks is logged and left out; the others serve.
+/// What `tessera doctor` and the health page look at, from the configuration.
+pub fn doctor_settings(cfg: &Config) -> tessera_app::health::DoctorSettings {
+    use tessera_app::health::{DoctorSettings, MailTarget};
+    let shown = tessera_storage::redact_url(&cfg.database.url);
+    let sqlite_file = match tessera_storage::DatabaseUrl::parse(&cfg.database.url) {
+        Ok(tessera_storage::DatabaseUrl::Sqlite(path)) => Some(path),
+        _ => None,
+    };
+    DoctorSettings {
+        config_file: cfg.source.clone(),
+        config_has_secrets: cfg.mail.smtp_password.is_some()
+            || cfg.server.metrics_token.is_some()
+            || shown != cfg.database.url,
+        data_dir: cfg.data_dir.clone(),
+        plugins_dir: cfg.plugins.dir.clone().unwrap_or_else(|| cfg.data_dir.join("plugins")),
+        database_shown: shown,
+        sqlite_file,
+        tls: cfg.server.tls_cert.clone().zip(cfg.server.tls_key.clone()),
+        mail: if cfg.mail.transport == "smtp" {
+            MailTarget::Smtp(format!("{}:{}", cfg.mail.smtp_host, cfg.mail.smtp_port))
+        } else {
+            MailTarget::Files(cfg.mail.file_dir.clone().unwrap_or_else(|| cfg.data_dir.join("mail")))
+        },
+    }
+}
+
 pub fn open_policies(cfg: &Config) -> anyhow::Result<PolicyRegistry> {
     let dir = cfg.plugins.dir.clone().unwrap_or_else(|| cfg.data_dir.join("plugins"));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the plugins folder {}", dir.display()))?;
@@ -65,6 +91,7 @@ pub fn app_state(cfg: &Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<
         webhooks_allow_http: cfg.verifier.webhooks_allow_http,
         bulk_verify_rows_per_day: cfg.verifier.bulk_verify_rows_per_day,
         api_token_days: cfg.verifier.api_token_days,
+        doctor: doctor_settings(cfg),
     };
     Ok(Arc::new(AppState {
         throttle: Throttle::new(

@@ -79,6 +79,8 @@ error_codes! {
     PluginKindUnsupported = "plugin_kind_unsupported",
     /// A plugin's configuration is not a JSON object.
     InvalidConfig = "invalid_config",
+    /// An uploaded plugin failed the check (`finding` in words, `detail` as the check wrote it).
+    PluginRefused = "plugin_refused",
     /// The body is larger than allowed.
     TooLarge = "too_large",
     /// The file type is not accepted.

@@ -435,9 +435,13 @@ fn codes_of<T: Labelled>() -> Vec<&'static str> {
 }
 
 macro_rules! groups {
-    ($($name:literal => $ty:ty),* $(,)?) => {
-        &[$(Group { name: $name, prefix: <$ty as Labelled>::PREFIX, codes: codes_of::<$ty> }),*]
+    ($($name:literal => $ty:ty),* ; $($extra:expr),* $(,)?) => {
+        &[$(Group { name: $name, prefix: <$ty as Labelled>::PREFIX, codes: codes_of::<$ty> }),*, $($extra),*]
     };
+}
+
+fn audit_actions() -> Vec<&'static str> {
+    crate::audit::ACTIONS.to_vec()
 }
 
 const GROUPS: &[Group] = groups!(
@@ -467,7 +471,10 @@ const GROUPS: &[Group] = groups!(
     "collector" => Collector,
     "public_form" => PublicFormKind,
     "tenant_kind" => TenantKind,
-    "role" => Role,
+    "role" => Role;
+    // The audit log's actions (`{{ a.action|label("audit_action") }}`); codes hold dots, so
+    // their keys are quoted in the catalogues: `[audit]` `"tenant.create" = "..."`.
+    Group { name: "audit_action", prefix: "audit.", codes: audit_actions },
 );
 
 /// The catalogue key of the label of `code` in the group named `group` (`entry_status`,

@@ -4,6 +4,7 @@
 //! never the other way round.
 
 pub mod appeals;
+pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod certificates;

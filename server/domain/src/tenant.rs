@@ -394,10 +394,7 @@ impl TenantSpec {
                 .arg("value", kind)
                 .arg("choices", "centre, verifier"));
         }
-        let name = parse_name("name", name)?;
-        let country = Country::parse(country)?;
-        let timezone = parse_timezone(timezone)?;
-        let locale = locale.parse()?;
+        let TenantProfile { name, country, timezone, locale } = TenantProfile::parse(name, country, timezone, locale)?;
         let slug = match slug.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => parse_slug(s)?,
             None => parse_slug(&slug_from_name(&name))
@@ -512,5 +509,96 @@ mod contact_tests {
             field(CentreContact::parse("Katowice", "123", "help@")),
             (ErrorCode::InvalidEmail, "help_email".into())
         );
+    }
+}
+
+/// What an installation admin may change of a tenant after creating it: its name, country,
+/// time zone and language (the code and kind stay, as links and sign-ins use them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantProfile {
+    /// Display name.
+    pub name: String,
+    /// Country.
+    pub country: Country,
+    /// IANA time zone.
+    pub timezone: chrono_tz::Tz,
+    /// Language of pages and emails.
+    pub locale: Locale,
+}
+
+impl TenantProfile {
+    /// Checks every field in the form's order and reports the first bad one by name.
+    pub fn parse(name: &str, country: &str, timezone: &str, locale: &str) -> Result<Self, DomainError> {
+        Ok(Self {
+            name: parse_name("name", name)?,
+            country: Country::parse(country)?,
+            timezone: parse_timezone(timezone)?,
+            locale: locale.parse()?,
+        })
+    }
+}
+
+/// A user to create, as typed on the command line or the installation admin's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSpec {
+    /// A role the tenant's kind has.
+    pub role: Role,
+    /// Display name.
+    pub name: String,
+    /// Email address (lower-cased); required for every role but candidates.
+    pub email: Option<String>,
+    /// How they sign in: the email, or a candidate's ID number.
+    pub login: String,
+}
+
+impl UserSpec {
+    /// Checks a new user of a tenant of `kind` field by field: the role must be one of the
+    /// kind's; staff and verifier users sign in with their email, candidates with `login` (their
+    /// ID number).
+    pub fn parse(
+        kind: TenantKind,
+        role: &str,
+        name: &str,
+        email: Option<&str>,
+        login: Option<&str>,
+    ) -> Result<Self, DomainError> {
+        let role: Role = role.parse()?;
+        if !kind.roles().contains(&role) {
+            let allowed: Vec<_> = kind.roles().iter().map(|r| r.as_str()).collect();
+            return Err(DomainError::new(ErrorCode::InvalidChoice)
+                .on("role")
+                .arg("value", role)
+                .arg("choices", allowed.join(", ")));
+        }
+        let name = parse_name("name", name)?;
+        let email = email.map(str::trim).filter(|e| !e.is_empty()).map(parse_email).transpose()?;
+        let login = match (role, login.map(str::trim).filter(|l| !l.is_empty()), &email) {
+            (Role::Candidate, Some(l), _) => l.to_owned(),
+            (Role::Candidate, None, _) => return Err(DomainError::new(ErrorCode::Required).on("login")),
+            (_, _, Some(e)) => e.clone(),
+            (_, _, None) => return Err(DomainError::new(ErrorCode::Required).on("email")),
+        };
+        Ok(Self { role, name, email, login })
+    }
+}
+
+#[cfg(test)]
+mod user_spec_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_user_names_the_field_at_fault() {
+        let field = |r: Result<UserSpec, DomainError>| r.unwrap_err().field;
+        let c = TenantKind::Centre;
+        assert_eq!(
+            field(UserSpec::parse(c, "verifier_admin", "A", Some("a@b.example"), None)).as_deref(),
+            Some("role")
+        );
+        assert_eq!(field(UserSpec::parse(c, "centre_staff", " ", Some("a@b.example"), None)).as_deref(), Some("name"));
+        assert_eq!(field(UserSpec::parse(c, "centre_staff", "A", None, None)).as_deref(), Some("email"));
+        assert_eq!(field(UserSpec::parse(c, "centre_staff", "A", Some("a@b"), None)).as_deref(), Some("email"));
+        assert_eq!(field(UserSpec::parse(c, "candidate", "A", None, None)).as_deref(), Some("login"));
+        let ok = UserSpec::parse(c, "centre_staff", " Ewa ", Some("Ewa@PL078.example"), None).unwrap();
+        assert_eq!((ok.role, ok.name.as_str(), ok.login.as_str()), (Role::CentreStaff, "Ewa", "ewa@pl078.example"));
     }
 }

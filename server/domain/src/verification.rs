@@ -138,3 +138,67 @@ mod tests {
         assert!(!r_api_token_notice_due(e, e));
     }
 }
+
+/// Working days (Monday to Friday) within which the installation admin answers an organisation's
+/// sign-up request (R-ORG-SIGNUP: the sign-up page promises an answer within five working days).
+pub const ORG_SIGNUP_WORKING_DAYS: i64 = 5;
+
+fn is_working_day(day: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)
+}
+
+/// The last day of the promise for a request made on `submitted` (a day in the installation's
+/// time zone): the fifth working day after it (a request made on a Saturday counts from Monday).
+pub fn org_signup_due(submitted: chrono::NaiveDate) -> chrono::NaiveDate {
+    let mut day = submitted;
+    let mut counted = 0;
+    while counted < ORG_SIGNUP_WORKING_DAYS {
+        day = day.succ_opt().unwrap_or(day);
+        if is_working_day(day) {
+            counted += 1;
+        }
+    }
+    day
+}
+
+/// Working days left on `today` until `due`: 0 on the due day itself (answer today), negative
+/// when the promise is broken (that many working days late).
+pub fn working_days_left(today: chrono::NaiveDate, due: chrono::NaiveDate) -> i64 {
+    let (from, to, sign) = if today <= due { (today, due, 1) } else { (due, today, -1) };
+    let mut n = 0;
+    let mut day = from;
+    while day < to {
+        day = day.succ_opt().unwrap_or(to);
+        if is_working_day(day) {
+            n += 1;
+        }
+    }
+    sign * n
+}
+
+#[cfg(test)]
+mod org_signup_promise {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn five_working_days_skip_weekends() {
+        // Monday 30 November 2026: due the next Monday; a Thursday's request is due on Thursday.
+        assert_eq!(org_signup_due(d("2026-11-30")), d("2026-12-07"));
+        assert_eq!(org_signup_due(d("2026-12-03")), d("2026-12-10"));
+        // Saturday and Sunday requests both count from Monday.
+        assert_eq!(org_signup_due(d("2026-12-05")), d("2026-12-11"));
+        assert_eq!(org_signup_due(d("2026-12-06")), d("2026-12-11"));
+        let due = d("2026-12-07");
+        assert_eq!(working_days_left(d("2026-11-30"), due), 5);
+        assert_eq!(working_days_left(d("2026-12-04"), due), 1, "Friday: Monday is one working day away");
+        assert_eq!(working_days_left(d("2026-12-05"), due), 1);
+        assert_eq!(working_days_left(due, due), 0);
+        assert_eq!(working_days_left(d("2026-12-09"), due), -2, "two working days late");
+    }
+}

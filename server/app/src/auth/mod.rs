@@ -7,6 +7,7 @@ pub mod password;
 pub mod sessions;
 
 pub use hasher::{PasswordHasher, hash_blocking, verify_blocking};
+pub use password::{PasswordLink, queue_password_link};
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};

@@ -16,11 +16,11 @@ use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tessera_domain::tenant::{TenantSpec, parse_email, parse_name};
-use tessera_domain::{DomainError, Role, SystemClock};
+use tessera_domain::tenant::{TenantSpec, UserSpec};
+use tessera_domain::{DomainError, SystemClock};
 use tessera_storage::StorageError;
+use tessera_storage::repo::auth as auth_repo;
 use tessera_storage::repo::tenants;
-use tessera_storage::repo::{auth as auth_repo, users};
 
 /// Tessera: a self-hosted, multi-tenant appliance for exam centres and result verifiers.
 #[derive(Debug, Parser)]
@@ -387,17 +387,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
-    let role: Role = a.role.parse()?;
-    let name = parse_name("name", &a.name)?;
-    let email = a.email.as_deref().map(parse_email).transpose()?;
-    let login = match (role, &a.login, &email) {
-        (Role::Candidate, Some(l), _) if !l.trim().is_empty() => l.trim().to_owned(),
-        (Role::Candidate, _, _) => {
-            return Err(CliError::new(2, "--login: candidates sign in with their ID number: give it with --login"));
-        }
-        (_, _, Some(e)) => e.clone(),
-        (_, _, None) => return Err(CliError::new(2, "--email: required for this role (it is the login)")),
-    };
     let password = if a.password_stdin {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
@@ -409,33 +398,16 @@ fn user_create(cfg: &Config, a: UserCreate) -> Result<(), CliError> {
     };
     let db = crate::server::open_database(cfg)?;
     let mut conn = db.conn()?;
-    let tenant = match tenants::by_slug(&mut conn, &a.tenant) {
-        Ok(t) => t,
-        Err(StorageError::NotFound) => {
-            return Err(CliError::new(5, format!("--tenant: no tenant has the code `{}`", a.tenant)));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if !tenant.kind.roles().contains(&role) {
-        let allowed: Vec<_> = tenant.kind.roles().iter().map(|r| r.as_str()).collect();
-        return Err(CliError::new(
-            2,
-            format!("--role: a {} tenant has no {role} users; expected one of {}", tenant.kind, allowed.join(", ")),
-        ));
-    }
+    let tenant = tenant_by_code(&mut conn, &a.tenant)?;
+    let spec = UserSpec::parse(tenant.kind, &a.role, &a.name, a.email.as_deref(), a.login.as_deref())?;
     let hash = password
         .map(|p| tessera_app::auth::hash_blocking(&p))
         .transpose()
         .map_err(|e| CliError::new(1, e.text(tessera_domain::Locale::En)))?;
     let has_password = hash.is_some();
     let now = chrono::Utc::now();
-    let user = users::create(
-        &mut conn,
-        tenant.id,
-        &users::NewUser { login, email, display_name: name, role, password_hash: hash },
-        now,
-    )?;
-    println!("created {role} `{}` in `{}`", user.login, tenant.slug);
+    let user = tessera_app::users::create_in(&mut conn, &tenant, &spec, hash, None, now)?;
+    println!("created {} `{}` in `{}`", spec.role, user.login, tenant.slug);
     if !has_password {
         let token = tessera_app::auth::random_token();
         let ttl = chrono::Duration::minutes(cfg.auth.reset_link_minutes.max(24 * 60));
@@ -513,11 +485,21 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
             Ok(())
         }
         PluginCommand::Install { file } => {
-            let info = registry.install_file(&file).map_err(policy_error)?;
+            let read = |ext: &str| {
+                let path = file.with_extension(ext);
+                std::fs::read(&path).map_err(|e| CliError::new(2, format!("cannot read {}: {e}", path.display())))
+            };
+            let module = read("wasm")?;
+            let manifest = String::from_utf8(read("toml")?).map_err(|_| {
+                CliError::new(2, format!("{}: the manifest is not UTF-8", file.with_extension("toml").display()))
+            })?;
+            let info = tessera_app::plugins::install_bytes(&registry, &manifest, &module).map_err(policy_error)?;
             println!("installed plugin `{}` v{} into {}", info.name, info.version, registry.dir().display());
             // Published to the database too, so that every node of a region loads it.
-            let published = crate::server::open_database(cfg)
-                .and_then(|db| crate::plugin_sync::publish(&db, registry.dir(), &info.name, chrono::Utc::now()));
+            let published = crate::server::open_database(cfg).and_then(|db| {
+                let mut c = db.conn()?;
+                Ok(tessera_app::plugins::publish(&mut c, &info.name, &manifest, &module, chrono::Utc::now())?)
+            });
             match published {
                 Ok(()) => println!("published plugin `{}` to the database: every node loads it", info.name),
                 Err(e) => eprintln!("warning: not published to the database (other nodes will not load it): {e:#}"),

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use diesel::connection::SimpleConnection;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tessera_storage::{DatabaseUrl, Db, DbConnection};
@@ -210,312 +210,51 @@ fn write_private(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CliError> {
 // ---------------------------------------------------------------------------------------------
 // doctor
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Level {
-    Ok,
-    Warning,
-    Error,
-}
-
-struct Findings(Vec<(Level, &'static str, String)>);
-
-impl Findings {
-    fn add(&mut self, level: Level, area: &'static str, message: impl Into<String>) {
-        let message = message.into();
-        let tag = match level {
-            Level::Ok => "ok",
-            Level::Warning => "warning",
-            Level::Error => "error",
-        };
-        println!("{tag:<8} {area:<13} {message}");
-        self.0.push((level, area, message));
-    }
-}
-
 fn doctor(cfg: &Config, config_path: Option<&Path>) -> Result<(), CliError> {
-    let mut f = Findings(Vec::new());
-    let me = rustix::process::geteuid().as_raw();
-
-    // The configuration loaded (else `run` stopped with exit 3); now its file's permissions.
-    match config_file(config_path) {
-        Some(p) => {
-            f.add(Level::Ok, "configuration", format!("{} is valid", p.display()));
-            match std::fs::metadata(&p) {
-                Ok(m) => {
-                    let mode = m.permissions().mode() & 0o777;
-                    let secrets = cfg.mail.smtp_password.is_some()
-                        || cfg.server.metrics_token.is_some()
-                        || tessera_storage::redact_url(&cfg.database.url) != cfg.database.url;
-                    if mode & 0o002 != 0 {
-                        f.add(
-                            Level::Error,
-                            "configuration",
-                            format!("{} is writable by everyone (mode {mode:o}): chmod 640 it", p.display()),
-                        );
-                    } else if mode & 0o004 != 0 && secrets {
-                        f.add(
-                            Level::Error,
-                            "configuration",
-                            format!(
-                                "{} holds secrets and is readable by everyone (mode {mode:o}): chmod 640 it",
-                                p.display()
-                            ),
-                        );
-                    } else if mode & 0o004 != 0 {
-                        f.add(
-                            Level::Warning,
-                            "configuration",
-                            format!("{} is readable by everyone (mode {mode:o}); 640 is safer", p.display()),
-                        );
-                    } else {
-                        f.add(Level::Ok, "configuration", format!("{} has mode {mode:o}", p.display()));
-                    }
-                }
-                Err(e) => f.add(Level::Error, "configuration", format!("cannot read {}: {e}", p.display())),
-            }
-        }
-        None => f.add(Level::Ok, "configuration", "no configuration file: defaults and TESSERA_* variables"),
-    }
-
-    // The data folder: present, ours, writable, not open to everyone.
-    let data = &cfg.data_dir;
-    let data_ok = match std::fs::metadata(data) {
-        Ok(m) if m.is_dir() => {
-            let mode = m.permissions().mode() & 0o777;
-            if mode & 0o002 != 0 {
-                f.add(
-                    Level::Error,
-                    "data folder",
-                    format!("{} is writable by everyone (mode {mode:o}): chmod 750 it", data.display()),
-                );
-            } else if mode & 0o005 != 0 {
-                f.add(
-                    Level::Warning,
-                    "data folder",
-                    format!("{} is open to everyone (mode {mode:o}); 750 is safer", data.display()),
-                );
-            } else {
-                f.add(Level::Ok, "data folder", format!("{} has mode {mode:o}", data.display()));
-            }
-            if m.uid() != me {
-                f.add(
-                    Level::Warning,
-                    "data folder",
-                    format!(
-                        "{} belongs to uid {}, this check runs as uid {me}: run the server as its owner",
-                        data.display(),
-                        m.uid()
-                    ),
-                );
-            }
-            let probe = data.join(format!(".doctor-{}", std::process::id()));
-            match std::fs::write(&probe, b"") {
-                Ok(()) => {
-                    let _ = std::fs::remove_file(&probe);
-                    f.add(Level::Ok, "data folder", format!("{} is writable", data.display()));
-                }
-                Err(e) => f.add(Level::Error, "data folder", format!("cannot write in {}: {e}", data.display())),
-            }
-            true
-        }
-        Ok(_) => {
-            f.add(Level::Error, "data folder", format!("{} is not a folder", data.display()));
-            false
-        }
-        Err(e) => {
-            f.add(Level::Error, "data folder", format!("{}: {e}", data.display()));
-            false
-        }
-    };
-
-    // Free space where the data lives.
-    if data_ok {
-        match rustix::fs::statvfs(data) {
-            Ok(s) => {
-                let free = s.f_bavail.saturating_mul(s.f_frsize);
-                let total = s.f_blocks.saturating_mul(s.f_frsize).max(1);
-                let pct = free as f64 * 100.0 / total as f64;
-                let text =
-                    format!("{:.1} GiB free on the data folder's file system ({pct:.0}%)", free as f64 / 1073741824.0);
-                if free < 256 << 20 {
-                    f.add(Level::Error, "disk", text);
-                } else if free < 1 << 30 || pct < 5.0 {
-                    f.add(Level::Warning, "disk", text);
-                } else {
-                    f.add(Level::Ok, "disk", text);
-                }
-            }
-            Err(e) => f.add(Level::Warning, "disk", format!("cannot tell the free space: {e}")),
-        }
-    }
-
-    // The database: reachable, migrated. Nothing is created or migrated here.
-    let db = doctor_database(cfg, &mut f);
-
-    // Plugins: each loads, the fallback is there, every assignment names a loaded plugin.
+    use tessera_app::health::{self, Examined, Level};
+    let mut settings = crate::server::doctor_settings(cfg);
+    settings.config_file = config_file(config_path);
+    let mut found = Vec::new();
+    // Nothing is created or migrated here: a missing SQLite file is said, not made.
+    let db_file_ok = health::doctor_files(&settings, &mut found);
+    let database = db_file_ok
+        .then(|| Db::open(&cfg.database.url, 1).and_then(|db| db.conn().map(|_| db)).map_err(|e| e.to_string()));
     let dir = plugins_dir(cfg);
-    if !dir.is_dir() {
-        f.add(Level::Error, "plugins", format!("{} does not exist: install the shipped plugins there", dir.display()));
-    } else {
-        match tessera_policy::PolicyRegistry::open(&dir, tessera_policy::Limits::default()) {
-            Ok((registry, report)) => {
-                for e in &report.failed {
-                    f.add(Level::Error, "plugins", format!("not loaded: {e}"));
-                }
-                let loaded = registry.list();
-                let names: Vec<_> = loaded.iter().map(|p| format!("{} v{}", p.name, p.version)).collect();
-                if loaded.iter().any(|p| p.name == tessera_policy::BASELINE_PLUGIN) {
-                    f.add(
-                        Level::Ok,
-                        "plugins",
-                        format!("{} loaded from {}: {}", loaded.len(), dir.display(), names.join(", ")),
-                    );
-                } else {
-                    f.add(
-                        Level::Error,
-                        "plugins",
-                        format!(
-                            "no `{}` plugin in {}: decisions without an assignment fail",
-                            tessera_policy::BASELINE_PLUGIN,
-                            dir.display()
-                        ),
-                    );
-                }
-                if let Some(db) = &db {
-                    doctor_assignments(db, &registry, &mut f);
-                }
-            }
-            Err(e) => f.add(Level::Error, "plugins", format!("{}: {e}", dir.display())),
-        }
-    }
-
-    // TLS: the pair loads, and the key is not readable by everyone.
-    if let (Some(cert), Some(key)) = (&cfg.server.tls_cert, &cfg.server.tls_key) {
+    let opened = dir.is_dir().then(|| {
+        tessera_policy::PolicyRegistry::open(&dir, tessera_policy::Limits::default()).map_err(|e| e.to_string())
+    });
+    let plugins = match &opened {
+        None => None,
+        Some(Ok((registry, report))) => Some(Ok((registry, report.failed.clone()))),
+        Some(Err(e)) => Some(Err(e.clone())),
+    };
+    let tls_loads = |cert: &Path, key: &Path| -> Result<(), String> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let loaded = tokio::runtime::Builder::new_current_thread()
+        tokio::runtime::Builder::new_current_thread()
             .build()
-            .map_err(CliError::from)?
-            .block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key));
-        match loaded {
-            Ok(_) => f.add(Level::Ok, "tls", format!("{} and {} load", cert.display(), key.display())),
-            Err(e) => f.add(Level::Error, "tls", format!("cannot load {} and {}: {e}", cert.display(), key.display())),
-        }
-        if let Ok(m) = std::fs::metadata(key)
-            && m.permissions().mode() & 0o004 != 0
-        {
-            f.add(
-                Level::Error,
-                "tls",
-                format!("the private key {} is readable by everyone: chmod 600 it", key.display()),
-            );
-        }
-    }
-
-    // Mail: the file transport is for development; an SMTP server should answer.
-    if cfg.mail.transport == "smtp" {
-        let target = format!("{}:{}", cfg.mail.smtp_host, cfg.mail.smtp_port);
-        let reachable = std::net::ToSocketAddrs::to_socket_addrs(&target).ok().and_then(|mut addrs| {
-            addrs.find(|a| std::net::TcpStream::connect_timeout(a, std::time::Duration::from_secs(3)).is_ok())
-        });
-        match reachable {
-            Some(_) => f.add(Level::Ok, "mail", format!("SMTP server {target} answers")),
-            None => f.add(
-                Level::Warning,
-                "mail",
-                format!("SMTP server {target} does not answer: emails wait in the job queue"),
-            ),
-        }
-    } else {
-        let dir = cfg.mail.file_dir.clone().unwrap_or_else(|| cfg.data_dir.join("mail"));
-        f.add(
-            Level::Warning,
-            "mail",
-            format!("emails are written to {} instead of being sent (mail.transport = \"file\")", dir.display()),
+            .map_err(|e| e.to_string())?
+            .block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    health::doctor_services(&settings, Examined { database, plugins, tls_loads: &tls_loads }, &mut found);
+    let catalogues = tessera_app::i18n::Catalogues::load().map_err(|e| err(1, e))?;
+    let en = tessera_domain::Locale::En;
+    for x in &found {
+        println!(
+            "{:<8} {:<13} {}",
+            x.level.code(),
+            x.area_name(&catalogues, en).to_lowercase(),
+            x.text(&catalogues, en)
         );
     }
-
-    let errors = f.0.iter().filter(|(l, _, _)| *l == Level::Error).count();
-    let warnings = f.0.iter().filter(|(l, _, _)| *l == Level::Warning).count();
+    let errors = found.iter().filter(|x| x.level == Level::Error).count();
+    let warnings = found.iter().filter(|x| x.level == Level::Warning).count();
     if errors > 0 {
         return Err(err(1, format!("doctor found {errors} problem(s) and {warnings} warning(s)")));
     }
     println!("\nno problems found ({warnings} warning(s))");
     Ok(())
-}
-
-fn doctor_database(cfg: &Config, f: &mut Findings) -> Option<Db> {
-    let shown = tessera_storage::redact_url(&cfg.database.url);
-    if let Ok(DatabaseUrl::Sqlite(path)) = DatabaseUrl::parse(&cfg.database.url) {
-        match std::fs::metadata(&path) {
-            Ok(m) if m.permissions().mode() & 0o004 != 0 => {
-                f.add(Level::Warning, "database", format!("{path} is readable by everyone; 640 is safer"))
-            }
-            Ok(_) => {}
-            Err(_) => {
-                f.add(
-                    Level::Error,
-                    "database",
-                    format!("{path} does not exist: run `tessera migrate` (or start the server)"),
-                );
-                return None;
-            }
-        }
-    }
-    let db = match Db::open(&cfg.database.url, 1).and_then(|db| db.conn().map(|_| db)) {
-        Ok(db) => db,
-        Err(e) => {
-            f.add(Level::Error, "database", format!("{shown}: {e}"));
-            return None;
-        }
-    };
-    match db.pending_migrations() {
-        Ok(0) => f.add(Level::Ok, "database", format!("{shown} answers and is up to date")),
-        Ok(n) => {
-            f.add(Level::Error, "database", format!("{shown} has {n} pending migration(s): run `tessera migrate`"))
-        }
-        Err(e) => f.add(Level::Error, "database", format!("{shown}: {e}")),
-    }
-    match db
-        .conn()
-        .map_err(|e| e.to_string())
-        .and_then(|mut c| tessera_storage::repo::jobs::counts(&mut c).map_err(|e| e.to_string()))
-    {
-        Ok(counts) => {
-            let failed = counts.iter().find(|(s, _)| s == "failed").map(|(_, n)| *n).unwrap_or(0);
-            let queued = counts.iter().find(|(s, _)| s == "queued").map(|(_, n)| *n).unwrap_or(0);
-            let level = if failed > 0 { Level::Warning } else { Level::Ok };
-            f.add(level, "jobs", format!("{queued} queued, {failed} failed"));
-        }
-        Err(e) => f.add(Level::Warning, "jobs", format!("cannot count jobs: {e}")),
-    }
-    Some(db)
-}
-
-fn doctor_assignments(db: &Db, registry: &tessera_policy::PolicyRegistry, f: &mut Findings) {
-    use tessera_storage::repo::{policy, tenants};
-    let Ok(mut conn) = db.conn() else { return };
-    let Ok(all) = tenants::list(&mut conn) else { return };
-    let mut count = 0;
-    for t in all {
-        for a in policy::list(&mut conn, t.id).unwrap_or_default() {
-            count += 1;
-            let decides = registry.info(&a.plugin).map(|p| p.kinds.iter().any(|k| k.as_str() == a.kind));
-            match decides {
-                Some(true) => {}
-                Some(false) => f.add(
-                    Level::Error,
-                    "plugins",
-                    format!("`{}` assigns {} to `{}`, which does not decide it", t.slug, a.kind, a.plugin),
-                ),
-                None => f.add(
-                    Level::Error,
-                    "plugins",
-                    format!("`{}` assigns {} to `{}`, which is not loaded", t.slug, a.kind, a.plugin),
-                ),
-            }
-        }
-    }
-    f.add(Level::Ok, "plugins", format!("{count} assignment(s) checked"));
 }
 
 // ---------------------------------------------------------------------------------------------

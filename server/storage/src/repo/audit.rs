@@ -68,3 +68,55 @@ pub fn recent(
     }
     Ok(q.order(audit_log::at.desc()).limit(limit).select(AuditRecord::as_select()).load(conn)?)
 }
+
+/// What the installation admin looks for in the audit log; every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// One tenant's log only.
+    pub tenant: Option<TenantId>,
+    /// One action only.
+    pub action: Option<String>,
+    /// Records of these users only (an empty list finds nothing).
+    pub actors: Option<Vec<String>>,
+    /// At or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One page of the audit log of every tenant (the installation admin's view), newest first:
+/// `per_page` records from `offset`, and how many match in all.
+pub fn search(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    offset: i64,
+    per_page: i64,
+) -> StorageResult<(Vec<AuditRecord>, i64)> {
+    let query = || {
+        let mut q = audit_log::table.into_boxed();
+        if let Some(t) = filter.tenant {
+            q = q.filter(audit_log::tenant_id.eq(tid(t)));
+        }
+        if let Some(a) = &filter.action {
+            q = q.filter(audit_log::action.eq(a.clone()));
+        }
+        if let Some(actors) = &filter.actors {
+            q = q.filter(audit_log::actor.eq_any(actors.clone()));
+        }
+        if let Some(from) = filter.from {
+            q = q.filter(audit_log::at.ge(super::naive(from)));
+        }
+        if let Some(until) = filter.until {
+            q = q.filter(audit_log::at.lt(super::naive(until)));
+        }
+        q
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let rows = query()
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .offset(offset)
+        .limit(per_page)
+        .select(AuditRecord::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

@@ -147,6 +147,24 @@ pub fn change_status(conn: &mut DbConnection, slug: &str, from: &str, to: &str) 
     if n == 1 { by_slug(conn, slug).map(Some) } else { Ok(None) }
 }
 
+/// Sets the name, country, time zone and language of the tenant with code `slug`; returns it as
+/// it now is.
+pub fn update_profile(
+    conn: &mut DbConnection,
+    slug: &str,
+    profile: &tessera_domain::tenant::TenantProfile,
+) -> StorageResult<Tenant> {
+    let n = diesel::update(tenants::table.filter(tenants::slug.eq(slug)))
+        .set((
+            tenants::name.eq(&profile.name),
+            tenants::country.eq(profile.country.to_string()),
+            tenants::timezone.eq(profile.timezone.name()),
+            tenants::locale.eq(profile.locale.as_str()),
+        ))
+        .execute(conn)?;
+    if n == 1 { by_slug(conn, slug) } else { Err(StorageError::NotFound) }
+}
+
 /// The tenant with this code.
 pub fn by_slug(conn: &mut DbConnection, slug: &str) -> StorageResult<Tenant> {
     tenants::table.filter(tenants::slug.eq(slug)).select(TenantRow::as_select()).first(conn)?.try_into()

@@ -214,3 +214,18 @@ pub fn set_password(conn: &mut DbConnection, tenant: TenantId, id: &str, hash: &
         .execute(conn)?;
     if n == 1 { Ok(()) } else { Err(StorageError::NotFound) }
 }
+
+/// The users, in every tenant or in `tenant` only, whose login or email is `login` (the
+/// installation admin's audit log filter).
+pub fn with_login_anywhere(conn: &mut DbConnection, login: &str, tenant: Option<TenantId>) -> StorageResult<Vec<User>> {
+    let mut q = users::table.filter(users::login.eq(login).or(users::email.eq(login))).into_boxed();
+    if let Some(t) = tenant {
+        q = q.filter(users::tenant_id.eq(tid(t)));
+    }
+    Ok(q.select(User::as_select()).load(conn)?)
+}
+
+/// The users with these ids, in any tenant (to name the actors of audit records).
+pub fn by_ids_anywhere(conn: &mut DbConnection, ids: &[String]) -> StorageResult<Vec<User>> {
+    Ok(users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn)?)
+}

@@ -41,7 +41,17 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/home", get(account::home::home))
         .route("/admin", get(admin::home::admin))
         .route("/admin/tenants", post(admin::home::create))
+        .route("/admin/tenants/{slug}", get(admin::tenant::show).post(admin::tenant::save))
         .route("/admin/tenants/{slug}/{action}", get(admin::home::confirm).post(admin::home::change_status))
+        .route("/admin/tenants/{slug}/users", get(admin::users::list).post(admin::users::invite))
+        .route("/admin/tenants/{slug}/plugins", get(admin::plugins::tenant_plugins).post(admin::plugins::assign))
+        .route("/admin/plugins", get(admin::plugins::library).post(admin::plugins::upload))
+        .route("/admin/audit", get(admin::audit::log))
+        .route("/admin/health", get(admin::health::health))
+        .route(
+            "/admin/tenants/{slug}/users/{id}/reset",
+            get(admin::users::confirm_reset).post(admin::users::send_reset),
+        )
         .route("/admin/mail", get(admin::mail::list))
         .route("/admin/mail/{tenant}/{id}/retry", post(admin::mail::retry))
         .route("/centre", get(centre::home::centre))
@@ -153,7 +163,10 @@ fn navigation(role: tessera_domain::Role) -> Vec<(&'static str, &'static str)> {
             ("/admin", "home.admin.title"),
             ("/admin/organisations", "org.admin.title"),
             ("/admin/api-access", "verifier.api.admin_title"),
+            ("/admin/plugins", "admin.plugins.title"),
             ("/admin/mail", "admin.mail_title"),
+            ("/admin/health", "admin.health.title"),
+            ("/admin/audit", "admin.audit.title"),
         ],
         R::CentreManager | R::CentreStaff => vec![
             ("/centre", "nav.home"),

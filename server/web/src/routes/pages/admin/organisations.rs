@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use tessera_app::organisations;
-use tessera_domain::Role;
+use tessera_domain::{Role, verification};
 
 /// `GET /admin/organisations`: sign-up requests, pending first.
 pub(crate) async fn admin_list(
@@ -20,10 +20,20 @@ pub(crate) async fn admin_list(
     jar: CookieJar,
 ) -> AppResult<Response> {
     user.require(&[Role::InstallationAdmin])?;
+    // The promise (R-ORG-SIGNUP): an answer within five working days, counted in the
+    // installation's time zone.
+    let zone = user.tenant.timezone;
+    let today = state.clock.now().with_timezone(&zone).date_naive();
     let rows: Vec<_> = organisations::signups(&state, &user)
         .await?
         .into_iter()
-        .map(|(t, s)| context! { slug => t.slug, name => t.name, country => t.country.to_string(), status => t.status, s => s })
+        .map(|(t, s)| {
+            let submitted = s.submitted_at.and_utc().with_timezone(&zone).date_naive();
+            let due = verification::org_signup_due(submitted);
+            let left = verification::working_days_left(today, due);
+            let promise = context! { due => due.to_string(), left => left, late => -left };
+            context! { slug => t.slug, name => t.name, country => t.country.to_string(), status => t.status, s => s, promise => promise }
+        })
         .collect();
     let locale = user.tenant.locale;
     render(
