@@ -22,6 +22,7 @@ pub const ACTIONS: &[&str] = &[
     "case.close",
     "case.open",
     "centre.bank_account",
+    "centre.contact",
     "certificate.certifying_statement",
     "certificate.collected",
     "certificate.replacement",
