@@ -662,7 +662,7 @@ async fn centre_pages_without_javascript() {
 
     // The entry page records a payment through its form.
     let page = staff.get(srv.url(&format!("/centre/entries/{entry_id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("<strong>Incomplete</strong>"), "the status in words");
+    assert!(page.contains("id=\"entry-status\">Incomplete</strong>"), "the status in words");
     let res = staff
         .post(srv.url(&format!("/centre/entries/{entry_id}/payments")))
         .form(&[("csrf", token.as_str()), ("amount", "abc"), ("method", "cash"), ("transfer_title", "")])
@@ -678,7 +678,8 @@ async fn centre_pages_without_javascript() {
         .unwrap();
     assert_eq!(res.status(), 303);
     let page = staff.get(srv.url(&format!("/centre/entries/{entry_id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("810 PLN") || page.contains("810.0 PLN"), "the payment is listed");
+    let history = page.split("id=\"payment-history\"").nth(1).expect("a payment history");
+    assert!(history.contains("810.00\u{a0}PLN"), "the payment is listed, the amount as the language writes it");
     srv.stop().await;
 }
 
@@ -949,7 +950,7 @@ async fn session_and_refund_buttons() {
     assert_eq!(res.status(), 409, "a session at its minimum is held");
     let res = staff
         .post(srv.url(&format!("/centre/sessions/{small}/do/cancel")))
-        .form(&[("csrf", token.as_str())])
+        .form(&[("csrf", token.as_str()), ("confirmed", "yes")])
         .send()
         .await
         .unwrap();
@@ -967,7 +968,7 @@ async fn session_and_refund_buttons() {
     for step in ["confirm", "payout"] {
         let res = staff
             .post(srv.url(&format!("/centre/refunds/{refund}/{step}")))
-            .form(&[("csrf", token.as_str())])
+            .form(&[("csrf", token.as_str()), ("confirmed", "yes")])
             .send()
             .await
             .unwrap();

@@ -338,7 +338,9 @@ async fn refund_is_paid_by_the_method_the_candidate_chose(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 303);
     let refund = details(&http, &srv, &other).await["refunds"][0]["id"].as_str().unwrap().to_owned();
-    for (step, form) in [("confirm", vec![]), ("payout", vec![("method", "cash"), ("paid_on", "2026-12-29")])] {
+    for (step, form) in
+        [("confirm", vec![("confirmed", "yes")]), ("payout", vec![("method", "cash"), ("paid_on", "2026-12-29")])]
+    {
         let mut fields = vec![("csrf", token.as_str())];
         fields.extend(form);
         let res = http.post(srv.url(&format!("/centre/refunds/{refund}/{step}"))).form(&fields).send().await.unwrap();

@@ -137,6 +137,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::NotPositive
         | C::Negative
         | C::InvalidChoice
+        | C::UnknownFilter
         | C::SelectionSize
         | C::Duplicate
         | C::DateOrder

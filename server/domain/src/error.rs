@@ -137,6 +137,9 @@ error_codes! {
     Negative = "negative",
     /// Not one of the accepted values.
     InvalidChoice = "invalid_choice",
+    /// A list's filter, sort or direction given a value the list does not offer (the list is
+    /// shown without it).
+    UnknownFilter = "unknown_filter",
     /// Too few or too many items chosen.
     SelectionSize = "selection_size",
     /// The same item twice.

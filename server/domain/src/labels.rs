@@ -109,6 +109,27 @@ labelled!(
 );
 
 labelled!(
+    /// What the centre's staff still have to do about an entry: the home page's counts per
+    /// session and the entry list's filters (see `entries::r_entry_queue`).
+    EntryQueue, "status.entry_queue.", {
+        /// Submitted, pending or waiting for a person: items still to come or to decide.
+        Incomplete => "incomplete",
+        /// Confirmed: the candidate sits the exam.
+        Confirmed => "confirmed",
+        /// Confirmed without its Confirmation of Entry.
+        CoeMissing => "coe_missing",
+        /// Confirmed without a result yet.
+        ResultsPending => "results_pending",
+        /// With an enquiry on results still open.
+        EnquiriesOpen => "enquiries_open",
+        /// With a refund the policy decided, for a person to confirm or reject.
+        RefundsToDecide => "refunds_to_decide",
+        /// With a case (special consideration, malpractice, ...) open or an appeal lodged.
+        CasesOpen => "cases_open",
+    }
+);
+
+labelled!(
     /// Where a refund request stands.
     RefundStatus, "status.refund.", {
         /// The policy decided; a person confirms or rejects.
@@ -449,6 +470,7 @@ const GROUPS: &[Group] = groups!(
     "job_status" => JobStatus,
     "session_status" => SessionStatus,
     "entry_status" => EntryStatus,
+    "entry_queue" => EntryQueue,
     "result_status" => ResultStatus,
     "refund_status" => RefundStatus,
     "refund_outcome" => RefundOutcome,

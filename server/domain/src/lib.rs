@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod certificates;
 pub mod clock;
 pub mod entries;
+pub mod entry_work;
 pub mod error;
 pub mod exam_day;
 pub mod exams;

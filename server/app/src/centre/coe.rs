@@ -29,6 +29,8 @@ pub struct CoeMissing {
     pub candidate_number: String,
     /// The candidate's full name.
     pub name: String,
+    /// The candidate's ID number.
+    pub id_number: String,
     /// The session's id.
     pub session: String,
     /// The exam's code.
@@ -65,6 +67,7 @@ pub async fn coe_missing(state: &AppState, tenant: &Tenant) -> Result<Vec<CoeMis
                 entry: entry.id,
                 candidate_number: entry.candidate_number,
                 name: format!("{} {}", cand.first_name, cand.family_name),
+                id_number: cand.id_number,
                 session: session.id,
                 exam: session.exam_code,
                 written_date: session.written_date,
@@ -220,6 +223,62 @@ pub struct BulkCoe {
     pub without_email: Vec<String>,
 }
 
+/// A candidate a bulk issue of Confirmations of Entry names.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoeCandidate {
+    /// The entry's id.
+    pub entry: String,
+    pub candidate_number: String,
+    /// The candidate's full name.
+    pub name: String,
+}
+
+/// What issuing every Confirmation of Entry of a session would do, before it is done (the page's
+/// confirmation step) and as [`issue_session_coes`] does it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoePlan {
+    /// Confirmed entries without a CoE whose candidate has an email address: issued.
+    pub to_issue: Vec<CoeCandidate>,
+    /// Confirmed entries with a CoE already: left alone (re-issuing replaces the secret number).
+    pub already_issued: usize,
+    /// Entries not confirmed: no CoE yet.
+    pub not_confirmed: usize,
+    /// Confirmed entries without a CoE whose candidate has no email address: issued one by one
+    /// from the entry's page, to print.
+    pub without_email: Vec<CoeCandidate>,
+}
+
+/// What [`issue_session_coes`] would do for session `session_id` of `tenant` now. Another
+/// tenant's or a made-up session is not found.
+pub async fn plan_session_coes(state: &AppState, tenant: &Tenant, session_id: &str) -> Result<CoePlan, AppError> {
+    let (tid, sid) = (tenant.id, session_id.to_owned());
+    let targets = state
+        .db
+        .call(move |c| {
+            centre::session(c, tid, &sid)?;
+            workflows::coe_targets(c, tid, &sid)
+        })
+        .await?;
+    let mut plan = CoePlan { to_issue: Vec::new(), already_issued: 0, not_confirmed: 0, without_email: Vec::new() };
+    for t in targets {
+        let who = CoeCandidate {
+            entry: t.entry_id,
+            candidate_number: t.candidate_number,
+            name: format!("{} {}", t.first_name, t.family_name),
+        };
+        if t.status != EntryState::Confirmed.code() {
+            plan.not_confirmed += 1;
+        } else if t.coe_issued_at.is_some() {
+            plan.already_issued += 1;
+        } else if t.email.is_none() {
+            plan.without_email.push(who);
+        } else {
+            plan.to_issue.push(who);
+        }
+    }
+    Ok(plan)
+}
+
 /// Issues the Confirmation of Entry of every confirmed entry of a session that has none yet and
 /// whose candidate has an email address, exactly as `issue_coe` does one. The secret numbers are
 /// hashed with argon2id, the dominant cost, so as many entries are in flight as the hasher runs
@@ -231,27 +290,15 @@ pub async fn issue_session_coes(
     session_id: &str,
     actor: String,
 ) -> Result<BulkCoe, AppError> {
-    let (tid, sid) = (tenant.id, session_id.to_owned());
-    let targets = state
-        .db
-        .call(move |c| {
-            centre::session(c, tid, &sid)?;
-            workflows::coe_targets(c, tid, &sid)
-        })
-        .await?;
-    let mut outcome = BulkCoe { issued: 0, already_issued: 0, not_confirmed: 0, without_email: Vec::new() };
-    let mut todo = Vec::new();
-    for t in targets {
-        if t.status != "confirmed" {
-            outcome.not_confirmed += 1;
-        } else if t.coe_issued_at.is_some() {
-            outcome.already_issued += 1;
-        } else if t.email.is_none() {
-            outcome.without_email.push(t.candidate_number);
-        } else {
-            todo.push(t.entry_id);
-        }
-    }
+    let tid = tenant.id;
+    let plan = plan_session_coes(state, tenant, session_id).await?;
+    let mut outcome = BulkCoe {
+        issued: 0,
+        already_issued: plan.already_issued,
+        not_confirmed: plan.not_confirmed,
+        without_email: plan.without_email.into_iter().map(|c| c.candidate_number).collect(),
+    };
+    let todo: Vec<String> = plan.to_issue.into_iter().map(|c| c.entry).collect();
     // Each CoE is a PDF and an email job; a few at once keep both cores busy.
     let width = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut running = tokio::task::JoinSet::new();

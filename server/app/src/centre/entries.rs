@@ -361,6 +361,32 @@ pub struct EntryDetails {
     pub photo_consent: Option<PhotoConsentView>,
 }
 
+impl EntryDetails {
+    /// The facts its queues and actions depend on (R-ENTRY-QUEUE).
+    pub fn work(&self) -> tessera_domain::entry_work::EntryWork {
+        use tessera_domain::labels::{EntryStatus, Labelled};
+        tessera_domain::entry_work::EntryWork {
+            status: EntryStatus::from_code(&self.entry.status),
+            coe_issued: self.form.coe_issued_at.is_some(),
+            has_result: !self.result_versions.is_empty(),
+            open_enquiries: self.enquiries.iter().filter(|q| q.status == "open").count(),
+            refunds_to_decide: self.refunds.iter().filter(|r| r.request.status == "decided").count(),
+            open_cases: self.cases.iter().filter(|c| c.status == "open").count()
+                + self.appeals.iter().filter(|a| a.status == "lodged").count(),
+        }
+    }
+
+    /// The codes of the actions that apply to the entry in its state (R-ENTRY-ACTIONS), for its
+    /// page's task list.
+    pub fn actions(&self) -> Vec<&'static str> {
+        let extra_time = self.form.extra_time_condition.is_some();
+        tessera_domain::entry_work::r_entry_actions(&self.work(), extra_time, !self.credentials.is_empty())
+            .into_iter()
+            .map(|a| a.code())
+            .collect()
+    }
+}
+
 /// The centre's regulations as accepted on the public entry form (R-PUBLIC-CALENDAR).
 #[derive(Debug, Clone, Serialize)]
 pub struct RegulationsAcceptance {

@@ -10,6 +10,7 @@ mod documents;
 mod entries;
 mod fault;
 mod find;
+pub mod lists;
 mod payments;
 pub mod public_pages;
 pub mod read;

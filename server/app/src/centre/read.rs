@@ -482,11 +482,37 @@ pub async fn calendar(
         .await?)
 }
 
-/// The entry refund request `id` belongs to.
-pub async fn refund_entry(state: &AppState, user: &Actor, id: String) -> Result<String, AppError> {
+/// A refund request as its decision step names it: its entry, its amount and the candidate.
+#[derive(Debug, Serialize)]
+pub struct RefundSummary {
+    /// The entry's id.
+    pub entry: String,
+    /// The amount decided, in minor units.
+    pub amount_minor: i64,
+    /// Its currency.
+    pub currency: String,
+    /// The candidate's full name.
+    pub name: String,
+}
+
+/// Refund request `id`'s entry, amount and candidate.
+pub async fn refund_summary(state: &AppState, user: &Actor, id: String) -> Result<RefundSummary, AppError> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
-    Ok(state.db.call(move |c| workflows::refund(c, tid, &id)).await?.entry_id)
+    Ok(state
+        .db
+        .call(move |c| {
+            let r = workflows::refund(c, tid, &id)?;
+            let e = centre::entry(c, tid, &r.entry_id)?;
+            let cand = centre::candidate(c, tid, &e.candidate_id)?;
+            Ok(RefundSummary {
+                entry: r.entry_id,
+                amount_minor: r.amount_minor,
+                currency: r.currency,
+                name: format!("{} {}", cand.first_name, cand.family_name),
+            })
+        })
+        .await?)
 }
 
 /// What the centre's home page counts.

@@ -9,6 +9,7 @@ pub mod bulk_verify;
 pub mod candidate;
 pub mod centre;
 pub mod centre_fault;
+pub mod centre_lists;
 pub mod credentials;
 pub mod downloads;
 pub mod jobs;

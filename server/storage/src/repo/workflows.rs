@@ -504,9 +504,12 @@ pub struct CoeTarget {
     pub status: String,
     pub coe_issued_at: Option<NaiveDateTime>,
     pub email: Option<String>,
+    pub first_name: String,
+    pub family_name: String,
 }
 
-/// Every entry of a session with its CoE state and the candidate's email, by candidate number.
+/// Every entry of a session with its CoE state and the candidate's email and name, by candidate
+/// number.
 pub fn coe_targets(conn: &mut DbConnection, tenant: TenantId, session_id: &str) -> StorageResult<Vec<CoeTarget>> {
     Ok(entries::table
         .inner_join(
@@ -516,7 +519,15 @@ pub fn coe_targets(conn: &mut DbConnection, tenant: TenantId, session_id: &str) 
         .filter(entries::tenant_id.eq(tid(tenant)))
         .filter(entries::session_id.eq(session_id))
         .order(entries::candidate_number.asc())
-        .select((entries::id, entries::candidate_number, entries::status, entries::coe_issued_at, candidates::email))
+        .select((
+            entries::id,
+            entries::candidate_number,
+            entries::status,
+            entries::coe_issued_at,
+            candidates::email,
+            candidates::first_name,
+            candidates::family_name,
+        ))
         .load::<CoeTarget>(conn)?)
 }
 

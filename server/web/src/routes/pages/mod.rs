@@ -60,7 +60,9 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/sessions/{id}", get(centre::sessions::session))
         .route("/centre/sessions/{id}/edit", get(centre::sessions::edit_session).post(centre::sessions::save_session))
         .route("/centre/sessions/{id}/results", post(centre::results::import_results))
+        .route("/centre/entries", get(centre::entry_list::list))
         .route("/centre/entries/{id}", get(centre::entries::entry))
+        .route("/centre/sessions/{id}/coe", get(centre::coe_bulk::confirm).post(centre::coe_bulk::issue))
         .route("/centre/entries/{id}/payments", post(centre::payments::add_payment))
         .route("/centre/entries/{id}/documents", post(centre::documents::add_document))
         .route("/centre/entries/{id}/coe", post(centre::coe::issue_coe))
@@ -170,6 +172,7 @@ fn navigation(role: tessera_domain::Role) -> Vec<(&'static str, &'static str)> {
         ],
         R::CentreManager | R::CentreStaff => vec![
             ("/centre", "nav.home"),
+            ("/centre/entries", "centre.list.all_title"),
             ("/centre/candidates", "centre.find.title"),
             ("/centre/calendar", "centre.calendar"),
             ("/centre/sessions/new", "centre.new_session"),

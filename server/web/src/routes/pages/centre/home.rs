@@ -28,8 +28,9 @@ async fn home_page(
 ) -> AppResult<Response> {
     user.require(&[Role::CentreManager, Role::CentreStaff])?;
     let (sessions, counts) = read::overview(state, &user).await?;
-    // R-COE-MISSING: the same list as `GET /api/v1/coe/missing`.
-    let missing = tessera_app::centre::coe_missing(state, &user.tenant).await?;
+    let upcoming = tessera_app::centre::lists::upcoming_counts(state, &user).await?;
+    // R-COE-MISSING: the same list as `GET /api/v1/coe/missing`, by session.
+    let missing = coe_missing_by_session(tessera_app::centre::coe_missing(state, &user.tenant).await?);
     // R-RESULTS-WINDOW: the same list as `GET /api/v1/results/missing`.
     let results_missing = tessera_app::centre::results_missing(state, &user.tenant).await?;
     // R-PAYMENT-TITLE: the same list as `GET /api/v1/payments/flagged`.
@@ -49,13 +50,39 @@ async fn home_page(
         "home_centre.html",
         status,
         context! {
-            sessions => sessions, counts => counts, coe_missing => missing, results_missing => results_missing,
+            sessions => sessions, counts => counts, upcoming => upcoming, coe_missing => missing, results_missing => results_missing,
             exam_names => exam_names, flagged_payments => flagged,
             originals_missing => originals_missing,
             consideration_still_failed => still_failed, appeal_terms => appeal_terms,
             ..extra
         },
     )
+}
+
+/// The candidates of one session still without a Confirmation of Entry.
+#[derive(serde::Serialize)]
+struct CoeMissingSession {
+    session: String,
+    exam: String,
+    written_date: chrono::NaiveDate,
+    entries: Vec<tessera_app::centre::CoeMissing>,
+}
+
+/// R-COE-MISSING's list grouped by session, in the list's order.
+fn coe_missing_by_session(list: Vec<tessera_app::centre::CoeMissing>) -> Vec<CoeMissingSession> {
+    let mut out: Vec<CoeMissingSession> = Vec::new();
+    for m in list {
+        match out.iter_mut().find(|g| g.session == m.session) {
+            Some(g) => g.entries.push(m),
+            None => out.push(CoeMissingSession {
+                session: m.session.clone(),
+                exam: m.exam.clone(),
+                written_date: m.written_date,
+                entries: vec![m],
+            }),
+        }
+    }
+    out
 }
 
 csrf_form!(AppealTermsForm { window_days: String });

@@ -2,7 +2,7 @@
 //! documents, Confirmation of Entry and refunds; and the public entry form. Usable without
 //! JavaScript: every action is a plain form.
 
-use crate::auth::{CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, AppResult};
 use crate::routes::pages::render;
 use crate::state::SharedState;
@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
-use serde::Deserialize;
 use tessera_app::centre as ops;
+use tessera_app::centre::lists::{self, ListQuery};
 use tessera_app::centre::read;
 use tessera_domain::{ErrorCode, Role};
 
@@ -35,10 +35,13 @@ macro_rules! csrf_form {
 
 pub(super) mod calendar;
 pub(super) mod coe;
+pub(super) mod coe_bulk;
+pub(super) mod confirm;
 pub(super) mod credentials;
 pub(super) mod documents;
 pub(super) mod entries;
 pub(super) mod entry_actions;
+pub(super) mod entry_list;
 pub(crate) mod fault;
 pub(super) mod find;
 pub(super) mod home;
@@ -51,8 +54,6 @@ pub(super) mod schools;
 pub(super) mod sessions;
 pub(super) mod settings;
 pub(super) mod void;
-
-csrf_form!(PlainForm {});
 
 /// Money typed as `810` or `810.50` to minor units.
 fn money(field: &str, s: &str) -> Result<i64, AppError> {
@@ -73,11 +74,35 @@ async fn session_page(
     status: StatusCode,
     extra: minijinja::Value,
 ) -> AppResult<Response> {
+    session_page_listing(state, user, jar, id, status, extra, &ListQuery::default()).await
+}
+
+/// The session's page with its entry list as `query` asks (filters, sort, page); a value the
+/// list does not offer is left out and named in the page's error (status 400).
+async fn session_page_listing(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    id: String,
+    mut status: StatusCode,
+    mut extra: minijinja::Value,
+    query: &ListQuery,
+) -> AppResult<Response> {
     user.require(STAFF)?;
     let tid = user.tenant_id();
     let overview = read::session_overview(state, &user, id.clone()).await?;
+    let (params, refused) = query.parse(&[]);
+    if let Some(e) = refused {
+        status = StatusCode::BAD_REQUEST;
+        extra = context! { error => e.for_page(), ..extra };
+    }
+    let list = lists::entry_list(state, &user, Some(id.clone()), params).await?;
+    let active =
+        overview.entries.iter().filter(|e| tessera_domain::entries::r_entry_void_holds_place(&e.status)).count();
+    let below_minimum =
+        overview.session.status != "cancelled" && (active as i64) < i64::from(overview.session.minimum_candidates);
     let session_fault = ops::session_fault(state, tid, &id).await?;
-    let groups = tessera_app::centre::read::speaking_groups(state, tid, id).await?;
+    let groups = tessera_app::centre::read::speaking_groups(state, tid, id.clone()).await?;
     let locale = user.tenant.locale;
     render(
         state,
@@ -86,7 +111,12 @@ async fn session_page(
         locale,
         "centre_session.html",
         status,
-        context! { session => overview.session, timetable => overview.timetable, entries => overview.entries, groups => groups, session_fault => session_fault, exam_names => read::exam_names(state).await?, ..extra },
+        context! {
+            session => overview.session, timetable => overview.timetable, entry_count => overview.entries.len(),
+            list => list, list_base => format!("/centre/sessions/{id}"), queues => queue_codes(), statuses => status_codes(),
+            active => active, below_minimum => below_minimum,
+            groups => groups, session_fault => session_fault, exam_names => read::exam_names(state).await?, ..extra
+        },
     )
 }
 
@@ -100,6 +130,7 @@ async fn entry_page(
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let v = ops::entry_details(state, user.tenant_id(), &id).await?;
+    let actions = v.actions();
     let locale = user.tenant.locale;
     render(
         state,
@@ -108,6 +139,18 @@ async fn entry_page(
         locale,
         "centre_entry.html",
         status,
-        context! { d => v, kinds => ops::DOCUMENT_KINDS, exam_names => read::exam_names(state).await?, ..extra },
+        context! { d => v, actions => actions, kinds => ops::DOCUMENT_KINDS, exam_names => read::exam_names(state).await?, ..extra },
     )
+}
+
+/// The entry list's `state` choices: the queues, then the statuses (codes; shown through the
+/// locale).
+fn queue_codes() -> Vec<&'static str> {
+    use tessera_domain::Labelled;
+    tessera_domain::entry_work::EntryQueue::ALL.iter().map(|q| q.code()).collect()
+}
+
+fn status_codes() -> Vec<&'static str> {
+    use tessera_domain::Labelled;
+    tessera_domain::labels::EntryStatus::ALL.iter().map(|q| q.code()).collect()
 }

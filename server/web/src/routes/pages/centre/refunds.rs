@@ -1,5 +1,6 @@
 //! Refunds: asked of the refund policy from an entry's page, then moved on by staff.
 
+use super::confirm::{self, Confirmation};
 use super::{STAFF, entry_page};
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
@@ -24,7 +25,7 @@ csrf_form!(RefundForm {
     payout_account: Option<String>
 });
 
-csrf_form!(RefundStepForm { method: Option<String>, paid_on: Option<String> });
+csrf_form!(RefundStepForm { method: Option<String>, paid_on: Option<String>, confirmed: Option<String> });
 
 /// `POST /centre/entries/{id}/refunds`: asks the refund policy.
 pub(crate) async fn request_refund(
@@ -59,7 +60,8 @@ pub(crate) async fn request_refund(
 }
 
 /// `POST /centre/refunds/{id}/{step}`: confirm a refund decision, record its payout (method and
-/// day), or reject it.
+/// day), or reject it. Confirming and rejecting cannot be undone: without `confirmed=yes` they
+/// show a confirmation page saying what will happen, and change nothing.
 pub(crate) async fn refund_step(
     State(state): State<SharedState>,
     user: CurrentUser,
@@ -68,7 +70,25 @@ pub(crate) async fn refund_step(
     CsrfForm(f): CsrfForm<RefundStepForm>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let entry_id = read::refund_entry(&state, &user, id.clone()).await?;
+    let summary = read::refund_summary(&state, &user, id.clone()).await?;
+    let entry_id = summary.entry.clone();
+    if matches!(step.as_str(), "confirm" | "reject") && !confirm::confirmed(&f.confirmed) {
+        let locale = user.tenant.locale;
+        let amount = state.templates.money(locale, summary.amount_minor, &summary.currency);
+        let args = [("name", summary.name.as_str()), ("amount", amount.as_str())];
+        let t =
+            |key: &str| state.templates.text_with(locale, &format!("centre.confirm_step.refund_{step}_{key}"), &args);
+        let c = Confirmation {
+            title: t("title"),
+            body: vec![t("body")],
+            action: format!("/centre/refunds/{id}/{step}"),
+            fields: vec![],
+            button: t("button"),
+            back: format!("/centre/entries/{entry_id}#refunds"),
+            back_label: state.templates.text(locale, "centre.confirm_step.keep_refund"),
+        };
+        return confirm::page(&state, user, jar, c);
+    }
     let payout = PayoutInput { method: f.method, paid_on: f.paid_on };
     match ops::advance_refund(&state, &user.tenant, &id, &step, payout, user.user.id.clone()).await {
         Ok(()) => Ok(Redirect::to(&format!("/centre/entries/{}", entry_id)).into_response()),

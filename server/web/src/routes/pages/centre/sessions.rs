@@ -1,10 +1,11 @@
 //! A centre's sessions: the form for a new one or an edit, a session's page, and its actions
 //! (cancel below the minimum, certificates arrived).
 
-use super::{PlainForm, STAFF, money, session_page};
+use super::confirm::{self, Confirmation};
+use super::{STAFF, money, session_page, session_page_listing};
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::{AppError, AppResult, HttpError};
-use crate::extract::Path;
+use crate::extract::{Path, Query};
 use crate::routes::pages::render;
 use crate::state::SharedState;
 use axum::extract::State;
@@ -14,6 +15,7 @@ use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
+use tessera_app::centre::lists::ListQuery;
 use tessera_app::centre::read;
 use tessera_app::centre::{self as ops, SessionInput, TimetableInput};
 use tessera_domain::ErrorCode;
@@ -220,27 +222,57 @@ pub(crate) async fn save_session(
     }
 }
 
-/// `GET /centre/sessions/{id}`.
+/// `GET /centre/sessions/{id}`: the session, its timetable and its entries, filtered by
+/// `state`, sorted by `sort` and `direction`, a page (`page`) at a time.
 pub(crate) async fn session(
     State(state): State<SharedState>,
     user: CurrentUser,
     jar: CookieJar,
     Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
-    session_page(&state, user, jar, id, StatusCode::OK, context! {}).await
+    session_page_listing(&state, user, jar, id, StatusCode::OK, context! {}, &query).await
 }
 
+csrf_form!(SessionActionForm { confirmed: Option<String> });
+
 /// `POST /centre/sessions/{id}/{action}`: cancel a session below its minimum, or record the
-/// arrival of its certificates.
+/// arrival of its certificates. Cancelling cannot be undone: without `confirmed=yes` a
+/// confirmation page says what it does, and nothing changes.
 pub(crate) async fn session_action(
     State(state): State<SharedState>,
     user: CurrentUser,
     jar: CookieJar,
     Path((id, action)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<PlainForm>,
+    CsrfForm(f): CsrfForm<SessionActionForm>,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let locale = user.tenant.locale;
+    // Only a cancellation that can happen is confirmed first; one that cannot is refused below.
+    let below_minimum = match action.as_str() {
+        "cancel" if !confirm::confirmed(&f.confirmed) => {
+            let t = read::session_timetable(&state, &user, id.clone()).await?;
+            let s = read::stored_session(&state, &user, id.clone()).await?.session;
+            (s.status != "cancelled" && t.active_entries < i64::from(s.minimum_candidates))
+                .then_some((t.active_entries, s.minimum_candidates))
+        }
+        _ => None,
+    };
+    if let Some((active, minimum)) = below_minimum {
+        let (active, minimum) = (active.to_string(), minimum.to_string());
+        let args = [("active", active.as_str()), ("minimum", minimum.as_str())];
+        let say = |key: &str| state.templates.text_with(locale, &format!("centre.confirm_step.cancel_{key}"), &args);
+        let c = Confirmation {
+            title: say("title"),
+            body: vec![say("body"), say("after")],
+            action: format!("/centre/sessions/{id}/do/cancel"),
+            fields: vec![],
+            button: say("button"),
+            back: format!("/centre/sessions/{id}"),
+            back_label: say("keep"),
+        };
+        return confirm::page(&state, user, jar, c);
+    }
     let say = |key: &str, count: usize| {
         state.templates.text_with(locale, &format!("notice.centre.{key}"), &[("count", &count.to_string())])
     };

@@ -1,0 +1,71 @@
+//! Issuing every Confirmation of Entry of a session from the pages: a confirmation page saying
+//! how many will be issued and what happens, then the report of what was done. Issuing runs in
+//! the request (a few at a time, as `POST /api/v1/sessions/{id}/coe` does).
+
+use super::{STAFF, confirm};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::error::AppResult;
+use crate::extract::Path;
+use crate::routes::pages::render;
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+use tessera_app::centre::{self as ops, read};
+
+csrf_form!(BulkCoeForm { confirmed: Option<String> });
+
+/// The page of session `id`'s bulk issue: what will be done (`report` None) or what was done.
+async fn bulk_page(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    id: String,
+    report: Option<ops::BulkCoe>,
+) -> AppResult<Response> {
+    let session = read::stored_session(state, &user, id.clone()).await?.session;
+    let plan = ops::plan_session_coes(state, &user.tenant, &id).await?;
+    let locale = user.tenant.locale;
+    render(
+        state,
+        jar,
+        &MaybeUser(Some(user)),
+        locale,
+        "centre_coe_bulk.html",
+        StatusCode::OK,
+        context! { session => session, plan => plan, report => report, exam_names => read::exam_names(state).await? },
+    )
+}
+
+/// `GET /centre/sessions/{id}/coe`: how many Confirmations of Entry would be issued, to whom not
+/// and why, and the button that issues them. Changes nothing.
+pub(crate) async fn confirm(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    bulk_page(&state, user, jar, id, None).await
+}
+
+/// `POST /centre/sessions/{id}/coe` with `confirmed=yes`: issues every Confirmation of Entry the
+/// confirmation page announced and shows the report (issued, and what was left and why);
+/// without it, the confirmation page again, nothing changed.
+pub(crate) async fn issue(
+    State(state): State<SharedState>,
+    user: CurrentUser,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<BulkCoeForm>,
+) -> AppResult<Response> {
+    user.require(STAFF)?;
+    if !confirm::confirmed(&f.confirmed) {
+        return bulk_page(&state, user, jar, id, None).await;
+    }
+    let report = ops::issue_session_coes(&state, &user.tenant, &id, user.user.id.clone()).await?;
+    bulk_page(&state, user, jar, id, Some(report)).await
+}
