@@ -329,7 +329,9 @@ async fn refund_is_paid_by_the_method_the_candidate_chose(backend: Backend) {
             ("relation", ""),
             ("request_date", "2026-12-14"),
             ("documents_received_date", "2026-12-26"),
-            ("documents", "refund_request_form, medical_certificate_on_centre_form"),
+            // The page's boxes for the documents received.
+            ("document_refund_request_form", "yes"),
+            ("document_medical_certificate_on_centre_form", "yes"),
             ("payout_method", "cash"),
             ("payout_account", ""),
         ])
@@ -337,7 +339,13 @@ async fn refund_is_paid_by_the_method_the_candidate_chose(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let refund = details(&http, &srv, &other).await["refunds"][0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        form_page.contains("name=\"document_refund_request_form\"")
+            && !form_page.contains("placeholder=\"refund_request_form")
+    );
+    let asked = details(&http, &srv, &other).await["refunds"][0].clone();
+    assert_eq!(asked["documents"], json!(["medical_certificate_on_centre_form", "refund_request_form"]), "{asked}");
+    let refund = asked["id"].as_str().unwrap().to_owned();
     for (step, form) in
         [("confirm", vec![("confirmed", "yes")]), ("payout", vec![("method", "cash"), ("paid_on", "2026-12-29")])]
     {

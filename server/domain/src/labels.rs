@@ -130,6 +130,50 @@ labelled!(
 );
 
 labelled!(
+    /// Who died, for a bereavement refund (the refund policy's `Relation`, same codes).
+    Relation, "relation.", {
+        /// Husband or wife.
+        Spouse => "spouse",
+        /// A partner living with the candidate.
+        CohabitingPartner => "cohabiting_partner",
+        /// Brother or sister.
+        Sibling => "sibling",
+        /// Mother or father.
+        Parent => "parent",
+        /// Grandparent or further ascendant.
+        Grandparent => "grandparent",
+        /// Son or daughter.
+        Child => "child",
+        /// Grandchild or further descendant.
+        Grandchild => "grandchild",
+        /// Mother- or father-in-law.
+        ParentInLaw => "parent_in_law",
+        /// Son-in-law.
+        SonInLaw => "son_in_law",
+        /// Daughter-in-law.
+        DaughterInLaw => "daughter_in_law",
+        /// Step-mother or step-father.
+        StepParent => "step_parent",
+        /// Step-son or step-daughter.
+        Stepchild => "stepchild",
+        /// A parent by adoption.
+        AdoptiveParent => "adoptive_parent",
+        /// A child by adoption.
+        AdoptedChild => "adopted_child",
+        /// Aunt or uncle.
+        AuntOrUncle => "aunt_or_uncle",
+        /// Cousin.
+        Cousin => "cousin",
+        /// Niece or nephew.
+        NieceOrNephew => "niece_or_nephew",
+        /// Friend.
+        Friend => "friend",
+        /// Anyone else.
+        Other => "other",
+    }
+);
+
+labelled!(
     /// Where a refund request stands.
     RefundStatus, "status.refund.", {
         /// The policy decided; a person confirms or rejects.
@@ -471,6 +515,7 @@ const GROUPS: &[Group] = groups!(
     "session_status" => SessionStatus,
     "entry_status" => EntryStatus,
     "entry_queue" => EntryQueue,
+    "relation" => Relation,
     "result_status" => ResultStatus,
     "refund_status" => RefundStatus,
     "refund_outcome" => RefundOutcome,
@@ -524,6 +569,16 @@ mod tests {
         assert_eq!(label_key("result_status", "X").as_deref(), Some("status.result.X"));
         assert_eq!(label_key("entry_status", "graded"), None);
         assert_eq!(label_key("no_such_group", "open"), None);
+    }
+
+    #[test]
+    fn relations_are_the_refund_policys() {
+        for r in Relation::ALL {
+            let code = r.code();
+            let sdk: tessera_plugin_sdk::kinds::Relation =
+                serde_json::from_value(serde_json::Value::from(code)).unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(serde_json::to_value(sdk).unwrap(), r.code());
+        }
     }
 
     #[test]

@@ -139,7 +139,10 @@ async fn entry_page(
         locale,
         "centre_entry.html",
         status,
-        context! { d => v, actions => actions, kinds => ops::DOCUMENT_KINDS, exam_names => read::exam_names(state).await?, ..extra },
+        context! {
+            d => v, actions => actions, kinds => ops::DOCUMENT_KINDS, relations => relation_codes(),
+            exam_names => read::exam_names(state).await?, ..extra
+        },
     )
 }
 
@@ -153,4 +156,10 @@ fn queue_codes() -> Vec<&'static str> {
 fn status_codes() -> Vec<&'static str> {
     use tessera_domain::Labelled;
     tessera_domain::labels::EntryStatus::ALL.iter().map(|q| q.code()).collect()
+}
+
+/// The bereavement refund's relations (codes; shown through the locale).
+fn relation_codes() -> Vec<&'static str> {
+    use tessera_domain::Labelled;
+    tessera_domain::labels::Relation::ALL.iter().map(|r| r.code()).collect()
 }

@@ -15,15 +15,30 @@ use serde_json::json;
 use tessera_app::centre::read;
 use tessera_app::centre::{self as ops, PayoutInput, RefundInput};
 
-csrf_form!(RefundForm {
+/// The refund request form. The documents received are ticked (`document_<kind>=yes`); a
+/// `documents` list of kinds (comma or space separated) is read too.
+#[derive(Deserialize)]
+pub(crate) struct RefundForm {
+    csrf: String,
     reason: String,
+    #[serde(default)]
     relation: String,
     request_date: String,
     documents_received_date: String,
+    #[serde(default)]
     documents: String,
     payout_method: Option<String>,
-    payout_account: Option<String>
-});
+    payout_account: Option<String>,
+    /// The ticked boxes, among any other field.
+    #[serde(flatten)]
+    ticked: std::collections::HashMap<String, String>,
+}
+
+impl CsrfProtected for RefundForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
 
 csrf_form!(RefundStepForm { method: Option<String>, paid_on: Option<String>, confirmed: Option<String> });
 
@@ -41,7 +56,16 @@ pub(crate) async fn request_refund(
     } else {
         json!({"type": f.reason})
     };
-    let documents = f.documents.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let mut documents: Vec<String> =
+        f.documents.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let mut ticked: Vec<String> = f
+        .ticked
+        .iter()
+        .filter(|(_, v)| v.as_str() == "yes")
+        .filter_map(|(k, _)| k.strip_prefix("document_").map(str::to_owned))
+        .collect();
+    ticked.sort();
+    documents.extend(ticked);
     let input = RefundInput {
         reason,
         request_date: Some(f.request_date),
