@@ -220,9 +220,20 @@ async fn r_credential_issued_verified_and_revoked_by_hand(backend: Backend) {
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains("href=\"#revocation_reason\""));
     assert_eq!(check(&srv, &cred).await["verdict"], "valid", "a refused revocation changes nothing");
+    // Revoking cannot be undone: a confirmation page says so first, and changes nothing.
     let res = mgr
         .post(srv.url(&format!("/centre/entries/{fce}/credential/revoke")))
         .form(&[("csrf", mcsrf.as_str()), ("revocation_reason", "Issued to the wrong candidate")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let confirm = res.text().await.unwrap();
+    assert!(confirm.contains("Revoke the credential of") && confirm.contains("cannot be undone"), "{confirm}");
+    assert_eq!(check(&srv, &cred).await["verdict"], "valid", "not revoked before the confirmation");
+    let res = mgr
+        .post(srv.url(&format!("/centre/entries/{fce}/credential/revoke")))
+        .form(&[("csrf", mcsrf.as_str()), ("revocation_reason", "Issued to the wrong candidate"), ("confirmed", "yes")])
         .send()
         .await
         .unwrap();
@@ -455,7 +466,11 @@ async fn r_credential_interoperates_with_digital_bazaar_and_verifies_offline() {
     let page = mgr.get(srv.url(&format!("/centre/entries/{fce}"))).send().await.unwrap().text().await.unwrap();
     let res = mgr
         .post(srv.url(&format!("/centre/entries/{fce}/credential/revoke")))
-        .form(&[("csrf", csrf_of(&page).as_str()), ("revocation_reason", "checked with the board")])
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("revocation_reason", "checked with the board"),
+            ("confirmed", "yes"),
+        ])
         .send()
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! Revoking an entry's credential by hand (R-CREDENTIAL): the centre manager gives the reason,
-//! which is recorded and audited.
+//! which is recorded and audited. Revoking cannot be undone: a confirmation page comes first.
 
+use super::confirm::{self, Confirmation};
 use super::entry_page;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
@@ -18,6 +19,7 @@ pub(crate) struct RevokeForm {
     csrf: String,
     #[serde(default)]
     revocation_reason: String,
+    confirmed: Option<String>,
 }
 
 impl CsrfProtected for RevokeForm {
@@ -26,7 +28,8 @@ impl CsrfProtected for RevokeForm {
     }
 }
 
-/// `POST /centre/entries/{id}/credential/revoke` (`csrf`, `revocation_reason`).
+/// `POST /centre/entries/{id}/credential/revoke` (`csrf`, `revocation_reason`): with a reason
+/// given, first a confirmation page saying what revoking does; `confirmed=yes` revokes.
 pub(crate) async fn revoke(
     State(state): State<SharedState>,
     user: CurrentUser,
@@ -35,6 +38,25 @@ pub(crate) async fn revoke(
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> AppResult<Response> {
     user.require(&[Role::CentreManager])?;
+    if !confirm::confirmed(&form.confirmed) && !form.revocation_reason.trim().is_empty() {
+        // Another centre's entry is not found here either.
+        let d = tessera_app::centre::entry_details(&state, user.tenant_id(), &id).await?;
+        let locale = user.tenant.locale;
+        let name = format!("{} {}", d.candidate.first_name, d.candidate.family_name);
+        let reason = form.revocation_reason.trim().to_owned();
+        let args = [("name", name.as_str()), ("reason", reason.as_str())];
+        let t = |key: &str| state.templates.text_with(locale, &format!("centre.confirm_step.revoke_{key}"), &args);
+        let c = Confirmation {
+            title: t("title"),
+            body: vec![t("body")],
+            action: format!("/centre/entries/{id}/credential/revoke"),
+            fields: vec![("revocation_reason".into(), reason.clone())],
+            button: t("button"),
+            back: format!("/centre/entries/{id}#credentials"),
+            back_label: t("keep"),
+        };
+        return confirm::page(&state, user, jar, c);
+    }
     let done = tessera_app::credentials::revoke::revoke_by_hand(
         &state,
         &user.tenant,
