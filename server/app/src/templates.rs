@@ -133,26 +133,6 @@ fn shown_time(value: &Value, day_wanted: bool, zone: chrono_tz::Tz) -> Option<Sh
     }
 }
 
-/// `minor` units of `currency` written in `locale`: grouped thousands, two decimals, the code.
-fn money_text(locale: Locale, minor: i64, currency: &str) -> String {
-    let (group, decimal) = match locale {
-        Locale::En => (",", "."),
-        Locale::Pl | Locale::Hu => ("\u{a0}", ","),
-        Locale::It => (".", ","),
-    };
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push_str(group);
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped}{decimal}{:02}\u{a0}{currency}", abs % 100)
-}
-
 /// The template environment.
 #[derive(Clone)]
 pub struct Templates {
@@ -255,14 +235,6 @@ impl Templates {
                     })
             });
         }
-        // `{{ amount_minor|money(currency) }}`: the amount with the language's separators and
-        // the currency's code, e.g. `1 234,50 PLN` in Polish, `1,234.50 PLN` in English.
-        env.add_filter("money", |state: &State, minor: Value, currency: Value| -> String {
-            match i64::try_from(minor.clone()) {
-                Ok(m) => money_text(page_locale(state), m, &currency.to_string()),
-                Err(_) => String::new(),
-            }
-        });
         Ok(Self { env: Arc::new(env), catalogues })
     }
 
@@ -293,11 +265,6 @@ impl Templates {
         Shown::Instant(at.with_timezone(&zone))
             .format(self.catalogues.text(locale, "format.datetime"), locale)
             .unwrap_or_else(|| at.to_rfc3339())
-    }
-
-    /// An amount in minor units written as the `money` filter writes it.
-    pub fn money(&self, locale: Locale, minor: i64, currency: &str) -> String {
-        money_text(locale, minor, currency)
     }
 
     /// A catalogue text outside templates (flash messages, errors).
@@ -360,17 +327,6 @@ mod tests {
             render(&t, Locale::Pl, "{{ d|datetime }} ({{ d|weekday }}){{ none|date }}", day),
             "14 marca 2026 (sobota)"
         );
-    }
-
-    #[test]
-    fn money_is_written_in_the_pages_language() {
-        let t = Templates::load().unwrap();
-        let src = "{{ m|money(c) }}";
-        let ctx = || context! { m => 123450, c => "PLN" };
-        assert_eq!(render(&t, Locale::Pl, src, ctx()), "1\u{a0}234,50\u{a0}PLN");
-        assert_eq!(render(&t, Locale::En, src, ctx()), "1,234.50\u{a0}PLN");
-        assert_eq!(render(&t, Locale::It, src, ctx()), "1.234,50\u{a0}PLN");
-        assert_eq!(t.money(Locale::Hu, -5, "HUF"), "-0,05\u{a0}HUF");
     }
 
     #[test]

@@ -98,7 +98,9 @@ pub(crate) async fn refund_step(
     let entry_id = summary.entry.clone();
     if matches!(step.as_str(), "confirm" | "reject") && !confirm::confirmed(&f.confirmed) {
         let locale = user.tenant.locale;
-        let amount = state.templates.money(locale, summary.amount_minor, &summary.currency);
+        let amount = tessera_domain::Currency::parse(&summary.currency)
+            .map(|c| tessera_domain::Money::new(summary.amount_minor, c).in_locale(locale))
+            .unwrap_or_default();
         let args = [("name", summary.name.as_str()), ("amount", amount.as_str())];
         let t =
             |key: &str| state.templates.text_with(locale, &format!("centre.confirm_step.refund_{step}_{key}"), &args);
