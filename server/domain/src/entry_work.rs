@@ -107,8 +107,14 @@ impl EntryAction {
 /// extra-time report, a corrected name, a refund request and voiding; once confirmed, its
 /// Confirmation of Entry (issued, or issued again), and attendance and cases on the exam day;
 /// with a result, enquiries, appeals, the certificate's collection, certifying statements and
-/// the revocation of credentials.
-pub fn r_entry_actions(work: &EntryWork, extra_time_asked: bool, has_credentials: bool) -> Vec<EntryAction> {
+/// the revocation of credentials; an appeal only while none is waiting for its decision (the
+/// page decides the lodged one first).
+pub fn r_entry_actions(
+    work: &EntryWork,
+    extra_time_asked: bool,
+    has_credentials: bool,
+    appeal_lodged: bool,
+) -> Vec<EntryAction> {
     use EntryAction as A;
     let mut out = Vec::new();
     match work.status {
@@ -133,7 +139,11 @@ pub fn r_entry_actions(work: &EntryWork, extra_time_asked: bool, has_credentials
         out.push(A::OpenCase);
     }
     if work.has_result {
-        out.extend([A::OpenEnquiry, A::LodgeAppeal, A::RecordCollection, A::CertifyingStatement]);
+        out.push(A::OpenEnquiry);
+        if !appeal_lodged {
+            out.push(A::LodgeAppeal);
+        }
+        out.extend([A::RecordCollection, A::CertifyingStatement]);
         if has_credentials {
             out.push(A::RevokeCredential);
         }
@@ -188,21 +198,22 @@ mod tests {
     #[test]
     fn only_the_actions_of_the_state_apply() {
         use EntryAction as A;
-        let pending = r_entry_actions(&work(EntryStatus::Pending), false, false);
+        let pending = r_entry_actions(&work(EntryStatus::Pending), false, false, false);
         assert!(pending.contains(&A::RecordPayment) && pending.contains(&A::Void));
         assert!(!pending.contains(&A::IssueCoe) && !pending.contains(&A::ReissueCoe));
         assert!(!pending.contains(&A::OpenEnquiry) && !pending.contains(&A::RecordAttendance));
-        let confirmed = r_entry_actions(&work(EntryStatus::Confirmed), true, false);
+        let confirmed = r_entry_actions(&work(EntryStatus::Confirmed), true, false, false);
         assert!(confirmed.contains(&A::IssueCoe) && !confirmed.contains(&A::ReissueCoe));
         assert!(confirmed.contains(&A::ExtraTimeReport) && !confirmed.contains(&A::RecordPayment));
         let issued = EntryWork { coe_issued: true, ..work(EntryStatus::Confirmed) };
-        assert!(r_entry_actions(&issued, false, false).contains(&A::ReissueCoe));
+        assert!(r_entry_actions(&issued, false, false, false).contains(&A::ReissueCoe));
         let graded = EntryWork { has_result: true, ..issued };
-        let after = r_entry_actions(&graded, true, true);
+        let after = r_entry_actions(&graded, true, true, false);
+        assert!(!r_entry_actions(&graded, true, true, true).contains(&A::LodgeAppeal), "one appeal at a time");
         assert!(after.contains(&A::OpenEnquiry) && after.contains(&A::RevokeCredential));
         assert!(!after.contains(&A::RequestRefund) && !after.contains(&A::ExtraTimeReport));
-        assert!(r_entry_actions(&work(EntryStatus::Voided), true, true).is_empty());
-        assert_eq!(r_entry_actions(&work(EntryStatus::Cancelled), false, false), vec![A::AddDocument]);
+        assert!(r_entry_actions(&work(EntryStatus::Voided), true, true, false).is_empty());
+        assert_eq!(r_entry_actions(&work(EntryStatus::Cancelled), false, false, false), vec![A::AddDocument]);
     }
 
     #[test]

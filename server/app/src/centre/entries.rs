@@ -380,10 +380,16 @@ impl EntryDetails {
     /// page's task list.
     pub fn actions(&self) -> Vec<&'static str> {
         let extra_time = self.form.extra_time_condition.is_some();
-        tessera_domain::entry_work::r_entry_actions(&self.work(), extra_time, !self.credentials.is_empty())
-            .into_iter()
-            .map(|a| a.code())
-            .collect()
+        let appeal_lodged = self.appeals.iter().any(|a| a.status == "lodged");
+        tessera_domain::entry_work::r_entry_actions(
+            &self.work(),
+            extra_time,
+            !self.credentials.is_empty(),
+            appeal_lodged,
+        )
+        .into_iter()
+        .map(|a| a.code())
+        .collect()
     }
 }
 

@@ -239,6 +239,8 @@ pub struct EntryList {
     pub total: usize,
     /// This page, from 1.
     pub page: usize,
+    /// The first row of this page, counted from 1 over every page (for "showing 51-100 of 230").
+    pub first: usize,
     /// Pages (at least 1).
     pub pages: usize,
     /// The query used.
@@ -317,5 +319,6 @@ pub async fn entry_list(
             written_date: s.written_date,
         })
         .collect();
-    Ok(EntryList { rows, total, page: params.page, pages, params })
+    let first = (params.page - 1) * PAGE_SIZE + 1;
+    Ok(EntryList { rows, total, page: params.page, first, pages, params })
 }
