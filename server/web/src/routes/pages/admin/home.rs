@@ -25,9 +25,7 @@ async fn home_page(
     user.require(&[Role::InstallationAdmin])?;
     let all = tenants::list(state, &user).await?;
     let locale = user.tenant.locale;
-    let locales: Vec<_> =
-        tessera_domain::Locale::ALL.iter().map(|l| context! { code => l.as_str(), name => l.native_name() }).collect();
-    let ctx = context! { tenants => all, locales => locales, ..ctx };
+    let ctx = context! { tenants => all, locales => super::tenant::locales(), ..ctx };
     render(state, jar, &MaybeUser(Some(user)), locale, "home_admin.html", status, ctx)
 }
 
