@@ -9,7 +9,7 @@ mod verifier;
 
 pub(crate) use candidate::pdf_response;
 
-use crate::auth::{CsrfProtected, MaybeUser, ensure_csrf_token};
+use crate::auth::{CsrfProtected, CurrentUser, MaybeUser, ensure_csrf_token};
 use crate::error::HttpError;
 use crate::state::{AppState, SharedState};
 use axum::Router;
@@ -204,6 +204,19 @@ fn navigation(role: tessera_domain::Role) -> Vec<(&'static str, &'static str)> {
             ("/candidate/account", "candidate.nav.account"),
         ],
     }
+}
+
+/// Renders a signed-in user's page in their tenant's language (see [`render`]).
+pub(crate) fn render_user(
+    state: &AppState,
+    jar: CookieJar,
+    user: CurrentUser,
+    template: &str,
+    status: StatusCode,
+    ctx: Value,
+) -> Result<Response, HttpError> {
+    let locale = user.tenant.locale;
+    render(state, jar, &MaybeUser(Some(user)), locale, template, status, ctx)
 }
 
 /// Renders a page with what every page needs: the user, the anti-forgery token, the locale.

@@ -1,10 +1,10 @@
 //! Organisations' requests for API access, which the installation admin approves or refuses
 //! (R-API).
 
-use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::{AppResult, HttpError};
 use crate::extract::Path;
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,16 +16,7 @@ use tessera_app::verifier;
 /// `GET /admin/api-access`: requests, pending first.
 pub(crate) async fn list(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     let rows = verifier::api_access_requests(&state, &user).await?;
-    let locale = user.tenant.locale;
-    render(
-        &state,
-        jar,
-        &MaybeUser(Some(user)),
-        locale,
-        "admin_api_access.html",
-        StatusCode::OK,
-        context! { rows => rows },
-    )
+    render_user(&state, jar, user, "admin_api_access.html", StatusCode::OK, context! { rows => rows })
 }
 
 /// `POST /admin/api-access/{code}/{approve|reject}`: the primary user is emailed either way.

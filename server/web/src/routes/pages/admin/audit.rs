@@ -1,9 +1,9 @@
 //! The audit log of every tenant, with filters and pages.
 
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::extract::Query;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -48,7 +48,6 @@ pub(crate) async fn log(
         Err(e) if e.is_refusal() => (e.status, context! { error => e.for_page() }),
         Err(e) => return Err(e.into()),
     };
-    let locale = user.tenant.locale;
     let ctx = context! { q => q, tenants => tenants, actions => actions, ..ctx };
-    render(&state, jar, &MaybeUser(Some(user)), locale, "admin_audit.html", status, ctx)
+    render_user(&state, jar, user, "admin_audit.html", status, ctx)
 }

@@ -4,7 +4,7 @@ use super::Done;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
 use crate::error::{AppResult, HttpError};
 use crate::extract::{Path, Query};
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -108,9 +108,8 @@ pub(crate) async fn confirm(
     let suspend = suspending(&action)?;
     let tenant =
         tenants::list(&state, &user).await?.into_iter().find(|t| t.slug() == slug).ok_or_else(HttpError::not_found)?;
-    let locale = user.tenant.locale;
     let ctx = context! { name => tenant.name(), slug => slug, action => action, suspend => suspend };
-    render(&state, jar, &MaybeUser(Some(user)), locale, "admin_confirm.html", StatusCode::OK, ctx)
+    render_user(&state, jar, user, "admin_confirm.html", StatusCode::OK, ctx)
 }
 
 /// `POST /admin/tenants/{slug}/{suspend|reactivate}`.

@@ -1,10 +1,10 @@
 //! The mail queue: emails the mail server refused, and trying one again.
 
 use super::Done;
-use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,9 +22,8 @@ pub(crate) async fn list(
 ) -> AppResult<Response> {
     let emails = mail_queue::troubled(&state, &user).await?;
     let done = q.done.filter(|d| d == "retried");
-    let locale = user.tenant.locale;
     let ctx = context! { emails => emails, done => done };
-    render(&state, jar, &MaybeUser(Some(user)), locale, "admin_mail.html", StatusCode::OK, ctx)
+    render_user(&state, jar, user, "admin_mail.html", StatusCode::OK, ctx)
 }
 
 /// `POST /admin/mail/{tenant}/{id}/retry`: sends the email again now.

@@ -1,9 +1,9 @@
 //! Organisations' sign-up requests, which the installation admin approves or rejects (R-ORG-SIGNUP).
 
-use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::{AppResult, HttpError};
 use crate::extract::Path;
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -35,16 +35,7 @@ pub(crate) async fn admin_list(
             context! { slug => t.slug, name => t.name, country => t.country.to_string(), status => t.status, s => s, promise => promise }
         })
         .collect();
-    let locale = user.tenant.locale;
-    render(
-        &state,
-        jar,
-        &MaybeUser(Some(user)),
-        locale,
-        "admin_organisations.html",
-        StatusCode::OK,
-        context! { rows => rows },
-    )
+    render_user(&state, jar, user, "admin_organisations.html", StatusCode::OK, context! { rows => rows })
 }
 
 /// `POST /admin/organisations/{slug}/{approve|reject}`.

@@ -5,7 +5,7 @@ use super::Done;
 use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, check_csrf};
 use crate::error::AppResult;
 use crate::extract::{Multipart, Path, Query};
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,10 +31,9 @@ async fn library_page(
         .filter(|t| t.kind() != "installation")
         .map(|t| context! { slug => t.slug(), name => t.name() })
         .collect();
-    let locale = user.tenant.locale;
     let ctx =
         context! { plugins => list, tenants => tenants, max_mib => plugins::MAX_MODULE_BYTES / (1024 * 1024), ..ctx };
-    render(state, jar, &MaybeUser(Some(user)), locale, "admin_plugins.html", status, ctx)
+    render_user(state, jar, user, "admin_plugins.html", status, ctx)
 }
 
 /// `GET /admin/plugins`: the installed plugins and the upload form.
@@ -90,9 +89,8 @@ async fn tenant_plugins_page(
     let assigned = plugins::assignments(state, &user, slug.to_owned()).await?;
     let list = plugins::list(state, &user)?;
     let kinds = plugins::kinds();
-    let locale = user.tenant.locale;
     let ctx = context! { tenant => tenant, assigned => assigned, plugins => list, kinds => kinds, ..ctx };
-    render(state, jar, &MaybeUser(Some(user)), locale, "admin_tenant_plugins.html", status, ctx)
+    render_user(state, jar, user, "admin_tenant_plugins.html", status, ctx)
 }
 
 /// `?done=assigned` after an assignment; `?kind=refund` to change that kind's assignment (the

@@ -2,10 +2,10 @@
 //! set their password), and sending one a password reset link (after a confirmation page).
 
 use super::Done;
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,9 +30,8 @@ async fn users_page(
     // The roles an admin adds here: the tenant kind's, but candidates (they activate themselves).
     let kind: TenantKind = tenant.kind().parse().map_err(tessera_app::error::AppError::from)?;
     let roles: Vec<&str> = kind.roles().iter().filter(|r| **r != Role::Candidate).map(|r| r.as_str()).collect();
-    let locale = user.tenant.locale;
     let ctx = context! { tenant => tenant, users => list, roles => roles, ..ctx };
-    render(state, jar, &MaybeUser(Some(user)), locale, "admin_users.html", status, ctx)
+    render_user(state, jar, user, "admin_users.html", status, ctx)
 }
 
 /// `GET /admin/tenants/{slug}/users`: the tenant's users and the form to add one.
@@ -96,9 +95,8 @@ pub(crate) async fn confirm_reset(
     if target.email.is_none() {
         return Err(crate::error::HttpError::not_found());
     }
-    let locale = user.tenant.locale;
     let ctx = context! { tenant => tenant, target => target };
-    render(&state, jar, &MaybeUser(Some(user)), locale, "admin_user_reset.html", StatusCode::OK, ctx)
+    render_user(&state, jar, user, "admin_user_reset.html", StatusCode::OK, ctx)
 }
 
 /// `POST /admin/tenants/{slug}/users/{id}/reset`: emails the user a link to set a new password.

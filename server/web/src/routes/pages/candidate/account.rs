@@ -1,10 +1,10 @@
 //! The candidate's account and its email.
 
 use super::{shown_in_form, signed_in_candidate, with_retry_after};
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::Query;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,7 +30,6 @@ async fn account_page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let settings = candidate::account_settings(state, &user, cand).await?;
-    let locale = user.tenant.locale;
     let ctx = context! {
         login => user.user.login.clone(),
         slug => user.tenant.slug.clone(),
@@ -39,7 +38,7 @@ async fn account_page(
         error => error,
         notice => notice,
     };
-    render(state, jar, &MaybeUser(Some(user)), locale, "candidate_account.html", status, ctx)
+    render_user(state, jar, user, "candidate_account.html", status, ctx)
 }
 
 /// `GET /candidate/account`.

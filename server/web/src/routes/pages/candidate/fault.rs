@@ -1,11 +1,11 @@
 //! The candidate's choice when the centre cannot run their session as announced (R-CENTRE-FAULT).
 
 use super::{shown_in_form, signed_in_candidate};
-use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::Path;
 use crate::routes::pages::centre::fault::{ChoiceForm, choice_input};
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,12 +31,10 @@ pub(crate) async fn choose(
         Ok(_) => Ok(Redirect::to(&format!("/candidate#entry-{entry_id}")).into_response()),
         Err(e) if shown_in_form(&e) => {
             let exams = candidate::exams(&state, &user.tenant, &cand).await?;
-            let locale = user.tenant.locale;
-            render(
+            render_user(
                 &state,
                 jar,
-                &MaybeUser(Some(user)),
-                locale,
+                user,
                 "candidate_home.html",
                 e.status,
                 context! { exams => exams, candidate_name => format!("{} {}", cand.first_name, cand.family_name), error => e.for_page(), error_entry => entry_id },

@@ -1,10 +1,10 @@
 //! The candidate's exams and results, and their Statements of Results.
 
 use super::{pdf_response, signed_in_candidate};
-use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::Path;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -17,12 +17,10 @@ use tessera_app::candidate;
 pub(crate) async fn home(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     let cand = signed_in_candidate(&state, &user).await?;
     let exams = candidate::exams(&state, &user.tenant, &cand).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         &state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "candidate_home.html",
         StatusCode::OK,
         context! { exams => exams, candidate_name => format!("{} {}", cand.first_name, cand.family_name) },

@@ -1,9 +1,9 @@
 //! The centre's calendar.
 
 use super::STAFF;
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,12 +30,10 @@ pub(crate) async fn calendar(
         }
         months.last_mut().expect("just pushed").1.push((day, items));
     }
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         &state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "centre_calendar.html",
         StatusCode::OK,
         context! { months => months, exam_names => read::exam_names(&state).await? },

@@ -3,10 +3,10 @@
 //! the request (a few at a time, as `POST /api/v1/sessions/{id}/coe` does).
 
 use super::{STAFF, confirm};
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::Path;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,12 +28,10 @@ async fn bulk_page(
 ) -> AppResult<Response> {
     let session = read::stored_session(state, &user, id.clone()).await?.session;
     let plan = ops::plan_session_coes(state, &user.tenant, &id).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "centre_coe_bulk.html",
         StatusCode::OK,
         context! { session => session, plan => plan, report => report, exam_names => read::exam_names(state).await? },

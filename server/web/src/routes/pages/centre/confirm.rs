@@ -2,9 +2,9 @@
 //! pattern): a page that says what will happen, with a warning-styled button posting the same
 //! form again with `confirmed=yes`, and a way back that changes nothing.
 
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -39,6 +39,5 @@ pub(super) fn confirmed(v: &Option<String>) -> bool {
 
 /// The confirmation page of `c` (200: nothing has changed yet).
 pub(super) fn page(state: &SharedState, user: CurrentUser, jar: CookieJar, c: Confirmation) -> AppResult<Response> {
-    let locale = user.tenant.locale;
-    render(state, jar, &MaybeUser(Some(user)), locale, "centre_confirm.html", StatusCode::OK, context! { c => c })
+    render_user(state, jar, user, "centre_confirm.html", StatusCode::OK, context! { c => c })
 }

@@ -2,10 +2,10 @@
 //! as a session's list is.
 
 use super::{STAFF, queue_codes, status_codes};
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::extract::Query;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,12 +30,10 @@ pub(crate) async fn list(
     let list = lists::entry_list(&state, &user, None, params).await?;
     let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let error = refused.map(|e| e.for_page());
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         &state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "centre_entries.html",
         status,
         context! {

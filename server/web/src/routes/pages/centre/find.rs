@@ -1,10 +1,10 @@
 //! Finding a candidate across all the centre's sessions.
 
 use super::STAFF;
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
 use crate::extract::Query;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -40,8 +40,7 @@ pub(crate) async fn find(
     };
     let full = hits.as_ref().is_some_and(|h| h.len() >= FIND_LIMIT);
     let exam_names = read::exam_names(&state).await?;
-    let locale = user.tenant.locale;
     let ctx =
         context! { q => q, hits => hits, error => error, full => full, limit => FIND_LIMIT, exam_names => exam_names };
-    render(&state, jar, &MaybeUser(Some(user)), locale, "centre_find.html", status, ctx)
+    render_user(&state, jar, user, "centre_find.html", status, ctx)
 }

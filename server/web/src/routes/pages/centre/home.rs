@@ -1,8 +1,8 @@
 //! The centre's home page, and the centre's appeal window set from it.
 
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::{AppError, AppResult};
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -41,12 +41,10 @@ async fn home_page(
     let still_failed = tessera_app::after_exam::consideration_still_failed(state, &user.tenant).await?;
     let appeal_terms = tessera_app::after_exam::appeal_terms(state, &user).await?;
     let exam_names = tessera_app::centre::read::exam_names(state).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "home_centre.html",
         status,
         context! {

@@ -2,9 +2,9 @@
 //! documents, Confirmation of Entry and refunds; and the public entry form. Usable without
 //! JavaScript: every action is a plain form.
 
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -103,12 +103,10 @@ async fn session_page_listing(
         overview.session.status != "cancelled" && (active as i64) < i64::from(overview.session.minimum_candidates);
     let session_fault = ops::session_fault(state, tid, &id).await?;
     let groups = tessera_app::centre::read::speaking_groups(state, tid, id.clone()).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "centre_session.html",
         status,
         context! {
@@ -131,12 +129,10 @@ async fn entry_page(
     user.require(STAFF)?;
     let v = ops::entry_details(state, user.tenant_id(), &id).await?;
     let actions = v.actions();
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "centre_entry.html",
         status,
         context! {

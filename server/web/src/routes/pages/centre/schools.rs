@@ -2,10 +2,10 @@
 //! by the centre manager.
 
 use super::STAFF;
-use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::{AppResult, HttpError};
 use crate::extract::Path;
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,16 +19,7 @@ use tessera_domain::{ErrorCode, Role};
 pub(crate) async fn show(State(state): State<SharedState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
     user.require(STAFF)?;
     let links = schools::links_of_centre(&state, &user.tenant).await?;
-    let locale = user.tenant.locale;
-    render(
-        &state,
-        jar,
-        &MaybeUser(Some(user)),
-        locale,
-        "centre_schools.html",
-        StatusCode::OK,
-        context! { links => links },
-    )
+    render_user(&state, jar, user, "centre_schools.html", StatusCode::OK, context! { links => links })
 }
 
 /// `POST /centre/schools/{id}/{decision}` (`approve` or `refuse`; centre managers).

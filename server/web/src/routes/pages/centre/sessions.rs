@@ -3,10 +3,10 @@
 
 use super::confirm::{self, Confirmation};
 use super::{STAFF, money, session_page, session_page_listing};
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::{AppError, AppResult, HttpError};
 use crate::extract::{Path, Query};
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,19 +28,10 @@ pub(crate) async fn new_session(
 ) -> AppResult<Response> {
     user.require(STAFF)?;
     let exams = read::exams(&state).await?;
-    let locale = user.tenant.locale;
     // The centre's own currency and time zone, not another country's.
     let form =
         json!({"currency": user.tenant.country.currency().as_str(), "release_timezone": user.tenant.timezone.name()});
-    render(
-        &state,
-        jar,
-        &MaybeUser(Some(user)),
-        locale,
-        "centre_session_new.html",
-        StatusCode::OK,
-        context! { exams => exams, form => form },
-    )
+    render_user(&state, jar, user, "centre_session_new.html", StatusCode::OK, context! { exams => exams, form => form })
 }
 
 csrf_form!(SessionForm {
@@ -94,12 +85,10 @@ async fn session_form_page(
     error: Option<minijinja::Value>,
 ) -> AppResult<Response> {
     let exams = read::exams(state).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "centre_session_new.html",
         status,
         context! { exams => exams, form => form, editing => editing, error => error },

@@ -2,9 +2,9 @@
 //! account for transfers (R-PAYMENT-TITLE).
 
 use super::STAFF;
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,13 +28,11 @@ async fn settings_page(
     let account = ops::bank_account(state, user.tenant_id()).await?;
     let contact = ops::contact(state, user.tenant_id()).await?;
     let manager = user.role == tessera_domain::Role::CentreManager;
-    let locale = user.tenant.locale;
     let centre = context! { name => user.tenant.name.clone(), slug => user.tenant.slug.clone() };
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "centre_settings.html",
         status,
         context! { account => account, contact => contact, centre => centre, manager => manager, ..extra },

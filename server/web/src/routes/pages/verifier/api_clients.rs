@@ -1,10 +1,10 @@
 //! The organisation's API clients (R-API), for its primary user only: create (the token is shown
 //! once, on the page that answers), list, rotate (a new token, shown once), revoke.
 
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,12 +24,10 @@ async fn page(
 ) -> AppResult<Response> {
     let clients = api_clients::list(state, &user).await?;
     let access = tessera_app::verifier::api_access(state, &user).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "verifier_api_clients.html",
         status,
         context! { clients => clients, access => access, ..ctx },

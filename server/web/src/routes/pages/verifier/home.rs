@@ -1,8 +1,8 @@
 //! The verifier's home page.
 
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::auth::CurrentUser;
 use crate::error::AppResult;
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,14 +20,5 @@ pub(crate) async fn verifier(
 ) -> AppResult<Response> {
     user.require(&[Role::VerifierPrimary, Role::VerifierAdmin])?;
     let shared = read::shared_with(&state, user.tenant_id()).await?;
-    let locale = user.tenant.locale;
-    render(
-        &state,
-        jar,
-        &MaybeUser(Some(user)),
-        locale,
-        "home_verifier.html",
-        StatusCode::OK,
-        context! { shared => shared },
-    )
+    render_user(&state, jar, user, "home_verifier.html", StatusCode::OK, context! { shared => shared })
 }

@@ -1,9 +1,9 @@
 //! An organisation's users (R-ORG-USERS): everyone sees who is in; the primary user manages.
 
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::Path;
-use crate::routes::pages::{CsrfOnly, render};
+use crate::routes::pages::{CsrfOnly, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,13 +22,11 @@ pub(crate) async fn users(State(state): State<SharedState>, user: CurrentUser, j
     let members = organisations::members(&state, &user).await?;
     let is_primary = user.role == Role::VerifierPrimary;
     let joins = if is_primary { organisations::join_requests(&state, &user).await? } else { Vec::new() };
-    let locale = user.tenant.locale;
     let me = user.user.id.clone();
-    render(
+    render_user(
         &state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "verifier_users.html",
         StatusCode::OK,
         context! {
@@ -71,13 +69,11 @@ pub(crate) async fn add_user(
         Err(e) if e.is_refusal() => {
             let members = organisations::members(&state, &user).await?;
             let joins = organisations::join_requests(&state, &user).await?;
-            let locale = user.tenant.locale;
             let me = user.user.id.clone();
-            render(
+            render_user(
                 &state,
                 jar,
-                &MaybeUser(Some(user)),
-                locale,
+                user,
                 "verifier_users.html",
                 e.status,
                 context! {

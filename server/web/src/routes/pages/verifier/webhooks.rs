@@ -3,10 +3,10 @@
 //! endpoint's page: rotate the secret (shown once), disable or enable, delete, and the delivery
 //! log with a redeliver button per delivery.
 
-use crate::auth::{CsrfForm, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
-use crate::routes::pages::{CsrfOnly, FormPairs, render};
+use crate::routes::pages::{CsrfOnly, FormPairs, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,12 +30,10 @@ async fn list_page(
     ctx: Value,
 ) -> AppResult<Response> {
     let rows = endpoints::list(state, &user).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "verifier_webhooks.html",
         status,
         context! { endpoints => rows, events => event_names(), ..ctx },
@@ -95,12 +93,10 @@ async fn endpoint_page(
 ) -> AppResult<Response> {
     let endpoint = endpoints::get(state, &user, id).await?;
     let log = deliveries::log(state, &user, id).await?;
-    let locale = user.tenant.locale;
-    render(
+    render_user(
         state,
         jar,
-        &MaybeUser(Some(user)),
-        locale,
+        user,
         "verifier_webhook.html",
         StatusCode::OK,
         context! { endpoint => endpoint, deliveries => log, ..ctx },
