@@ -44,6 +44,38 @@ use tessera_plugin_sdk::Exam;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::tenants::Tenant;
 
+/// Queues the email that tells `entry`'s candidate what happened to their entry: `template` in
+/// the centre's language, given the candidate's name, the centre, the exam and its day, and
+/// `extra`; the job is keyed `key`, so it is sent once. `false` when the candidate gave no email
+/// address. Runs inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn queue_entry_email(
+    c: &mut tessera_storage::DbConnection,
+    templates: &crate::templates::Templates,
+    tenant: &Tenant,
+    entry: &tessera_storage::repo::centre::Entry,
+    template: &str,
+    key: String,
+    extra: minijinja::Value,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    use tessera_storage::repo::{centre, jobs};
+    let cand = centre::candidate(c, tenant.id, &entry.candidate_id)?;
+    let Some(to) = cand.email.clone() else { return Ok(false) };
+    let session = centre::session(c, tenant.id, &entry.session_id)?;
+    let ctx = minijinja::context! {
+        name => format!("{} {}", cand.first_name, cand.family_name),
+        centre => tenant.name.clone(),
+        exam => session.exam_code.clone(),
+        date => session.written_date.to_string(),
+        ..extra
+    };
+    let (subject, body) = templates.render_email(template, tenant.locale, ctx).map_err(AppError::internal)?;
+    let job = crate::outbox::email_job(key, &crate::outbox::EmailJob { to, subject, body, attachments: vec![] }, now)?;
+    jobs::enqueue(c, tenant.id, &job, now)?;
+    Ok(true)
+}
+
 /// The exam of the catalogue as the policy plugins know it (see [`tessera_domain::exams`]).
 pub fn exam_of(code: &str) -> Exam {
     tessera_domain::exams::policy_exam(code)

@@ -2,7 +2,6 @@
 
 use super::{date, field, opt_date, sdk_money, today};
 use crate::error::AppError;
-use crate::outbox::{EmailJob, email_job};
 use crate::policy::write_with_decisions;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -21,7 +20,6 @@ use tessera_plugin_sdk::kinds::{RefundDocument, RefundFacts, RefundReason};
 use tessera_storage::DbConnection;
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::centre;
-use tessera_storage::repo::jobs;
 use tessera_storage::repo::tenants::Tenant;
 use tessera_storage::repo::workflows;
 
@@ -300,24 +298,20 @@ fn cancel_entry_for_refund(
         request_id: None,
     };
     audit::append(c, tid, &ev, now)?;
-    let cand = centre::candidate(c, tid, &entry.candidate_id)?;
-    let Some(to) = cand.email.clone() else { return Ok(false) };
-    let session = centre::session(c, tid, &entry.session_id)?;
     let refund_text = tessera_domain::Currency::parse(&refund.currency)
         .ok()
         .map(|cur| tessera_domain::Money::new(refund.amount_minor, cur).in_locale(tenant.locale))
         .filter(|_| refund.amount_minor > 0);
-    let (subject, body) = templates
-        .render_email(
-            "email/entry_cancelled.txt",
-            tenant.locale,
-            context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => tenant.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string(), refund => refund_text },
-        )
-        .map_err(AppError::internal)?;
-    let job =
-        email_job(format!("entry-cancelled:{}", entry.id), &EmailJob { to, subject, body, attachments: vec![] }, now)?;
-    jobs::enqueue(c, tid, &job, now)?;
-    Ok(true)
+    super::queue_entry_email(
+        c,
+        templates,
+        tenant,
+        &entry,
+        "email/entry_cancelled.txt",
+        format!("entry-cancelled:{}", entry.id),
+        context! { refund => refund_text },
+        now,
+    )
 }
 
 /// What was paid for the entry `eid` and what paid refunds gave back, once it is known that no

@@ -1,7 +1,6 @@
 //! Voiding an entry for an attempt to break the entry rules (R-HU-RULE-BREAKING, R-ENTRY-VOID).
 
 use crate::error::AppError;
-use crate::outbox::{EmailJob, email_job};
 use crate::state::AppState;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,6 @@ use tessera_domain::Labelled;
 use tessera_domain::entries::{EntryStatus, r_hu_rule_breaking};
 use tessera_storage::repo::audit::{self, AuditEvent};
 use tessera_storage::repo::centre;
-use tessera_storage::repo::jobs;
 use tessera_storage::repo::workflows;
 
 /// Why staff void an entry.
@@ -42,9 +40,10 @@ pub async fn void_entry(
                 workflows::lock_entry(c, tid, &eid)?;
                 let entry = centre::entry(c, tid, &eid)?;
                 let reason = r_hu_rule_breaking(&entry.status, &input.reason)?;
-                let why = format!("R-HU-RULE-BREAKING: {reason}; no result is issued and no fee refunded (R-ENTRY-VOID)");
-                let reasons = serde_json::to_string(&json!({"violations": [why], "warnings": []}))
-                    .map_err(AppError::internal)?;
+                let why =
+                    format!("R-HU-RULE-BREAKING: {reason}; no result is issued and no fee refunded (R-ENTRY-VOID)");
+                let reasons =
+                    serde_json::to_string(&json!({"violations": [why], "warnings": []})).map_err(AppError::internal)?;
                 workflows::set_entry_status(c, tid, &entry.id, EntryStatus::Voided.code(), &reasons, now)?;
                 let ev = AuditEvent {
                     actor: Some(&by),
@@ -54,23 +53,16 @@ pub async fn void_entry(
                     request_id: None,
                 };
                 audit::append(c, tid, &ev, now)?;
-                let cand = centre::candidate(c, tid, &entry.candidate_id)?;
-                let Some(to) = cand.email.clone() else { return Ok(false) };
-                let session = centre::session(c, tid, &entry.session_id)?;
-                let (subject, body) = templates
-                    .render_email(
-                        "email/entry_voided.txt",
-                        t.locale,
-                        context! { name => format!("{} {}", cand.first_name, cand.family_name), centre => t.name.clone(), exam => session.exam_code.clone(), date => session.written_date.to_string(), reason => reason },
-                    )
-                    .map_err(AppError::internal)?;
-                let job = email_job(
+                super::queue_entry_email(
+                    c,
+                    &templates,
+                    &t,
+                    &entry,
+                    "email/entry_voided.txt",
                     format!("entry-voided:{}", entry.id),
-                    &EmailJob { to, subject, body, attachments: vec![] },
+                    context! { reason => reason },
                     now,
-                )?;
-                jobs::enqueue(c, tid, &job, now)?;
-                Ok(true)
+                )
             }))
         })
         .await??;
