@@ -35,6 +35,8 @@ pub struct Worker {
     pub templates: tessera_app::templates::Templates,
     /// The public URL, for links in emails.
     pub public_url: String,
+    /// The application (jobs that run a workflow: a centre's bulk runs).
+    pub app: Arc<tessera_app::state::AppState>,
 }
 
 /// The job kind of the daily retention run.
@@ -162,6 +164,14 @@ impl Worker {
                 tracing::info!(sent, "API token expiry notices queued");
                 self.wakeup.notify_one();
                 Ok(())
+            }
+            tessera_app::centre::CENTRE_BULK_JOB => {
+                let tenant = job.tenant()?;
+                let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+                let run = payload["run"].as_str().unwrap_or_default().to_owned();
+                tessera_app::centre::advance_bulk_run(&self.app, tenant, &run)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("bulk run {run}: {}", e.text(tessera_domain::Locale::En)))
             }
             other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
         }
