@@ -169,9 +169,14 @@ impl Worker {
                 let tenant = job.tenant()?;
                 let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
                 let run = payload["run"].as_str().unwrap_or_default().to_owned();
-                tessera_app::centre::advance_bulk_run(&self.app, tenant, &run)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("bulk run {run}: {}", e.text(tessera_domain::Locale::En)))
+                let outcome = tessera_app::centre::advance_bulk_run(&self.app, tenant, &run).await;
+                if outcome.is_err() && job.attempts >= job.max_attempts {
+                    // The last attempt: the run's page says it stopped, with what was done.
+                    if let Err(e) = tessera_app::centre::give_up_bulk_run(&self.app, tenant, &run).await {
+                        tracing::error!(run = %run, error = %e, "cannot record that a bulk run stopped");
+                    }
+                }
+                outcome.map_err(|e| anyhow::anyhow!("bulk run {run}: {}", e.text(tessera_domain::Locale::En)))
             }
             other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
         }

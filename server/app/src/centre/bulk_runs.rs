@@ -338,6 +338,24 @@ pub async fn advance_bulk_run(state: &Arc<AppState>, tenant: TenantId, id: &str)
     }
 }
 
+/// Ends run `id` of `tenant` as failed, its report as far as it got: its job gave up after its
+/// last attempt (the job worker calls this). A run already ended is left as it is.
+pub async fn give_up_bulk_run(state: &AppState, tenant: TenantId, id: &str) -> Result<(), AppError> {
+    let (id, now) = (id.to_owned(), state.clock.now());
+    state
+        .db
+        .call(move |c| {
+            let run = repo::get(c, tenant, &id)?;
+            if !repo::UNDER_WAY.contains(&run.status.as_str()) {
+                return Ok(());
+            }
+            let report: serde_json::Value = serde_json::from_str(&run.report).unwrap_or_else(|_| json!({}));
+            repo::finish(c, tenant, &id, "failed", run.processed, &report, now)
+        })
+        .await?;
+    Ok(())
+}
+
 async fn record(
     state: &AppState,
     run: &BulkRun,
