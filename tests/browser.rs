@@ -448,3 +448,82 @@ async fn each_roles_journey_through_the_pages_in_four_languages() {
     b.stop().await;
     srv.stop().await;
 }
+
+/// A centre's bulk run (issue 15) followed in place by the page's script: the page opened while
+/// the run waits (no job worker on the first server) is not reloaded, yet shows the report once
+/// a restarted server on the same database and address has done the work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_run_is_followed_in_place_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(Backend::Sqlite, dir.path());
+    let data = dir.path().join("data");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let (u1, d1, l1) = (url.clone(), data.clone(), listen.clone());
+    let srv = TestServer::start_tweaked(Backend::Sqlite, false, move |c| {
+        c.database.url = u1;
+        c.data_dir = d1;
+        c.server.listen = l1;
+        c.jobs.workers = 0;
+    })
+    .await;
+    srv.demo();
+    set_every_locale(&srv, Locale::En);
+    let session = {
+        let mut c = srv.db().conn().unwrap();
+        let t = tessera_storage::repo::tenants::by_slug(&mut c, "pl078").unwrap();
+        tessera_storage::repo::centre::sessions(&mut c, t.id).unwrap()[0].id.clone()
+    };
+    // The manager uploads a results file naming a candidate number the session does not have.
+    let http = client();
+    assert_eq!(login(&http, &srv, "pl078", "manager@pl078.example", DEMO_PASSWORD).await.status(), 303);
+    let page = http.get(srv.url(&format!("/centre/sessions/{session}"))).send().await.unwrap().text().await.unwrap();
+    let part =
+        reqwest::multipart::Part::bytes(b"candidate_number,status,overall_score,grade,cefr\n9999,X,,,\n".to_vec())
+            .file_name("board.csv")
+            .mime_str("text/csv")
+            .unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf", csrf_of(&page)).part("file", part);
+    let res = http.post(srv.url(&format!("/centre/sessions/{session}/results"))).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let run = location(&res);
+
+    let b = Browser::start(&srv, 1280, 900).await;
+    b.sign_in("pl078", "manager@pl078.example").await;
+    b.goto(&run).await;
+    assert!(b.client.find(Locator::Css("#run[data-follow]")).await.is_ok(), "the run waits:\n{}", b.text().await);
+    let problems = check_page(&b, "a run under way").await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    b.screenshot("centre-run-waiting-en", true).await;
+    // A mark a reload would wipe.
+    b.js("window.tesseraMark = 'still here'; return null").await;
+
+    srv.stop().await;
+    let srv = TestServer::start_tweaked(Backend::Sqlite, true, move |c| {
+        c.database.url = url;
+        c.data_dir = data;
+        c.server.listen = listen;
+    })
+    .await;
+    let mut ended = false;
+    for _ in 0..150 {
+        if b.js(
+            "return document.querySelector('#run-report') !== null && document.querySelector('[data-follow]') === null",
+        )
+        .await
+            == Value::Bool(true)
+        {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ended, "the page followed the run to its end:\n{}", b.text().await);
+    assert_eq!(b.js("return window.tesseraMark || null").await, json!("still here"), "updated in place, not reloaded");
+    let text = b.text().await;
+    assert!(text.contains("Refused: nothing imported") && text.contains("Line 2"), "{text}");
+    let problems = check_page(&b, "a run's report").await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    b.screenshot("centre-run-report-en", true).await;
+    b.stop().await;
+    srv.stop().await;
+}
