@@ -350,7 +350,7 @@ pub async fn give_up_bulk_run(state: &AppState, tenant: TenantId, id: &str) -> R
                 return Ok(());
             }
             let report: serde_json::Value = serde_json::from_str(&run.report).unwrap_or_else(|_| json!({}));
-            repo::finish(c, tenant, &id, "failed", run.processed, &report, now)
+            repo::record(c, tenant, &id, "failed", run.processed, &report, Some(now))
         })
         .await?;
     Ok(())
@@ -367,16 +367,7 @@ async fn record(
     let (tid, id, status, now) = (tenant_id(run)?, run.id.clone(), status.to_owned(), state.clock.now());
     let report = serde_json::to_value(report).map_err(AppError::internal)?;
     let processed = processed as i32;
-    state
-        .db
-        .call(move |c| {
-            if end {
-                repo::finish(c, tid, &id, &status, processed, &report, now)
-            } else {
-                repo::progress(c, tid, &id, &status, processed, &report)
-            }
-        })
-        .await?;
+    state.db.call(move |c| repo::record(c, tid, &id, &status, processed, &report, end.then_some(now))).await?;
     Ok(())
 }
 
@@ -471,7 +462,7 @@ async fn advance_import(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun) ->
         let empty = json!({});
         let mut progress = |line: usize| {
             // A progress record that cannot be written costs nothing but the bar's accuracy.
-            if let Err(e) = repo::progress(&mut conn, tid, &id, "running", line as i32, &empty) {
+            if let Err(e) = repo::record(&mut conn, tid, &id, "running", line as i32, &empty, None) {
                 tracing::warn!(error = %e, "cannot record an import's progress");
             }
         };

@@ -95,37 +95,23 @@ pub fn for_session(
         .collect())
 }
 
-/// Records how far run `id` has got.
-pub fn progress(
+/// Records how far run `id` has got (`status`, `processed`, the report so far) and, when
+/// `finished` is given, that it ended then.
+pub fn record(
     conn: &mut DbConnection,
     tenant: TenantId,
     id: &str,
     status: &str,
     processed: i32,
     report: &serde_json::Value,
-) -> StorageResult<()> {
-    diesel::update(runs::table.filter(runs::tenant_id.eq(tid(tenant))).filter(runs::id.eq(id)))
-        .set((runs::status.eq(status), runs::processed.eq(processed), runs::report.eq(report.to_string())))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Ends run `id` with `status` and its report.
-pub fn finish(
-    conn: &mut DbConnection,
-    tenant: TenantId,
-    id: &str,
-    status: &str,
-    processed: i32,
-    report: &serde_json::Value,
-    now: DateTime<Utc>,
+    finished: Option<DateTime<Utc>>,
 ) -> StorageResult<()> {
     diesel::update(runs::table.filter(runs::tenant_id.eq(tid(tenant))).filter(runs::id.eq(id)))
         .set((
             runs::status.eq(status),
             runs::processed.eq(processed),
             runs::report.eq(report.to_string()),
-            runs::finished_at.eq(Some(now.naive_utc())),
+            runs::finished_at.eq(finished.map(|t| t.naive_utc())),
         ))
         .execute(conn)?;
     Ok(())
