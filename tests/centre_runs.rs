@@ -141,6 +141,13 @@ async fn runs_wait_for_a_worker_survive_a_restart_and_report_refusals(backend: B
     }
     let report = follow_page(&b, &srv, &import).await;
     assert!(report.contains("2 results imported.") && report.contains("Finished"), "{report}");
+    {
+        // The file is not kept once imported; the report is.
+        let mut c = srv.db().conn().unwrap();
+        let t = tessera_storage::repo::tenants::by_slug(&mut c, "pl078").unwrap();
+        let stored = tessera_storage::repo::bulk_runs::get(&mut c, t.id, import.rsplit('/').next().unwrap()).unwrap();
+        assert!(stored.input.is_empty() && stored.report.contains("\"imported\":2"), "{stored:?}");
+    }
 
     // The session page lists both runs, each linking its report; in Polish, in words.
     {

@@ -4,7 +4,7 @@
 -- writes the report (JSON) when it ends. A restart resumes the run (issued CoEs are not issued
 -- again; an import is stored in one transaction, so it is stored whole or not at all).
 -- kind: coe_issue | results_import; status: queued | running | storing | done | refused | failed.
--- input: the entry ids to issue (JSON) or the results file (UTF-8 CSV).
+-- input: the entry ids to issue (JSON) or the results file (UTF-8 CSV); emptied when the run ends.
 CREATE TABLE centre_bulk_runs (
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     id TEXT NOT NULL,

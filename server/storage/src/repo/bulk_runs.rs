@@ -96,7 +96,8 @@ pub fn for_session(
 }
 
 /// Records how far run `id` has got (`status`, `processed`, the report so far) and, when
-/// `finished` is given, that it ended then.
+/// `finished` is given, that it ended then: its input (a results file) is dropped, the report
+/// kept.
 pub fn record(
     conn: &mut DbConnection,
     tenant: TenantId,
@@ -114,5 +115,10 @@ pub fn record(
             runs::finished_at.eq(finished.map(|t| t.naive_utc())),
         ))
         .execute(conn)?;
+    if finished.is_some() {
+        diesel::update(runs::table.filter(runs::tenant_id.eq(tid(tenant))).filter(runs::id.eq(id)))
+            .set(runs::input.eq(""))
+            .execute(conn)?;
+    }
     Ok(())
 }
