@@ -31,6 +31,7 @@ pub mod common;
 pub mod fixture;
 pub mod kinds;
 pub mod manifest;
+pub mod settings;
 #[cfg(feature = "schema")]
 pub mod schema;
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::DecisionKind;
+use crate::settings::Settings;
 
 /// A plugin manifest: who the plugin is, what it decides and its default configuration.
 ///
@@ -37,6 +38,10 @@ pub struct Manifest {
     /// Default configuration; a tenant's configuration is overlaid on it with [`overlay_config`].
     #[serde(default = "empty_object")]
     pub config: serde_json::Value,
+    /// How each `[config]` key is shown on the admin's form and checked there (see
+    /// [`crate::settings`]); none means the form is a JSON box.
+    #[serde(default, skip_serializing_if = "Settings::is_empty")]
+    pub settings: Settings,
 }
 
 fn empty_object() -> serde_json::Value {
@@ -66,6 +71,12 @@ impl Manifest {
             return Err("config must be a table".into());
         }
         Ok(())
+    }
+
+    /// Check the `[settings]` schema against `[config]` (see [`Settings::check`]); returns what
+    /// is wrong, naming the key.
+    pub fn validate_settings(&self) -> Result<(), String> {
+        self.settings.check(&self.config)
     }
 }
 
@@ -115,6 +126,7 @@ mod tests {
             description: String::new(),
             sha256: None,
             config: empty_object(),
+            settings: Settings::default(),
         };
         assert!(m.validate().is_ok());
         m.name = "../etc".into();
