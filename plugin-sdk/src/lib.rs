@@ -31,9 +31,9 @@ pub mod common;
 pub mod fixture;
 pub mod kinds;
 pub mod manifest;
-pub mod settings;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod settings;
 
 pub use abi::{ABI_VERSION, DecisionRequest, DecisionResponse, Input, Policy};
 pub use common::{BasisPoints, Exam, Money, Reason, Signatory, age_on};

@@ -222,7 +222,10 @@ impl Setting {
         }
         let texty = matches!(self.kind, SettingType::Text | SettingType::List);
         if !texty && (!self.choices.is_empty() || self.max_length.is_some()) {
-            return Err(format!("choices and max_length apply to text and list settings, not `{}`", self.kind.as_str()));
+            return Err(format!(
+                "choices and max_length apply to text and list settings, not `{}`",
+                self.kind.as_str()
+            ));
         }
         if self.max_length == Some(0) {
             return Err("max_length is 0".into());
@@ -286,7 +289,9 @@ impl Settings {
             }
             setting.check().map_err(fail)?;
             match config.get(key) {
-                Some(default) => setting.check_value(default).map_err(|e| fail(format!("the [config] default: {e}")))?,
+                Some(default) => {
+                    setting.check_value(default).map_err(|e| fail(format!("the [config] default: {e}")))?
+                }
                 None if setting.optional => {}
                 None => return Err(fail("not a key of [config] (a setting without a default is `optional`)".into())),
             }
@@ -370,7 +375,9 @@ mod tests {
         assert!(Settings(vec![("days".into(), optional)]).check(&json!({})).is_ok());
         let mut empty_label = days.clone();
         empty_label.label.hu = " ".into();
-        assert!(Settings(vec![("days".into(), empty_label)]).check(&json!({"days": 1})).unwrap_err().contains("label.hu"));
+        assert!(
+            Settings(vec![("days".into(), empty_label)]).check(&json!({"days": 1})).unwrap_err().contains("label.hu")
+        );
         let mut flag = setting(SettingType::Boolean);
         flag.max = Some(1);
         assert!(Settings(vec![("f".into(), flag)]).check(&json!({"f": true})).is_err());

@@ -203,7 +203,11 @@ pub fn config_from_posted(settings: &Settings, posted: &Posted, locale: Locale) 
         let value: Result<Option<Value>, DomainError> = match s.kind {
             SettingType::Boolean => Ok(Some(Value::Bool(values(posted, &name).next().is_some()))),
             SettingType::Integer | SettingType::Percent if first.is_empty() => {
-                if s.optional { Ok(None) } else { Err(refuse(ErrorCode::Required)) }
+                if s.optional {
+                    Ok(None)
+                } else {
+                    Err(refuse(ErrorCode::Required))
+                }
             }
             SettingType::Integer | SettingType::Percent => {
                 let (parsed, code) = if s.kind == SettingType::Percent {
@@ -220,7 +224,11 @@ pub fn config_from_posted(settings: &Settings, posted: &Posted, locale: Locale) 
                 }
             }
             SettingType::Text if first.is_empty() => {
-                if s.optional { Ok(None) } else { Err(refuse(ErrorCode::Required)) }
+                if s.optional {
+                    Ok(None)
+                } else {
+                    Err(refuse(ErrorCode::Required))
+                }
             }
             SettingType::Text => check_item(s, first, &refuse, lang).map(|()| Some(Value::from(first))),
             SettingType::List => {
@@ -388,9 +396,9 @@ pub async fn assign(
             tracing::info!(plugin = %info.name, refusal = %e, "a plugin refused the settings form");
             let key = e.field().and_then(|f| f.strip_prefix("config.")).unwrap_or("");
             let error = match info.settings.get(key) {
-                Some(s) => DomainError::new(ErrorCode::SettingRefused)
-                    .on(control(key))
-                    .labelled(s.label.get(locale.as_str())),
+                Some(s) => {
+                    DomainError::new(ErrorCode::SettingRefused).on(control(key)).labelled(s.label.get(locale.as_str()))
+                }
                 None => DomainError::new(ErrorCode::SettingsRefused).arg("plugin", &info.name),
             };
             Ok(Err(SettingsRefused { errors: vec![error] }))
@@ -411,7 +419,10 @@ mod tests {
         assert_eq!(parse_percent("1.234"), None);
         assert_eq!(parse_percent("abc"), None);
         assert_eq!(parse_percent(""), None);
-        assert_eq!((percent(6000), percent(1250), percent(1), percent(0)), ("60".into(), "12.5".into(), "0.01".into(), "0".into()));
+        assert_eq!(
+            (percent(6000), percent(1250), percent(1), percent(0)),
+            ("60".into(), "12.5".into(), "0.01".into(), "0".into())
+        );
         assert_eq!(parse_integer(" 14 "), Some(14));
         assert_eq!(parse_integer("1e3"), None);
     }

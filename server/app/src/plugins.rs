@@ -200,7 +200,8 @@ pub async fn upload(state: &AppState, user: &Actor, upload: PluginUpload) -> Res
         Ok(info) => info,
         Err(e) => {
             use tessera_policy::Cause;
-            let field = if matches!(e.cause, Cause::InvalidManifest | Cause::InvalidSettings) { "manifest" } else { "module" };
+            let field =
+                if matches!(e.cause, Cause::InvalidManifest | Cause::InvalidSettings) { "manifest" } else { "module" };
             let finding = state.templates.text(user.tenant.locale, &format!("plugin.finding.{}", e.code()));
             return Err(AppError::at(ErrorCode::PluginRefused, field).arg("finding", finding).arg("detail", e.detail));
         }

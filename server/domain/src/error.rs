@@ -530,7 +530,9 @@ impl DomainError {
         let cat = catalogue();
         if let Some(detail) = &self.detail {
             return match &self.field {
-                Some(f) => format!("{}: {detail}", self.text_arg("field").map_or_else(|| cat.label(locale, f), str::to_owned)),
+                Some(f) => {
+                    format!("{}: {detail}", self.text_arg("field").map_or_else(|| cat.label(locale, f), str::to_owned))
+                }
                 None => detail.clone(),
             };
         }

@@ -2,10 +2,10 @@
 //! check` does), and which plugin decides what for a tenant, with its settings.
 
 use super::Done;
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser, check_csrf};
+use crate::auth::{CsrfForm, CurrentUser, MaybeUser, check_csrf};
 use crate::error::AppResult;
 use crate::extract::{Multipart, Path, Query};
-use crate::routes::pages::render_user;
+use crate::routes::pages::{FormPairs, render_user};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -165,23 +165,6 @@ pub(crate) async fn settings(
     }
 }
 
-/// The assign form as posted: its fields in order (a list's checkboxes repeat their name).
-#[derive(Deserialize)]
-#[serde(transparent)]
-pub(crate) struct AssignForm(Vec<(String, String)>);
-
-impl AssignForm {
-    fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
-    }
-}
-
-impl CsrfProtected for AssignForm {
-    fn csrf(&self) -> &str {
-        self.get("csrf")
-    }
-}
-
 /// `POST /admin/tenants/{slug}/plugins`: assigns the plugin to decide the kind with the settings
 /// of the second step: field by field for a plugin with a settings schema (each field checked,
 /// then the plugin judges them all), else a JSON object (empty for the plugin's defaults). A
@@ -191,10 +174,10 @@ pub(crate) async fn assign(
     user: CurrentUser,
     jar: CookieJar,
     Path(slug): Path<String>,
-    CsrfForm(f): CsrfForm<AssignForm>,
+    CsrfForm(f): CsrfForm<FormPairs>,
 ) -> AppResult<Response> {
     user.require(&[Role::InstallationAdmin])?;
-    let (kind, plugin) = (f.get("kind").to_owned(), f.get("plugin").to_owned());
+    let (kind, plugin) = (f.one("kind").unwrap_or("").to_owned(), f.one("plugin").unwrap_or("").to_owned());
     let back = |e: tessera_app::error::AppError| {
         let form = context! { kind => kind.clone(), plugin => plugin.clone() };
         (e.status, context! { form => form, error => e.for_page() })
@@ -220,7 +203,7 @@ pub(crate) async fn assign(
             }
         }
     } else {
-        let text = f.get("config").to_owned();
+        let text = f.one("config").unwrap_or("").to_owned();
         let config = if text.trim().is_empty() {
             Ok(serde_json::Value::Null)
         } else {
