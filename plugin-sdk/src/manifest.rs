@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::DecisionKind;
-use crate::settings::Settings;
+use crate::settings::{Settings, Texts};
 
 /// A plugin manifest: who the plugin is, what it decides and its default configuration.
 ///
@@ -31,6 +31,10 @@ pub struct Manifest {
     /// One line for the regional admin.
     #[serde(default)]
     pub description: String,
+    /// The same line in each of Tessera's languages, shown on the admin's pages in the admin's
+    /// language (`description` is shown where there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Texts>,
     /// Optional sha256 (hex) of the `.wasm`; when present a mismatching module is refused,
     /// which catches a manifest and module copied from different builds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,6 +73,9 @@ impl Manifest {
         }
         if !self.config.is_object() {
             return Err("config must be a table".into());
+        }
+        if let Some(summary) = &self.summary {
+            summary.check("summary")?;
         }
         Ok(())
     }
@@ -124,6 +131,7 @@ mod tests {
             abi: 1,
             kinds: vec![DecisionKind::Refund],
             description: String::new(),
+            summary: None,
             sha256: None,
             config: empty_object(),
             settings: Settings::default(),

@@ -74,7 +74,7 @@ impl Texts {
         }
     }
 
-    fn check(&self, what: &str) -> Result<(), String> {
+    pub(crate) fn check(&self, what: &str) -> Result<(), String> {
         for lang in LANGUAGES {
             if self.get(lang).trim().is_empty() {
                 return Err(format!("{what}.{lang} is empty"));

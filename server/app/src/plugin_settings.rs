@@ -356,7 +356,10 @@ pub async fn form(
         kind: kind.as_str().to_owned(),
         plugin: info.name,
         version: info.version,
-        description: info.description,
+        description: info
+            .summary
+            .as_ref()
+            .map_or(info.description.clone(), |t| t.get(user.tenant.locale.as_str()).to_owned()),
         fields,
         json,
     })

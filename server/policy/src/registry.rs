@@ -29,6 +29,8 @@ pub struct PluginInfo {
     pub kinds: Vec<DecisionKind>,
     /// One line for the admin.
     pub description: String,
+    /// The same line in each of Tessera's languages, when the manifest gives it.
+    pub summary: Option<tessera_plugin_sdk::settings::Texts>,
     /// sha256 of the `.wasm`, hex.
     pub sha256: String,
     /// The manifest's settings schema (empty: the admin's form is a JSON box).
@@ -296,6 +298,7 @@ impl PolicyRegistry {
                 abi: manifest.abi,
                 kinds: manifest.kinds,
                 description: manifest.description,
+                summary: manifest.summary,
                 sha256,
                 settings: manifest.settings,
             },

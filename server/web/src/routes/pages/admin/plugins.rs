@@ -25,7 +25,7 @@ async fn library_page(
     ctx: Value,
 ) -> AppResult<Response> {
     user.require(&[Role::InstallationAdmin])?;
-    let list = plugins::list(state, &user)?;
+    let list = plugins::list_for_page(state, &user)?;
     let all = tenants::list(state, &user).await?;
     let tenants: Vec<Value> = all
         .iter()
@@ -88,7 +88,7 @@ async fn tenant_plugins_page(
     user.require(&[Role::InstallationAdmin])?;
     let tenant = tenants::get(state, &user, slug).await?;
     let assigned = plugins::assignments(state, &user, slug.to_owned()).await?;
-    let list = plugins::list(state, &user)?;
+    let list = plugins::list_for_page(state, &user)?;
     let kinds = plugins::kinds();
     let ctx = context! { tenant => tenant, assigned => assigned, plugins => list, kinds => kinds, ..ctx };
     render_user(state, jar, user, "admin_tenant_plugins.html", status, ctx)
@@ -198,8 +198,16 @@ pub(crate) async fn assign(
             Err(refused) => {
                 form.fields = plugin_settings::fields_from_posted(&settings, &f.0, &refused.errors, locale);
                 let errors: Vec<PageError> = refused.errors.iter().map(|e| PageError::new(e, locale)).collect();
-                settings_page(&state, user, jar, &slug, StatusCode::BAD_REQUEST, form, context! { errors => errors })
-                    .await
+                settings_page(
+                    &state,
+                    user,
+                    jar,
+                    &slug,
+                    StatusCode::BAD_REQUEST,
+                    form,
+                    context! { field_errors => errors },
+                )
+                .await
             }
         }
     } else {
@@ -221,7 +229,7 @@ pub(crate) async fn assign(
                 // The JSON box is the one control: a refusal of a key inside it is shown there.
                 let mut error = PageError::new(&e.error, locale);
                 error.field = Some("config".into());
-                settings_page(&state, user, jar, &slug, e.status, form, context! { errors => vec![error] }).await
+                settings_page(&state, user, jar, &slug, e.status, form, context! { field_errors => vec![error] }).await
             }
             Err(e) => Err(e.into()),
         }
