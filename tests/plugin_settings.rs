@@ -13,7 +13,8 @@ use tessera_storage::repo::{audit, policy, tenants};
 both_backends!(
     api_checks_plugin_settings_before_storing_them,
     cli_checks_plugin_settings_before_storing_them,
-    admin_sets_plugin_settings_field_by_field
+    admin_sets_plugin_settings_field_by_field,
+    audit_page_shows_details_in_the_readers_words
 );
 
 /// (assignment of `kind`, number of `policy.assign` audit rows) of tenant `pl078`.
@@ -368,4 +369,56 @@ hint = { en = "X", pl = "X", hu = "X", it = "X" }"#;
         assert_eq!(code, 2, "refused: {out}{err}");
         assert!(err.contains("[invalid_settings]") && err.contains(named), "{named}: {err}");
     }
+}
+
+/// The audit log page shows each record's details as labelled values in the reader's language
+/// (Italian here): a plugin assignment's settings by the plugin's own labels and choices, a role
+/// through its label, an instant in the installation's time zone, a yes-or-no in words; never
+/// JSON, a key or a code (a detail without a label is left out).
+async fn audit_page_shows_details_in_the_readers_words(backend: Backend) {
+    let srv = TestServer::start_with_plugins(backend).await;
+    let mut c = srv.db().conn().unwrap();
+    let inst = tenants::installation(&mut c, start_instant()).unwrap();
+    drop(c);
+    srv.user(&inst, "admin@tessera.local", Role::InstallationAdmin);
+    let centre = srv.tenant("pl078", TenantKind::Centre);
+    crate::crawl::set_every_locale(&srv, Locale::It);
+    let http = client();
+    assert_eq!(login(&http, &srv, &inst.slug, "admin@tessera.local", PASSWORD).await.status(), 303);
+    let (_, page) = get(&http, &srv, "/admin/tenants/pl078/plugins/settings?kind=photo&plugin=it").await;
+    let form = [
+        ("csrf", csrf_of(&page)),
+        ("kind", "photo".into()),
+        ("plugin", "it".into()),
+        ("config.photographed_exams", "cae".into()),
+        ("config.photographed_exams", "cpe".into()),
+    ];
+    let res = http.post(srv.url("/admin/tenants/pl078/plugins")).form(&form).send().await.unwrap();
+    assert_eq!(location(&res), "/admin/tenants/pl078/plugins?done=assigned");
+    let mut c = srv.db().conn().unwrap();
+    let ev = audit::AuditEvent {
+        actor: None,
+        action: "user.create",
+        target: Some("someone"),
+        details: json!({"role": "centre_manager", "due": "2026-06-01T10:00:00Z", "cancel_entry": true, "mystery_key": "x"}),
+        request_id: None,
+    };
+    audit::append(&mut c, centre.id, &ev, start_instant()).unwrap();
+    drop(c);
+
+    let (status, html) = get(&http, &srv, "/admin/audit?tenant=pl078").await;
+    assert_eq!(status, 200, "{html}");
+    let settings =
+        "Esami con foto il giorno dell&#x27;esame: C1 Advanced, C2 Proficiency; I verificatori vedono la foto: No";
+    assert!(html.contains(&format!("<dt>Impostazioni</dt><dd>{settings}</dd>")), "the plugin's labels: {html}");
+    assert!(html.contains("<dt>Plugin</dt><dd>it</dd>") && html.contains("<dt>Versione</dt><dd>1.0.0</dd>"), "{html}");
+    assert!(html.contains("<dt>Ruolo</dt><dd>Responsabile del centro</dd>"), "a code through its label: {html}");
+    assert!(html.contains("<dt>Scadenza</dt><dd>1 giugno 2026, 11:00 BST</dd>"), "in the zone, in words: {html}");
+    assert!(html.contains("<dt>Iscrizione annullata</dt><dd>Sì</dd>"), "{html}");
+    for raw in
+        ["photographed_exams", "visible_to_verifiers", "centre_manager", "2026-06-01T", "mystery", "{&quot;", "{\""]
+    {
+        assert!(!html.contains(raw), "no raw detail `{raw}` on the page: {html}");
+    }
+    srv.stop().await;
 }
