@@ -326,6 +326,37 @@ async fn admin_sets_plugin_settings_field_by_field(backend: Backend) {
     assert_eq!(res.status(), 400);
     let html = res.text().await.unwrap();
     assert!(html.contains(r##"<a href="#config.photographed_exams">Esami con foto il giorno dell"##), "{html}");
+
+    // The plugin has the last word: a schema looser than the plugin (an age from -5) lets -1
+    // through the form, the plugin refuses it, and the page names the field it refused.
+    let running = &srv.running.as_ref().unwrap().state.policies;
+    let dist = std::path::PathBuf::from(std::env::var("TESSERA_PLUGINS_DIST").unwrap());
+    std::fs::copy(dist.join("pl.wasm"), running.dir().join("loose.wasm")).unwrap();
+    let manifest = std::fs::read_to_string(dist.join("pl.toml")).unwrap().replace("name = \"pl\"", "name = \"loose\"");
+    let at = manifest.find("[settings.extra_time_report_min_age]").unwrap();
+    let loose = format!("{}{}", &manifest[..at], manifest[at..].replacen("min = 0", "min = -5", 1));
+    std::fs::write(running.dir().join("loose.toml"), loose).unwrap();
+    assert!(running.reload().failed.is_empty());
+    let looser: Vec<(String, String)> = good
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "plugin" => (k.clone(), "loose".to_owned()),
+            "config.extra_time_report_min_age" => (k.clone(), "-1".to_owned()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let res = http.post(srv.url("/admin/tenants/pl078/plugins")).form(&looser).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    let refused = it(DomainError::new(ErrorCode::SettingRefused)
+        .on("config.extra_time_report_min_age")
+        .labelled("Età minima alla relazione (anni)"));
+    assert!(
+        html.contains(&format!(r##"<a href="#config.extra_time_report_min_age">{}</a>"##, esc(&refused))),
+        "{html}"
+    );
+    let (assignment, _) = stored(&srv, "refund");
+    assert_eq!(assignment.unwrap().plugin, "pl", "the refused settings were not stored");
     srv.stop().await;
 }
 
