@@ -57,6 +57,10 @@ async fn api_checks_plugin_settings_before_storing_them(backend: Backend) {
     assert_eq!(v["error"]["field"], "config.photographed_exams", "{v}");
     let (status, v) = put("photo", json!({"plugin": "it", "config": {"photographed_exams": ["chemistry"]}})).await;
     assert_eq!((status, v["error"]["field"].as_str()), (400, Some("config.photographed_exams")), "{v}");
+    // The manifest's settings schema holds here too: a share above 100 % is refused by name.
+    let (status, v) = put("refund", json!({"plugin": "pl", "config": {"medical_basis_points": 15000}})).await;
+    assert_eq!((status, v["error"]["field"].as_str()), (400, Some("config.medical_basis_points")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("above the maximum 10000"), "{v}");
     let (status, v) = put("photo", json!({"plugin": "it", "config": "fce"})).await;
     assert_eq!((status, v["error"]["field"].as_str()), (400, Some("config")), "{v}");
     for kind in ["refund", "photo"] {
