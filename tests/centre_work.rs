@@ -179,9 +179,15 @@ async fn issue_all_confirmations_after_a_confirmation_page(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    let report = res.text().await.unwrap();
+    // Issued in the background; the run's page follows it to its report.
+    let run = location(&res);
+    assert!(run.starts_with(&format!("/centre/sessions/{session}/runs/")), "{run}");
+    let report = follow_run(&b, &srv, res).await;
     assert!(report.contains("Issued and emailed: 2.") && report.contains("Already issued and left as they are: 1."));
+    assert!(report.contains("2 of 2 candidates done (100%)") && report.contains("Finished"), "{report}");
+    // The run is the centre's own: another centre's staff do not find it.
+    let (status, _) = page(&stranger, &srv, &run).await;
+    assert_eq!(status, 404);
     let (_, list) = page(&b, &srv, &coe_missing).await;
     assert!(missing(&list).is_empty(), "every confirmed entry has its CoE: {list}");
     for e in [&bartosz, &celina] {

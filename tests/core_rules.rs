@@ -106,7 +106,9 @@ async fn a_medical_refund_that_cancels_the_entry(backend: Backend) {
         if let Ok(dir) = std::fs::read_dir(&mail_dir) {
             for f in dir.flatten() {
                 let text = std::fs::read_to_string(f.path()).unwrap_or_default();
-                if text.contains("gyozo@mail.example") && decode_qp(&text).contains("Your entry for FCE is cancelled") {
+                if text.contains("gyozo@mail.example")
+                    && decode_qp(&text).contains("Your entry for B2 First is cancelled")
+                {
                     found = text;
                 }
             }

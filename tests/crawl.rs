@@ -279,6 +279,52 @@ pub(crate) fn exercise_states(srv: &TestServer) -> HashMap<&'static str, Vec<Str
             .unwrap();
         }
         workflows::issue_coe(&mut c, t.id, &entries[5], "not-a-real-hash", now).unwrap();
+        // Bulk runs of the first session in each state its page links (issue 15).
+        let fault = |error: tessera_domain::DomainError, line: Option<usize>, entry: Option<&centre::Entry>| {
+            let messages: HashMap<&str, String> = Locale::ALL.iter().map(|l| (l.as_str(), error.message(*l))).collect();
+            serde_json::json!({"line": line, "column": line.map(|_| "candidate_number"),
+                "entry": entry.map(|e| e.id.clone()), "candidate_number": entry.map(|e| e.candidate_number.clone()),
+                "name": entry.map(|_| "Celina Zając"), "messages": messages})
+        };
+        let runs = [
+            (
+                "coe_issue",
+                "done",
+                None,
+                serde_json::json!({"issued": 3, "already_issued": 1, "not_confirmed": 2,
+                "without_email": [{"entry": entries[1].id, "candidate_number": entries[1].candidate_number, "name": "Jan Kowalski"}],
+                "faults": [fault(tessera_domain::DomainError::new(tessera_domain::ErrorCode::CoeNeedsConfirmed), None, Some(&entries[0]))]}),
+            ),
+            (
+                "results_import",
+                "refused",
+                Some("wyniki.csv"),
+                serde_json::json!({"faults": [fault(
+                tessera_domain::DomainError::new(tessera_domain::ErrorCode::ResultsNoEntry).on("candidate_number").arg("number", "9999"),
+                Some(3), None)], "more": 12}),
+            ),
+            ("results_import", "done", Some("wyniki.csv"), serde_json::json!({"imported": 1234})),
+            ("results_import", "running", Some("wyniki.csv"), serde_json::json!({})),
+            ("results_import", "storing", Some("wyniki.csv"), serde_json::json!({})),
+        ];
+        for (i, (kind, status, file, report)) in runs.into_iter().enumerate() {
+            let run = tessera_storage::repo::bulk_runs::BulkRun {
+                tenant_id: t.id.to_string(),
+                id: uuid::Uuid::new_v4().to_string(),
+                session_id: sessions[0].id.clone(),
+                kind: kind.into(),
+                status: status.into(),
+                file_name: file.map(str::to_owned),
+                input: String::new(),
+                total: 1500,
+                processed: if status == "running" { 500 } else { 1500 },
+                report: report.to_string(),
+                created_by: "crawl".into(),
+                created_at: (now - Duration::minutes(i as i64)).naive_utc(),
+                finished_at: (!["running", "storing"].contains(&status)).then_some(at),
+            };
+            tessera_storage::repo::bulk_runs::create(&mut c, &run, |_| Ok(())).unwrap();
+        }
         workflows::set_session_status(&mut c, t.id, &sessions[1].id, "cancelled").unwrap();
         workflows::set_session_status(&mut c, t.id, &sessions[2].id, "closed").unwrap();
         // R-PUBLIC-CALENDAR: regulations and a published form; R-NAME-SPELLING: a statement.

@@ -18,6 +18,7 @@ mod centre_bulk;
 mod centre_fault;
 mod centre_find;
 mod centre_pages;
+mod centre_runs;
 mod centre_work;
 mod certifying_statement;
 mod cli;

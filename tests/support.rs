@@ -135,9 +135,15 @@ impl TestServer {
 
     /// Starts a server with the shipped policy plugins after `tweak` adjusted the configuration.
     pub async fn start_with_plugins_and(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_plugins_tweaked(backend, true, tweak).await
+    }
+
+    /// Starts a server with the shipped policy plugins, the configuration checked only when
+    /// `validate` (a test may need a server without job workers).
+    pub async fn start_with_plugins_tweaked(backend: Backend, validate: bool, tweak: impl FnOnce(&mut Config)) -> Self {
         let dist = std::env::var("TESSERA_PLUGINS_DIST")
             .expect("TESSERA_PLUGINS_DIST is not set: run the suite with `bash tests/run.sh`");
-        Self::start_with(backend, move |c| {
+        Self::start_tweaked(backend, validate, move |c| {
             tweak(c);
             let dir = c.plugins.dir.clone().expect("test config names a plugins folder");
             std::fs::create_dir_all(&dir).unwrap();
@@ -282,6 +288,29 @@ pub async fn api_login(http: &reqwest::Client, srv: &TestServer, slug: &str, log
 /// The `Location` of a redirect.
 pub fn location(res: &reqwest::Response) -> String {
     res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+/// Follows a page's answer that starts background work (a 303 to the work's page) until the
+/// work has ended; returns the final page.
+pub async fn follow_run(http: &reqwest::Client, srv: &TestServer, res: reqwest::Response) -> String {
+    assert_eq!(res.status(), 303, "the work's page: {:?}", res.text().await);
+    follow_page(http, srv, &location(&res)).await
+}
+
+/// Reads the page of background work at `at` until the work has ended (the page is no longer
+/// marked `data-follow`, as the browser's script sees it); returns the final page.
+pub async fn follow_page(http: &reqwest::Client, srv: &TestServer, at: &str) -> String {
+    let mut html = String::new();
+    for _ in 0..400 {
+        let res = http.get(srv.url(at)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{at}");
+        html = res.text().await.unwrap();
+        if !html.contains("data-follow") {
+            return html;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the work at {at} did not end: {html}");
 }
 
 /// The `tessera` binary, run with a clean TESSERA_* environment plus `env`.

@@ -203,6 +203,7 @@ pub async fn start(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Runnin
             webhooks: webhooks.clone(),
             templates: state.templates.clone(),
             public_url: state.settings.public_url.clone(),
+            app: state.clone(),
         };
         let name = format!("{}-{}-{i}", hostname(), std::process::id());
         tasks.push(tokio::spawn(worker.run(name, stop_rx.clone())));

@@ -35,6 +35,8 @@ pub struct Worker {
     pub templates: tessera_app::templates::Templates,
     /// The public URL, for links in emails.
     pub public_url: String,
+    /// The application (jobs that run a workflow: a centre's bulk runs).
+    pub app: Arc<tessera_app::state::AppState>,
 }
 
 /// The job kind of the daily retention run.
@@ -162,6 +164,19 @@ impl Worker {
                 tracing::info!(sent, "API token expiry notices queued");
                 self.wakeup.notify_one();
                 Ok(())
+            }
+            tessera_app::centre::CENTRE_BULK_JOB => {
+                let tenant = job.tenant()?;
+                let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+                let run = payload["run"].as_str().unwrap_or_default().to_owned();
+                let outcome = tessera_app::centre::advance_bulk_run(&self.app, tenant, &run).await;
+                if outcome.is_err() && job.attempts >= job.max_attempts {
+                    // The last attempt: the run's page says it stopped, with what was done.
+                    if let Err(e) = tessera_app::centre::give_up_bulk_run(&self.app, tenant, &run).await {
+                        tracing::error!(run = %run, error = %e, "cannot record that a bulk run stopped");
+                    }
+                }
+                outcome.map_err(|e| anyhow::anyhow!("bulk run {run}: {}", e.text(tessera_domain::Locale::En)))
             }
             other => Err(anyhow::anyhow!("no handler for job kind `{other}`")),
         }

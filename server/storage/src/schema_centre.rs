@@ -196,4 +196,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     entry_documents,
     refund_requests,
     result_imports,
+    centre_bulk_runs,
 );
+
+diesel::table! {
+    centre_bulk_runs (tenant_id, id) {
+        tenant_id -> Text,
+        id -> Text,
+        session_id -> Text,
+        kind -> Text,
+        status -> Text,
+        file_name -> Nullable<Text>,
+        input -> Text,
+        total -> Integer,
+        processed -> Integer,
+        report -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}

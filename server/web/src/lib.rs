@@ -37,6 +37,7 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "centre_calendar.html",
     "centre_find.html",
     "centre_confirm.html",
+    "centre_bulk_run.html",
     "centre_coe_bulk.html",
     "centre_entries.html",
     "centre_entry_list.html",

@@ -224,7 +224,7 @@ pub struct BulkCoe {
 }
 
 /// A candidate a bulk issue of Confirmations of Entry names.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CoeCandidate {
     /// The entry's id.
     pub entry: String,

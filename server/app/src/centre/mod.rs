@@ -3,6 +3,7 @@
 //! pairs and refunds. Everything that varies by country is asked of the tenant's policy plugins.
 
 mod bank_account;
+mod bulk_runs;
 mod coe;
 mod consent;
 mod contact;
@@ -21,6 +22,7 @@ mod status;
 mod void;
 
 pub use bank_account::*;
+pub use bulk_runs::*;
 pub use coe::*;
 pub use consent::*;
 pub use contact::*;
@@ -66,8 +68,8 @@ pub(crate) fn queue_entry_email(
     let ctx = minijinja::context! {
         name => format!("{} {}", cand.first_name, cand.family_name),
         centre => tenant.name.clone(),
-        exam => session.exam_code.clone(),
-        date => session.written_date.to_string(),
+        exam => tessera_domain::exams::by_code(&session.exam_code).map_or(session.exam_code.as_str(), |e| e.name),
+        date => session.written_date,
         ..extra
     };
     let (subject, body) = templates.render_email(template, tenant.locale, ctx).map_err(AppError::internal)?;

@@ -34,6 +34,13 @@ pub struct LineError {
     error: DomainError,
 }
 
+impl LineError {
+    /// The refusal, for its message in any language.
+    pub fn error(&self) -> &DomainError {
+        &self.error
+    }
+}
+
 /// A refused results file: its first [`MAX_LINE_ERRORS`] errors and how many more it had.
 #[derive(Debug, Clone, Default)]
 pub struct RefusedFile {
@@ -88,11 +95,15 @@ pub fn not_csv(content_type: Option<&str>) -> AppError {
 }
 
 /// Parses a board results file (CSV; the columns are in the manual, docs/src/centre/results.md)
-/// for a session of `exam`.
+/// for a session of `exam`; `progress` is told the number of lines checked every few hundred.
 /// Every line is checked against the exam (DOMAIN.md section 8, R-RESULT-CODES:
 /// [`tessera_domain::results::check_result_line`]); every bad line is reported with its number
 /// and column, and nothing is imported unless every line is good.
-pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExam<'_>) -> ParsedResults {
+pub fn parse_results_csv(
+    bytes: &[u8],
+    exam: &tessera_domain::results::ResultExam<'_>,
+    progress: &mut dyn FnMut(usize),
+) -> ParsedResults {
     use tessera_domain::error::quote;
     use tessera_domain::results::{ResultLine, check_result_line};
     let components = exam.components;
@@ -129,6 +140,9 @@ pub fn parse_results_csv(bytes: &[u8], exam: &tessera_domain::results::ResultExa
     let mut seen = std::collections::HashSet::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
+        if i > 0 && i % super::bulk_runs::IMPORT_PROGRESS_LINES == 0 {
+            progress(i);
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -201,11 +215,27 @@ pub async fn import_results_file(
     let exam = tessera_domain::exams::by_code(&session.exam_code).ok_or_else(AppError::not_found)?;
     let scale =
         tessera_domain::results::ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
-    let rows = match parse_results_csv(file, &scale) {
+    let rows = match parse_results_csv(file, &scale, &mut |_| {}) {
         Ok(rows) => rows,
         Err(refused) => return Ok(Err(refused)),
     };
-    let (now, by, sid) = (state.clock.now(), actor.clone(), session.id.clone());
+    let outcome = store_results(state, tenant, &session.id, rows, actor.clone()).await?;
+    if let Ok(n) = outcome {
+        audit_event(state, tid, Some(actor), "results.import", Some(session.id.clone()), json!({"rows": n})).await?;
+    }
+    Ok(outcome)
+}
+
+/// Stores checked results lines for session `session_id` of `tenant` in one transaction: all of
+/// them, or none when a line names no entry of the session (or one that gets no result).
+pub(crate) async fn store_results(
+    state: &AppState,
+    tenant: &Tenant,
+    session_id: &str,
+    rows: Vec<(usize, ImportedResult)>,
+    actor: String,
+) -> Result<Result<usize, RefusedFile>, AppError> {
+    let (tid, sid, now) = (tenant.id, session_id.to_owned(), state.clock.now());
     let prefix: String =
         tenant.slug.chars().filter(char::is_ascii_alphanumeric).take(2).collect::<String>().to_uppercase();
     let outcome = state
@@ -214,21 +244,14 @@ pub async fn import_results_file(
             use rand::Rng;
             // A Statement of Results number: the centre's country letters and eight random digits.
             let mut sor = || format!("{prefix}{:08}", rand::rngs::OsRng.gen_range(10_000_000..100_000_000u32));
-            workflows::import_results(c, tid, &sid, &rows, &by, now, &mut sor)
+            workflows::import_results(c, tid, &sid, &rows, &actor, now, &mut sor)
         })
         .await?;
-    match outcome {
-        Ok(n) => {
-            audit_event(state, tid, Some(actor), "results.import", Some(session.id.clone()), json!({"rows": n}))
-                .await?;
-            Ok(Ok(n))
+    Ok(outcome.map_err(|unknown| {
+        let mut refused = RefusedFile::default();
+        for (line, error) in unknown {
+            refused.push(line, error);
         }
-        Err(unknown) => {
-            let mut refused = RefusedFile::default();
-            for (line, error) in unknown {
-                refused.push(line, error);
-            }
-            Ok(Err(refused))
-        }
-    }
+        refused
+    }))
 }

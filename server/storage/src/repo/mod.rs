@@ -5,6 +5,7 @@ pub mod api_access;
 pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod bulk_runs;
 pub mod bulk_verify;
 pub mod candidate;
 pub mod centre;

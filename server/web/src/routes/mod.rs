@@ -17,8 +17,9 @@ use tower_http::trace::TraceLayer;
 /// The header carrying each request's id, set if the client sent none, echoed in the response.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The Content-Security-Policy of every page: nothing but the app's own styles, no script at
-/// all, no framing, forms posting only back to the app.
+/// The Content-Security-Policy of every page: nothing but the app's own styles and script (one
+/// small file that follows background work), no inline script, no framing, forms posting only
+/// back to the app.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
@@ -27,6 +28,16 @@ async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/tessera.css"),
+    )
+        .into_response()
+}
+
+/// The script that follows work running in the background on its page (progress in place); every
+/// page works without it.
+async fn follow_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/follow.js"),
     )
         .into_response()
 }
@@ -52,6 +63,7 @@ pub fn router(state: SharedState) -> Router {
         .nest("/api", api::router(limit))
         .merge(health::router())
         .route("/static/tessera.css", get(stylesheet))
+        .route("/static/follow.js", get(follow_script))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::map_response(content_security_policy))
         .layer(SetResponseHeaderLayer::if_not_present(

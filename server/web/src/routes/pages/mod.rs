@@ -64,6 +64,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/centre/entries", get(centre::entry_list::list))
         .route("/centre/entries/{id}", get(centre::entries::entry))
         .route("/centre/sessions/{id}/coe", get(centre::coe_bulk::confirm).post(centre::coe_bulk::issue))
+        .route("/centre/sessions/{id}/runs/{run}", get(centre::bulk_run::show))
         .route("/centre/entries/{id}/payments", post(centre::payments::add_payment))
         .route("/centre/entries/{id}/documents", post(centre::documents::add_document))
         .route("/centre/entries/{id}/coe", post(centre::coe::issue_coe))

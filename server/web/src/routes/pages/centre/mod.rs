@@ -33,6 +33,7 @@ macro_rules! csrf_form {
     };
 }
 
+pub(super) mod bulk_run;
 pub(super) mod calendar;
 pub(super) mod coe;
 pub(super) mod coe_bulk;
@@ -103,6 +104,7 @@ async fn session_page_listing(
         overview.session.status != "cancelled" && (active as i64) < i64::from(overview.session.minimum_candidates);
     let session_fault = ops::session_fault(state, tid, &id).await?;
     let groups = tessera_app::centre::read::speaking_groups(state, tid, id.clone()).await?;
+    let runs = ops::session_runs(state, tid, &id, user.tenant.locale).await?;
     render_user(
         state,
         jar,
@@ -113,7 +115,7 @@ async fn session_page_listing(
             session => overview.session, timetable => overview.timetable, entry_count => overview.entries.len(),
             list => list, list_base => format!("/centre/sessions/{id}"), queues => queue_codes(), statuses => status_codes(),
             active => active, below_minimum => below_minimum,
-            groups => groups, session_fault => session_fault, exam_names => read::exam_names(state).await?, ..extra
+            groups => groups, runs => runs, session_fault => session_fault, exam_names => read::exam_names(state).await?, ..extra
         },
     )
 }

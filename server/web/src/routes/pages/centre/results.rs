@@ -1,4 +1,5 @@
-//! A session's results file, imported from its page.
+//! A session's results file, imported from its page: the file is stored and imported in the
+//! background; the run's page (`bulk_run`) shows the progress, then the report.
 
 use super::{STAFF, session_page};
 use crate::auth::{CurrentUser, MaybeUser, check_csrf};
@@ -7,14 +8,15 @@ use crate::extract::{Multipart, Path};
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use minijinja::context;
 use tessera_app::centre as ops;
 use tessera_domain::ErrorCode;
 
-/// `POST /centre/sessions/{id}/results` (multipart: `csrf`, `file`): imports the results file.
-/// The file part must be CSV: a `.csv` name or a CSV media type (else 415).
+/// `POST /centre/sessions/{id}/results` (multipart: `csrf`, `file`): starts importing the results
+/// file and sends the user to the run's page. The file part must be CSV: a `.csv` name or a CSV
+/// media type (else 415); a file that is not text is refused here, line by line.
 pub(crate) async fn import_results(
     State(state): State<SharedState>,
     user: CurrentUser,
@@ -23,12 +25,13 @@ pub(crate) async fn import_results(
     mut form: Multipart,
 ) -> AppResult<Response> {
     user.require(STAFF)?;
-    let (mut csrf, mut file) = (String::new(), None);
+    let (mut csrf, mut file, mut name) = (String::new(), None, None);
     while let Some(part) = form.next_field().await? {
         match part.name() {
             Some("csrf") => csrf = part.text().await?,
             Some("file") => {
-                let named_csv = part.file_name().is_some_and(|n| n.to_ascii_lowercase().ends_with(".csv"));
+                name = part.file_name().map(str::to_owned);
+                let named_csv = name.as_deref().is_some_and(|n| n.to_ascii_lowercase().ends_with(".csv"));
                 let content_type = part.content_type().map(str::to_owned);
                 let bytes = part.bytes().await?;
                 file = Some((named_csv || content_type.as_deref().is_some_and(ops::is_csv_type), content_type, bytes));
@@ -43,15 +46,8 @@ pub(crate) async fn import_results(
         let lines = vec![refusal.text(user.tenant.locale)];
         return session_page(&state, user, jar, id, refusal.status, context! { import_errors => lines }).await;
     }
-    match ops::import_results_file(&state, &user.tenant, &id, &file, user.user.id.clone()).await? {
-        Ok(n) => {
-            let notice = state.templates.text_with(
-                user.tenant.locale,
-                "notice.centre.results_imported",
-                &[("count", &n.to_string())],
-            );
-            session_page(&state, user, jar, id, StatusCode::OK, context! { notice => notice }).await
-        }
+    match ops::start_results_import(&state, &user.tenant, &id, name, &file, user.user.id.clone()).await? {
+        Ok(run) => Ok(Redirect::to(&format!("/centre/sessions/{id}/runs/{run}")).into_response()),
         Err(refused) => {
             let locale = user.tenant.locale;
             let refused = refused.in_locale(locale);

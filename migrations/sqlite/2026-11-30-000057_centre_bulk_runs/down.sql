@@ -1,0 +1,1 @@
+DROP TABLE centre_bulk_runs;
