@@ -419,7 +419,12 @@ async fn admin_installs_and_assigns_plugins(backend: Backend) {
     let (_, library) = page(&http, &srv, "/admin/plugins?done=installed").await;
     assert!(library.contains(r#"id="plugin-pl""#) && library.contains("Refunds"), "{library}");
 
-    // Assigned with settings the plugin checks: a misspelt key is refused by name, nothing stored.
+    // A plugin whose manifest has no settings schema (the same module under another name): its
+    // settings page is the JSON box, checked by the plugin; a misspelt key is refused by name.
+    let manifest = String::from_utf8(read("pl.toml")).unwrap();
+    let plain = manifest[..manifest.find("\n[settings.").unwrap()].replace("name = \"pl\"", "name = \"plain\"");
+    let res = upload(&http, &srv, read("pl.wasm"), plain.into_bytes()).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     let stored = || {
         let mut c = srv.db().conn().unwrap();
         let t = tenants::by_slug(&mut c, "pl078").unwrap();
@@ -428,42 +433,49 @@ async fn admin_installs_and_assigns_plugins(backend: Backend) {
     let (status, html) = page(&http, &srv, "/admin/tenants/pl078/plugins").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("The baseline plugin"), "{html}");
-    let bad = [("kind", "refund"), ("plugin", "pl"), ("config", r#"{"medical_basis_pints": 7500}"#)];
+    assert!(html.contains(r#"<form method="get" action="/admin/tenants/pl078/plugins/settings">"#), "{html}");
+    let (status, html) = page(&http, &srv, "/admin/tenants/pl078/plugins/settings?kind=refund&plugin=plain").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"<textarea id="config" name="config""#), "no schema: the JSON box: {html}");
+    let bad = [("kind", "refund"), ("plugin", "plain"), ("config", r#"{"medical_basis_pints": 7500}"#)];
     let res = post(&http, &srv, "/admin/tenants/pl078/plugins", &bad).await;
     assert_eq!(res.status(), 400);
     let html = res.text().await.unwrap();
-    assert!(
-        html.contains(r#"aria-describedby="config.medical_basis_pints-error"#) && html.contains("medical_basis_pints"),
-        "{html}"
-    );
+    assert!(html.contains(r#"aria-describedby="config-error"#) && html.contains("medical_basis_pints"), "{html}");
+    assert!(html.contains(r##"href="#config""##), "the summary links to the box: {html}");
     assert!(
         html.contains("medical_basis_pints&quot;: 7500") || html.contains("medical_basis_pints\": 7500"),
         "typed settings stay: {html}"
     );
-    let not_json = [("kind", "refund"), ("plugin", "pl"), ("config", "{medical")];
+    let not_json = [("kind", "refund"), ("plugin", "plain"), ("config", "{medical")];
     let res = post(&http, &srv, "/admin/tenants/pl078/plugins", &not_json).await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains(r#"aria-describedby="config-error"#));
-    let wrong_kind = [("kind", "fees"), ("plugin", "pl"), ("config", "")];
+    let wrong_kind = [("kind", "fees"), ("plugin", "plain"), ("config", "")];
     let res = post(&http, &srv, "/admin/tenants/pl078/plugins", &wrong_kind).await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.unwrap().contains(r#"aria-describedby="plugin-error"#));
+    let (status, html) = page(&http, &srv, "/admin/tenants/pl078/plugins/settings?kind=fees&plugin=plain").await;
+    assert_eq!(status, 400, "the first step again, told why: {html}");
+    assert!(html.contains(r#"aria-describedby="plugin-error"#), "{html}");
     assert!(stored().is_none(), "nothing stored");
-    let good = [("kind", "refund"), ("plugin", "pl"), ("config", r#"{"medical_basis_points": 7500}"#)];
+    let good = [("kind", "refund"), ("plugin", "plain"), ("config", r#"{"medical_basis_points": 7500}"#)];
     let res = post(&http, &srv, "/admin/tenants/pl078/plugins", &good).await;
     assert_eq!(location(&res), "/admin/tenants/pl078/plugins?done=assigned");
     let a = stored().expect("assigned");
-    assert_eq!(a.plugin, "pl");
+    assert_eq!(a.plugin, "plain");
     assert!(a.config.contains("7500"));
     let (_, html) = page(&http, &srv, "/admin/tenants/pl078/plugins?done=assigned").await;
-    assert!(html.contains("medical_basis_points") && html.contains("Assigned"), "{html}");
-    // "Change" starts the form from the kind's plugin and settings.
-    assert!(html.contains(r#"href="/admin/tenants/pl078/plugins?kind=refund#assign""#), "{html}");
-    let (_, change) = page(&http, &srv, "/admin/tenants/pl078/plugins?kind=refund").await;
-    assert!(change.contains(r#"<option value="refund" selected>"#), "{change}");
-    assert!(change.contains(r#"<option value="pl" selected>"#), "{change}");
+    assert!(html.contains("Assigned"), "{html}");
+    // "Change" opens the kind's plugin's settings, filled with the tenant's.
+    let change = r#"href="/admin/tenants/pl078/plugins/settings?kind=refund&amp;plugin=plain""#;
+    assert!(html.contains(change), "{html}");
+    assert!(html.contains(r#"href="/admin/tenants/pl078/plugins?kind=photo#assign""#), "{html}");
+    let (_, change) = page(&http, &srv, "/admin/tenants/pl078/plugins/settings?kind=refund&plugin=plain").await;
     let textarea = &change[change.find("<textarea").unwrap()..];
     assert!(textarea[..textarea.find("</textarea>").unwrap()].contains("7500"), "{change}");
+    let (_, first) = page(&http, &srv, "/admin/tenants/pl078/plugins?kind=photo").await;
+    assert!(first.contains(r#"<option value="photo" selected>"#), "{first}");
 
     // Only the installation admin.
     let centre = tenants::by_slug(&mut srv.db().conn().unwrap(), "pl078").unwrap();
@@ -472,6 +484,7 @@ async fn admin_installs_and_assigns_plugins(backend: Backend) {
     assert_eq!(login(&manager, &srv, "pl078", "manager@pl078.example", PASSWORD).await.status(), 303);
     assert_eq!(page(&manager, &srv, "/admin/plugins").await.0, 404);
     assert_eq!(page(&manager, &srv, "/admin/tenants/pl078/plugins").await.0, 404);
+    assert_eq!(page(&manager, &srv, "/admin/tenants/pl078/plugins/settings?kind=refund&plugin=pl").await.0, 404);
     srv.stop().await;
 }
 

@@ -260,7 +260,7 @@ async fn check_page(b: &Browser, label: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_passes_axe_core_and_fits_a_phone() {
-    let srv = TestServer::start(Backend::Sqlite).await;
+    let srv = TestServer::start_with_plugins(Backend::Sqlite).await;
     srv.demo();
     let seeds = exercise_states(&srv);
     let b = Browser::start(&srv, 360, 780).await;
@@ -339,6 +339,29 @@ async fn every_page_passes_axe_core_and_fits_a_phone() {
         assert!(pages >= 3, "{role} reached only {pages} pages");
         checked += pages;
     }
+
+    // The settings form of each shipped plugin with a schema, then one refused beside its fields.
+    set_every_locale(&srv, Locale::Pl);
+    b.sign_out().await;
+    b.sign_in("installation", "admin@tessera.local").await;
+    let settings =
+        |kind: &str, plugin: &str| format!("/admin/tenants/pl078/plugins/settings?kind={kind}&plugin={plugin}");
+    for (kind, plugin) in [("refund", "pl"), ("refund", "hu"), ("photo", "it"), ("retention", "baseline")] {
+        b.goto(&settings(kind, plugin)).await;
+        problems.extend(check_page(&b, &format!("installation admin (pl) settings of {plugin}")).await);
+        checked += 1;
+    }
+    b.goto(&settings("refund", "pl")).await;
+    b.fill("config.medical_basis_points", "150").await;
+    b.fill("config.payout_days", "").await;
+    b.click("form[action='/admin/tenants/pl078/plugins'] button.primary").await;
+    assert!(
+        b.client.find(Locator::Css(".error-summary a[href='#config.medical_basis_points']")).await.is_ok(),
+        "the refused settings show their errors:\n{}",
+        b.text().await
+    );
+    problems.extend(check_page(&b, "installation admin (pl) settings of pl, refused").await);
+    checked += 1;
     b.stop().await;
     assert!(checked >= 80, "only {checked} pages were checked");
     problems.sort();

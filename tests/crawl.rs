@@ -29,7 +29,7 @@ const TENANT_CODES: &[&str] = &["installation", "pl078", "hu012", "unimi", "unir
 both_backends!(every_page_of_every_role_speaks_the_tenants_language);
 
 async fn every_page_of_every_role_speaks_the_tenants_language(backend: Backend) {
-    let srv = TestServer::start(backend).await;
+    let srv = TestServer::start_with_plugins(backend).await;
     srv.demo();
     let seeds = exercise_states(&srv);
     let catalogues = tessera_app::i18n::Catalogues::load().unwrap();
@@ -458,6 +458,13 @@ pub(crate) fn first_pages(
     queue.extend(seeds.get(slug).into_iter().flatten().filter(|_| role.starts_with("centre")).cloned());
     if role.starts_with("verifier") {
         queue.push_back("/verifier/search?q=kowalski&sort=exam_date".to_owned());
+    }
+    if role == "installation admin" {
+        // The second step of assigning a plugin (reached through a GET form): each shipped
+        // plugin's settings form, labelled by the plugin.
+        for (kind, plugin) in [("refund", "pl"), ("refund", "hu"), ("photo", "it"), ("retention", "baseline")] {
+            queue.push_back(format!("/admin/tenants/pl078/plugins/settings?kind={kind}&plugin={plugin}"));
+        }
     }
     queue
 }

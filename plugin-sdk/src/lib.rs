@@ -33,6 +33,7 @@ pub mod kinds;
 pub mod manifest;
 #[cfg(feature = "schema")]
 pub mod schema;
+pub mod settings;
 
 pub use abi::{ABI_VERSION, DecisionRequest, DecisionResponse, Input, Policy};
 pub use common::{BasisPoints, Exam, Money, Reason, Signatory, age_on};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::DecisionKind;
+use crate::settings::{Settings, Texts};
 
 /// A plugin manifest: who the plugin is, what it decides and its default configuration.
 ///
@@ -30,6 +31,10 @@ pub struct Manifest {
     /// One line for the regional admin.
     #[serde(default)]
     pub description: String,
+    /// The same line in each of Tessera's languages, shown on the admin's pages in the admin's
+    /// language (`description` is shown where there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Texts>,
     /// Optional sha256 (hex) of the `.wasm`; when present a mismatching module is refused,
     /// which catches a manifest and module copied from different builds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,6 +42,10 @@ pub struct Manifest {
     /// Default configuration; a tenant's configuration is overlaid on it with [`overlay_config`].
     #[serde(default = "empty_object")]
     pub config: serde_json::Value,
+    /// How each `[config]` key is shown on the admin's form and checked there (see
+    /// [`crate::settings`]); none means the form is a JSON box.
+    #[serde(default, skip_serializing_if = "Settings::is_empty")]
+    pub settings: Settings,
 }
 
 fn empty_object() -> serde_json::Value {
@@ -65,7 +74,16 @@ impl Manifest {
         if !self.config.is_object() {
             return Err("config must be a table".into());
         }
+        if let Some(summary) = &self.summary {
+            summary.check("summary")?;
+        }
         Ok(())
+    }
+
+    /// Check the `[settings]` schema against `[config]` (see [`Settings::check`]); returns what
+    /// is wrong, naming the key.
+    pub fn validate_settings(&self) -> Result<(), String> {
+        self.settings.check(&self.config)
     }
 }
 
@@ -113,8 +131,10 @@ mod tests {
             abi: 1,
             kinds: vec![DecisionKind::Refund],
             description: String::new(),
+            summary: None,
             sha256: None,
             config: empty_object(),
+            settings: Settings::default(),
         };
         assert!(m.validate().is_ok());
         m.name = "../etc".into();

@@ -51,6 +51,188 @@ pub struct AuditRow {
     pub action: String,
     /// To what (an id or code).
     pub target: Option<String>,
+    /// The record's details as labelled values in the reader's language.
+    pub details: Vec<DetailItem>,
+}
+
+/// One of a record's details: what it is and its value, both in words.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DetailItem {
+    /// The detail's label (`audit.detail.<key>`).
+    pub label: String,
+    /// The value: a date in the reader's zone, a code through its label, a number, a name.
+    pub value: String,
+}
+
+/// Keys whose text values are names, addresses or free text typed by someone (shown as they are),
+/// never codes.
+const FREE_TEXT: &[&str] = &[
+    "address",
+    "centre",
+    "email",
+    "filename",
+    "help_email",
+    "help_phone",
+    "iban",
+    "list",
+    "name",
+    "original",
+    "phone",
+    "plugin",
+    "reason",
+    "school",
+    "tenant",
+    "verifier",
+];
+
+/// Writes audit details in words for a reader: each known key by its label, each value as a
+/// person reads it. A key without a label, or a code without one, is left out rather than shown
+/// raw.
+pub struct DetailPresenter<'a> {
+    /// The catalogues.
+    pub templates: &'a crate::templates::Templates,
+    /// The plugins (a plugin assignment's settings are named by the plugin's labels).
+    pub policies: &'a tessera_policy::PolicyRegistry,
+    /// The reader's language.
+    pub locale: tessera_domain::Locale,
+    /// The reader's time zone.
+    pub zone: chrono_tz::Tz,
+}
+
+impl DetailPresenter<'_> {
+    /// The details (a JSON object as stored) of a record of `action`, in words.
+    pub fn present(&self, action: &str, details: &str) -> Vec<DetailItem> {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(details) else {
+            return Vec::new();
+        };
+        let currency = map.get("currency").and_then(|c| c.as_str());
+        let plugin = map.get("plugin").and_then(|p| p.as_str()).and_then(|p| self.policies.info(p));
+        map.iter()
+            .filter(|(key, _)| key.as_str() != "currency" || !map.keys().any(|k| k.ends_with("_minor")))
+            .filter_map(|(key, value)| {
+                let label_key = format!("audit.detail.{key}");
+                if !self.templates.has(&label_key) {
+                    tracing::debug!(action, key, "an audit detail without a label is not shown");
+                    return None;
+                }
+                let value = match (key.as_str(), &plugin) {
+                    ("config", Some(info)) if action.starts_with("policy.") => self.settings(info, value),
+                    _ => self.value(key, value, currency),
+                }?;
+                Some(DetailItem { label: self.templates.text(self.locale, &label_key), value })
+            })
+            .collect()
+    }
+
+    fn yes_no(&self, b: bool) -> String {
+        self.templates.text(self.locale, if b { "admin.audit.yes" } else { "admin.audit.no" })
+    }
+
+    /// A plugin's settings by the plugin's own labels (only a plugin with a settings schema).
+    fn settings(&self, info: &tessera_policy::PluginInfo, config: &serde_json::Value) -> Option<String> {
+        use tessera_plugin_sdk::settings::SettingType;
+        let lang = self.locale.as_str();
+        let map = config.as_object()?;
+        if map.is_empty() {
+            return Some(self.templates.text(self.locale, "admin.audit.defaults"));
+        }
+        let parts: Vec<String> = info
+            .settings
+            .iter()
+            .filter_map(|(key, s)| {
+                let v = map.get(key)?;
+                let shown = match (s.kind, v) {
+                    (SettingType::Percent, serde_json::Value::Number(n)) => {
+                        format!("{} %", crate::plugin_settings::percent(n.as_i64()?))
+                    }
+                    (SettingType::Boolean, serde_json::Value::Bool(b)) => self.yes_no(*b),
+                    (_, serde_json::Value::Array(items)) => items
+                        .iter()
+                        .filter_map(|i| i.as_str())
+                        .map(|i| s.choice(i).map_or(i, |c| c.label.get(lang)).to_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    (_, serde_json::Value::String(t)) => {
+                        s.choice(t).map_or(t.as_str(), |c| c.label.get(lang)).to_owned()
+                    }
+                    (_, other) => other.to_string(),
+                };
+                Some(format!("{}: {shown}", s.label.get(lang)))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    fn value(&self, key: &str, value: &serde_json::Value, currency: Option<&str>) -> Option<String> {
+        use serde_json::Value;
+        match value {
+            Value::Null => None,
+            Value::Bool(b) => Some(self.yes_no(*b)),
+            Value::Number(n) if key.ends_with("_minor") => {
+                let minor = n.as_i64()?;
+                let major = format!("{}.{:02}", minor / 100, (minor % 100).abs());
+                let major = if self.locale.as_str() == "en" { major } else { major.replace('.', ",") };
+                Some(currency.map_or(major.clone(), |c| format!("{major} {c}")))
+            }
+            Value::Number(n) if key == "basis_points" => {
+                Some(format!("{} %", crate::plugin_settings::percent(n.as_i64()?)))
+            }
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(text) => self.text(key, text),
+            Value::Array(items) => {
+                let parts: Vec<String> = items.iter().filter_map(|i| self.value(key, i, currency)).collect();
+                (!parts.is_empty()).then(|| parts.join(", "))
+            }
+            Value::Object(map) => {
+                let parts: Vec<String> = map
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let label = format!("audit.detail.{k}");
+                        if !self.templates.has(&label) {
+                            return None;
+                        }
+                        Some(format!("{}: {}", self.templates.text(self.locale, &label), self.value(k, v, currency)?))
+                    })
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join("; "))
+            }
+        }
+    }
+
+    fn text(&self, key: &str, text: &str) -> Option<String> {
+        if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+            return Some(self.templates.datetime(self.locale, self.zone, at.with_timezone(&chrono::Utc)));
+        }
+        if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Some(self.templates.date(self.locale, day));
+        }
+        if FREE_TEXT.contains(&key) {
+            return Some(text.to_owned());
+        }
+        // A rule id is stated in words.
+        if text.starts_with("R-") && self.templates.has(&format!("rule.{text}")) {
+            return Some(self.templates.text(self.locale, &format!("rule.{text}")));
+        }
+        let code_like = !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.');
+        if !code_like {
+            // Ids, candidate numbers and other values written by people or counters.
+            return Some(text.to_owned());
+        }
+        if key == "kind" && self.templates.has(&format!("plugin.kind.{text}")) {
+            return Some(self.templates.text(self.locale, &format!("plugin.kind.{text}")));
+        }
+        // A code: through the label of a group named after its key (`role`, `entry_status`...).
+        let group = tessera_domain::labels::all()
+            .into_iter()
+            .find(|(g, code, _)| *code == text && (*g == key || g.starts_with(key) || g.ends_with(key)));
+        match group {
+            Some((g, code, _)) => Some(self.templates.label(self.locale, g, code)),
+            None => {
+                tracing::debug!(key, "an audit detail's code without a label is not shown");
+                None
+            }
+        }
+    }
 }
 
 /// One page of records and where it is.
@@ -79,6 +261,12 @@ fn day(field: &str, text: &str) -> Result<Option<chrono::NaiveDate>, DomainError
 /// The records matching `q`, newest first: a refusal names the filter at fault (an unknown
 /// tenant or action, a day that is not a date, a range that ends before it starts).
 pub async fn search(state: &AppState, user: &Actor, q: &AuditQuery) -> Result<AuditPage, AppError> {
+    let presenter = DetailPresenter {
+        templates: &state.templates,
+        policies: &state.policies,
+        locale: user.tenant.locale,
+        zone: user.tenant.timezone,
+    };
     user.require(&[Role::InstallationAdmin])?;
     let action = Some(q.action.trim().to_owned()).filter(|a| !a.is_empty());
     if let Some(a) = &action
@@ -149,6 +337,7 @@ pub async fn search(state: &AppState, user: &Actor, q: &AuditQuery) -> Result<Au
                 tenant,
                 tenant_name,
                 actor: r.actor.map(|id| actors.get(&id).cloned().unwrap_or(id)),
+                details: presenter.present(&r.action, &r.details),
                 action: r.action,
                 target: r.target,
             }

@@ -121,6 +121,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | C::PluginKindUnsupported
         | C::PluginRefused
         | C::InvalidConfig
+        | C::SettingRefused
+        | C::SettingsRefused
         | C::SignupRefused
         | C::Required
         | C::TooLong
@@ -210,6 +212,10 @@ impl PageError {
     /// are the controls `fee`, `student_discount` and `timetable`.
     pub fn new(error: &DomainError, locale: Locale) -> Self {
         let field = error.field.as_deref().map(|f| {
+            // A plugin's setting is the control of that very name (`config.<key>`).
+            if f.starts_with("config.") {
+                return f.to_owned();
+            }
             let f = f.split('[').next().unwrap_or(f);
             f.strip_suffix("_minor").or_else(|| f.strip_suffix("_bp")).unwrap_or(f).to_owned()
         });

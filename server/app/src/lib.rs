@@ -24,6 +24,7 @@ pub mod notify;
 pub mod organisations;
 pub mod outbox;
 pub mod pdf;
+pub mod plugin_settings;
 pub mod plugins;
 pub mod policy;
 pub mod rate;

@@ -27,6 +27,24 @@ pub fn list(state: &AppState, user: &Actor) -> Result<Vec<PluginView>, AppError>
     Ok(state.policies.list().into_iter().map(view).collect())
 }
 
+/// The loaded plugins for a page: each described in the admin's language when its manifest
+/// says it in that language (the API's list keeps the manifest's `description`).
+pub fn list_for_page(state: &AppState, user: &Actor) -> Result<Vec<PluginView>, AppError> {
+    user.require(&[Role::InstallationAdmin])?;
+    let lang = user.tenant.locale.as_str();
+    Ok(state
+        .policies
+        .list()
+        .into_iter()
+        .map(|mut p| {
+            if let Some(summary) = p.summary.take() {
+                p.description = summary.get(lang).to_owned();
+            }
+            view(p)
+        })
+        .collect())
+}
+
 /// The decision kind named `s` (as in a URL).
 pub fn kind(s: &str) -> Result<DecisionKind, AppError> {
     s.parse().map_err(|_| {
@@ -200,7 +218,8 @@ pub async fn upload(state: &AppState, user: &Actor, upload: PluginUpload) -> Res
         Ok(info) => info,
         Err(e) => {
             use tessera_policy::Cause;
-            let field = if e.cause == Cause::InvalidManifest { "manifest" } else { "module" };
+            let field =
+                if matches!(e.cause, Cause::InvalidManifest | Cause::InvalidSettings) { "manifest" } else { "module" };
             let finding = state.templates.text(user.tenant.locale, &format!("plugin.finding.{}", e.code()));
             return Err(AppError::at(ErrorCode::PluginRefused, field).arg("finding", finding).arg("detail", e.detail));
         }

@@ -269,6 +269,18 @@ pub fn assign_blocking(
         return Err(AppError::at(ErrorCode::InvalidConfig, "config"));
     }
     let config = if config.is_null() { json!({}) } else { config.clone() };
+    // The manifest's settings schema first (bounds, choices, types), as the admin's form does,
+    // so the command line and the API cannot store what the form would refuse.
+    if let Some(map) = config.as_object() {
+        for (key, value) in map.iter().filter(|(_, v)| !v.is_null()) {
+            if let Some(setting) = info.settings.get(key)
+                && let Err(why) = setting.check_value(value)
+            {
+                let field = format!("config.{}", key.chars().take(40).collect::<String>());
+                return Err(DomainError::field(field, format!("{why} (plugin `{plugin}` v{})", info.version)).into());
+            }
+        }
+    }
     // The plugin judges its configuration before anything is stored: a configuration it cannot
     // read would otherwise only fail at the tenant's first decision.
     if let Err(refusal) = registry.check_config(plugin, kind, &config, now) {

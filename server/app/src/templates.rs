@@ -267,6 +267,16 @@ impl Templates {
             .unwrap_or_else(|| at.to_rfc3339())
     }
 
+    /// A day written as the `date` filter writes it, in `locale`'s words.
+    pub fn date(&self, locale: Locale, day: NaiveDate) -> String {
+        Shown::Day(day).format(self.catalogues.text(locale, "format.date"), locale).unwrap_or_else(|| day.to_string())
+    }
+
+    /// Whether the catalogue has `key` (in English at least).
+    pub fn has(&self, key: &str) -> bool {
+        self.catalogues.text(Locale::En, key) != key
+    }
+
     /// A catalogue text outside templates (flash messages, errors).
     pub fn text(&self, locale: Locale, key: &str) -> String {
         self.catalogues.text(locale, key).to_owned()

@@ -79,6 +79,10 @@ error_codes! {
     PluginKindUnsupported = "plugin_kind_unsupported",
     /// A plugin's configuration is not a JSON object.
     InvalidConfig = "invalid_config",
+    /// The plugin refused the value of one of its settings (named by the plugin's own label).
+    SettingRefused = "setting_refused",
+    /// The plugin refused its settings without naming one.
+    SettingsRefused = "settings_refused",
     /// An uploaded plugin failed the check (`finding` in words, `detail` as the check wrote it).
     PluginRefused = "plugin_refused",
     /// The body is larger than allowed.
@@ -490,6 +494,13 @@ impl DomainError {
         self
     }
 
+    /// Named by `label` instead of the catalogue's label of its field: for inputs the catalogue
+    /// cannot know, such as a plugin's settings, labelled by the plugin in the reader's language.
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.args.push(("field", Arg::Text(label.into())));
+        self
+    }
+
     /// The text of the parameter `name`, if given as text.
     pub fn text_arg(&self, name: &str) -> Option<&str> {
         self.args.iter().find_map(|(n, a)| match a {
@@ -519,12 +530,17 @@ impl DomainError {
         let cat = catalogue();
         if let Some(detail) = &self.detail {
             return match &self.field {
-                Some(f) => format!("{}: {detail}", cat.label(locale, f)),
+                Some(f) => {
+                    format!("{}: {detail}", self.text_arg("field").map_or_else(|| cat.label(locale, f), str::to_owned))
+                }
                 None => detail.clone(),
             };
         }
         let mut text = cat.text(locale, &format!("error.{}", self.code.as_str())).to_owned();
-        if let Some(f) = &self.field {
+        // A field labelled by its caller (a plugin's setting) keeps that label.
+        if let Some(f) = &self.field
+            && self.text_arg("field").is_none()
+        {
             text = text.replace("{field}", &cat.label(locale, f));
         }
         for (name, arg) in &self.args {

@@ -37,6 +37,8 @@ pub enum Cause {
     PluginError,
     /// The manifest is missing, unreadable or invalid, or does not match the module.
     InvalidManifest,
+    /// The manifest's `[settings]` schema does not parse or does not fit its `[config]`.
+    InvalidSettings,
     /// The bytes are not a valid WebAssembly module.
     InvalidModule,
     /// Reading or writing plugin files failed.
@@ -62,6 +64,7 @@ impl Cause {
             Cause::InvalidConfig => "invalid_config",
             Cause::PluginError => "plugin_error",
             Cause::InvalidManifest => "invalid_manifest",
+            Cause::InvalidSettings => "invalid_settings",
             Cause::InvalidModule => "invalid_module",
             Cause::Io => "io",
         }

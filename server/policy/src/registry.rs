@@ -29,8 +29,12 @@ pub struct PluginInfo {
     pub kinds: Vec<DecisionKind>,
     /// One line for the admin.
     pub description: String,
+    /// The same line in each of Tessera's languages, when the manifest gives it.
+    pub summary: Option<tessera_plugin_sdk::settings::Texts>,
     /// sha256 of the `.wasm`, hex.
     pub sha256: String,
+    /// The manifest's settings schema (empty: the admin's form is a JSON box).
+    pub settings: tessera_plugin_sdk::settings::Settings,
 }
 
 /// The facts, configuration and clock of one decision.
@@ -207,6 +211,11 @@ impl PolicyRegistry {
         self.snapshot().get(name).map(|p| p.info.clone())
     }
 
+    /// The `[config]` defaults of a loaded plugin (a JSON object).
+    pub fn defaults(&self, name: &str) -> Option<serde_json::Value> {
+        self.snapshot().get(name).map(|p| p.default_config.clone())
+    }
+
     /// Rescan the directory. New and changed plugins are compiled and checked first; the whole
     /// set is then swapped in one step. A plugin whose new files fail keeps its old version.
     pub fn reload(&self) -> ReloadReport {
@@ -289,7 +298,9 @@ impl PolicyRegistry {
                 abi: manifest.abi,
                 kinds: manifest.kinds,
                 description: manifest.description,
+                summary: manifest.summary,
                 sha256,
+                settings: manifest.settings,
             },
             default_config: manifest.config,
             manifest_text,
@@ -537,8 +548,19 @@ fn file_stem(path: &Path) -> String {
 
 fn parse_manifest(stem: &str, text: &str, sha256: &str) -> Result<Manifest, PolicyError> {
     let invalid = |detail: String| PolicyError::new(stem, Cause::InvalidManifest, detail);
-    let manifest: Manifest = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let manifest: Manifest = toml::from_str(text).map_err(|e| {
+        // A `[settings]` table that does not parse is the schema's fault: say so by its cause.
+        let in_settings = e.span().is_some_and(|span| {
+            let line_start = text[..span.start.min(text.len())].rfind("\n[").map_or(0, |i| i + 1);
+            text[line_start..].starts_with("[settings")
+        });
+        let cause = if in_settings { Cause::InvalidSettings } else { Cause::InvalidManifest };
+        PolicyError::new(stem, cause, e.to_string())
+    })?;
     manifest.validate().map_err(invalid)?;
+    manifest
+        .validate_settings()
+        .map_err(|e| PolicyError::new(&manifest.name, Cause::InvalidSettings, e).version(&manifest.version))?;
     let invalid = |cause, detail: String| PolicyError::new(&manifest.name, cause, detail).version(&manifest.version);
     if manifest.name != stem {
         return Err(invalid(

@@ -58,6 +58,7 @@ pub const PAGES: &[(&str, &str)] = &tessera_app::embedded_templates!(
     "admin_user_reset.html",
     "admin_plugins.html",
     "admin_tenant_plugins.html",
+    "admin_plugin_settings.html",
     "admin_audit.html",
     "admin_health.html",
     "verifier_users.html",

@@ -482,6 +482,14 @@ fn plugin(cfg: &Config, cmd: PluginCommand) -> Result<(), CliError> {
                 kinds.join(", "),
                 info.sha256
             );
+            if info.settings.is_empty() {
+                println!(
+                    "note: the manifest has no [settings] schema: the admin page asks for the settings as a JSON object"
+                );
+            } else {
+                let keys: Vec<_> = info.settings.iter().map(|(k, _)| k).collect();
+                println!("settings form: {}", keys.join(", "));
+            }
             Ok(())
         }
         PluginCommand::Install { file } => {

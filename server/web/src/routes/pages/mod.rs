@@ -45,6 +45,7 @@ pub(super) fn router(state: SharedState) -> Router<SharedState> {
         .route("/admin/tenants/{slug}/{action}", get(admin::home::confirm).post(admin::home::change_status))
         .route("/admin/tenants/{slug}/users", get(admin::users::list).post(admin::users::invite))
         .route("/admin/tenants/{slug}/plugins", get(admin::plugins::tenant_plugins).post(admin::plugins::assign))
+        .route("/admin/tenants/{slug}/plugins/settings", get(admin::plugins::settings))
         .route("/admin/plugins", get(admin::plugins::library).post(admin::plugins::upload))
         .route("/admin/audit", get(admin::audit::log))
         .route("/admin/health", get(admin::health::health))
