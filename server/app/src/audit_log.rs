@@ -169,15 +169,24 @@ impl DetailPresenter<'_> {
             Value::Null => None,
             Value::Bool(b) => Some(self.yes_no(*b)),
             Value::Number(n) if key.ends_with("_minor") => {
+                use tessera_domain::money::{Currency, Money};
                 let minor = n.as_i64()?;
-                let major = format!("{}.{:02}", minor / 100, (minor % 100).abs());
-                let major = if self.locale.as_str() == "en" { major } else { major.replace('.', ",") };
-                Some(currency.map_or(major.clone(), |c| format!("{major} {c}")))
+                match currency.and_then(|c| Currency::parse(c).ok()) {
+                    Some(c) => Some(Money::new(minor, c).in_locale(self.locale)),
+                    // No currency recorded: the amount alone, as the language writes it.
+                    None => {
+                        let major = format!("{}.{:02}", minor / 100, (minor % 100).abs());
+                        Some(if self.locale == tessera_domain::Locale::En { major } else { major.replace('.', ",") })
+                    }
+                }
             }
             Value::Number(n) if key == "basis_points" => {
                 Some(format!("{} %", crate::plugin_settings::percent(n.as_i64()?)))
             }
-            Value::Number(n) => Some(n.to_string()),
+            Value::Number(n) => Some(match n.as_u64() {
+                Some(whole) => tessera_domain::money::whole_number(whole, self.locale),
+                None => n.to_string(),
+            }),
             Value::String(text) => self.text(key, text),
             Value::Array(items) => {
                 let parts: Vec<String> = items.iter().filter_map(|i| self.value(key, i, currency)).collect();
