@@ -25,12 +25,16 @@ fn stored(srv: &TestServer, kind: &str) -> (Option<policy::Assignment>, usize) {
     (assignment, audit::recent(&mut c, t.id, Some("policy.assign"), 50).unwrap().len())
 }
 
-async fn api_checks_plugin_settings_before_storing_them(backend: Backend) {
+/// A server with the shipped plugins and its installation admin.
+async fn installation(backend: Backend) -> (TestServer, tenants::Tenant) {
     let srv = TestServer::start_with_plugins(backend).await;
-    let mut c = srv.db().conn().unwrap();
-    let inst = tenants::installation(&mut c, start_instant()).unwrap();
-    drop(c);
+    let inst = tenants::installation(&mut srv.db().conn().unwrap(), start_instant()).unwrap();
     srv.user(&inst, "admin@tessera.local", Role::InstallationAdmin);
+    (srv, inst)
+}
+
+async fn api_checks_plugin_settings_before_storing_them(backend: Backend) {
+    let (srv, _) = installation(backend).await;
     srv.tenant("pl078", TenantKind::Centre);
     let http = client();
     let csrf = api_login(&http, &srv, "installation", "admin@tessera.local", PASSWORD).await;
@@ -146,11 +150,7 @@ async fn get(http: &reqwest::Client, srv: &TestServer, path: &str) -> (u16, Stri
 /// admin's language, with the error summary linking to it, the typed values kept and nothing
 /// stored; good values are stored as the typed configuration and change the plugin's decision.
 async fn admin_sets_plugin_settings_field_by_field(backend: Backend) {
-    let srv = TestServer::start_with_plugins(backend).await;
-    let mut c = srv.db().conn().unwrap();
-    let inst = tenants::installation(&mut c, start_instant()).unwrap();
-    drop(c);
-    srv.user(&inst, "admin@tessera.local", Role::InstallationAdmin);
+    let (srv, inst) = installation(backend).await;
     srv.tenant("pl078", TenantKind::Centre);
     let http = client();
     assert_eq!(login(&http, &srv, &inst.slug, "admin@tessera.local", PASSWORD).await.status(), 303);
@@ -411,11 +411,7 @@ hint = { en = "X", pl = "X", hu = "X", it = "X" }"#;
 /// through its label, an instant in the installation's time zone, a yes-or-no in words; never
 /// JSON, a key or a code (a detail without a label is left out).
 async fn audit_page_shows_details_in_the_readers_words(backend: Backend) {
-    let srv = TestServer::start_with_plugins(backend).await;
-    let mut c = srv.db().conn().unwrap();
-    let inst = tenants::installation(&mut c, start_instant()).unwrap();
-    drop(c);
-    srv.user(&inst, "admin@tessera.local", Role::InstallationAdmin);
+    let (srv, inst) = installation(backend).await;
     let centre = srv.tenant("pl078", TenantKind::Centre);
     crate::crawl::set_every_locale(&srv, Locale::It);
     let http = client();
