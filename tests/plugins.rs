@@ -93,7 +93,7 @@ fn plugin_commands_check_install_assign_and_run() {
     assert_eq!(code, 5, "{err}");
     let (code, _, err) = cli(d, &["plugin", "assign", "--tenant", "pl078", "--kind", "refund", "it"]);
     assert_eq!(code, 2, "`it` decides photos only: {err}");
-    assert!(err.contains("does not decide `refund`"), "{err}");
+    assert!(err.contains("does not decide on refunds (it decides on: photos)"), "the questions in words: {err}");
     let (code, _, err) = cli(d, &["plugin", "assign", "--tenant", "pl078", "--kind", "refunds", "pl"]);
     assert_eq!(code, 2, "{err}");
     let (code, out, err) = cli(d, &["plugin", "assign", "--tenant", "PL078", "--kind", "refund", "pl"]);

@@ -259,6 +259,12 @@ impl AppError {
         self
     }
 
+    /// With the message parameter `{name}` shown as the catalogue texts `keys`, translated.
+    pub fn arg_terms(mut self, name: &'static str, keys: impl IntoIterator<Item = String>) -> Self {
+        self.error = self.error.arg_terms(name, keys);
+        self
+    }
+
     /// The code.
     pub fn code(&self) -> ErrorCode {
         self.error.code

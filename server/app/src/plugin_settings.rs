@@ -319,8 +319,8 @@ fn plugin_for(state: &AppState, kind: tessera_policy::DecisionKind, plugin: &str
         return Err(AppError::at(ErrorCode::PluginKindUnsupported, "plugin")
             .arg("plugin", &info.name)
             .arg("version", &info.version)
-            .arg("kind", kind)
-            .arg("kinds", info.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
+            .arg_term("kind", format!("decision.{}", kind.as_str()))
+            .arg_terms("kinds", info.kinds.iter().map(|k| format!("decision.{}", k.as_str()))));
     }
     Ok(info)
 }

@@ -262,8 +262,8 @@ pub fn assign_blocking(
         return Err(AppError::at(ErrorCode::PluginKindUnsupported, "plugin")
             .arg("plugin", plugin)
             .arg("version", &info.version)
-            .arg("kind", kind)
-            .arg("kinds", info.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")));
+            .arg_term("kind", format!("decision.{}", kind.as_str()))
+            .arg_terms("kinds", info.kinds.iter().map(|k| format!("decision.{}", k.as_str()))));
     }
     if !(config.is_object() || config.is_null()) {
         return Err(AppError::at(ErrorCode::InvalidConfig, "config"));

@@ -437,6 +437,8 @@ pub enum Arg {
     Field(String),
     /// A catalogue key (e.g. `reason.replacement_too_old`), shown translated.
     Term(String),
+    /// Catalogue keys, shown translated and joined with commas.
+    Terms(Vec<String>),
 }
 
 /// A refusal: what rule an input broke (`code`), the values the message needs (`args`) and the
@@ -515,6 +517,12 @@ impl DomainError {
         self
     }
 
+    /// With the parameter `{name}` shown as the catalogue texts `keys`, translated, joined by commas.
+    pub fn arg_terms(mut self, name: &'static str, keys: impl IntoIterator<Item = String>) -> Self {
+        self.args.push((name, Arg::Terms(keys.into_iter().collect())));
+        self
+    }
+
     /// An error about one named input, with a message written by the caller. Prefer a code.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { detail: Some(message.into()), ..Self::new(ErrorCode::InvalidInput).on(field) }
@@ -548,6 +556,7 @@ impl DomainError {
                 Arg::Text(s) => s.clone(),
                 Arg::Field(k) => cat.label(locale, k),
                 Arg::Term(k) => cat.text(locale, k).to_owned(),
+                Arg::Terms(keys) => keys.iter().map(|k| cat.text(locale, k)).collect::<Vec<_>>().join(", "),
             };
             text = text.replace(&format!("{{{name}}}"), &value);
         }
