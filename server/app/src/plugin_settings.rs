@@ -13,7 +13,6 @@ use tessera_domain::error::bounded;
 use tessera_domain::{DomainError, ErrorCode, Locale, Role};
 use tessera_plugin_sdk::manifest::overlay_config;
 use tessera_plugin_sdk::settings::{Setting, SettingType, Settings};
-use tessera_policy::PluginInfo;
 
 /// The name (and element id) of a setting's form control.
 pub fn control(key: &str) -> String {
@@ -309,22 +308,6 @@ impl SettingsForm {
     }
 }
 
-/// The plugin `plugin`, checked to decide `kind`.
-fn plugin_for(state: &AppState, kind: tessera_policy::DecisionKind, plugin: &str) -> Result<PluginInfo, AppError> {
-    let info = state.policies.info(plugin).ok_or_else(|| {
-        let loaded: Vec<_> = state.policies.list().into_iter().map(|p| p.name).collect();
-        AppError::at(ErrorCode::UnknownPlugin, "plugin").arg("plugin", bounded(plugin)).arg("loaded", loaded.join(", "))
-    })?;
-    if !info.kinds.contains(&kind) {
-        return Err(AppError::at(ErrorCode::PluginKindUnsupported, "plugin")
-            .arg("plugin", &info.name)
-            .arg("version", &info.version)
-            .arg_term("kind", format!("decision.{}", kind.as_str()))
-            .arg_terms("kinds", info.kinds.iter().map(|k| format!("decision.{}", k.as_str()))));
-    }
-    Ok(info)
-}
-
 /// The settings form of `plugin` for `kind` of the tenant `slug`, filled with the tenant's
 /// settings when this plugin decides the kind already, else with the plugin's defaults.
 pub async fn form(
@@ -336,7 +319,7 @@ pub async fn form(
 ) -> Result<SettingsForm, AppError> {
     user.require(&[Role::InstallationAdmin])?;
     let kind = crate::plugins::kind(kind)?;
-    let info = plugin_for(state, kind, plugin)?;
+    let info = crate::policy::plugin_deciding(&state.policies, kind, plugin)?;
     let tenant = state.db.call(move |c| tessera_storage::repo::tenants::by_slug(c, &slug)).await?;
     let stored = state
         .db
@@ -387,7 +370,7 @@ pub async fn assign(
     user.require(&[Role::InstallationAdmin])?;
     let locale = user.tenant.locale;
     let kind_code = crate::plugins::kind(kind)?;
-    let info = plugin_for(state, kind_code, plugin)?;
+    let info = crate::policy::plugin_deciding(&state.policies, kind_code, plugin)?;
     let config = match config_from_posted(&info.settings, posted, locale) {
         Ok(config) => config,
         Err(errors) => return Ok(Err(SettingsRefused { errors })),

@@ -244,6 +244,29 @@ pub struct AssignRequest<'a> {
     pub config: &'a Value,
 }
 
+/// The loaded plugin `plugin`, checked to decide `kind`: a refusal names the plugins loaded, or
+/// the questions the plugin decides (the settings form and every assignment check here).
+pub fn plugin_deciding(
+    registry: &PolicyRegistry,
+    kind: DecisionKind,
+    plugin: &str,
+) -> Result<tessera_policy::PluginInfo, AppError> {
+    let info = registry.info(plugin).ok_or_else(|| {
+        let loaded: Vec<_> = registry.list().into_iter().map(|p| p.name).collect();
+        AppError::at(ErrorCode::UnknownPlugin, "plugin")
+            .arg("plugin", tessera_domain::error::bounded(plugin))
+            .arg("loaded", loaded.join(", "))
+    })?;
+    if !info.kinds.contains(&kind) {
+        return Err(AppError::at(ErrorCode::PluginKindUnsupported, "plugin")
+            .arg("plugin", &info.name)
+            .arg("version", &info.version)
+            .arg_term("kind", format!("decision.{}", kind.as_str()))
+            .arg_terms("kinds", info.kinds.iter().map(|k| format!("decision.{}", k.as_str()))));
+    }
+    Ok(info)
+}
+
 /// Checks that the plugin is loaded and implements the kind, then assigns it to `tenant`.
 pub fn assign_blocking(
     conn: &mut DbConnection,
@@ -254,17 +277,7 @@ pub fn assign_blocking(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), AppError> {
     let AssignRequest { kind, plugin, config } = req;
-    let info = registry.info(plugin).ok_or_else(|| {
-        let loaded: Vec<_> = registry.list().into_iter().map(|p| p.name).collect();
-        AppError::at(ErrorCode::UnknownPlugin, "plugin").arg("plugin", plugin).arg("loaded", loaded.join(", "))
-    })?;
-    if !info.kinds.contains(&kind) {
-        return Err(AppError::at(ErrorCode::PluginKindUnsupported, "plugin")
-            .arg("plugin", plugin)
-            .arg("version", &info.version)
-            .arg_term("kind", format!("decision.{}", kind.as_str()))
-            .arg_terms("kinds", info.kinds.iter().map(|k| format!("decision.{}", k.as_str()))));
-    }
+    let info = plugin_deciding(registry, kind, plugin)?;
     if !(config.is_object() || config.is_null()) {
         return Err(AppError::at(ErrorCode::InvalidConfig, "config"));
     }
