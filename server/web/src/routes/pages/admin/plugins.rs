@@ -155,14 +155,24 @@ pub(crate) async fn settings(
 ) -> AppResult<Response> {
     match plugin_settings::form(&state, &user, slug.clone(), &q.kind, &q.plugin).await {
         Ok(form) => settings_page(&state, user, jar, &slug, StatusCode::OK, form, context! {}).await,
-        Err(e) if e.is_refusal() => {
-            let status = e.status;
-            let form = context! { kind => q.kind, plugin => q.plugin };
-            tenant_plugins_page(&state, user, jar, &slug, status, context! { form => form, error => e.for_page() })
-                .await
-        }
+        Err(e) if e.is_refusal() => back_to_first_step(&state, user, jar, &slug, &q.kind, &q.plugin, e).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The first step again, with the kind and plugin chosen and why they cannot go on (a plugin that
+/// does not decide the kind, an unknown one).
+async fn back_to_first_step(
+    state: &SharedState,
+    user: CurrentUser,
+    jar: CookieJar,
+    slug: &str,
+    kind: &str,
+    plugin: &str,
+    e: tessera_app::error::AppError,
+) -> AppResult<Response> {
+    let form = context! { kind => kind, plugin => plugin };
+    tenant_plugins_page(state, user, jar, slug, e.status, context! { form => form, error => e.for_page() }).await
 }
 
 /// `POST /admin/tenants/{slug}/plugins`: assigns the plugin to decide the kind with the settings
@@ -178,16 +188,9 @@ pub(crate) async fn assign(
 ) -> AppResult<Response> {
     user.require(&[Role::InstallationAdmin])?;
     let (kind, plugin) = (f.one("kind").unwrap_or("").to_owned(), f.one("plugin").unwrap_or("").to_owned());
-    let back = |e: tessera_app::error::AppError| {
-        let form = context! { kind => kind.clone(), plugin => plugin.clone() };
-        (e.status, context! { form => form, error => e.for_page() })
-    };
     let mut form = match plugin_settings::form(&state, &user, slug.clone(), &kind, &plugin).await {
         Ok(form) => form,
-        Err(e) if e.is_refusal() => {
-            let (status, ctx) = back(e);
-            return tenant_plugins_page(&state, user, jar, &slug, status, ctx).await;
-        }
+        Err(e) if e.is_refusal() => return back_to_first_step(&state, user, jar, &slug, &kind, &plugin, e).await,
         Err(e) => return Err(e.into()),
     };
     let locale = user.tenant.locale;

@@ -2,10 +2,10 @@
 //! and language.
 
 use super::Done;
-use crate::auth::{CsrfForm, CsrfProtected, CurrentUser, MaybeUser};
+use crate::auth::{CsrfForm, CsrfProtected, CurrentUser};
 use crate::error::AppResult;
 use crate::extract::{Path, Query};
-use crate::routes::pages::render;
+use crate::routes::pages::render_user;
 use crate::state::SharedState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,9 +31,8 @@ async fn tenant_page(
 ) -> AppResult<Response> {
     user.require(&[Role::InstallationAdmin])?;
     let tenant = tenants::get(state, &user, slug).await?;
-    let locale = user.tenant.locale;
     let ctx = context! { tenant => tenant, locales => locales(), ..ctx };
-    render(state, jar, &MaybeUser(Some(user)), locale, "admin_tenant.html", status, ctx)
+    render_user(state, jar, user, "admin_tenant.html", status, ctx)
 }
 
 /// `GET /admin/tenants/{slug}`: the tenant, with the form to change it.
