@@ -21,6 +21,13 @@ pub struct CatalogueExam {
     pub components: &'static [&'static str],
 }
 
+impl CatalogueExam {
+    /// What a result of this exam is checked against (its type, level and papers).
+    pub fn result_scale(&self) -> crate::results::ResultExam<'static> {
+        crate::results::ResultExam { exam_type: self.exam_type, cefr: self.cefr, components: self.components }
+    }
+}
+
 const FOUR_PAPERS: &[&str] = &["Reading", "Writing", "Listening", "Speaking"];
 const FIVE_PAPERS: &[&str] = &["Reading", "Use of English", "Writing", "Listening", "Speaking"];
 const YOUNG_LEARNERS: &[&str] = &["Listening", "Reading and Writing", "Speaking"];

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_domain::labels::{EnquiryOutcome, Labelled};
 use tessera_domain::results::r_release;
-use tessera_domain::results::{ResultExam, ResultLine, check_result_line};
+use tessera_domain::results::{ResultLine, check_result_line};
 use tessera_domain::{ErrorCode, TenantId};
 use tessera_storage::repo::after_exam::{self as store, Enquiry};
 use tessera_storage::repo::centre;
@@ -158,7 +158,7 @@ pub(super) fn remark(
     let entry = centre::entry(c, tid, entry_id)?;
     let exam_code = centre::session(c, tid, &entry.session_id)?.exam_code;
     let exam = tessera_domain::exams::by_code(&exam_code).ok_or(StorageError::NotFound)?;
-    let scale = ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
+    let scale = exam.result_scale();
     let texts: Vec<(String, String)> = exam
         .components
         .iter()

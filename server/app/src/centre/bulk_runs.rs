@@ -285,12 +285,7 @@ pub async fn start_results_import(
     let exam = tessera_domain::exams::by_code(&session.exam_code).ok_or_else(AppError::not_found)?;
     let Ok(text) = String::from_utf8(file.to_vec()) else {
         // Not text: the checks say so, line by line, as they would in the job.
-        let scale = tessera_domain::results::ResultExam {
-            exam_type: exam.exam_type,
-            cefr: exam.cefr,
-            components: exam.components,
-        };
-        return Ok(Err(parse_results_csv(file, &scale, &mut |_| {}).err().unwrap_or_default()));
+        return Ok(Err(parse_results_csv(file, &exam.result_scale(), &mut |_| {}).err().unwrap_or_default()));
     };
     let lines = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes()).records().count();
     let mut run = new_run(tenant, session_id, BulkKind::ResultsImport, &actor, state.clock.now());
@@ -451,8 +446,7 @@ async fn advance_import(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun) ->
     let (tid, sid) = (tenant.id, run.session_id.clone());
     let session = state.db.call(move |c| centre::session(c, tid, &sid)).await?;
     let exam = tessera_domain::exams::by_code(&session.exam_code).ok_or_else(AppError::not_found)?;
-    let scale =
-        tessera_domain::results::ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
+    let scale = exam.result_scale();
     record(state, &run, "running", 0, &RunReport::default(), false).await?;
     // The checks, with the count of lines checked recorded as they go.
     let (db, tid, id) = (state.db.clone(), tenant.id, run.id.clone());

@@ -213,9 +213,7 @@ pub async fn import_results_file(
     let (tid, sid) = (tenant.id, session_id.to_owned());
     let session = state.db.call(move |c| centre::session(c, tid, &sid)).await?;
     let exam = tessera_domain::exams::by_code(&session.exam_code).ok_or_else(AppError::not_found)?;
-    let scale =
-        tessera_domain::results::ResultExam { exam_type: exam.exam_type, cefr: exam.cefr, components: exam.components };
-    let rows = match parse_results_csv(file, &scale, &mut |_| {}) {
+    let rows = match parse_results_csv(file, &exam.result_scale(), &mut |_| {}) {
         Ok(rows) => rows,
         Err(refused) => return Ok(Err(refused)),
     };
