@@ -10,7 +10,7 @@
 //! - Importing: every line is checked (progress by line), then the results are stored in one
 //!   transaction: a file is imported whole or not at all, and its refused lines are reported.
 
-use super::{BulkCoe, CoeCandidate, RefusedFile, audit_event, issue_coe, parse_results_csv, plan_session_coes};
+use super::{CoeCandidate, RefusedFile, audit_event, coe_width, issue_together, parse_results_csv, plan_session_coes};
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -46,6 +46,11 @@ impl BulkKind {
             Self::CoeIssue => "coe_issue",
             Self::ResultsImport => "results_import",
         }
+    }
+
+    /// The kind stored as `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::CoeIssue, Self::ResultsImport].into_iter().find(|k| k.code() == code)
     }
 }
 
@@ -177,16 +182,6 @@ impl BulkRunView {
             faults,
         }
     }
-
-    /// The report as the API's [`BulkCoe`] (a finished issuing run).
-    pub fn coe_outcome(&self) -> BulkCoe {
-        BulkCoe {
-            issued: self.report.issued,
-            already_issued: self.report.already_issued,
-            not_confirmed: self.report.not_confirmed,
-            without_email: self.report.without_email.iter().map(|c| c.candidate_number.clone()).collect(),
-        }
-    }
 }
 
 fn new_run(tenant: &Tenant, session_id: &str, kind: BulkKind, actor: &str, now: DateTime<Utc>) -> BulkRun {
@@ -208,8 +203,13 @@ fn new_run(tenant: &Tenant, session_id: &str, kind: BulkKind, actor: &str, now: 
 }
 
 /// Stores `run` and queues its job in one transaction, audited as `action`.
-async fn store_and_queue(state: &AppState, run: BulkRun, action: &'static str) -> Result<String, AppError> {
-    let (tid, now, id) = (tenant_id(&run)?, state.clock.now(), run.id.clone());
+async fn store_and_queue(
+    state: &AppState,
+    tid: TenantId,
+    run: BulkRun,
+    action: &'static str,
+) -> Result<String, AppError> {
+    let (now, id) = (state.clock.now(), run.id.clone());
     state
         .db
         .call(move |c| {
@@ -235,10 +235,6 @@ async fn store_and_queue(state: &AppState, run: BulkRun, action: &'static str) -
         .await?;
     state.jobs_wakeup.notify_one();
     Ok(id)
-}
-
-fn tenant_id(run: &BulkRun) -> Result<TenantId, AppError> {
-    run.tenant_id.parse().map_err(|_| AppError::internal("a bulk run with a bad tenant id"))
 }
 
 /// Starts issuing every Confirmation of Entry the confirmation page announces for session
@@ -267,7 +263,7 @@ pub async fn start_coe_issue(
     run.input = serde_json::to_string(&ids).map_err(AppError::internal)?;
     run.total = ids.len() as i32;
     run.report = serde_json::to_string(&report).map_err(AppError::internal)?;
-    store_and_queue(state, run, "session.coe_bulk_started").await
+    store_and_queue(state, tenant.id, run, "session.coe_bulk_started").await
 }
 
 /// Starts importing a results file for session `session_id` of `tenant`; returns the run's id, or
@@ -292,7 +288,7 @@ pub async fn start_results_import(
     run.file_name = file_name.map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect());
     run.input = text;
     run.total = lines as i32;
-    Ok(Ok(store_and_queue(state, run, "results.import_started").await?))
+    Ok(Ok(store_and_queue(state, tenant.id, run, "results.import_started").await?))
 }
 
 /// Run `id` of `tenant` as its page shows it, in `locale` (not found for another tenant's).
@@ -326,10 +322,10 @@ pub async fn advance_bulk_run(state: &Arc<AppState>, tenant: TenantId, id: &str)
     if !repo::UNDER_WAY.contains(&run.status.as_str()) {
         return Ok(());
     }
-    match run.kind.as_str() {
-        "coe_issue" => advance_coe_issue(state, &t, run).await,
-        "results_import" => advance_import(state, &t, run).await,
-        other => Err(AppError::internal(format!("a bulk run of an unknown kind `{other}`"))),
+    match BulkKind::from_code(&run.kind) {
+        Some(BulkKind::CoeIssue) => advance_coe_issue(state, &t, run).await,
+        Some(BulkKind::ResultsImport) => advance_import(state, &t, run).await,
+        None => Err(AppError::internal(format!("a bulk run of an unknown kind `{}`", run.kind))),
     }
 }
 
@@ -353,13 +349,14 @@ pub async fn give_up_bulk_run(state: &AppState, tenant: TenantId, id: &str) -> R
 
 async fn record(
     state: &AppState,
+    tid: TenantId,
     run: &BulkRun,
     status: &str,
     processed: usize,
     report: &RunReport,
     end: bool,
 ) -> Result<(), AppError> {
-    let (tid, id, status, now) = (tenant_id(run)?, run.id.clone(), status.to_owned(), state.clock.now());
+    let (id, status, now) = (run.id.clone(), status.to_owned(), state.clock.now());
     let report = serde_json::to_value(report).map_err(AppError::internal)?;
     let processed = processed as i32;
     state.db.call(move |c| repo::record(c, tid, &id, &status, processed, &report, end.then_some(now))).await?;
@@ -370,10 +367,8 @@ async fn advance_coe_issue(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun)
     let ids: Vec<String> = serde_json::from_str(&run.input).map_err(AppError::internal)?;
     let mut report: RunReport = serde_json::from_str(&run.report).unwrap_or_default();
     let mut done = (run.processed.max(0) as usize).min(ids.len());
-    record(state, &run, "running", done, &report, false).await?;
-    // As many at once as the hasher hashes secret numbers at once: every core works and
-    // sign-ins still get their turn.
-    let width = std::thread::available_parallelism().map_or(2, |n| n.get());
+    record(state, tenant.id, &run, "running", done, &report, false).await?;
+    let width = coe_width();
     while done < ids.len() {
         let chunk = &ids[done..(done + width).min(ids.len())];
         let (tid, sid) = (tenant.id, run.session_id.clone());
@@ -384,7 +379,7 @@ async fn advance_coe_issue(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun)
             .into_iter()
             .map(|t| (t.entry_id.clone(), t))
             .collect();
-        let mut running = tokio::task::JoinSet::new();
+        let mut to_issue = Vec::new();
         for entry_id in chunk {
             let Some(target) = targets.get(entry_id) else {
                 // Gone from the session since the run began: nothing to issue.
@@ -400,27 +395,23 @@ async fn advance_coe_issue(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun)
                 }
                 continue;
             }
-            let who = CoeCandidate {
+            to_issue.push(CoeCandidate {
                 entry: entry_id.clone(),
                 candidate_number: target.candidate_number.clone(),
                 name: format!("{} {}", target.first_name, target.family_name),
-            };
-            let (state, tenant, actor, entry_id) =
-                (state.clone(), tenant.clone(), run.created_by.clone(), entry_id.clone());
-            running.spawn(async move { (who, issue_coe(&state, &tenant, &entry_id, actor).await) });
+            });
         }
         let mut machine_fault = None;
-        while let Some(joined) = running.join_next().await {
-            match joined {
-                Ok((_, Ok(_))) => report.issued += 1,
-                Ok((_, Err(e))) if e.status.is_server_error() => machine_fault = Some(e),
-                Ok((who, Err(e))) => report.faults.push(RunFault {
+        for (who, issued) in issue_together(state, tenant, &run.created_by, to_issue).await {
+            match issued {
+                Ok(_) => report.issued += 1,
+                Err(e) if e.status.is_server_error() => machine_fault = Some(e),
+                Err(e) => report.faults.push(RunFault {
                     entry: Some(who.entry),
                     candidate_number: Some(who.candidate_number),
                     name: Some(who.name),
                     ..RunFault::of(&e.error)
                 }),
-                Err(e) => machine_fault = Some(AppError::internal(e)),
             }
         }
         if let Some(e) = machine_fault {
@@ -428,9 +419,9 @@ async fn advance_coe_issue(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun)
             return Err(e);
         }
         done += chunk.len();
-        record(state, &run, "running", done, &report, false).await?;
+        record(state, tenant.id, &run, "running", done, &report, false).await?;
     }
-    record(state, &run, "done", done, &report, true).await?;
+    record(state, tenant.id, &run, "done", done, &report, true).await?;
     audit_event(
         state,
         tenant.id,
@@ -447,7 +438,7 @@ async fn advance_import(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun) ->
     let session = state.db.call(move |c| centre::session(c, tid, &sid)).await?;
     let exam = tessera_domain::exams::by_code(&session.exam_code).ok_or_else(AppError::not_found)?;
     let scale = exam.result_scale();
-    record(state, &run, "running", 0, &RunReport::default(), false).await?;
+    record(state, tenant.id, &run, "running", 0, &RunReport::default(), false).await?;
     // The checks, with the count of lines checked recorded as they go.
     let (db, tid, id) = (state.db.clone(), tenant.id, run.id.clone());
     let input = run.input.clone();
@@ -478,20 +469,20 @@ async fn advance_import(state: &Arc<AppState>, tenant: &Tenant, run: BulkRun) ->
         Ok(rows) => rows,
         Err(file) => {
             let report = refused(file);
-            record(state, &run, "refused", total, &report, true).await?;
+            record(state, tenant.id, &run, "refused", total, &report, true).await?;
             return audit_import(state, tenant, &run, 0, report.faults.len() + report.more).await;
         }
     };
-    record(state, &run, "storing", total, &RunReport::default(), false).await?;
+    record(state, tenant.id, &run, "storing", total, &RunReport::default(), false).await?;
     match super::store_results(state, tenant, &session.id, rows, run.created_by.clone()).await? {
         Ok(n) => {
             let report = RunReport { imported: n, ..RunReport::default() };
-            record(state, &run, "done", total, &report, true).await?;
+            record(state, tenant.id, &run, "done", total, &report, true).await?;
             audit_import(state, tenant, &run, n, 0).await
         }
         Err(file) => {
             let report = refused(file);
-            record(state, &run, "refused", total, &report, true).await?;
+            record(state, tenant.id, &run, "refused", total, &report, true).await?;
             audit_import(state, tenant, &run, 0, report.faults.len() + report.more).await
         }
     }

@@ -298,34 +298,16 @@ pub async fn issue_session_coes(
         not_confirmed: plan.not_confirmed,
         without_email: plan.without_email.into_iter().map(|c| c.candidate_number).collect(),
     };
-    let todo: Vec<String> = plan.to_issue.into_iter().map(|c| c.entry).collect();
-    // Each CoE is a PDF and an email job; a few at once keep both cores busy.
-    let width = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut running = tokio::task::JoinSet::new();
     let mut failure = None;
-    for entry_id in todo {
-        if running.len() >= width {
-            match running.join_next().await {
-                Some(Ok(Ok(_))) => outcome.issued += 1,
-                Some(Ok(Err(e))) => {
-                    failure = Some(e);
-                    break;
-                }
-                Some(Err(e)) => {
-                    failure = Some(AppError::internal(e));
-                    break;
-                }
-                None => {}
+    for chunk in plan.to_issue.chunks(coe_width()) {
+        for (_, issued) in issue_together(state, tenant, &actor, chunk.to_vec()).await {
+            match issued {
+                Ok(_) => outcome.issued += 1,
+                Err(e) => failure = failure.or(Some(e)),
             }
         }
-        let (state, tenant, actor) = (state.clone(), tenant.clone(), actor.clone());
-        running.spawn(async move { issue_coe(&state, &tenant, &entry_id, actor).await });
-    }
-    while let Some(done) = running.join_next().await {
-        match done {
-            Ok(Ok(_)) => outcome.issued += 1,
-            Ok(Err(e)) => failure = failure.or(Some(e)),
-            Err(e) => failure = failure.or(Some(AppError::internal(e))),
+        if failure.is_some() {
+            break;
         }
     }
     audit_event(
@@ -341,6 +323,40 @@ pub async fn issue_session_coes(
         Some(e) => Err(e),
         None => Ok(outcome),
     }
+}
+
+/// How many Confirmations of Entry are issued at once: as many as the hasher hashes secret
+/// numbers at once, so every core works and sign-ins still get their turn at the hasher.
+pub(crate) fn coe_width() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Issues the Confirmations of Entry of `who` at once, each as [`issue_coe`] does one; every
+/// candidate comes back with its outcome (a task that died is an internal error).
+pub(crate) async fn issue_together(
+    state: &std::sync::Arc<AppState>,
+    tenant: &Tenant,
+    actor: &str,
+    who: Vec<CoeCandidate>,
+) -> Vec<(CoeCandidate, Result<IssuedCoe, AppError>)> {
+    let mut running = tokio::task::JoinSet::new();
+    let mut waiting = std::collections::HashMap::new();
+    for c in who {
+        let (state, tenant, actor, entry) = (state.clone(), tenant.clone(), actor.to_owned(), c.entry.clone());
+        let task = running.spawn(async move { issue_coe(&state, &tenant, &entry, actor).await });
+        waiting.insert(task.id(), c);
+    }
+    let mut out = Vec::new();
+    while let Some(done) = running.join_next_with_id().await {
+        let (id, issued) = match done {
+            Ok((id, issued)) => (id, issued),
+            Err(e) => (e.id(), Err(AppError::internal(e))),
+        };
+        if let Some(c) = waiting.remove(&id) {
+            out.push((c, issued));
+        }
+    }
+    out
 }
 
 /// A confirmed entry still without a result after the release window (R-RESULTS-WINDOW).
