@@ -2,7 +2,7 @@
 //! attendance and the ID check, exam-day photos, cases, enquiries, certificates, name
 //! corrections, and the retention run from the command line.
 
-use crate::centre::{adult, create_session, fce_session, pdf_bytes, polish_centre, post, upload};
+use crate::centre::{adult, create_session, fce_session, import_csv, pdf_bytes, polish_centre, post, upload};
 use crate::support::*;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -112,15 +112,7 @@ async fn exam_day_attendance_id_check_photos_and_cases() {
     .await;
     assert_eq!((status, v["error"]["field"].as_str()), (400, Some("kind")));
     let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n0001,graded,176,B,B2,170,175,180,172,183\n";
-    let res = http
-        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(import_csv(&http, &srv, &csrf, &session, csv).await, 200);
     let (status, case) = post(
         &http,
         &srv,

@@ -62,6 +62,20 @@ pub(crate) fn adult(session: &str, first: &str, family: &str) -> Value {
            "id_document_type": "national_id_card", "id_document_number": "ABC123456", "regulations_accepted": true})
 }
 
+/// A new entry of `first` `family` in `session`, made by the centre's staff; returns its id.
+pub(crate) async fn new_entry(
+    http: &reqwest::Client,
+    srv: &TestServer,
+    csrf: &str,
+    session: &str,
+    first: &str,
+    family: &str,
+) -> String {
+    let (status, r) = post(http, srv, csrf, "/api/v1/entries", adult(session, first, family)).await;
+    assert_eq!(status, 201, "{r}");
+    r["entry_id"].as_str().unwrap().to_owned()
+}
+
 /// Uploads a board results file (CSV) for `session` through the API; returns the status.
 pub(crate) async fn import_csv(http: &reqwest::Client, srv: &TestServer, csrf: &str, session: &str, csv: &str) -> u16 {
     let res = http

@@ -6,6 +6,7 @@
 use crate::after_exam::confirmed;
 use crate::both_backends;
 use crate::centre::{create_session, fce_session, post};
+use crate::centre_work::{browser, page};
 use crate::support::*;
 use serde_json::json;
 use tessera_domain::{Role, TenantKind};
@@ -17,17 +18,6 @@ both_backends!(
 
 const HEADER: &str =
     "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n";
-
-async fn browser(srv: &TestServer) -> reqwest::Client {
-    let b = client();
-    assert_eq!(login(&b, srv, "pl078", "manager@pl078.example", PASSWORD).await.status(), 303);
-    b
-}
-
-async fn page(b: &reqwest::Client, srv: &TestServer, path: &str) -> (u16, String) {
-    let res = b.get(srv.url(path)).send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
 
 /// A Polish centre on server `srv`, its manager signed in to the API.
 async fn centre(srv: &TestServer) -> (reqwest::Client, String) {
@@ -68,7 +58,7 @@ async fn runs_wait_for_a_worker_survive_a_restart_and_report_refusals(backend: B
     let anna = confirmed(&http, &srv, &csrf, &session, "Anna").await;
     let bartosz = confirmed(&http, &srv, &csrf, &session, "Bartosz").await;
     let celina = confirmed(&http, &srv, &csrf, &session, "Celina").await;
-    let b = browser(&srv).await;
+    let b = browser(&srv, "pl078", "manager@pl078.example").await;
     let coe = format!("/centre/sessions/{session}/coe");
     let (_, confirm) = page(&b, &srv, &coe).await;
     assert!(confirm.contains("3 Confirmations of Entry will be issued."), "{confirm}");
@@ -90,8 +80,7 @@ async fn runs_wait_for_a_worker_survive_a_restart_and_report_refusals(backend: B
     assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
     assert!(script.text().await.unwrap().contains("data-follow"));
     // Another centre's staff do not find it.
-    let stranger = client();
-    assert_eq!(login(&stranger, &srv, "pl079", "manager@pl079.example", PASSWORD).await.status(), 303);
+    let stranger = browser(&srv, "pl079", "manager@pl079.example").await;
     assert_eq!(page(&stranger, &srv, &run).await.0, 404);
 
     // Before the worker gets to it, one candidate is voided: that CoE is refused, in words.
@@ -125,7 +114,7 @@ async fn runs_wait_for_a_worker_survive_a_restart_and_report_refusals(backend: B
         c.data_dir = data;
     })
     .await;
-    let b = browser(&srv).await;
+    let b = browser(&srv, "pl078", "manager@pl078.example").await;
     let report = follow_page(&b, &srv, &run).await;
     assert!(report.contains("Finished") && report.contains("3 of 3 candidates done (100%)"), "{report}");
     assert!(report.contains("Issued and emailed: 2."), "{report}");
@@ -174,7 +163,7 @@ async fn a_refused_results_file_is_reported_line_by_line(backend: Backend) {
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
     let anna = confirmed(&http, &srv, &csrf, &session, "Anna").await;
     let na = candidate_number(&http, &srv, &anna).await;
-    let b = browser(&srv).await;
+    let b = browser(&srv, "pl078", "manager@pl078.example").await;
     let (_, session_page) = page(&b, &srv, &format!("/centre/sessions/{session}")).await;
     let upload = |csv: Vec<u8>| {
         let part = reqwest::multipart::Part::bytes(csv).file_name("board.csv").mime_str("text/csv").unwrap();

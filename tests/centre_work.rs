@@ -6,7 +6,7 @@
 
 use crate::after_exam::confirmed;
 use crate::both_backends;
-use crate::centre::{adult, create_session, fce_session, polish_centre, post};
+use crate::centre::{create_session, fce_session, new_entry, polish_centre};
 use crate::support::*;
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
@@ -21,13 +21,14 @@ both_backends!(
 );
 
 /// A signed-in browser of `login` at `slug`.
-async fn browser(srv: &TestServer, slug: &str, login_name: &str) -> reqwest::Client {
+pub(crate) async fn browser(srv: &TestServer, slug: &str, login_name: &str) -> reqwest::Client {
     let b = client();
     assert_eq!(login(&b, srv, slug, login_name, PASSWORD).await.status(), 303);
     b
 }
 
-async fn page(b: &reqwest::Client, srv: &TestServer, path: &str) -> (u16, String) {
+/// The page at `path` as `b` sees it: its status and its text.
+pub(crate) async fn page(b: &reqwest::Client, srv: &TestServer, path: &str) -> (u16, String) {
     let res = b.get(srv.url(path)).send().await.unwrap();
     let status = res.status().as_u16();
     // Attributes are written with `/` escaped; read them as the browser does.
@@ -39,20 +40,6 @@ fn listed(html: &str) -> Vec<String> {
     let Some(list) = html.split("<table class=\"entry-list\">").nth(1) else { return vec![] };
     let list = list.split("</table>").next().unwrap();
     list.split("href=\"/centre/entries/").skip(1).map(|s| s.split('"').next().unwrap().to_owned()).collect()
-}
-
-/// A new entry of `first` `family` in `session`; returns its id.
-async fn entry(
-    http: &reqwest::Client,
-    srv: &TestServer,
-    csrf: &str,
-    session: &str,
-    first: &str,
-    family: &str,
-) -> String {
-    let (status, r) = post(http, srv, csrf, "/api/v1/entries", adult(session, first, family)).await;
-    assert_eq!(status, 201, "{r}");
-    r["entry_id"].as_str().unwrap().to_owned()
 }
 
 async fn issue_coe_api(http: &reqwest::Client, srv: &TestServer, csrf: &str, entry: &str) {
@@ -72,7 +59,7 @@ async fn home_counts_upcoming_sessions_and_links_the_filtered_lists(backend: Bac
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
     let anna = confirmed(&http, &srv, &csrf, &session, "Anna").await;
     let bartosz = confirmed(&http, &srv, &csrf, &session, "Bartosz").await;
-    let celina = entry(&http, &srv, &csrf, &session, "Celina", "Kowalska").await;
+    let celina = new_entry(&http, &srv, &csrf, &session, "Celina", "Kowalska").await;
     issue_coe_api(&http, &srv, &csrf, &anna).await;
 
     let b = browser(&srv, "pl078", "manager@pl078.example").await;
@@ -130,7 +117,7 @@ async fn issue_all_confirmations_after_a_confirmation_page(backend: Backend) {
     let anna = confirmed(&http, &srv, &csrf, &session, "Anna").await;
     let bartosz = confirmed(&http, &srv, &csrf, &session, "Bartosz").await;
     let celina = confirmed(&http, &srv, &csrf, &session, "Celina").await;
-    entry(&http, &srv, &csrf, &session, "Dawid", "Nowak").await;
+    new_entry(&http, &srv, &csrf, &session, "Dawid", "Nowak").await;
     issue_coe_api(&http, &srv, &csrf, &anna).await;
     let missing = |html: &str| listed(html);
     let coe_missing = format!("/centre/sessions/{session}?state=coe_missing");
@@ -210,7 +197,7 @@ async fn entry_lists_filter_sort_and_page(backend: Backend) {
     let mut ids = Vec::new();
     for i in 0..55 {
         let family = format!("Nazwisko{:02}", 54 - i);
-        ids.push(entry(&http, &srv, &csrf, &session, &format!("Imie{i:02}"), &family).await);
+        ids.push(new_entry(&http, &srv, &csrf, &session, &format!("Imie{i:02}"), &family).await);
     }
     let b = browser(&srv, "pl078", "manager@pl078.example").await;
     let base = format!("/centre/sessions/{session}");
@@ -262,7 +249,7 @@ async fn entry_lists_filter_sort_and_page(backend: Backend) {
 async fn an_entry_page_offers_only_what_its_state_allows(backend: Backend) {
     let (srv, http, csrf) = polish_centre(backend).await;
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
-    let pending = entry(&http, &srv, &csrf, &session, "Celina", "Kowalska").await;
+    let pending = new_entry(&http, &srv, &csrf, &session, "Celina", "Kowalska").await;
     let ready = confirmed(&http, &srv, &csrf, &session, "Anna").await;
     let b = browser(&srv, "pl078", "manager@pl078.example").await;
     let tasks = |html: &str| -> Vec<String> {

@@ -7,7 +7,7 @@
 
 use crate::both_backends;
 use crate::candidate::signup_form;
-use crate::centre::{adult, create_session, fce_session, pdf_bytes, pdf_text, post, upload};
+use crate::centre::{adult, create_session, fce_session, import_csv, pdf_bytes, pdf_text, post, upload};
 use crate::support::*;
 use chrono::Duration;
 use serde_json::Value;
@@ -271,15 +271,7 @@ async fn the_centres_documents_name_it_in_its_language_and_are_tagged(backend: B
     srv.advance(Duration::days(60));
     let csrf = api_login(&http, &srv, "pl078", "manager@pl078.example", PASSWORD).await;
     let csv = "candidate_number,status,overall_score,grade,cefr,Reading,Use of English,Writing,Listening,Speaking\n0001,graded,176,B,B2,170,175,180,172,183\n";
-    let res = http
-        .post(srv.url(&format!("/api/v1/sessions/{session}/results")))
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(import_csv(&http, &srv, &csrf, &session, csv).await, 200);
     api_login(&me, &srv, "pl078", &id_number, PASSWORD).await;
     let res = me.get(srv.url(&format!("/candidate/results/{entry}/statement.pdf"))).send().await.unwrap();
     assert_eq!(res.status(), 200);

@@ -4,7 +4,7 @@
 //! refund paid by the method the candidate chose.
 
 use crate::both_backends;
-use crate::centre::{adult, create_session, fce_session, polish_centre, post};
+use crate::centre::{adult, create_session, fce_session, new_entry, polish_centre, post};
 use crate::support::*;
 use serde_json::{Value, json};
 use tessera_domain::{Role, TenantKind};
@@ -33,19 +33,6 @@ async fn page(http: &reqwest::Client, srv: &TestServer, path: &str) -> String {
     let res = http.get(srv.url(path)).send().await.unwrap();
     assert_eq!(res.status(), 200, "{path}");
     res.text().await.unwrap()
-}
-
-async fn staff_entry(
-    http: &reqwest::Client,
-    srv: &TestServer,
-    csrf: &str,
-    session: &str,
-    first: &str,
-    family: &str,
-) -> String {
-    let (status, v) = post(http, srv, csrf, "/api/v1/entries", adult(session, first, family)).await;
-    assert_eq!(status, 201, "{v}");
-    v["entry_id"].as_str().unwrap().to_owned()
 }
 
 async fn transfer(
@@ -159,9 +146,9 @@ async fn r_payment_title_email_gives_account_amount_and_title(backend: Backend) 
 async fn r_payment_title_flags_mismatched_transfers_and_lists_the_history(backend: Backend) {
     let (srv, http, csrf) = polish_centre(backend).await;
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
-    let good = staff_entry(&http, &srv, &csrf, &session, "Łukasz", "Nowak").await;
-    let wrong_title = staff_entry(&http, &srv, &csrf, &session, "Jan", "Kowalski").await;
-    let wrong_amount = staff_entry(&http, &srv, &csrf, &session, "Ewa", "Lis").await;
+    let good = new_entry(&http, &srv, &csrf, &session, "Łukasz", "Nowak").await;
+    let wrong_title = new_entry(&http, &srv, &csrf, &session, "Jan", "Kowalski").await;
+    let wrong_amount = new_entry(&http, &srv, &csrf, &session, "Ewa", "Lis").await;
 
     transfer(&http, &srv, &csrf, &good, 81000, "  LUKASZ nowak - fce. ").await;
     let d = details(&http, &srv, &good).await;
@@ -227,7 +214,7 @@ async fn r_payment_title_flags_mismatched_transfers_and_lists_the_history(backen
 async fn refund_is_paid_by_the_method_the_candidate_chose(backend: Backend) {
     let (srv, http, csrf) = polish_centre(backend).await;
     let session = create_session(&http, &srv, &csrf, fce_session(10, 1)).await;
-    let entry = staff_entry(&http, &srv, &csrf, &session, "Olga", "Mazur").await;
+    let entry = new_entry(&http, &srv, &csrf, &session, "Olga", "Mazur").await;
     let (status, v) = post(
         &http,
         &srv,
@@ -291,7 +278,7 @@ async fn refund_is_paid_by_the_method_the_candidate_chose(backend: Backend) {
     assert!(!after.contains("2026-12-28"), "the date through the tenant's format, not ISO: {after}");
 
     // The same through the entry page's forms: a refund in cash at the centre, paid on a given day.
-    let other = staff_entry(&http, &srv, &csrf, &session, "Igor", "Bąk").await;
+    let other = new_entry(&http, &srv, &csrf, &session, "Igor", "Bąk").await;
     let (status, _) = post(
         &http,
         &srv,
