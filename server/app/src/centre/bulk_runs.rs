@@ -294,8 +294,8 @@ pub async fn start_results_import(
 /// Run `id` of `tenant` as its page shows it, in `locale` (not found for another tenant's).
 pub async fn bulk_run(state: &AppState, tenant: TenantId, id: &str, locale: Locale) -> Result<BulkRunView, AppError> {
     let id = id.to_owned();
-    let run = state.db.call(move |c| repo::get(c, tenant, &id)).await?;
-    Ok(BulkRunView::new(BulkRun { input: String::new(), ..run }, locale))
+    let run = state.db.call(move |c| repo::shown(c, tenant, &id)).await?;
+    Ok(BulkRunView::new(run, locale))
 }
 
 /// A session's five latest runs, newest first (the session page links each one's report).
@@ -336,7 +336,7 @@ pub async fn give_up_bulk_run(state: &AppState, tenant: TenantId, id: &str) -> R
     state
         .db
         .call(move |c| {
-            let run = repo::get(c, tenant, &id)?;
+            let run = repo::shown(c, tenant, &id)?;
             if !repo::UNDER_WAY.contains(&run.status.as_str()) {
                 return Ok(());
             }

@@ -32,6 +32,28 @@ pub struct BulkRun {
     pub finished_at: Option<NaiveDateTime>,
 }
 
+/// Every column of a run but its input, read as empty: what its pages show (a page followed every
+/// two seconds does not read a results file of megabytes each time).
+macro_rules! shown {
+    () => {
+        (
+            runs::tenant_id,
+            runs::id,
+            runs::session_id,
+            runs::kind,
+            runs::status,
+            runs::file_name,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            runs::total,
+            runs::processed,
+            runs::report,
+            runs::created_by,
+            runs::created_at,
+            runs::finished_at,
+        )
+    };
+}
+
 /// The statuses of a run still under way.
 pub const UNDER_WAY: [&str; 3] = ["queued", "running", "storing"];
 
@@ -45,6 +67,17 @@ pub fn create(
         diesel::insert_into(runs::table).values(run).execute(c)?;
         then(c)
     })
+}
+
+/// Run `id` of `tenant` without its input, as its page shows it (not found for another tenant's).
+pub fn shown(conn: &mut DbConnection, tenant: TenantId, id: &str) -> StorageResult<BulkRun> {
+    runs::table
+        .filter(runs::tenant_id.eq(tid(tenant)))
+        .filter(runs::id.eq(id))
+        .select(shown!())
+        .first(conn)
+        .optional()?
+        .ok_or(StorageError::NotFound)
 }
 
 /// Run `id` of `tenant` (not found for another tenant's).
@@ -88,11 +121,8 @@ pub fn for_session(
         .filter(runs::session_id.eq(session_id))
         .order(runs::created_at.desc())
         .limit(limit)
-        .select(BulkRun::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|r| BulkRun { input: String::new(), ..r })
-        .collect())
+        .select(shown!())
+        .load(conn)?)
 }
 
 /// Records how far run `id` has got (`status`, `processed`, the report so far) and, when
